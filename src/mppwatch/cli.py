@@ -1,0 +1,143 @@
+"""The `mppwatch` command line: one Typer function per command, each parses, calls one library function, prints.
+
+Commands for court records, simulation, forecasts, claims and publisher workbooks live in
+`mppwatch.commands.<concern>` and register themselves on the app, so each concern stays in its own module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mppwatch import metrics
+from mppwatch.errors import MppwatchError
+from mppwatch.output import Format, emit
+from mppwatch.store import Store, StoreError, default_db_path
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Open data and models for MPP (Remain in Mexico).")
+err = Console(stderr=True, soft_wrap=True)
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
+WhereOpt = Annotated[list[str] | None, typer.Option("--where", "-w", help="COLUMN=VALUE, repeatable")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="COL[,COL]: one series per value")]
+
+
+@dataclass
+class Context:
+    db: Path
+
+    def store(self, read_only: bool = False) -> Store:
+        return Store.open(self.db, read_only=read_only)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option("--db", help="DuckDB file (default $MPPWATCH_DB or ./mppwatch.duckdb)")] = None,
+) -> None:
+    ctx.obj = Context(db or default_db_path())
+
+
+def store_of(ctx: typer.Context, read_only: bool = False) -> Store:
+    """The store named by --db / MPPWATCH_DB; read-only commands never create one."""
+    obj: Context = ctx.find_root().obj
+    return obj.store(read_only=read_only)
+
+
+def split_by(by: str | None) -> list[str]:
+    return [b.strip() for b in by.split(",") if b.strip()] if by else []
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    files: Annotated[list[Path] | None, typer.Argument(help="CSV files; none = all bundled data")] = None,
+    dataset: Annotated[str | None, typer.Option(help="dataset name (default: the file's stem)")] = None,
+) -> None:
+    """Load files into the store (all bundled data when no file is given). Unchanged files are skipped."""
+    from rich.progress import Progress
+
+    from mppwatch.sources.loader import bundled_files, load_file
+
+    paths = list(files or bundled_files())
+    if dataset and len(paths) != 1:
+        raise MppwatchError("--dataset names one file's dataset: give exactly one file")
+    with store_of(ctx) as store, Progress(console=err, transient=True) as progress:
+        task = progress.add_task("loading", total=len(paths))
+        for path in paths:
+            progress.update(task, description=path.name)
+            result = load_file(store, path, dataset)
+            err.print(result.message)
+            progress.advance(task)
+
+
+@app.command()
+def datasets(ctx: typer.Context, format: FormatOpt = Format.table) -> None:
+    """Each loaded dataset with its row count, period coverage and source ids."""
+    with store_of(ctx, read_only=True) as store:
+        emit(metrics.datasets(store), format, title="datasets")
+
+
+@app.command()
+def sources(ctx: typer.Context, format: FormatOpt = Format.table) -> None:
+    """The source register: where each figure was read, and which datasets cite it."""
+    with store_of(ctx, read_only=True) as store:
+        emit(metrics.sources(store), format, title="sources")
+
+
+@app.command()
+def series(
+    ctx: typer.Context,
+    dataset: str,
+    where: WhereOpt = None,
+    by: ByOpt = None,
+    start: Annotated[str | None, typer.Option("--from", help="YYYY-MM")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="YYYY-MM")] = None,
+    row_type: Annotated[str, typer.Option(help="detail (default), published_total, ...")] = "detail",
+    period_kind: Annotated[str | None, typer.Option(help="month (default when present), fiscal_year, day, ...")] = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Sum a dataset per period: the `--by` columns, then period,value."""
+    with store_of(ctx, read_only=True) as store:
+        frame = metrics.series(
+            store, dataset, metrics.parse_where(where or []), split_by(by), start, end, row_type, period_kind
+        )
+    emit(frame, format, title=f"{dataset} (sources: {' '.join(frame.attrs['source_ids'])})")
+
+
+def _register_concerns() -> None:
+    """Let each concern's command module add its commands (court, simulate, forecast, claims, ...)."""
+    import mppwatch.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        importlib.import_module(f"mppwatch.commands.{info.name}").register(app)
+
+
+_register_concerns()
+
+
+def main() -> None:
+    """Entry point: errors print as one line on stderr with a non-zero exit."""
+    try:
+        app(standalone_mode=False)
+    except (MppwatchError, StoreError) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors come through here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

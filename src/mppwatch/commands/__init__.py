@@ -1,0 +1,1 @@
+"""Command modules, one per concern. Each defines `register(app)` that adds its Typer commands."""
