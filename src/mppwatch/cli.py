@@ -14,19 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from mppwatch import metrics
+from mppwatch.commands._options import ByOpt, FormatOpt, WhereOpt, err, split_by, store_of
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit
 from mppwatch.store import Store, StoreError, default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Open data and models for MPP (Remain in Mexico).")
-err = Console(stderr=True, soft_wrap=True)
-
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
-WhereOpt = Annotated[list[str] | None, typer.Option("--where", "-w", help="COLUMN=VALUE, repeatable")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="COL[,COL]: one series per value")]
 
 
 @dataclass
@@ -40,19 +35,11 @@ class Context:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option("--db", help="DuckDB file (default $MPPWATCH_DB or ./mppwatch.duckdb)")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="DuckDB file (default $MPPWATCH_DB or ./mppwatch.duckdb)")
+    ] = None,
 ) -> None:
     ctx.obj = Context(db or default_db_path())
-
-
-def store_of(ctx: typer.Context, read_only: bool = False) -> Store:
-    """The store named by --db / MPPWATCH_DB; read-only commands never create one."""
-    obj: Context = ctx.find_root().obj
-    return obj.store(read_only=read_only)
-
-
-def split_by(by: str | None) -> list[str]:
-    return [b.strip() for b in by.split(",") if b.strip()] if by else []
 
 
 @app.command()
@@ -117,6 +104,8 @@ def _register_concerns() -> None:
     import mppwatch.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         importlib.import_module(f"mppwatch.commands.{info.name}").register(app)
 
 

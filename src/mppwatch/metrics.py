@@ -81,7 +81,8 @@ def select(
     """
     _require_dataset(store, dataset)
     dims = dimensions(store, dataset)
-    clauses, params = ["dataset = ?"], [dataset]
+    clauses: list[str] = ["dataset = ?"]
+    params: list[object] = [dataset]
     for col, values in (where or {}).items():
         vals = [values] if isinstance(values, str) else list(values)
         clauses.append(f"{_column_sql(col, dims, dataset)} IN ({', '.join('?' for _ in vals)})")
@@ -117,7 +118,7 @@ def select(
     return store.query(sql, params)
 
 
-def _default_kind(store: Store, where_sql: str, params: list) -> str:
+def _default_kind(store: Store, where_sql: str, params: list[object]) -> str:
     """Months when the selection has them, else its most common period kind."""
     rows = store.con.execute(
         f"SELECT period_kind, count(*) FROM observations WHERE {where_sql} GROUP BY 1 ORDER BY 2 DESC", params

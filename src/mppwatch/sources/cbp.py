@@ -9,7 +9,18 @@ CBP_PAGE = Family(
 )
 USBP_MONTHLY = Family(
     "USBP monthly apprehensions by sector",
-    columns=("source_id", "fiscal_year", "period", "month", "component", "location", "row_type", "measure", "count", "flag"),
+    columns=(
+        "source_id",
+        "fiscal_year",
+        "period",
+        "month",
+        "component",
+        "location",
+        "row_type",
+        "measure",
+        "count",
+        "flag",
+    ),
     row_types=frozenset({"detail", "published_total"}),
 )
 USCIS_REFERRALS = Family(

@@ -201,7 +201,9 @@ def _check_header(header: list[str], family: Family, file: str) -> None:
     if family.columns is not None:
         missing = [c for c in family.columns if c not in header]
         if missing:
-            raise InputError(file, 1, missing[0], f"missing column (the {family.name} layout has {', '.join(family.columns)})")
+            raise InputError(
+                file, 1, missing[0], f"missing column (the {family.name} layout has {', '.join(family.columns)})"
+            )
         unexpected = [c for c in header if c not in family.columns]
         if unexpected:
             raise InputError(file, 1, unexpected[0], f"unexpected column for the {family.name} layout")
@@ -235,7 +237,9 @@ def _observation(
     if not ROW_TYPE_RE.match(row_type):
         raise InputError(file, line, "row_type", f"{row_type!r}: expected detail, monthly or published_*")
     period, kind, start, end = row_period(record, file, line)
-    count = record["count"].replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", record["count"]) else record["count"]
+    count = (
+        record["count"].replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", record["count"]) else record["count"]
+    )
     value: float | None = None
     if count:
         if not NUMBER_RE.match(count):

@@ -5,8 +5,16 @@ from mppwatch.sources.generic import Family
 RETURN_SNAPSHOTS = Family(
     "INM/Mexican MPP return snapshots",
     columns=(
-        "source_id", "as_of_date", "period_start", "period_end", "city", "crossing_point", "state",
-        "row_type", "count", "note",
+        "source_id",
+        "as_of_date",
+        "period_start",
+        "period_end",
+        "city",
+        "crossing_point",
+        "state",
+        "row_type",
+        "count",
+        "note",
     ),  # fmt: skip
 )
 RETURNS_BY_NATIONALITY = Family(

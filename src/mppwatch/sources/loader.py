@@ -127,7 +127,9 @@ def load_eoir_lookups(store: Store, path: Path) -> LoadResult:
         load_id = store.begin_load(path.name, sha, dataset, len(frame), kind="lookups")
         con.execute("DELETE FROM eoir_lookups")
         con.register("incoming", frame)
-        con.execute('INSERT INTO eoir_lookups SELECT ?, "table", column_hint, code, description FROM incoming', [load_id])
+        con.execute(
+            'INSERT INTO eoir_lookups SELECT ?, "table", column_hint, code, description FROM incoming', [load_id]
+        )
         con.unregister("incoming")
     return LoadResult(dataset, path.name, load_id, len(frame), "loaded", f"{path.name}: {len(frame)} lookup codes")
 

@@ -32,13 +32,14 @@ def read_table(path: Path, columns: tuple[str, ...], key: tuple[str, ...], uniqu
     for col in header:
         if col not in columns:
             raise InputError(file, 1, col, "unexpected column")
-    rows, seen = [], {}
+    rows: list[list[str]] = []
+    seen: dict[tuple[str, ...], int] = {}
     try:
         for cells in reader:
             if not cells:
                 continue
             if len(cells) != len(header):
-                col = header[len(cells)] if len(cells) < len(header) else None
+                col: str | None = header[len(cells)] if len(cells) < len(header) else None
                 raise InputError(file, reader.line_num, col, f"expected {len(header)} fields, found {len(cells)}")
             record = dict(zip(header, cells, strict=True))
             k = tuple(record[c] for c in key)

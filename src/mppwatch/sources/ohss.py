@@ -21,7 +21,18 @@ OHSS_ENCOUNTERS = Family(
 )
 OHSS_BOOKOUTS = Family(
     "OHSS SW border book-outs by agency",
-    columns=("source_id", "fiscal_year", "fy_label", "period", "month", "component", "outcome", "row_type", "count", "flag"),
+    columns=(
+        "source_id",
+        "fiscal_year",
+        "fy_label",
+        "period",
+        "month",
+        "component",
+        "outcome",
+        "row_type",
+        "count",
+        "flag",
+    ),
     row_types=frozenset({"detail", "published_total"}),
     extra_check=_period_matches_month,
 )
