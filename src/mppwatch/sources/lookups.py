@@ -39,8 +39,8 @@ def read_table(path: Path, columns: tuple[str, ...], key: tuple[str, ...], uniqu
             if not cells:
                 continue
             if len(cells) != len(header):
-                col: str | None = header[len(cells)] if len(cells) < len(header) else None
-                raise InputError(file, reader.line_num, col, f"expected {len(header)} fields, found {len(cells)}")
+                missing = header[len(cells)] if len(cells) < len(header) else None
+                raise InputError(file, reader.line_num, missing, f"expected {len(header)} fields, found {len(cells)}")
             record = dict(zip(header, cells, strict=True))
             k = tuple(record[c] for c in key)
             if not all(k):
