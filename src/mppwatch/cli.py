@@ -89,12 +89,13 @@ def series(
     end: Annotated[str | None, typer.Option("--to", help="YYYY-MM")] = None,
     row_type: Annotated[str, typer.Option(help="detail (default), published_total, ...")] = "detail",
     period_kind: Annotated[str | None, typer.Option(help="month (default when present), fiscal_year, day, ...")] = None,
+    edition: Annotated[str | None, typer.Option(help="publisher edition YYYY-MM (default: the latest)")] = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Sum a dataset per period: the `--by` columns, then period,value."""
     with store_of(ctx, read_only=True) as store:
         frame = metrics.series(
-            store, dataset, metrics.parse_where(where or []), split_by(by), start, end, row_type, period_kind
+            store, dataset, metrics.parse_where(where or []), split_by(by), start, end, row_type, period_kind, edition
         )
     emit(frame, format, title=f"{dataset} (sources: {' '.join(frame.attrs['source_ids'])})")
 

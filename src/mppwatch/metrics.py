@@ -73,6 +73,7 @@ def select(
     end: str | date | None = None,
     row_type: str | None = "detail",
     period_kind: str | None = None,
+    edition: str | None = None,
 ) -> pd.DataFrame:
     """The observations a series is built from, one row per published cell, after choosing one capture.
 
@@ -90,6 +91,12 @@ def select(
     if row_type:
         clauses.append("row_type = ?")
         params.append(row_type)
+    if "edition" in dims and "edition" not in (where or {}):
+        # Datasets read from several editions of a publisher's file: the latest edition unless one is named.
+        clauses.append("dims['edition'] = ?")
+        params.append(edition or _latest_edition(store, dataset))
+    elif edition is not None and "edition" not in dims:
+        raise QueryError(f"{dataset} has no editions")
     kind = period_kind or _default_kind(store, " AND ".join(clauses), params)
     clauses.append("period_kind = ?")
     params.append(kind)
@@ -118,6 +125,11 @@ def select(
     return store.query(sql, params)
 
 
+def _latest_edition(store: Store, dataset: str) -> str:
+    row = store.con.execute("SELECT max(dims['edition']) FROM observations WHERE dataset = ?", [dataset]).fetchone()
+    return str(row[0]) if row else ""
+
+
 def _default_kind(store: Store, where_sql: str, params: list[object]) -> str:
     """Months when the selection has them, else its most common period kind."""
     rows = store.con.execute(
@@ -138,6 +150,7 @@ def series(
     end: str | date | None = None,
     row_type: str | None = "detail",
     period_kind: str | None = None,
+    edition: str | None = None,
 ) -> pd.DataFrame:
     """Sum a dataset's figures per period (and per `by` column): columns `*by, period, value`.
 
@@ -145,7 +158,7 @@ def series(
     source ids and load ids behind the numbers.
     """
     by = [b for b in (by or []) if b]
-    rows = select(store, dataset, where, start, end, row_type, period_kind)
+    rows = select(store, dataset, where, start, end, row_type, period_kind, edition)
     dims = dimensions(store, dataset)
     for col in by:
         if col not in dims and col not in KEY_COLUMNS:
