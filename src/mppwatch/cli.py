@@ -100,6 +100,36 @@ def series(
     emit(frame, format, title=f"{dataset} (sources: {' '.join(frame.attrs['source_ids'])})")
 
 
+@app.command()
+def returns(
+    ctx: typer.Context,
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD")],
+    by: Annotated[str | None, typer.Option("--by", help="city")] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", help="snapshot datasets (default: INM's figures)")
+    ] = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Cumulative MPP returns to Mexico as of a date; between snapshots, an interpolated estimate."""
+    with store_of(ctx, read_only=True) as store:
+        frame = metrics.returns(store, as_of, by, dataset or metrics.DEFAULT_RETURN_DATASETS)
+    emit(frame, format, title=f"MPP returns to Mexico as of {as_of}")
+
+
+@app.command()
+def reconcile(
+    ctx: typer.Context,
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", help="only these datasets")] = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Published totals that differ from the sum of their parts (beyond the publisher's rounding)."""
+    from mppwatch.reconcile import reconcile as run_reconcile
+
+    with store_of(ctx, read_only=True) as store:
+        frame = run_reconcile(store, dataset, cross_source=metrics.cross_source_checks())
+    emit(frame, format, title="published totals that do not add up")
+
+
 def _register_concerns() -> None:
     """Let each concern's command module add its commands (court, simulate, forecast, claims, ...)."""
     import mppwatch.commands as pkg

@@ -233,3 +233,23 @@ def sources(store: Store) -> pd.DataFrame:
 def loads(store: Store) -> pd.DataFrame:
     """Every load, current and superseded."""
     return store.query("SELECT * FROM loads ORDER BY load_id")
+
+
+def cross_source_checks() -> list:
+    """Comparisons between publishers that `reconcile` adds when their modules are present."""
+    checks = []
+    try:
+        from mppwatch.publishers.citizenship import compare_with_inm
+    except ImportError:
+        return checks
+    checks.append(compare_with_inm)
+    return checks
+
+
+from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS  # noqa: E402
+from mppwatch.returns import returns  # noqa: E402  (re-exported: metrics is the query API)
+
+__all__ = [
+    "DEFAULT_RETURN_DATASETS", "cross_source_checks", "datasets", "loads", "parse_where", "returns", "select",
+    "series", "sources", "to_tidy",
+]  # fmt: skip

@@ -22,7 +22,7 @@ from mppwatch.store import sha256_of
 
 PERIOD_COLUMNS = ("month", "as_of_date", "period_start", "period_end")
 RESERVED = ("source_id", "count", "row_type", "flag", "note", *PERIOD_COLUMNS)
-META_COLUMNS = ("note", "transcription")  # describe a row; not part of its key
+META_COLUMNS = ("note", "transcription", "period")  # describe a row; not dimensions (OHSS `period` = period_kind)
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DAY_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})$")
 YEAR_RE = re.compile(r"^(\d{4})$")

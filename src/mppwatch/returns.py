@@ -1,0 +1,122 @@
+"""Cumulative MPP returns to Mexico as of any date, from dated snapshots (INM figures relayed by the press).
+
+A snapshot is a published cumulative count since the programme began. Between two snapshots the figure is
+interpolated linearly and labelled an estimate; the snapshot dates and source ids on each side are named.
+What counts as a snapshot: `detail`, `published_total` and `published_component` rows whose period starts at the
+programme's start (within a month), except figures that the note says count "ingresos"/re-entries rather than
+persons (SOURCES.md: such figures include re-entries). Sub-period counts, approximate totals and multi-city
+subtotals are not snapshots.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+
+from mppwatch.errors import MppwatchError
+from mppwatch.store import Store
+
+DEFAULT_DATASETS = ("inm_mpp_returns_by_crossing_point_2019",)
+SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
+NOT_PERSONS = re.compile(r"ingresos|re-?entr|reingres", re.IGNORECASE)
+APPROXIMATE = re.compile(r"approximate|approx\.|roughly|undated", re.IGNORECASE)
+ALL = "All"
+
+
+def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
+    """The usable cumulative snapshots: geography, date, value, exact (day-precise and not approximate), sources."""
+    if not datasets:
+        raise MppwatchError("returns: name at least one snapshot dataset")
+    marks = ", ".join("?" for _ in datasets)
+    rows = store.query(
+        f"""SELECT dataset, source_id, period, period_kind, period_start, period_end, row_type, note,
+                   dims['city'] AS city, value
+            FROM observations
+            WHERE dataset IN ({marks}) AND row_type IN ('detail', 'published_total', 'published_component')
+              AND value IS NOT NULL AND map_contains(dims, 'city')""",
+        list(datasets),
+    )
+    missing = set(datasets) - set(rows["dataset"])
+    if missing:
+        raise MppwatchError(f"returns: no snapshots loaded from {', '.join(sorted(missing))} (run `mppwatch load`)")
+    rows = rows[~rows["note"].fillna("").str.contains(NOT_PERSONS)]
+    starts = pd.to_datetime(rows["period_start"])
+    programme_start = starts.mode().min()  # most snapshots count from the programme's first day
+    rows = rows[starts <= programme_start + pd.Timedelta(days=31)].copy()
+    rows["geo"] = rows["city"] if by == "city" else rows["city"].where(rows["city"] == ALL, None)
+    if by == "city":
+        rows = rows[(rows["city"] != ALL) & (rows["row_type"] == "detail")]
+    else:
+        rows = rows[rows["city"] == ALL]
+    rows["date"] = pd.to_datetime(rows["period_end"]).dt.date
+    rows["exact"] = (rows["period_kind"] == "day") & ~rows["note"].fillna("").str.contains(APPROXIMATE)
+    rows.attrs["programme_start"] = programme_start.date()
+    return rows[["geo", "date", "value", "exact", "source_id", "dataset", "period"]].reset_index(drop=True)
+
+
+def _at(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
+    """The figure at `as_of` from one geography's snapshots: exact, interpolated or unknown."""
+    by_date = (
+        points.groupby("date")
+        .agg(value=("value", "median"), exact=("exact", "all"), sources=("source_id", lambda s: sorted(set(s))))
+        .sort_index()
+    )
+    if as_of in by_date.index:
+        hit = by_date.loc[as_of]
+        method = "snapshot" if hit["exact"] else "snapshot with an approximate date"
+        return _row(hit["value"], not hit["exact"], hit["sources"], as_of, as_of, method)
+    before = by_date[by_date.index < as_of]
+    after = by_date[by_date.index > as_of]
+    if after.empty:
+        last = before.index[-1] if not before.empty else None
+        return _row(None, True, [], last, None, "no snapshot on or after this date: not estimated")
+    after_date, after_row = after.index[0], after.iloc[0]
+    if as_of < start:
+        return _row(0.0, False, [], None, after_date, f"before the programme began on {start}")
+    if before.empty:
+        # Cities joined the programme on different dates, so a ramp from zero would be invented.
+        return _row(None, True, [], None, after_date, f"before the first snapshot ({after_date}): not estimated")
+    before_date, before_row = before.index[-1], before.iloc[-1]
+    before_value, sources = float(before_row["value"]), list(before_row["sources"])
+    method = f"linear interpolation between snapshots of {before_date} and {after_date}"
+    span = (after_date - before_date).days
+    share = (as_of - before_date).days / span
+    value = before_value + share * (float(after_row["value"]) - before_value)
+    return _row(round(value), True, sorted({*sources, *after_row["sources"]}), before_date, after_date, method)
+
+
+def _row(
+    value: object, estimate: bool, sources: list[str], before: date | None, after: date | None, method: str
+) -> dict:
+    return {
+        "value": value,
+        "is_estimate": bool(estimate),
+        "source_ids": " ".join(sources),
+        "before_date": before,
+        "after_date": after,
+        "method": method,
+    }
+
+
+def returns(
+    store: Store, as_of: date | str, by: str | None = None, datasets: Sequence[str] = DEFAULT_DATASETS
+) -> pd.DataFrame:
+    """Cumulative MPP returns as of a date: columns (`city`), value, is_estimate, source_ids, before/after_date, method."""
+    if by not in (None, "city"):
+        raise MppwatchError(f"returns --by {by!r}: only 'city' is supported")
+    try:
+        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
+    except ValueError:
+        raise MppwatchError(f"returns --as-of {as_of!r}: expected YYYY-MM-DD") from None
+    points = snapshots(store, datasets, by)
+    start = points.attrs["programme_start"]
+    out = []
+    for geo, group in points.groupby("geo", sort=True):
+        out.append({**({"city": geo} if by == "city" else {}), **_at(group, day, start)})
+    frame = pd.DataFrame(out)
+    frame["value"] = frame["value"].astype("float64")
+    frame.attrs["as_of"] = day.isoformat()
+    return frame
