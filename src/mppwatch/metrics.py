@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -235,9 +235,9 @@ def loads(store: Store) -> pd.DataFrame:
     return store.query("SELECT * FROM loads ORDER BY load_id")
 
 
-def cross_source_checks() -> list:
+def cross_source_checks() -> list[Callable[[Store], pd.DataFrame]]:
     """Comparisons between publishers that `reconcile` adds when their modules are present."""
-    checks = []
+    checks: list[Callable[[Store], pd.DataFrame]] = []
     try:
         from mppwatch.publishers.citizenship import compare_with_inm
     except ImportError:

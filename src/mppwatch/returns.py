@@ -67,7 +67,7 @@ def _at(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
     if as_of in by_date.index:
         hit = by_date.loc[as_of]
         method = "snapshot" if hit["exact"] else "snapshot with an approximate date"
-        return _row(hit["value"], not hit["exact"], hit["sources"], as_of, as_of, method)
+        return _row(hit["value"], not hit["exact"], list(hit["sources"]), as_of, as_of, method)
     before = by_date[by_date.index < as_of]
     after = by_date[by_date.index > as_of]
     if after.empty:
