@@ -130,6 +130,24 @@ def reconcile(
     emit(frame, format, title="published totals that do not add up")
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Serve the API (and later the dashboard) over the store, read-only."""
+    import uvicorn
+
+    from mppwatch.web.app import create_app
+
+    db = ctx.find_root().obj.db
+    if not Path(db).exists():
+        raise MppwatchError(f"{db}: no database yet; run `mppwatch load` first")
+    err.print(f"serving {db} on http://{host}:{port}/api/v1/health")
+    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+
+
 def _register_concerns() -> None:
     """Let each concern's command module add its commands (court, simulate, forecast, claims, ...)."""
     import mppwatch.commands as pkg

@@ -1,0 +1,115 @@
+"""`/api/v1`: read-only JSON (and CSV with `?format=csv`) over the library's query functions.
+
+Each endpoint opens the store read-only for the request, calls one library function and returns its tidy frame,
+with the source ids behind the numbers, as Datasette returns every table as JSON and CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from mppwatch import __version__, metrics
+from mppwatch.errors import MppwatchError
+from mppwatch.output import records, to_csv
+from mppwatch.reconcile import reconcile
+from mppwatch.store import Store, StoreError
+
+router = APIRouter(prefix="/api/v1")
+FormatQuery = Annotated[str, Query(pattern="^(json|csv)$", description="json (default) or csv")]
+
+
+def open_store(request: Request) -> Iterator[Store]:
+    db: Path = request.app.state.db
+    try:
+        store = Store.open(db, read_only=True)
+    except (StoreError, OSError) as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+StoreDep = Annotated[Store, Depends(open_store)]
+
+
+def respond(frame: pd.DataFrame, fmt: str, **meta: Any) -> Any:
+    if fmt == "csv":
+        return PlainTextResponse(to_csv(frame), media_type="text/csv; charset=utf-8")
+    return {**meta, "columns": list(frame.columns), "rows": records(frame)}
+
+
+def _query(call: Any) -> pd.DataFrame:
+    try:
+        return call()
+    except MppwatchError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+
+@router.get("/health")
+def health(store: StoreDep) -> dict[str, Any]:
+    """Liveness plus what is loaded: the version, the database and its dataset and row counts."""
+    row = store.con.execute("SELECT count(DISTINCT dataset), count(*) FROM observations").fetchone()
+    datasets, rows = (int(row[0]), int(row[1])) if row else (0, 0)
+    return {"status": "ok", "version": __version__, "db": str(store.path), "datasets": datasets, "observations": rows}
+
+
+@router.get("/datasets")
+def datasets(store: StoreDep, format: FormatQuery = "json") -> Any:
+    """Every loaded dataset with its row count, period coverage, source ids and current load."""
+    return respond(metrics.datasets(store), format)
+
+
+@router.get("/sources")
+def sources(store: StoreDep, format: FormatQuery = "json") -> Any:
+    """The source register."""
+    return respond(metrics.sources(store), format)
+
+
+@router.get("/series")
+def series(
+    store: StoreDep,
+    dataset: str,
+    where: Annotated[list[str] | None, Query(description="COLUMN=VALUE, repeatable")] = None,
+    by: Annotated[str | None, Query(description="COL[,COL]")] = None,
+    start: Annotated[str | None, Query(alias="from", description="YYYY-MM")] = None,
+    end: Annotated[str | None, Query(alias="to", description="YYYY-MM")] = None,
+    row_type: str = "detail",
+    period_kind: str | None = None,
+    edition: str | None = None,
+    format: FormatQuery = "json",
+) -> Any:
+    """A dataset summed per period (and per `by` column), as `mppwatch series` prints it."""
+    by_cols = [b.strip() for b in by.split(",") if b.strip()] if by else []
+    frame = _query(
+        lambda: metrics.series(
+            store, dataset, metrics.parse_where(where or []), by_cols, start, end, row_type, period_kind, edition
+        )
+    )
+    return respond(
+        frame, format, dataset=dataset, source_ids=frame.attrs["source_ids"], load_ids=frame.attrs["load_ids"]
+    )
+
+
+@router.get("/returns")
+def returns(
+    store: StoreDep,
+    as_of: Annotated[str, Query(description="YYYY-MM-DD")],
+    by: Annotated[str | None, Query(pattern="^city$")] = None,
+    format: FormatQuery = "json",
+) -> Any:
+    """Cumulative MPP returns to Mexico as of a date (interpolated between snapshots, and labelled so)."""
+    frame = _query(lambda: metrics.returns(store, as_of, by))
+    return respond(frame, format, as_of=as_of)
+
+
+@router.get("/reconcile")
+def reconcile_totals(store: StoreDep, format: FormatQuery = "json") -> Any:
+    """Published totals that differ from the sum of their parts."""
+    return respond(_query(lambda: reconcile(store, cross_source=metrics.cross_source_checks())), format)

@@ -1,0 +1,26 @@
+"""The composition root of the web output: one FastAPI app, routers per concern (Datasette's app.py shape)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from mppwatch import __version__
+from mppwatch.web import api
+
+
+def create_app(db: str | Path) -> FastAPI:
+    """An app serving the store at `db` read-only. No CDN assets: the API must work offline."""
+    app = FastAPI(title="mppwatch", version=__version__, docs_url=None, redoc_url=None)
+    app.state.db = Path(db)
+    app.include_router(api.router)
+
+    @app.get("/")
+    def index() -> dict[str, Any]:
+        """What this server offers: the API endpoints and the OpenAPI description."""
+        paths = sorted(p for p in app.openapi()["paths"] if p.startswith("/api/"))
+        return {"name": "mppwatch", "version": __version__, "endpoints": paths, "openapi": "/openapi.json"}
+
+    return app
