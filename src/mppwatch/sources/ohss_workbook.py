@@ -1,0 +1,749 @@
+"""Reader for DHS OHSS "Immigration Enforcement and Legal Processes Monthly Tables" workbooks (XLSX).
+
+Every sheet holds one table: a title ("... by Agency and Sector or Field Office: Fiscal Years 2014 to
+2024 YTD (August 2024)"), an optional row of merged group headings, a header row that starts
+"Fiscal Year | Month", then one "Total" row per fiscal year followed by its months, then notes rows
+(footnote definitions glued to their number, symbol legends such as "X Not applicable.", "Notes:",
+"Source:"). Tables are found by their header text, not by fixed coordinates, so a moved header or a
+renamed sheet still reads; anything that cannot be read raises `WorkbookError` naming sheet and cell.
+
+The result is long and tidy: one row per published cell, with its dimensions as labelled on the sheet
+(footnote digits stripped and kept apart), the fiscal year, the period and the cell address.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mppwatch.errors import InputError
+from mppwatch.store import sha256_of
+
+PUBLISHER = "OHSS"
+DATASET_PREFIX = "ohss_"
+
+# The publisher's catalogue, read off the July and August 2024 editions: table title -> sheet name.
+# A sheet that was renamed keeps its dataset name when its title is one of these.
+KNOWN_TITLES: dict[str, str] = {
+    "Nationwide CBP Encounters by Encounter Type and Region": "CBP Encounter by Type + Region",
+    "CBP SW Border Encounters by Agency and Selected Citizenship": "SWB Encounters by Citizenship",
+    "CBP SW Border Encounters by Agency and Family Status": "SWB Encounters by Family Status",
+    "CBP SW Border Encounters by Agency and Sector or Field Office": "SWB Enc by Sector+Field Ofc",
+    "Nationwide USBP Encounters by Top 100 Citizenships": "Nationwide USBP",
+    "Nationwide OFO Enforcement Encounters by Top 100 Citizenships": "Nationwide OFO",
+    "SW Border USBP Encounters by Top 100 Citizenships": "SWB USBP",
+    "CBP One Appointments": "CBP One Appointments",
+    "CBP SW Border Encounters Book-Outs by Agency": "CBP SWB Book-Outs by Agency",
+    "CBP SW Border Encounters Book-Outs by Family Status": "CBP SWB Book-Outs by Family",
+    "CBP SW Border Encounters Book-Outs by Selected Citizenship": "CBP SWB Book-Outs by Citp",
+    "ERO Administrative Arrests by Selected Citizenship": "ERO Arrests by Citizenship",
+    "ERO Administrative Arrests by Criminality": "ERO Arrests by Criminality",
+    "Book-Ins to ICE Detention by Selected Citizenship": "ICE Book-Ins by Citizenship",
+    "Book-Ins to ICE Detention by Criminality": "ICE Book-Ins by Criminality",
+    "Book-Ins to ICE Detention by Initial Arresting Agency": "ICE Book-Ins by Arrest Agency",
+    "ICE Book-Outs by Criminality": "ICE Book-Outs by Criminality",
+    "ICE Book-Outs by Initial Arresting Agency": "ICE Book-Outs by Arrest Agency",
+    "ICE ERO Removals and Returns by Selected Citizenship": "ICE ERO R&R by Citizenship",
+    "ICE ERO Removals and Returns by Criminality": "ICE ERO R&R by Criminality",
+    "ICE ERO Removals and Returns by Initial Arresting Agency": "ICE ERO R&R by Arrest Agcy",
+    "DHS Repatriations by Type": "DHS Repats by Type",
+    "DHS Removals by Criminality": "DHS Removals by Criminality",
+    "DHS Removals by Initial Arresting Agency": "DHS Removals by Arrest Agcy",
+    "DHS Removals by Selected Citizenship": "DHS Removals by Citizenship",
+    "DHS Enforcement Returns by Selected Citizenship": "DHS Enf Returns by Citizenship",
+    "DHS Administrative Returns by Selected Citizenship": "DHS Adm Returns by Citizens",
+    "SW Border Credible Fear Screenings Referred to USCIS by Selected Citizenship": "SWB CF Filed by Citp",
+    "SW Border Credible Fear Screenings Completed by Result": "SWB CF Completed by Result",
+    "Nationwide Credible Fear Screenings Referred to USCIS by Selected Citizenship": "Nationwide CF Filed by Citp",
+    "Nationwide Credible Fear Screenings Completed by Result": "Nationwide CF by Result",
+    "Confirmed CHNV Beneficiaries by Process": "CHNV I-134",
+    "CHNV Parole Process Advance Travel Authorizations by Process": "CHNV Travel Authorization",
+    "Confirmed CHNV Paroles by Process": "CHNV Paroles",
+}
+_KNOWN_BY_KEY = {re.sub(r"\W+", " ", t).strip().casefold(): s for t, s in KNOWN_TITLES.items()}
+
+# What a title's "by ..." phrase becomes as a dimension name; the agency is `component`, as in the CSVs.
+DIM_ALIASES = {
+    "agency": "component",
+    "sector_or_field_office": "location",
+    "selected_citizenship": "citizenship",
+    "top_100_citizenships": "citizenship",
+    "citizenships": "citizenship",
+    "initial_arresting_agency": "arresting_agency",
+}
+RESERVED_DIMS = ("fiscal_year", "fy_label", "edition")
+DEFAULT_SYMBOLS = {"X": "not_applicable", "NA": "not_available"}
+
+MONTHS: dict[str, int] = {}
+for _i in range(1, 13):
+    MONTHS[calendar.month_name[_i].casefold()] = _i
+    MONTHS[calendar.month_abbr[_i].casefold()] = _i
+MONTHS["sept"] = 9
+MONTH_NAME_RE = "|".join(calendar.month_name[i] for i in range(1, 13))
+EDITION_RE = re.compile(rf"\(\s*({MONTH_NAME_RE})\s+(\d{{4}})\s*\)\s*$", re.IGNORECASE)
+FILE_EDITION_RE = re.compile(rf"({MONTH_NAME_RE})[-_ ]?(\d{{4}})", re.IGNORECASE)
+FY_RE = re.compile(r"^\s*(?:FY\s*)?(\d{4})(\s*YTD)?\s*$", re.IGNORECASE)
+FOOTNOTE_DEF_RE = re.compile(r"^(\d{1,2})\s*([^\d\s].*)$", re.DOTALL)
+LEGEND_RE = re.compile(r"^([A-Z]{1,3}|[*†‡§–—-])\s+([A-Za-z][^.]{0,40})\.$")  # 'X Not applicable.'
+MARKER_RE = re.compile(r"^(.*?[^\d\s])(\d{1,2})$", re.DOTALL)
+NUMBER_TEXT_RE = re.compile(r"^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
+MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+class WorkbookError(InputError):
+    """A workbook that cannot be read, located at file, sheet and cell."""
+
+    def __init__(self, file: str, sheet: str | None, cell: str | None, reason: str) -> None:
+        super().__init__(file, None, f"{sheet}!{cell}" if sheet and cell else sheet, reason)
+        self.sheet, self.cell = sheet, cell
+        where = file + (f": sheet {sheet!r}" if sheet else "") + (f", cell {cell}" if cell else "")
+        self.args = (f"{where}: {reason}",)
+
+
+@dataclass
+class SheetTable:
+    """One table read from one sheet: its identity, its layout facts and its cells as tidy rows."""
+
+    sheet: str
+    dataset: str
+    title: str
+    measure: str
+    header_cell: str
+    dimensions: list[str]
+    footnotes: dict[str, str]
+    symbols: dict[str, str]
+    notes: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    category: str | None = None
+
+
+@dataclass
+class Workbook:
+    """A whole workbook read into memory: nothing here has touched a database."""
+
+    path: Path
+    sha256: str
+    edition: str
+    publisher: str
+    tables: list[SheetTable]
+    contents: list[dict[str, Any]] = field(default_factory=list)  # the table of contents, as printed
+    missing: list[str] = field(default_factory=list)  # titles listed in the contents but not found
+
+    @property
+    def source_id(self) -> str:
+        return f"OHSS_IELP_{self.edition}"
+
+    def frame(self) -> pd.DataFrame:
+        """Every cell of every table as one long frame (dimensions spread into columns)."""
+        records = []
+        for table in self.tables:
+            for row in table.rows:
+                records.append(
+                    {
+                        "dataset": table.dataset,
+                        "sheet": table.sheet,
+                        "title": table.title,
+                        "measure": table.measure,
+                        "edition": self.edition,
+                        **{k: v for k, v in row.items() if k != "dims"},
+                        **row["dims"],
+                    }
+                )
+        return pd.DataFrame.from_records(records)
+
+    def table(self, name: str) -> SheetTable:
+        """A table by sheet name or dataset name."""
+        for table in self.tables:
+            if name in (table.sheet, table.dataset):
+                return table
+        raise KeyError(name)
+
+
+def slug(text: str) -> str:
+    """`'SWB Enc by Sector+Field Ofc'` -> `'swb_enc_by_sector_field_ofc'`."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.casefold()).strip("_")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """A -> 0, AA -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def cell_name(row: int, col: int) -> str:
+    """0-based (row, col) -> 'B4'."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _norm(value: Any) -> str:
+    return _text(value).casefold()
+
+
+def edition_from_title(title: str) -> str | None:
+    """`'...: Fiscal Years 2014 to 2024 YTD (August 2024)'` -> `'2024-08'`."""
+    if m := EDITION_RE.search(title):
+        return f"{int(m[2]):04d}-{MONTHS[m[1].casefold()]:02d}"
+    return None
+
+
+def edition_from_name(name: str) -> str | None:
+    """`'...-tables-august-2024.xlsx'` -> `'2024-08'`."""
+    found = FILE_EDITION_RE.findall(name)
+    if not found:
+        return None
+    month, year = found[-1]
+    return f"{int(year):04d}-{MONTHS[month.casefold()]:02d}"
+
+
+# -- opening -------------------------------------------------------------------------------------
+
+
+def check_xlsx(path: Path) -> None:
+    """Fail clearly unless `path` is a complete XLSX archive (a zip with a workbook part and sound CRCs)."""
+    file = str(path)
+    if not path.is_file():
+        raise InputError(file, None, None, "no such file")
+    if path.stat().st_size == 0:
+        raise InputError(file, None, None, "the file is empty (not an XLSX workbook)")
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            file, None, None, "not an XLSX workbook: not a zip archive (truncated download or wrong file?)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names:
+                raise InputError(file, None, None, "a zip archive without xl/workbook.xml: not an XLSX workbook")
+            bad = archive.testzip()
+    except zipfile.BadZipFile as exc:
+        raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
+    except (OSError, EOFError) as exc:
+        raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
+    if bad is not None:
+        raise InputError(file, None, None, f"corrupt XLSX workbook: part {bad} fails its checksum (truncated?)")
+
+
+def _merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged ranges per sheet name, as 0-based (row1, col1, row2, col2); read-only openpyxl does not give them."""
+    out: dict[str, list[tuple[int, int, int, int]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        try:
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return out
+        targets = {
+            m["id"]: m["target"]
+            for m in re.finditer(r'<Relationship\b[^>]*?\bId="(?P<id>[^"]+)"[^>]*?\bTarget="(?P<target>[^"]+)"', rels)
+        }
+        targets.update(
+            {
+                m["id"]: m["target"]
+                for m in re.finditer(
+                    r'<Relationship\b[^>]*?\bTarget="(?P<target>[^"]+)"[^>]*?\bId="(?P<id>[^"]+)"', rels
+                )
+            }
+        )
+        for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", book):
+            attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m[1]))
+            name = _unescape(attrs.get("name", ""))
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+            target = targets.get(rid or "")
+            if not target:
+                continue
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                data = archive.read(part)
+            except KeyError:
+                continue
+            out[name] = [
+                (int(r1) - 1, column_index(c1.decode()), int(r2) - 1, column_index(c2.decode()))
+                for c1, r1, c2, r2 in MERGE_RE.findall(data)
+            ]
+    return out
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+    )
+
+
+def _load_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    import openpyxl
+
+    file = str(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged parts
+        raise InputError(file, None, None, f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
+    try:
+        sheets = []
+        for ws in book.worksheets:
+            try:
+                rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            except Exception as exc:
+                raise WorkbookError(file, ws.title, None, f"unreadable sheet: {type(exc).__name__}: {exc}") from None
+            width = max((len(r) for r in rows), default=0)
+            sheets.append((ws.title, [r + [None] * (width - len(r)) for r in rows]))
+        return sheets
+    finally:
+        book.close()
+
+
+# -- reading one table -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Header:
+    row: int
+    col: int  # the 'Fiscal Year' column; 'Month' is col + 1
+
+
+def _find_headers(rows: list[list[Any]]) -> list[_Header]:
+    found = []
+    for i, row in enumerate(rows):
+        for j in range(len(row) - 1):
+            if isinstance(row[j], str) and _norm(row[j]) == "fiscal year" and _norm(row[j + 1]) == "month":
+                found.append(_Header(i, j))
+                break
+    return found
+
+
+def _is_note(text: str) -> bool:
+    return bool(
+        FOOTNOTE_DEF_RE.match(text)
+        or LEGEND_RE.match(text)
+        or re.match(r"^(notes?|source|sources)\s*:", text, re.IGNORECASE)
+        or re.match(r"^return to table of contents", text, re.IGNORECASE)
+        or text.startswith("*")
+    )
+
+
+def _find_title(rows: list[list[Any]], top: int, bottom: int) -> tuple[str, int | None]:
+    """The nearest title-like text in rows [top, bottom): not a note, not the link back to the contents."""
+    for i in range(bottom - 1, top - 1, -1):
+        for value in rows[i]:
+            text = _text(value)
+            if text and not _is_note(text) and not isinstance(value, int | float):
+                return text, i
+    return "", None
+
+
+def _split_marker(label: str, defined: set[str]) -> tuple[str, list[str]]:
+    """`'T8 repatriations1'` -> `('T8 repatriations', ['1'])` when footnote 1 is defined under the table.
+
+    With no footnote defined at all, digits glued to a lowercase letter or ')' still count as markers.
+    """
+    m = MARKER_RE.match(label)
+    if not m or len(m[1].strip()) < 2:
+        return label, []
+    base, digits = m[1].rstrip(), m[2]
+    if digits in defined:
+        return base, [digits]
+    if len(digits) == 2 and all(d in defined for d in digits):
+        return base, list(digits)
+    if not defined and re.search(r"[a-z)]$", base):
+        return base, [digits]
+    return label, []
+
+
+def _title_parts(title: str) -> tuple[str, list[str]]:
+    """`'CBP SW Border Encounters by Agency and Sector or Field Office: ...'` -> (measure, ['Agency', ...])."""
+    core = title.split(":")[0].strip()
+    m = re.search(r"^(.*?)\s+by\s+(.+)$", core, re.IGNORECASE)
+    if not m:
+        return core, []
+    return m[1].strip(), [p.strip() for p in re.split(r"\s+and\s+", m[2]) if p.strip()]
+
+
+def _dim_name(phrase: str) -> str:
+    name = slug(phrase)
+    return DIM_ALIASES.get(name, name) or "category"
+
+
+def _dimension_names(measure: str, by: list[str], levels: int) -> list[str]:
+    if levels == 1:
+        return [_dim_name(" and ".join(by))] if by else ["category"]
+    if len(by) >= 2:
+        names = [_dim_name(by[0]), _dim_name(" and ".join(by[1:]))]
+    elif len(by) == 1:
+        name = _dim_name(by[0])
+        names = [name, "outcome"] if "book-out" in measure.casefold() else [f"{name}_group", name]
+    else:
+        names = ["group", "category"]
+    if names[0] == names[1]:
+        names[0] += "_group"
+    return [n if n not in RESERVED_DIMS else f"{n}_dim" for n in names]
+
+
+def _group_spans(
+    rows: list[list[Any]], group_row: int, first_col: int, last_col: int, merges: list[tuple[int, int, int, int]]
+) -> dict[int, tuple[str, int]]:
+    """Group heading per value column: merged ranges when the file has them, else carried right."""
+    out: dict[int, tuple[str, int]] = {}
+    row = rows[group_row]
+    spans = [(c1, c2) for r1, c1, r2, c2 in merges if r1 <= group_row <= r2 and c2 >= first_col]
+    if spans:
+        for col in range(first_col, last_col + 1):
+            text = _text(row[col]) if col < len(row) else ""
+            if text:
+                out[col] = (text, col)
+        for c1, c2 in spans:
+            text = _text(row[c1]) if c1 < len(row) else ""
+            if text:
+                for col in range(max(c1, first_col), min(c2, last_col) + 1):
+                    out[col] = (text, c1)
+        return out
+    current: tuple[str, int] | None = None
+    for col in range(first_col, last_col + 1):
+        text = _text(row[col]) if col < len(row) else ""
+        if text:
+            current = (text, col)
+        if current:
+            out[col] = current
+    return out
+
+
+@dataclass
+class _Column:
+    col: int
+    dims: list[str]  # values per dimension level, as labelled (markers stripped)
+    markers: list[str]
+    row_type: str
+
+
+def _value(raw: Any, symbols: dict[str, str], file: str, sheet: str, cell: str) -> tuple[float | None, str | None]:
+    if isinstance(raw, bool):
+        raise WorkbookError(file, sheet, cell, f"unexpected value {raw!r} in a data cell")
+    if isinstance(raw, int | float):
+        if not math.isfinite(raw):
+            raise WorkbookError(file, sheet, cell, f"{raw!r} is not a count")
+        if raw < 0:
+            raise WorkbookError(file, sheet, cell, f"negative count {raw}")
+        return float(raw), None
+    text = _text(raw)
+    if text == "":
+        return None, "blank"
+    if text in symbols:
+        return None, symbols[text]
+    if NUMBER_TEXT_RE.match(text):
+        number = float(text.replace(",", ""))
+        if number < 0:
+            raise WorkbookError(file, sheet, cell, f"negative count {text}")
+        return number, None
+    known = ", ".join(sorted(symbols)) or "none"
+    raise WorkbookError(file, sheet, cell, f"{text!r} is neither a number nor a symbol the sheet defines ({known})")
+
+
+def _read_table(
+    file: str,
+    sheet: str,
+    rows: list[list[Any]],
+    header: _Header,
+    end: int,
+    title_top: int,
+    merges: list[tuple[int, int, int, int]],
+) -> SheetTable:
+    h, j = header.row, header.col
+    head = rows[h]
+    last = max((c for c in range(j + 2, len(head)) if _text(head[c])), default=None)
+    if last is None:
+        raise WorkbookError(file, sheet, cell_name(h, j + 2), "no value columns after 'Fiscal Year' and 'Month'")
+    # A group-heading row sits right above the header, with text only over the value columns.
+    group_row = None
+    if h - 1 >= title_top:
+        above = rows[h - 1]
+        if not any(_text(v) for v in above[: j + 2]) and any(_text(v) for v in above[j + 2 : last + 1]):
+            group_row = h - 1
+    title, _ = _find_title(rows, title_top, group_row if group_row is not None else h)
+    # Notes under the table: footnote definitions, symbol legends, free notes; they end the data.
+    data_rows: list[int] = []
+    notes: list[str] = []
+    footnotes: dict[str, str] = {}
+    symbols = dict(DEFAULT_SYMBOLS)
+    notes_started: int | None = None
+    for i in range(h + 1, end):
+        row = rows[i]
+        month = _norm(row[j + 1]) if j + 1 < len(row) else ""
+        if month in MONTHS or month == "total":
+            if notes_started is not None:
+                raise WorkbookError(
+                    file,
+                    sheet,
+                    cell_name(i, j + 1),
+                    f"a data row after the notes that start at row {notes_started + 1}",
+                )
+            data_rows.append(i)
+            continue
+        texts = [(c, _text(v)) for c, v in enumerate(row) if _text(v)]
+        if not texts:
+            continue
+        col, text = texts[0]
+        if notes_started is None:
+            notes_started = i
+        if m := FOOTNOTE_DEF_RE.match(text):
+            footnotes[m[1]] = m[2].strip()
+        elif m := LEGEND_RE.match(text):
+            symbols[m[1]] = slug(m[2])
+        else:
+            notes.append(text)
+    if not data_rows:
+        raise WorkbookError(file, sheet, cell_name(h + 1, j + 1), "no data rows (expected 'Total' or a month name)")
+    defined = set(footnotes)
+    measure, by = _title_parts(title) if title else (sheet, [])
+    names = _dimension_names(measure, by, 2 if group_row is not None else 1)
+    groups = _group_spans(rows, group_row, j + 2, last, merges) if group_row is not None else {}
+    columns: list[_Column] = []
+    seen_keys: dict[tuple[str, ...], str] = {}
+    for c in range(j + 2, last + 1):
+        raw_label = _text(head[c])
+        if not raw_label:
+            for i in data_rows:
+                if _text(rows[i][c]):
+                    raise WorkbookError(file, sheet, cell_name(h, c), "values under an empty column heading")
+            continue
+        leaf, markers = _split_marker(raw_label, defined)
+        values = [leaf]
+        if group_row is not None:
+            group_text, _ = groups.get(c, ("", c))
+            group, group_markers = _split_marker(group_text, defined) if group_text else ("", [])
+            markers = group_markers + markers
+            if names[0] == "component":
+                group = re.sub(r"^Total\s+", "", group)
+                if not group and (m := re.match(r"^Total\s+(\S+)$", leaf)):
+                    group = m[1]
+            if group and leaf.casefold() == f"total {group}".casefold():
+                leaf = "Total"
+            values = [group or "Total", leaf]
+        key = tuple(values)
+        if key in seen_keys:
+            raise WorkbookError(
+                file, sheet, cell_name(h, c), f"column {' / '.join(key)!r} repeats column {seen_keys[key]}"
+            )
+        seen_keys[key] = column_letter(c)
+        row_type = "published_total" if re.match(r"^total\b", leaf, re.IGNORECASE) else "detail"
+        columns.append(_Column(c, values, markers, row_type))
+    # Fiscal years and months.
+    table = SheetTable(
+        sheet=sheet,
+        dataset="",
+        title=title or sheet,
+        measure=measure,
+        header_cell=cell_name(h, j),
+        dimensions=names,
+        footnotes=footnotes,
+        symbols=symbols,
+        notes=notes,
+    )
+    fy: int | None = None
+    fy_label = ""
+    fy_months: dict[int, set[int]] = {}
+    pending_totals: list[dict[str, Any]] = []
+    for i in data_rows:
+        row = rows[i]
+        fy_cell = row[j]
+        if _text(fy_cell):
+            if isinstance(fy_cell, int | float) and float(fy_cell).is_integer():
+                fy, fy_label = int(fy_cell), str(int(fy_cell))
+            elif m := FY_RE.match(_text(fy_cell)):
+                fy = int(m[1])
+                fy_label = re.sub(r"^FY\s*", "", _text(fy_cell), flags=re.IGNORECASE)
+            else:
+                raise WorkbookError(file, sheet, cell_name(i, j), f"{_text(fy_cell)!r} is not a fiscal year")
+            if fy in fy_months:
+                raise WorkbookError(file, sheet, cell_name(i, j), f"fiscal year {fy} appears twice")
+            fy_months[fy] = set()
+        if fy is None:
+            raise WorkbookError(file, sheet, cell_name(i, j), "a month before any fiscal year")
+        month_text = _norm(row[j + 1])
+        if month_text == "total":
+            if not _text(fy_cell):
+                raise WorkbookError(file, sheet, cell_name(i, j), "a 'Total' row without its fiscal year")
+            period, kind = f"FY{fy_label}", "fiscal_year"
+            start, stop = date(fy - 1, 10, 1), date(fy, 9, 30)
+        else:
+            num = MONTHS[month_text]
+            if num in fy_months[fy]:
+                raise WorkbookError(file, sheet, cell_name(i, j + 1), f"{_text(row[j + 1])} appears twice in FY{fy}")
+            fy_months[fy].add(num)
+            year = fy - 1 if num >= 10 else fy
+            period, kind = f"{year:04d}-{num:02d}", "month"
+            start, stop = date(year, num, 1), date(year, num, calendar.monthrange(year, num)[1])
+        for column in columns:
+            cell = cell_name(i, column.col)
+            value, flag = _value(row[column.col], symbols, file, sheet, cell)
+            record: dict[str, Any] = {
+                "fiscal_year": str(fy),
+                "fy_label": fy_label,
+                "period": period,
+                "period_kind": kind,
+                "period_start": start,
+                "period_end": stop,
+                "row_type": column.row_type,
+                "value": value,
+                "flag": flag,
+                "dims": dict(zip(names, column.dims, strict=True)),
+                "footnotes": ",".join(column.markers),
+                "cell": cell,
+                "line": i + 1,
+            }
+            table.rows.append(record)
+            if kind == "fiscal_year":
+                pending_totals.append(record)
+    # A year-to-date total covers only the months printed under it.
+    for record in pending_totals:
+        months = fy_months.get(int(record["fiscal_year"]), set())
+        if "ytd" in record["fy_label"].casefold() and months:
+            fy_num = int(record["fiscal_year"])
+            last_month = max(months, key=lambda m: (m < 10, m))
+            year = fy_num - 1 if last_month >= 10 else fy_num
+            record["period_end"] = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    return table
+
+
+def _read_contents(rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """The table of contents: Category | Table | Starting Date, as printed."""
+    for i, row in enumerate(rows):
+        norms = [_norm(v) for v in row]
+        if "category" in norms and "table" in norms:
+            c_cat, c_table = norms.index("category"), norms.index("table")
+            c_start = norms.index("starting date") if "starting date" in norms else None
+            out = []
+            for row2 in rows[i + 1 :]:
+                title = _text(row2[c_table]) if c_table < len(row2) else ""
+                if not title:
+                    continue
+                category = _text(row2[c_cat])
+                if not category:
+                    continue
+                out.append(
+                    {
+                        "category": category,
+                        "title": title,
+                        "starting_date": _text(row2[c_start]) if c_start is not None else "",
+                    }
+                )
+            return out
+    return []
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"\W+", " ", title.split(":")[0]).strip().casefold()
+
+
+def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
+    """Read every table of an OHSS monthly-tables workbook; raise `InputError`/`WorkbookError` at the first problem."""
+    path = Path(path)
+    file = str(path)
+    check_xlsx(path)
+    if edition is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", edition):
+        raise InputError(file, None, "--edition", f"{edition!r} is not an edition (expected YYYY-MM)")
+    sheets = _load_rows(path)
+    merges = _merges(path)
+    tables: list[SheetTable] = []
+    contents: list[dict[str, Any]] = []
+    for name, rows in sheets:
+        headers = _find_headers(rows)
+        if not headers:
+            if found := _read_contents(rows):
+                contents = found
+                continue
+            if not any(_text(v) for r in rows for v in r):
+                continue  # an empty sheet
+            raise WorkbookError(
+                file, name, "A1", "no table found: no 'Fiscal Year' | 'Month' header row and not a table of contents"
+            )
+        # Each table runs from its preamble (title, group headings) to the next table's preamble.
+        starts = []
+        for k, header in enumerate(headers):
+            top = max(headers[k - 1].row + 1 if k else 0, header.row - 4)
+            _, title_row = _find_title(rows, top, header.row)
+            starts.append((top, title_row if title_row is not None else header.row))
+        for k, header in enumerate(headers):
+            end = starts[k + 1][1] if k + 1 < len(headers) else len(rows)
+            tables.append(_read_table(file, name, rows, header, end, starts[k][0], merges.get(name, [])))
+    if not tables:
+        raise InputError(file, None, None, "no tables found: is this an OHSS monthly tables workbook?")
+    _name_datasets(tables)
+    _infer_citizenship(tables)
+    categories = {_title_key(c["title"]): c["category"] for c in contents}
+    for table in tables:
+        table.category = categories.get(_title_key(table.title))
+    found_titles = {_title_key(t.title) for t in tables}
+    missing = [c["title"] for c in contents if _title_key(c["title"]) not in found_titles]
+    chosen = edition or _edition_of(tables, path)
+    if chosen is None:
+        raise InputError(
+            file, None, None, "cannot tell the edition from the titles or the file name; pass --edition YYYY-MM"
+        )
+    return Workbook(path, sha256_of(path), chosen, PUBLISHER, tables, contents, missing)
+
+
+def _edition_of(tables: list[SheetTable], path: Path) -> str | None:
+    votes = Counter(e for t in tables if (e := edition_from_title(t.title)))
+    if votes:
+        return votes.most_common(1)[0][0]
+    return edition_from_name(path.name)
+
+
+def _name_datasets(tables: list[SheetTable]) -> None:
+    """`ohss_<sheet-slug>`, using the catalogue's sheet name when a known title sits on a renamed sheet."""
+    used: Counter[str] = Counter()
+    for table in tables:
+        canonical = _KNOWN_BY_KEY.get(_title_key(table.title), table.sheet)
+        base = DATASET_PREFIX + slug(canonical)
+        used[base] += 1
+        table.dataset = base if used[base] == 1 else f"{base}_{used[base]}"
+
+
+def _infer_citizenship(tables: list[SheetTable]) -> None:
+    """A dimension the title does not name ('category') is `citizenship` when its labels are citizenships elsewhere."""
+    countries = {row["dims"]["citizenship"] for t in tables if "citizenship" in t.dimensions for row in t.rows}
+    countries -= {"Total", "Other", "Others", "All Other"}
+    for table in tables:
+        for level, name in enumerate(table.dimensions):
+            if name != "category":
+                continue
+            labels = {row["dims"][name] for row in table.rows} - {"Total", "Other", "Others", "All Other"}
+            if labels and len(labels & countries) >= 0.8 * len(labels) and "citizenship" not in table.dimensions:
+                table.dimensions[level] = "citizenship"
+                for row in table.rows:
+                    row["dims"]["citizenship"] = row["dims"].pop(name)
