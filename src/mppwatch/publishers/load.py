@@ -1,0 +1,240 @@
+"""Store a publisher's workbook: every table becomes dataset `ohss_<sheet-slug>`, one load per edition.
+
+All tables of a workbook are written in one transaction (all or nothing). Each (dataset, edition) is its
+own load, keyed `dataset@edition` in `loads`, so editions sit side by side and reloading one edition
+replaces only that edition's rows. The same file loaded twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from mppwatch.errors import InputError
+from mppwatch.sources.ohss_workbook import Workbook, read_workbook
+from mppwatch.store import Store, sha256_of
+
+SHEETS_DDL = """
+CREATE TABLE IF NOT EXISTS publisher_sheets (
+    load_id BIGINT NOT NULL,
+    publisher VARCHAR NOT NULL,
+    edition VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    sheet VARCHAR NOT NULL,
+    title VARCHAR,
+    measure VARCHAR,
+    category VARCHAR,
+    header_cell VARCHAR,
+    dimensions VARCHAR,
+    rows BIGINT,
+    footnotes VARCHAR,  -- JSON {marker: text}
+    symbols VARCHAR,    -- JSON {symbol: flag}
+    notes VARCHAR
+)"""
+
+RESULT_COLUMNS = ["dataset", "edition", "sheet", "rows", "load_id", "status", "message"]
+
+_ARROW_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.int64()), ("dataset", pa.string()), ("line", pa.int64()), ("source_id", pa.string()),
+        ("period", pa.string()), ("period_kind", pa.string()), ("period_start", pa.date32()),
+        ("period_end", pa.date32()), ("row_type", pa.string()), ("flag", pa.string()),
+        ("dim_keys", pa.list_(pa.string())), ("dim_values", pa.list_(pa.string())),
+        ("meta_keys", pa.list_(pa.string())), ("meta_values", pa.list_(pa.string())), ("value", pa.float64()),
+    ]
+)  # fmt: skip
+
+
+def load_key(dataset: str, edition: str) -> str:
+    """The `loads.dataset` key of one edition of one table: `ohss_cbp_swb_book_outs_by_agency@2024-08`."""
+    return f"{dataset}@{edition}"
+
+
+def load_workbook(
+    store: Store,
+    path: str | Path,
+    edition: str | None = None,
+    retrieved_via: str = "mppwatch load-workbook",
+    source_url: str | None = None,
+) -> pd.DataFrame:
+    """Read a workbook, then store every table (see `store_workbook`); nothing is written if reading fails.
+
+    A file whose sha256 is already the current load of every table of its edition is skipped unread.
+    """
+    path = Path(path)
+    if path.is_file() and (done := _already_loaded(store, sha256_of(path), edition)) is not None:
+        return done
+    return store_workbook(store, read_workbook(path, edition), retrieved_via=retrieved_via, source_url=source_url)
+
+
+def _already_loaded(store: Store, sha: str, edition: str | None) -> pd.DataFrame | None:
+    rows = store.con.execute(
+        """SELECT l.dataset, l.load_id, l.rows, l.sha256 FROM loads l
+           WHERE l.kind = 'workbook' AND l.status = 'current'
+             AND split_part(l.dataset, '@', 2) IN (
+                 SELECT split_part(dataset, '@', 2) FROM loads
+                 WHERE kind = 'workbook' AND status = 'current' AND sha256 = ?)
+           ORDER BY l.load_id""",
+        [sha],
+    ).fetchall()
+    editions = {str(r[0]).split("@", 1)[1] for r in rows}
+    if not rows or len(editions) != 1 or (edition is not None and edition not in editions):
+        return None
+    if any(r[3] != sha for r in rows):
+        return None  # another file is current for some table of this edition: read and compare properly
+    results = []
+    for dataset_key, load_id, n, _ in rows:
+        dataset, ed = str(dataset_key).split("@", 1)
+        sheet = store.con.execute("SELECT sheet FROM publisher_sheets WHERE load_id = ?", [load_id]).fetchone()
+        results.append(_result(dataset, ed, sheet[0] if sheet else "", int(n), int(load_id), "skipped"))
+    frame = pd.DataFrame(results, columns=RESULT_COLUMNS)
+    frame["rows"] = frame["rows"].astype("int64")
+    return frame
+
+
+def store_workbook(
+    store: Store,
+    book: Workbook,
+    retrieved_via: str = "mppwatch load-workbook",
+    source_url: str | None = None,
+    on_table: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Write a read workbook in one transaction; one row per table: dataset, edition, rows, load_id, status."""
+    results: list[dict[str, object]] = []
+    pending = []
+    for table in book.tables:
+        key = load_key(table.dataset, book.edition)
+        current = store.current_load(key)
+        if current and current[1] == book.sha256:
+            results.append(_result(table.dataset, book.edition, table.sheet, len(table.rows), current[0], "skipped"))
+        else:
+            pending.append((table, current is not None))
+    for title in book.missing:
+        results.append(_result("", book.edition, "", 0, None, "missing", f"listed in the contents, not found: {title}"))
+    if pending:
+        with store.transaction() as con:
+            con.execute(SHEETS_DDL)
+            _ensure_source(store, book, retrieved_via, source_url)
+            load_ids: list[int] = []
+            for table, replaced in pending:
+                if on_table:
+                    on_table(table.sheet)
+                load_id = store.begin_load(
+                    book.path.name, book.sha256, load_key(table.dataset, book.edition), len(table.rows), kind="workbook"
+                )
+                load_ids.append(load_id)
+                con.execute(
+                    "DELETE FROM observations WHERE dataset = ? AND dims['edition'] = ?", [table.dataset, book.edition]
+                )
+                con.execute(
+                    "DELETE FROM publisher_sheets WHERE dataset = ? AND edition = ?", [table.dataset, book.edition]
+                )
+                con.execute(
+                    "INSERT INTO publisher_sheets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        load_id, book.publisher, book.edition, table.dataset, table.sheet, table.title,
+                        table.measure, table.category, table.header_cell, ",".join(table.dimensions),
+                        len(table.rows), json.dumps(table.footnotes, ensure_ascii=False),
+                        json.dumps(table.symbols, ensure_ascii=False), "\n".join(table.notes),
+                    ],
+                )  # fmt: skip
+                status = "replaced" if replaced else "loaded"
+                results.append(_result(table.dataset, book.edition, table.sheet, len(table.rows), load_id, status))
+            incoming = _arrow(book, [t for t, _ in pending], load_ids)
+            con.register("incoming_workbook", incoming)
+            con.execute(
+                """INSERT INTO observations
+                   SELECT load_id, dataset, line, source_id, period, period_kind, period_start, period_end, row_type,
+                          flag, NULL, map(dim_keys, dim_values), map(meta_keys, meta_values), value
+                   FROM incoming_workbook"""
+            )
+            con.unregister("incoming_workbook")
+            expected = sum(len(t.rows) for t, _ in pending)
+            written = con.execute(
+                f"SELECT count(*) FROM observations WHERE load_id IN ({', '.join('?' for _ in load_ids)})", load_ids
+            ).fetchone()
+            if not written or int(written[0]) != expected:
+                raise InputError(
+                    str(book.path), None, None, f"{expected} cells read but {written} written; nothing loaded"
+                )
+    frame = pd.DataFrame(results, columns=RESULT_COLUMNS)
+    frame["rows"] = frame["rows"].astype("int64")
+    return frame
+
+
+def _result(
+    dataset: str, edition: str, sheet: str, rows: int, load_id: int | None, status: str, message: str = ""
+) -> dict[str, object]:
+    if not message:
+        message = {
+            "skipped": "unchanged",
+            "loaded": f"{rows} cells",
+            "replaced": f"{rows} cells (replaces this edition's earlier load)",
+        }.get(status, status)
+    return {
+        "dataset": dataset, "edition": edition, "sheet": sheet, "rows": rows,
+        "load_id": load_id, "status": status, "message": message,
+    }  # fmt: skip
+
+
+def _ensure_source(store: Store, book: Workbook, retrieved_via: str, source_url: str | None) -> None:
+    """Register the edition's source id (OHSS_IELP_YYYY-MM) unless the source register already has it."""
+    if book.source_id in store.known_source_ids():
+        return
+    year, month = (int(x) for x in book.edition.split("-"))
+    title = f"DHS OHSS Immigration Enforcement and Legal Processes Monthly Tables ({calendar.month_name[month]} {year})"
+    store.con.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?)",
+        [book.source_id, source_url or book.path.name, title, retrieved_via, f"workbook sha256 {book.sha256}"],
+    )
+
+
+def _arrow(book: Workbook, tables: list, load_ids: list[int]) -> pa.Table:
+    cols: dict[str, list] = {name: [] for name in _ARROW_SCHEMA.names}
+    source_id = book.source_id
+    for table, load_id in zip(tables, load_ids, strict=True):
+        dim_keys = ["fiscal_year", "fy_label", *table.dimensions, "edition"]
+        for row in table.rows:
+            cols["load_id"].append(load_id)
+            cols["dataset"].append(table.dataset)
+            cols["line"].append(row["line"])
+            cols["source_id"].append(source_id)
+            cols["period"].append(row["period"])
+            cols["period_kind"].append(row["period_kind"])
+            cols["period_start"].append(row["period_start"])
+            cols["period_end"].append(row["period_end"])
+            cols["row_type"].append(row["row_type"])
+            cols["flag"].append(row["flag"])
+            cols["dim_keys"].append(dim_keys)
+            cols["dim_values"].append(
+                [row["fiscal_year"], row["fy_label"], *(row["dims"][d] for d in table.dimensions), book.edition]
+            )
+            if row["footnotes"]:
+                cols["meta_keys"].append(["sheet", "cell", "footnotes"])
+                cols["meta_values"].append([table.sheet, row["cell"], row["footnotes"]])
+            else:
+                cols["meta_keys"].append(["sheet", "cell"])
+                cols["meta_values"].append([table.sheet, row["cell"]])
+            cols["value"].append(row["value"])
+    return pa.table(cols, schema=_ARROW_SCHEMA)
+
+
+def workbook_sheets(store: Store, edition: str | None = None) -> pd.DataFrame:
+    """The tables read from workbooks: dataset, edition, sheet, title, category, dimensions, rows, header cell."""
+    if not store.con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = 'publisher_sheets'"
+    ).fetchone():
+        return pd.DataFrame(
+            columns=["dataset", "edition", "sheet", "title", "category", "dimensions", "rows", "header_cell", "load_id"]
+        )
+    where, params = ("WHERE edition = ?", [edition]) if edition else ("", [])
+    return store.query(
+        f"""SELECT dataset, edition, sheet, title, category, dimensions, rows, header_cell, load_id
+            FROM publisher_sheets {where} ORDER BY edition, load_id""",
+        params,
+    )
