@@ -1,0 +1,412 @@
+"""Turn a scenario into model inputs (arrays), reading the store only for what the scenario asks for.
+
+Every number taken from the store keeps its source ids (`Inputs.sources`) and a line in `Inputs.notes`,
+so a run can say where its arrivals, city split, shelter beds and warm start came from.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import unicodedata
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mppwatch.errors import MppwatchError
+from mppwatch.simulate.engine import BIG, Inputs
+from mppwatch.simulate.scenario import Scenario, ScenarioError
+from mppwatch.store import Store
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive key: 'Ciudad Juárez' == 'ciudad juarez'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold().strip()
+
+
+def _need(store: Store | None, scenario: Scenario, key: str, dataset: str) -> Store:
+    if store is None:
+        raise ScenarioError(scenario.file, key, f"needs dataset {dataset!r} from the store: run `mppwatch load` first")
+    if dataset not in store.datasets_loaded():
+        raise ScenarioError(scenario.file, key, f"needs dataset {dataset!r}, not loaded: run `mppwatch load`")
+    return store
+
+
+def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
+    """Resolve a scenario into `Inputs`; `store` is needed only when the scenario names store data."""
+    dates = pd.date_range(scenario.start, periods=scenario.days, freq="D")
+    names = scenario.city_names
+    sources: list[str] = []
+    notes: list[str] = []
+    total = _arrival_totals(scenario, store, dates, sources, notes)
+    shares = _shares(scenario, store, dates, sources, notes)
+    rate = total[:, None] * shares
+    court = np.zeros((scenario.days + 1, len(names)), np.int64)
+    sitting = np.ones(scenario.days, bool) if scenario.court.sitting_days == "all" else dates.dayofweek.values < 5
+    for j, city in enumerate(scenario.cities):
+        per_day = BIG if math.isinf(city.hearings_per_weekday) else int(round(city.hearings_per_weekday))
+        court[:-1, j] = np.where(sitting, per_day, 0)
+        sources += list(city.sources)
+    court[-1] = BIG
+    beds = _beds(scenario, store, dates, sources, notes)
+    warm_waiting, warm_returned = _warm(scenario, store, shares, sources, notes)
+    sources += list(scenario.shelter.sources)
+    return Inputs(
+        cities=names,
+        start=np.datetime64(scenario.start, "D"),
+        rate=rate,
+        noise=scenario.arrivals.noise,
+        daily_cap=np.array([c.daily_cap for c in scenario.cities], float),
+        court_capacity=court,
+        beds=beds,
+        warm_waiting=warm_waiting,
+        warm_returned=warm_returned,
+        lead_days=scenario.court.lead_days,
+        continuance_days=scenario.court.continuance_days,
+        hearings_pmf=np.array(scenario.court.hearings_per_case, float),
+        relief_share=scenario.court.relief_share,
+        daily_hazard=scenario.daily_hazard,
+        need_share=scenario.shelter.need_share,
+        reach_target=scenario.reach_target,
+        sources=sorted(set(s for s in sources if s)),
+        notes=notes,
+    )
+
+
+# -- arrivals ----------------------------------------------------------------------------------------
+
+
+def _arrival_totals(
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+) -> np.ndarray:
+    arr = scenario.arrivals
+    days = dates.date
+    total = np.zeros(len(dates))
+    if arr.source == "ramp":
+        for step in arr.ramp:
+            total[days >= step.start] = step.per_day
+        notes.append(
+            "arrivals: ramp " + "; ".join(f"{s.per_day:,.0f}/day from {s.start.isoformat()}" for s in arr.ramp)
+        )
+        return total * arr.scale
+    from mppwatch import metrics
+
+    st = _need(store, scenario, "arrivals.dataset", arr.dataset)
+    first, last = days[0], days[-1]
+    try:
+        frame = metrics.series(
+            st, arr.dataset, {k: list(v) for k, v in arr.where.items()}, None, f"{first:%Y-%m}", f"{last:%Y-%m}"
+        )
+    except MppwatchError as exc:
+        raise ScenarioError(scenario.file, "arrivals", str(exc)) from None
+    sources += frame.attrs.get("source_ids", [])
+    periods = frame["period"].astype(str)
+    if not periods.str.fullmatch(r"\d{4}-\d{2}").all():
+        raise ScenarioError(scenario.file, "arrivals.dataset", f"{arr.dataset} is not a monthly series")
+    values = dict(zip(periods, frame["value"], strict=True))
+    month_keys = pd.Index(dates.strftime("%Y-%m"))
+    missing = []
+    for month in sorted(set(month_keys)):
+        value = values.get(month)
+        if value is None or pd.isna(value):
+            missing.append(month)
+            continue
+        y, m = map(int, month.split("-"))
+        total[month_keys == month] = float(value) / calendar.monthrange(y, m)[1]
+    where = ", ".join(f"{k}={'|'.join(v)}" for k, v in arr.where.items())
+    notes.append(f"arrivals: {arr.dataset} ({where}) monthly totals spread evenly over each month's days")
+    if missing:
+        notes.append(f"arrivals: no published value for {', '.join(missing)}: zero arrivals assumed there")
+    return total * arr.scale
+
+
+# -- city split --------------------------------------------------------------------------------------
+
+
+def _shares(
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+) -> np.ndarray:
+    names = scenario.city_names
+    days = dates.date
+    out = np.zeros((len(dates), len(names)))
+    for step in scenario.split.steps:
+        row = np.array([step.shares.get(n, 0.0) for n in names])
+        out[days >= step.start] = row
+        sources += list(step.sources)
+    out[days < scenario.split.steps[0].start] = [scenario.split.steps[0].shares.get(n, 0.0) for n in names]
+    if scenario.split.source == "trac":
+        from mppwatch import metrics
+
+        st = _need(store, scenario, "split.dataset", scenario.split.dataset)
+        frame = metrics.series(st, scenario.split.dataset, by=["hearing_location"])
+        sources += frame.attrs.get("source_ids", [])
+        court_of = {_fold(c.court): j for j, c in enumerate(scenario.cities)}
+        month_keys = pd.Index(dates.strftime("%Y-%m"))
+        used = []
+        for month, group in frame.groupby("period"):
+            counts = np.zeros(len(names))
+            for loc, value in zip(group["hearing_location"], group["value"], strict=True):
+                j = court_of.get(_fold(str(loc)))
+                if j is not None and pd.notna(value):
+                    counts[j] += float(value)
+            mask = np.asarray(month_keys == month)
+            if counts.sum() > 0 and mask.any():
+                out[mask] = counts / counts.sum()
+                used.append(str(month))
+        if used:
+            notes.append(
+                f"split: monthly shares of {scenario.split.dataset} cases by hearing location for {', '.join(used)}"
+            )
+        notes.append("split: scenario shares (split.steps) for the other months")
+    return out
+
+
+# -- shelters ------------------------------------------------------------------------------------------
+
+
+def shelter_capacity(store: Store, dataset: str = "mpp_city_shelters") -> pd.DataFrame:
+    """The shelter register's bed capacities: city, shelter, as_of (as printed), start, beds, source_id, aggregate.
+
+    Rows for shelters that were only planned are left out. `aggregate` marks city-wide figures (names with
+    "all", "city-wide" or "shelters"), which stand for the whole city rather than one shelter.
+    """
+    rows = store.query(
+        "SELECT source_id, period, period_start, dims['city'] AS city, dims['shelter'] AS shelter, value "
+        "FROM observations WHERE dataset = ? AND dims['measure'] = 'capacity_beds' AND value IS NOT NULL "
+        "ORDER BY period_start, source_id",
+        [dataset],
+    )
+    rows = rows[~rows["shelter"].str.lower().str.startswith("planned")].copy()
+    name = rows["shelter"].str.lower()
+    rows["aggregate"] = name.str.startswith("all") | name.str.contains("city-wide") | name.str.contains("shelters")
+    return rows.rename(columns={"period": "as_of", "period_start": "start", "value": "beds"})[
+        ["city", "shelter", "as_of", "start", "beds", "source_id", "aggregate"]
+    ].reset_index(drop=True)
+
+
+def beds_on(register: pd.DataFrame, city: str, day: date) -> tuple[float, list[str]]:
+    """Beds in `city` on `day`: the latest city-wide figure if the city has any, else the sum of each
+    shelter's latest figure (the lower one when two sources print different figures on one date)."""
+    rows = register[(register["city"].map(_fold) == _fold(city)) & (register["start"].dt.date <= day)]
+    if rows.empty:
+        return math.nan, []
+    agg = rows[rows["aggregate"]]
+    if not agg.empty:
+        last = agg[agg["start"] == agg["start"].max()]
+        pick = last.loc[[last["beds"].idxmin()]]
+        return float(pick["beds"].iloc[0]), list(pick["source_id"])
+    latest = rows[rows["start"] == rows.groupby("shelter")["start"].transform("max")]
+    pick = latest.loc[latest.groupby("shelter")["beds"].idxmin()]
+    return float(pick["beds"].sum()), list(pick["source_id"])
+
+
+def _beds(
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+) -> np.ndarray:
+    days = dates.date
+    out = np.full((len(dates), len(scenario.cities)), np.nan)
+    for j, city in enumerate(scenario.cities):
+        for step in city.beds:
+            out[days >= step.start, j] = step.beds
+            sources.append(step.source)
+    if scenario.shelter.capacity == "store":
+        st = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset)
+        register = shelter_capacity(st, scenario.shelter.dataset)
+        for j, city in enumerate(scenario.cities):
+            if city.beds:
+                continue  # the scenario's own figures win
+            changes = sorted(
+                {d for d in register.loc[register["city"].map(_fold) == _fold(city.name), "start"].dt.date}
+            )
+            cited = []
+            for k, change in enumerate(changes):
+                beds, ids = beds_on(register, city.name, change)
+                end = changes[k + 1] if k + 1 < len(changes) else date.max
+                mask = (days >= change) & (days < end)
+                if mask.any():
+                    out[mask, j] = beds
+                    sources += ids
+                    cited.append(f"{beds:,.0f} from {change.isoformat()} ({' '.join(ids)})")
+            notes.append(
+                f"shelter beds {city.name}: " + ("; ".join(cited) if cited else "no capacity in the register (unknown)")
+            )
+    return out
+
+
+# -- warm start ----------------------------------------------------------------------------------------
+
+
+def _warm(
+    scenario: Scenario, store: Store | None, shares: np.ndarray, sources: list[str], notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    ws = scenario.warm_start
+    names = scenario.city_names
+    waiting = np.array([ws.waiting.get(n, 0.0) for n in names])
+    if ws.source == "court":
+        court = _court_pending(scenario, store, notes)
+        if court is not None:
+            waiting = court
+        else:
+            notes.append("warm start: no court records loaded; using the scenario's warm_start.waiting")
+    if ws.source != "none":
+        sources += list(ws.sources)
+    returned_total = ws.returned if ws.source != "none" else 0.0
+    weights = waiting if waiting.sum() > 0 else (shares[0] if len(shares) else np.ones(len(names)))
+    returned = returned_total * weights / weights.sum() if weights.sum() > 0 else np.zeros(len(names))
+    if ws.source != "none":
+        notes.append(
+            f"warm start: {waiting.sum():,.0f} waiting on {scenario.start.isoformat()}, "
+            f"{returned_total:,.0f} returned before (split over cities like the waiting)"
+        )
+    return waiting, returned
+
+
+def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) -> np.ndarray | None:
+    """Pending MPP cases by return city from loaded court records, or None when there are none."""
+    if store is None:
+        return None
+    try:
+        from mppwatch.court import pending  # type: ignore[attr-defined]  # optional at run time
+    except ImportError:
+        return None
+    as_of = scenario.start - timedelta(days=1)
+    try:
+        frame = pending(store, as_of, release=scenario.warm_start.release, mpp_only=True)
+    except MppwatchError as exc:
+        notes.append(f"warm start: court records not used ({exc})")
+        return None
+    by_city = {_fold(c.name): j for j, c in enumerate(scenario.cities)}
+    by_court = {_fold(c.court): j for j, c in enumerate(scenario.cities)}
+    out = np.zeros(len(scenario.cities))
+    unmatched = 0.0
+    for row in frame.itertuples(index=False):
+        j = by_city.get(_fold(str(getattr(row, "return_city", "") or "")))
+        if j is None:
+            j = by_court.get(_fold(str(getattr(row, "hearing_location", "") or "")))
+        value = float(row.pending)
+        if j is None:
+            unmatched += value
+        else:
+            out[j] += value
+    release = scenario.warm_start.release or "latest"
+    notes.append(
+        f"warm start: {out.sum():,.0f} pending MPP cases on {as_of.isoformat()} from court records ({release})"
+    )
+    if unmatched:
+        notes.append(f"warm start: {unmatched:,.0f} pending cases matched no scenario city and were left out")
+    return out
+
+
+# -- simulated against observed --------------------------------------------------------------------
+
+OHSS = "ohss_swb_bookouts_by_agency_monthly"
+OHSS_WHERE = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}
+CITY_SNAPSHOTS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
+
+
+def compare(result: Any, store: Store) -> pd.DataFrame:
+    """Simulated against observed: OHSS monthly CBP MPP book-outs (returns) for the months inside the window,
+    and INM city shares of cumulative returns on each snapshot date inside it (cities of the scenario only).
+
+    Columns: `measure, period, city, sim_p5, sim_p50, sim_p95, sim_mean, observed, error, rel_error, source_id`.
+    """
+    from mppwatch import metrics
+
+    if OHSS not in store.datasets_loaded():
+        raise MppwatchError(f"--compare needs dataset {OHSS!r}: run `mppwatch load`")
+    dates = result.dates
+    rows: list[dict[str, Any]] = []
+    monthly = result.monthly(["arrivals"])
+    sim = monthly[monthly["city"] == "all"].quantiles()
+    full = {m for m in sim["month"] if _full_month(m, dates)}
+    obs = metrics.series(store, OHSS, OHSS_WHERE, None, f"{dates[0]:%Y-%m}", f"{dates[-1]:%Y-%m}")
+    obs_by = dict(zip(obs["period"].astype(str), obs["value"], strict=True))
+    ohss_ids = " ".join(obs.attrs.get("source_ids", []))
+    for r in sim.itertuples(index=False):
+        if r.month not in full:
+            continue
+        rows.append(_row("monthly_returns", r.month, "all", r.p5, r.p50, r.p95, r.mean, obs_by.get(r.month), ohss_ids))
+    rows += _city_shares(result, store)
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "measure", "period", "city", "sim_p5", "sim_p50", "sim_p95", "sim_mean",
+            "observed", "error", "rel_error", "source_id",
+        ],
+    )  # fmt: skip
+    out.attrs.update({"simulated": True, "scenario": result.scenario})
+    return out
+
+
+def _full_month(month: str, dates: pd.DatetimeIndex) -> bool:
+    first = pd.Timestamp(month + "-01")
+    last = first + pd.offsets.MonthEnd(0)
+    return bool(dates[0] <= first and dates[-1] >= last)
+
+
+def _row(
+    measure: str, period: str, city: str, p5: float, p50: float, p95: float, mean: float, observed: Any, ids: str
+) -> dict[str, Any]:
+    obs = float(observed) if observed is not None and pd.notna(observed) else None
+    err = mean - obs if obs is not None else None
+    rel = err / obs if err is not None and obs else None
+    return {
+        "measure": measure,
+        "period": period,
+        "city": city,
+        "sim_p5": p5,
+        "sim_p50": p50,
+        "sim_p95": p95,
+        "sim_mean": mean,
+        "observed": obs,
+        "error": err,
+        "rel_error": rel,
+        "source_id": ids,
+    }
+
+
+def _city_shares(result: Any, store: Store) -> list[dict[str, Any]]:
+    """INM city snapshots (day-dated, cumulative from before the window) against simulated city shares."""
+    loaded = [d for d in CITY_SNAPSHOTS if d in store.datasets_loaded()]
+    if not loaded:
+        return []
+    dates = result.dates
+    snaps = store.query(
+        "SELECT source_id, period_end AS as_of, period_start, dims['city'] AS city, value FROM observations "
+        f"WHERE dataset IN ({', '.join('?' for _ in loaded)}) AND row_type = 'detail' AND period_kind = 'day' "
+        "AND value IS NOT NULL ORDER BY period_end, source_id",
+        list(loaded),
+    )
+    col_of = {_fold(c): j for j, c in enumerate(result.cities)}
+    snaps["j"] = snaps["city"].map(lambda c: col_of.get(_fold(str(c))))
+    snaps = snaps[snaps["j"].notna()]
+    start = dates[0].date()
+    rows: list[dict[str, Any]] = []
+    cum = result.values["cumulative_returns"].astype(np.float64)  # (T, R, C)
+    for (source_id, as_of), g in snaps.groupby(["source_id", "as_of"], sort=True):
+        day = pd.Timestamp(str(as_of))
+        if len(g) < 2 or not dates[0] <= day <= dates[-1] or (g["period_start"].dt.date > start).any():
+            continue
+        t = int((day - dates[0]).days)
+        cols = g["j"].astype(int).to_numpy()
+        sim = cum[t][:, cols]  # (R, n)
+        share = sim / np.maximum(sim.sum(axis=1, keepdims=True), 1e-12)
+        observed = g["value"].to_numpy(float) / g["value"].sum()
+        for k, (city, obs) in enumerate(zip(g["city"], observed, strict=True)):
+            p5, p50, p95 = np.percentile(share[:, k], (5, 50, 95))
+            rows.append(
+                _row(
+                    "city_share",
+                    day.date().isoformat(),
+                    str(city),
+                    p5,
+                    p50,
+                    p95,
+                    share[:, k].mean(),
+                    obs,
+                    str(source_id),
+                )
+            )
+    return rows

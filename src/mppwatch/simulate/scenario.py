@@ -1,0 +1,497 @@
+"""Scenarios: TOML files parsed into frozen dataclasses, with errors that name the file and the key.
+
+A scenario says where arrivals come from (a ramp or a store series), how they split over return cities,
+the courts' capacity and process, attrition, shelter need and capacity, an optional warm start, and the
+questions to answer. `--set key=value` overrides are applied to the parsed TOML before validation, so an
+override is checked exactly like the file.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mppwatch.errors import MppwatchError
+
+
+class ScenarioError(MppwatchError):
+    """A scenario that cannot be run: the message names the file and the key."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        self.file, self.key, self.reason = file, key, reason
+        super().__init__(f"{file}: {key}: {reason}" if key else f"{file}: {reason}")
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """From `start` on, `per_day` arrivals a day (until the next ramp step)."""
+
+    start: date
+    per_day: float
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    source: str  # "ramp" | "series"
+    noise: str  # "poisson" | "none"
+    ramp: tuple[Ramp, ...] = ()
+    dataset: str = "ohss_swb_bookouts_by_agency_monthly"
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class ShareStep:
+    """City shares of arrivals from `start` on (normalised to sum to 1 over the scenario's cities)."""
+
+    start: date
+    shares: Mapping[str, float]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Split:
+    source: str  # "scenario" | "trac"
+    steps: tuple[ShareStep, ...]
+    dataset: str = "trac_mpp_cases_by_month_hearing_location_2019"
+
+
+@dataclass(frozen=True)
+class BedStep:
+    start: date
+    beds: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    area: str
+    court: str
+    hearings_per_weekday: float  # math.inf = unlimited
+    daily_cap: float  # math.inf = no acceptance cap
+    beds: tuple[BedStep, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Court:
+    lead_days: int
+    continuance_days: int
+    hearings_per_case: tuple[float, ...]
+    relief_share: float
+    sitting_days: str  # "weekdays" | "all"
+
+
+@dataclass(frozen=True)
+class Shelter:
+    need_share: float
+    capacity: str  # "scenario" | "store"
+    dataset: str = "mpp_city_shelters"
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    source: str  # "none" | "scenario" | "court"
+    returned: float = 0.0
+    waiting: Mapping[str, float] = field(default_factory=dict)
+    release: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. `raw` keeps the TOML table it came from (for overrides and sweeps)."""
+
+    name: str
+    description: str
+    file: str
+    start: date
+    days: int
+    arrivals: Arrivals
+    split: Split
+    cities: tuple[City, ...]
+    court: Court
+    daily_hazard: float
+    shelter: Shelter
+    warm_start: WarmStart
+    reach_target: float | None
+    synthetic: bool
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def city_names(self) -> list[str]:
+        return [c.name for c in self.cities]
+
+    @property
+    def needs_store(self) -> list[str]:
+        """Datasets this scenario reads from the store (empty: it runs on its own numbers)."""
+        out = []
+        if self.arrivals.source == "series":
+            out.append(self.arrivals.dataset)
+        if self.split.source == "trac":
+            out.append(self.split.dataset)
+        if self.shelter.capacity == "store":
+            out.append(self.shelter.dataset)
+        return out
+
+    def with_overrides(self, items: Sequence[str]) -> Scenario:
+        """A new scenario with `key=value` overrides (dotted keys; values read as TOML, else as text)."""
+        return parse(apply_overrides(self.raw, items, self.file), self.file)
+
+
+# -- validation helpers ----------------------------------------------------------------------------
+
+_Check = Callable[[Any, str], Any]
+
+
+class _Reader:
+    """Reads one TOML table, checking types and that no unknown key is left over."""
+
+    def __init__(self, file: str, table: Mapping[str, Any], path: str) -> None:
+        self.file, self.table, self.path = file, table, path
+        if not isinstance(table, Mapping):
+            self.fail("", f"expected a table, got {type(table).__name__}")
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, name: str, reason: str) -> NoReturn:
+        raise ScenarioError(self.file, self.key(name) if name else self.path, reason)
+
+    def get(self, name: str, check: _Check, default: Any = ..., required: bool = False) -> Any:
+        self.used.add(name)
+        if name not in self.table:
+            if required or default is ...:
+                self.fail(name, "missing")
+            return default
+        try:
+            return check(self.table[name], self.key(name))
+        except ScenarioError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(self.file, self.key(name), str(exc)) from None
+
+    def sub(self, name: str, required: bool = False) -> _Reader:
+        self.used.add(name)
+        table = self.table.get(name)
+        if table is None:
+            if required:
+                self.fail(name, "missing table")
+            table = {}
+        return _Reader(self.file, table, self.key(name))
+
+    def done(self) -> None:
+        extra = sorted(set(self.table) - self.used)
+        if extra:
+            self.fail(extra[0], f"unknown key (known here: {', '.join(sorted(self.used))})")
+
+
+def _num(lo: float = -math.inf, hi: float = math.inf, allow_inf: bool = False) -> _Check:
+    def check(value: Any, key: str) -> float:
+        if isinstance(value, str) and allow_inf and value.strip().lower() in {"unlimited", "inf", "none"}:
+            return math.inf
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number, got {value!r}")
+        v = float(value)
+        if math.isnan(v) or not lo <= v <= hi:
+            raise ValueError(f"{value!r} out of range [{lo:g}, {hi:g}]")
+        return v
+
+    return check
+
+
+def _int(lo: int = 0, hi: int = 100_000) -> _Check:
+    def check(value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise ValueError(f"{value!r} out of range [{lo}, {hi}]")
+        return int(value)
+
+    return check
+
+
+def _text(choices: Sequence[str] | None = None) -> _Check:
+    def check(value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected text, got {value!r}")
+        if choices is not None and value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _date(value: Any, key: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            if len(value.strip()) == 7:
+                try:
+                    return date.fromisoformat(value.strip() + "-01")
+                except ValueError:
+                    pass
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _ids(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValueError(f"expected a source id or a list of them, got {value!r}")
+
+
+def _text_list(value: Any, key: str) -> tuple[str, ...]:
+    return _ids(value, key)
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+
+
+def load(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario file, with optional `key=value` overrides."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(str(path), "", "no such scenario file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+    if overrides:
+        raw = apply_overrides(raw, overrides, str(path))
+    return parse(raw, str(path))
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(raw: Mapping[str, Any], items: Sequence[str], file: str = "--set") -> dict[str, Any]:
+    """A deep copy of `raw` with each `a.b.c=value` set (value parsed as TOML: 3, 0.5, "x", [1,2], 2019-06-01)."""
+    import copy
+
+    out: dict[str, Any] = copy.deepcopy(dict(raw))
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(file, item, "--set expects KEY=VALUE")
+        key, text = item.split("=", 1)
+        parts = [p.strip().strip('"') for p in key.strip().split(".")]
+        if not all(parts):
+            raise ScenarioError(file, key, "empty part in key")
+        node: dict[str, Any] = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ScenarioError(file, key, f"{part!r} is a value, not a table")
+            node = child
+        node[parts[-1]] = _parse_value(text.strip())
+    return out
+
+
+def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
+    """Validate a TOML table into a Scenario."""
+    top = _Reader(file, raw, "")
+    meta = top.sub("scenario", required=True)
+    name = meta.get("name", _text(), default=Path(file).stem)
+    description = meta.get("description", _text(), default="")
+    start = meta.get("start", _date, required=True)
+    days = meta.get("days", _int(1, 20_000), required=True)
+    synthetic = meta.get("synthetic", lambda v, k: bool(v), default=False)
+    meta.done()
+
+    cities = _cities(top.sub("cities", required=True))
+    names = [c.name for c in cities]
+    arrivals = _arrivals(top.sub("arrivals", required=True))
+    split = _split(top.sub("split"), names, start)
+    court = _court(top.sub("court", required=True))
+    att = top.sub("attrition")
+    hazard = att.get("daily_hazard", _num(0.0, 0.5), default=0.0)
+    att.done()
+    shelter = _shelter(top.sub("shelter"))
+    warm = _warm(top.sub("warm_start"), names)
+    q = top.sub("questions")
+    reach = q.get("cumulative_returns_reach", _num(1.0), default=None)
+    q.done()
+    top.done()
+    if synthetic and "SYNTHETIC" not in name.upper():
+        raise ScenarioError(file, "scenario.name", "a synthetic scenario must say SYNTHETIC in its name")
+    return Scenario(
+        name=name,
+        description=description,
+        file=file,
+        start=start,
+        days=days,
+        arrivals=arrivals,
+        split=split,
+        cities=tuple(cities),
+        court=court,
+        daily_hazard=hazard,
+        shelter=shelter,
+        warm_start=warm,
+        reach_target=reach,
+        synthetic=synthetic,
+        raw=dict(raw),
+    )
+
+
+def _cities(r: _Reader) -> list[City]:
+    out = []
+    for name in list(r.table):
+        c = r.sub(name)
+        beds_raw = c.table.get("shelter_beds", None)
+        c.used.add("shelter_beds")
+        beds: list[BedStep] = []
+        if isinstance(beds_raw, int | float) and not isinstance(beds_raw, bool):
+            beds.append(BedStep(date.min, _num(0)(beds_raw, c.key("shelter_beds"))))
+        elif isinstance(beds_raw, list):
+            for i, step in enumerate(beds_raw):
+                s = _Reader(r.file, step, c.key(f"shelter_beds[{i}]"))
+                beds.append(BedStep(s.get("from", _date), s.get("beds", _num(0)), s.get("source", _text(), default="")))
+                s.done()
+            beds.sort(key=lambda b: b.start)
+        elif beds_raw is not None:
+            c.fail("shelter_beds", "expected a number of beds or a list of {from, beds, source}")
+        out.append(
+            City(
+                name=name,
+                area=c.get("area", _text(), default=name),
+                court=c.get("court", _text(), default=name),
+                hearings_per_weekday=c.get("hearings_per_weekday", _num(0, allow_inf=True), required=True),
+                daily_cap=c.get("daily_cap", _num(0, allow_inf=True), default=math.inf),
+                beds=tuple(beds),
+                sources=c.get("sources", _ids, default=()),
+            )
+        )
+        c.done()
+    if not out:
+        r.fail("", "at least one city is needed")
+    return out
+
+
+def _arrivals(r: _Reader) -> Arrivals:
+    source = r.get("source", _text(["ramp", "series"]), required=True)
+    noise = r.get("noise", _text(["poisson", "none"]), default="poisson")
+    scale = r.get("scale", _num(0.0, 1e6), default=1.0)
+    ramp: list[Ramp] = []
+    if source == "ramp":
+        r.used.add("ramp")
+        steps = r.table.get("ramp")
+        if not isinstance(steps, list) or not steps:
+            r.fail("ramp", "a ramp needs a list of {from, per_day} steps")
+        for i, step in enumerate(steps):
+            s = _Reader(r.file, step, r.key(f"ramp[{i}]"))
+            ramp.append(Ramp(s.get("from", _date), s.get("per_day", _num(0.0, 1e7))))
+            s.done()
+        ramp.sort(key=lambda x: x.start)
+    dataset = r.get("dataset", _text(), default="ohss_swb_bookouts_by_agency_monthly")
+    where_raw = r.get("where", lambda v, k: v, default={})
+    if not isinstance(where_raw, Mapping):
+        r.fail("where", "expected a table COLUMN = VALUE or [VALUES]")
+    where = {str(k): _text_list(v, r.key(f"where.{k}")) for k, v in where_raw.items()}
+    r.done()
+    return Arrivals(source, noise, tuple(ramp), dataset, where, scale)
+
+
+def _shares(r: _Reader, names: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for k in list(r.table):
+        if k not in names:
+            r.fail(k, f"not a city of this scenario ({', '.join(names)})")
+        out[k] = r.get(k, _num(0.0))
+    total = sum(out.values())
+    if total <= 0:
+        r.fail("", "shares must have a positive sum")
+    return {k: v / total for k, v in out.items()}
+
+
+def _split(r: _Reader, names: Sequence[str], start: date) -> Split:
+    source = r.get("source", _text(["scenario", "trac"]), default="scenario")
+    dataset = r.get("dataset", _text(), default="trac_mpp_cases_by_month_hearing_location_2019")
+    steps: list[ShareStep] = []
+    if "shares" in r.table:
+        steps.append(ShareStep(start, _shares(r.sub("shares"), names), r.get("sources", _ids, default=())))
+    r.used.add("sources")
+    r.used.add("steps")
+    for i, step in enumerate(list(r.table.get("steps") or [])):
+        s = _Reader(r.file, step, r.key(f"steps[{i}]"))
+        steps.append(
+            ShareStep(s.get("from", _date), _shares(s.sub("shares"), names), s.get("sources", _ids, default=()))
+        )
+        s.done()
+    r.done()
+    if not steps:
+        if len(names) == 1:
+            steps.append(ShareStep(start, {names[0]: 1.0}))
+        else:
+            r.fail("shares", "several cities need split shares (split.shares or split.steps)")
+    steps.sort(key=lambda s: s.start)
+    return Split(source, tuple(steps), dataset)
+
+
+def _court(r: _Reader) -> Court:
+    def pmf(value: Any, key: str) -> tuple[float, ...]:
+        if not isinstance(value, list) or not value or len(value) > 12:
+            raise ValueError("expected a list of 1 to 12 probabilities (P(1 hearing), P(2 hearings), ...)")
+        probs = [_num(0.0, 1.0)(v, key) for v in value]
+        if abs(sum(probs) - 1.0) > 1e-6:
+            raise ValueError(f"probabilities sum to {sum(probs):g}, not 1")
+        return tuple(probs)
+
+    court = Court(
+        lead_days=r.get("lead_days", _int(1, 3650), required=True),
+        continuance_days=r.get("continuance_days", _int(1, 3650), default=30),
+        hearings_per_case=r.get("hearings_per_case", pmf, default=[1.0]),
+        relief_share=r.get("relief_share", _num(0.0, 1.0), default=0.0),
+        sitting_days=r.get("sitting_days", _text(["weekdays", "all"]), default="weekdays"),
+    )
+    r.done()
+    return court
+
+
+def _shelter(r: _Reader) -> Shelter:
+    out = Shelter(
+        need_share=r.get("need_share", _num(0.0, 1.0), default=0.0),
+        capacity=r.get("capacity", _text(["scenario", "store"]), default="scenario"),
+        dataset=r.get("dataset", _text(), default="mpp_city_shelters"),
+        sources=r.get("sources", _ids, default=()),
+    )
+    r.done()
+    return out
+
+
+def _warm(r: _Reader, names: Sequence[str]) -> WarmStart:
+    if not r.table:
+        return WarmStart("none")
+    source = r.get("source", _text(["none", "scenario", "court"]), default="scenario")
+    waiting: dict[str, float] = {}
+    w = r.sub("waiting")
+    for k in list(w.table):
+        if k not in names:
+            w.fail(k, f"not a city of this scenario ({', '.join(names)})")
+        waiting[k] = w.get(k, _num(0.0, 1e8))
+    out = WarmStart(
+        source=source,
+        returned=r.get("returned", _num(0.0, 1e9), default=sum(waiting.values())),
+        waiting=waiting,
+        release=r.get("release", _text(), default=None),
+        sources=r.get("sources", _ids, default=()),
+    )
+    r.done()
+    return out
