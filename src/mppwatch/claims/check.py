@@ -1,0 +1,353 @@
+"""Check every claim of a claims CSV against the store: one verdict per claim, with its evidence.
+
+`check(store, claims_file, spec_file=None)` is what `mppwatch claims check` prints. Claims or spec entries
+that cannot be read are returned as errors (claim id + field) and every other claim is still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from mppwatch.claims.comparators import Comparator, ComparatorError, claim_rounding, parse_comparator
+from mppwatch.claims.evidence import (
+    RETURN_DATASETS,
+    Context,
+    Evidence,
+    NoEvidence,
+    flow_cumulative,
+    flow_first,
+    flow_sum,
+    latest,
+    peak,
+    resolve_where,
+    returns_cumulative,
+    returns_first,
+    returns_flow,
+    share,
+)
+from mppwatch.claims.infer import infer, read_claim
+from mppwatch.claims.spec import CheckSpec, Claim, ClaimError, default_spec_path, load_spec, read_claims
+from mppwatch.claims.text import Msg, msg, render_all
+from mppwatch.store import Store
+
+COLUMNS = [
+    "claim_id", "verdict", "value", "claimed_value", "tolerance", "evidence_date", "source_ids", "method",
+    "is_estimate", "comparator", "dataset", "would_decide", "quote",
+]  # fmt: skip
+VERDICTS = ("supported", "contradicted", "projection_met", "projection_missed", "not_checkable")
+
+
+@dataclass
+class Verdict:
+    """One claim's verdict and everything needed to show how it was reached."""
+
+    claim: Claim
+    verdict: str
+    value: float | str | None = None
+    tolerance: str = ""
+    evidence_date: str = ""
+    source_ids: list[str] = field(default_factory=list)
+    steps: list[Msg] = field(default_factory=list)
+    is_estimate: bool = False
+    comparator: str = ""
+    dataset: str = ""
+    would_decide: str = ""
+
+    def method(self, lang: str = "en") -> str:
+        return render_all(self.steps, lang)
+
+    def row(self, lang: str = "en") -> dict[str, object]:
+        value = self.value
+        if isinstance(value, float):
+            value = round(value, 2)
+        return {
+            "claim_id": self.claim.claim_id, "verdict": self.verdict, "value": value,
+            "claimed_value": self.claim.value_text, "tolerance": self.tolerance,
+            "evidence_date": self.evidence_date, "source_ids": " ".join(self.source_ids),
+            "method": self.method(lang), "is_estimate": self.is_estimate, "comparator": self.comparator,
+            "dataset": self.dataset, "would_decide": self.would_decide, "quote": self.claim.quote,
+        }  # fmt: skip
+
+
+@dataclass
+class CheckResult:
+    verdicts: list[Verdict]
+    errors: list[ClaimError]
+    claims_file: str
+    spec_file: str | None
+
+    def frame(self, lang: str = "en") -> pd.DataFrame:
+        frame = pd.DataFrame([v.row(lang) for v in self.verdicts], columns=COLUMNS)
+        frame.attrs["errors"] = [str(e) for e in self.errors]
+        return frame
+
+
+def ensure_data(store: Store, specs: dict[str, CheckSpec]) -> list[str]:
+    """Load the bundled files when the store lacks datasets the specs (or the inference) rely on.
+
+    Only bundled files are loaded, each is skipped when unchanged, and nothing else is touched; this is what
+    lets `claims check` run on a fresh database.
+    """
+    from mppwatch.sources import BUNDLED
+    from mppwatch.sources.loader import load_bundled
+
+    wanted = {s.dataset for s in specs.values() if s.dataset}
+    if any(s.metric == "returns" for s in specs.values()) or not specs:
+        wanted |= set(RETURN_DATASETS)
+    loaded = set(store.datasets_loaded())
+    if not loaded or (wanted - loaded) & set(BUNDLED):
+        return [r.message for r in load_bundled(store)]
+    return []
+
+
+def check(
+    store: Store,
+    claims_file: str | Path,
+    spec_file: str | Path | None = None,
+    load_missing: bool = True,
+) -> CheckResult:
+    """Verdicts for every readable claim in `claims_file`, using `spec_file` (default: the sidecar)."""
+    claims, errors = read_claims(claims_file)
+    specs, spec_errors, spec_path = _specs(claims_file, spec_file)
+    errors += spec_errors
+    if load_missing:
+        ensure_data(store, specs)
+    ctx = Context(store)
+    broken = {e.claim_id for e in spec_errors}
+    ids = {c.claim_id for c in claims}
+    for cid in sorted(set(specs) - ids):
+        errors.append(
+            ClaimError(str(spec_path), cid, "claim_id", "spec entry for a claim that is not in the claims file")
+        )
+    verdicts = []
+    for claim in claims:
+        if claim.claim_id in broken:
+            continue
+        try:
+            verdicts.append(check_claim(ctx, claim, specs.get(claim.claim_id)))
+        except ClaimError as exc:
+            errors.append(exc)
+    return CheckResult(verdicts, errors, str(claims_file), str(spec_path) if spec_path else None)
+
+
+def _specs(
+    claims_file: str | Path, spec_file: str | Path | None
+) -> tuple[dict[str, CheckSpec], list[ClaimError], Path | None]:
+    path = Path(spec_file) if spec_file else default_spec_path(claims_file)
+    if spec_file is None and not path.exists():
+        return {}, [], None
+    specs, errors = load_spec(path)
+    return specs, errors, path
+
+
+def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
+    """One claim: its comparator, its spec (given or inferred), its evidence and its verdict."""
+    try:
+        comparator = parse_comparator(
+            *(([spec.comparator] if spec and spec.comparator else []) + [claim.unit, claim.quantity]),
+            tolerance=spec.tolerance if spec else None,
+        )
+    except ComparatorError as exc:
+        raise ClaimError(claim.file, claim.claim_id, "unit", str(exc), claim.line) from None
+    if spec is not None:
+        candidates, refusal = ([spec], None) if spec.checkable else ([], spec)
+        if spec.period is None and spec.checkable:
+            spec.period = read_claim(claim).period
+    else:
+        candidates, refusal = infer(ctx, claim)
+    if refusal is not None:
+        steps = [msg("inferred", why="topic words")] if refusal.inferred else []
+        return _not_checkable(claim, comparator, refusal.reason, refusal.would_decide, steps, refusal.note)
+    failures: list[tuple[CheckSpec, NoEvidence]] = []
+    for cand in candidates:
+        try:
+            evidence = gather(ctx, claim, cand)
+        except NoEvidence as exc:
+            failures.append((cand, exc))
+            continue
+        return judge(claim, cand, comparator, evidence, failures)
+    reason = "; ".join(f.reason for _, f in failures) or "no candidate data"
+    would = next((f.would_decide for _, f in failures if f.would_decide), "")
+    steps = [msg("inferred", why=", ".join(failures[0][0].why))] if failures and failures[0][0].inferred else []
+    return _not_checkable(claim, comparator, reason, would, steps, spec.note if spec else "")
+
+
+def _not_checkable(
+    claim: Claim, comparator: Comparator, reason: str, would: str, steps: list[Msg], note: str = ""
+) -> Verdict:
+    steps = [*steps, msg("not_checkable", reason=reason)]
+    if would:
+        steps.append(msg("would_decide", what=would))
+    if note:
+        steps.append(msg("spec_note", note=note))
+    return Verdict(claim, "not_checkable", steps=steps, comparator=_comparator_name(comparator), would_decide=would)
+
+
+def _comparator_name(c: Comparator) -> str:
+    name = c.kind.replace("_", " ")
+    if c.tolerance and c.kind in ("about", "just_over", "nearly"):
+        name += f" ({c.tolerance:.0%})"
+    return ("projected, " if c.projection else "") + name
+
+
+def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
+    """Compute the evidence a spec asks for."""
+    period = spec.period or claim.as_of
+    if spec.metric == "returns":
+        cities = spec.where.get("city") or None
+        if cities:
+            cities = _resolve_cities(ctx, cities)
+        if spec.aggregation == "first":
+            return returns_first(ctx, cities)
+        if spec.aggregation == "sum":
+            ev = returns_flow(ctx, period, cities)
+            if spec.per == "day" and ev.value is not None:
+                days = (period.end - period.start).days + 1
+                ev.value, ev.lo, ev.hi = ev.value / days, (ev.lo or 0) / days, (ev.hi or 0) / days
+                ev.steps.append(msg("per_day", value=ev.value * days, days=days, rate=round(ev.value, 1)))
+            return ev
+        if spec.aggregation == "cumulative":
+            return returns_cumulative(ctx, period, cities)
+        raise NoEvidence(f"metric returns does not support aggregation {spec.aggregation!r}")
+    assert spec.dataset is not None
+    where = resolve_where(ctx, spec.dataset, spec.where)
+    match spec.aggregation:
+        case "sum":
+            return flow_sum(ctx, spec.dataset, where, period, spec.per, spec.row_type)
+        case "cumulative":
+            return flow_cumulative(ctx, spec.dataset, where, period, spec.since, spec.row_type)
+        case "latest":
+            return latest(ctx, spec.dataset, where, period, spec.row_type)
+        case "share" | "ratio":
+            num = resolve_where(ctx, spec.dataset, spec.numerator)
+            den = resolve_where(ctx, spec.dataset, spec.denominator)
+            return share(ctx, spec.dataset, where, num, den, period, spec.aggregation == "share", spec.row_type)
+        case "max":
+            return peak(ctx, spec.dataset, where, period, spec.per, spec.row_type)
+        case "first":
+            return flow_first(ctx, spec.dataset, where, spec.row_type)
+    raise NoEvidence(f"unknown aggregation {spec.aggregation!r}")
+
+
+def _resolve_cities(ctx: Context, cities: list[str]) -> list[str]:
+    from mppwatch.claims.evidence import fold
+
+    known: dict[str, str] = {}
+    for ds in ctx.return_datasets():
+        known |= {fold(v): v for v in ctx.values(ds, "city")}
+    out = []
+    for c in cities:
+        if fold(c) not in known:
+            raise NoEvidence(f"no returns snapshots for city {c!r}", f"dated cumulative counts of MPP returns to {c}")
+        out.append(known[fold(c)])
+    return out
+
+
+def judge(
+    claim: Claim, spec: CheckSpec, comparator: Comparator, ev: Evidence, failures: list[tuple[CheckSpec, NoEvidence]]
+) -> Verdict:
+    """Compare the evidence with the claim through its comparator, and say how."""
+    steps: list[Msg] = []
+    if spec.inferred:
+        steps.append(msg("inferred", why="; ".join(spec.why)))
+    for cand, fail in failures:
+        steps.append(msg("raw", text=f"skipped {cand.dataset or cand.metric}: {fail.reason}"))
+    steps += ev.steps
+    if spec.note:
+        steps.append(msg("spec_note", note=spec.note))
+    base = Verdict(
+        claim, "not_checkable", evidence_date=ev.date, source_ids=sorted(ev.sources), is_estimate=ev.is_estimate,
+        comparator=_comparator_name(comparator), dataset=spec.dataset or f"metric:{spec.metric}",
+    )  # fmt: skip
+    if ev.mode == "date":
+        return _judge_date(claim, comparator, ev, base, steps)
+    if claim.is_date:
+        raise ClaimError(claim.file, claim.claim_id, "value", "a date, but the spec computes a number")
+    claimed = claim.number
+    # Rounding (of the claim's last digit, and of the publisher's cells) only widens exact comparisons.
+    exact = comparator.kind == "exact" and not comparator.projection
+    abs_tol = ev.abs_tol + claim_rounding(claim.value_text) if exact else 0.0
+    accepted = comparator.tolerance_text(claimed, abs_tol)
+    base.tolerance = accepted
+    base.value = ev.value
+    key = "projection" if comparator.projection else "comparator"
+    steps.append(
+        msg(
+            key,
+            claimed=claim.value_text,
+            phrase=comparator.phrase or comparator.kind,
+            range=accepted,
+            date=(spec.period or claim.as_of).text,
+        )  # fmt: skip
+    )
+    outcome = _decide(comparator, claimed, abs_tol, ev, steps)
+    for what, value in ev.corroboration:
+        if value is None:
+            steps.append(msg("corroborates", what=what))
+            continue
+        agrees = comparator.accepts(value, claimed, abs_tol)
+        if outcome is None or agrees == outcome:
+            steps.append(msg("corroborates", what=what))
+        else:
+            steps.append(msg("conflicts", what=what, verdict=_name(comparator, agrees)))
+    base.steps = steps
+    if outcome is None:
+        base.would_decide = f"a published figure for {claim.quantity} dated {claim.as_of.text}"
+        base.steps.append(msg("would_decide", what=base.would_decide))
+        return base
+    base.verdict = _name(comparator, outcome)
+    return base
+
+
+def _name(comparator: Comparator, ok: bool) -> str:
+    if comparator.projection:
+        return "projection_met" if ok else "projection_missed"
+    return "supported" if ok else "contradicted"
+
+
+def _decide(comparator: Comparator, claimed: float, abs_tol: float, ev: Evidence, steps: list[Msg]) -> bool | None:
+    """True/False when the evidence decides the claim, None when it cannot."""
+    if ev.value is None:
+        return None
+    if ev.mode == "exact" or ev.lo is None or ev.hi is None or ev.lo == ev.hi:
+        return comparator.accepts(ev.value, claimed, abs_tol)
+    lo, hi = ev.lo, ev.hi
+    ok_lo, ok_hi = comparator.accepts(lo, claimed, abs_tol), comparator.accepts(hi, claimed, abs_tol)
+    alo, ahi, alo_closed, ahi_closed = comparator.interval(claimed, abs_tol)
+    disjoint = hi < alo or (hi == alo and not alo_closed) or lo > ahi or (lo == ahi and not ahi_closed)
+    if ev.mode == "window":
+        # the claim is dated only to a period; it holds if the figure satisfied it at some point in it
+        if disjoint:
+            steps.append(msg("window_misses", period=ev.date))
+            return False
+        steps.append(msg("window_decides", period=ev.date))
+        return True
+    if ok_lo and ok_hi:
+        steps.append(msg("decided_by_range", lo=lo, hi=hi))
+        return True
+    if disjoint:
+        steps.append(msg("decided_by_range", lo=lo, hi=hi))
+        return False
+    if ev.gap_days and ev.gap_days <= 45:
+        steps.append(msg("decided_by_estimate", lo=lo, hi=hi, value=ev.value, days=ev.gap_days))
+        return comparator.accepts(ev.value, claimed, abs_tol)
+    steps.append(msg("gap_too_long", days=ev.gap_days, lo=lo, hi=hi))
+    return None
+
+
+def _judge_date(claim: Claim, comparator: Comparator, ev: Evidence, base: Verdict, steps: list[Msg]) -> Verdict:
+    base.value = ev.value_text
+    base.tolerance = "same day" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", claim.value_text) else "same month"
+    if not claim.is_date:
+        raise ClaimError(claim.file, claim.claim_id, "value", "a number, but the spec computes a date")
+    found = ev.value_text
+    n = min(len(found), len(claim.value_text))
+    same = found[:n] == claim.value_text[:n]
+    steps.append(msg("dates_equal" if same else "dates_differ", value=found, claimed=claim.value_text))
+    base.steps = steps
+    base.verdict = _name(comparator, same)
+    return base

@@ -1,0 +1,873 @@
+"""Evidence for a claim: the figure the data gives, as a point and a range, with its sources and steps.
+
+Aggregations: `sum` (a flow over a period), `cumulative` (a running count as of a date: INM/press snapshots
+through `metrics.returns`, or a flow dataset summed from the start of its current run), `latest` (the most
+recent dated figure), `share`/`ratio` (numerator over denominator from the same source and date), `max`
+(the highest month in a window, optionally per day) and `first` (the date a count starts).
+
+An `Evidence` is `exact` (a published figure), an `estimate` (an interpolation: the truth lies in [lo, hi]),
+or a `window` (the claim is dated only to a month, during which the figure took every value in [lo, hi]).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from mppwatch import metrics
+from mppwatch.claims.spec import Period
+from mppwatch.claims.text import Msg, msg
+from mppwatch.store import Store
+
+RETURN_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
+MAX_INTERPOLATION_GAP = 45  # days between snapshots beyond which an interpolated point does not decide
+STALE_DAYS = 31  # a dated figure this much older than the claim still counts as "latest"
+FLOW_ROW_TYPES = ("detail", "monthly")
+TOTAL_ROW_TYPES = ("published_total", "published_grand_total")
+SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
+
+
+class NoEvidence(Exception):
+    """The loaded data cannot give this figure; `reason` says why and `would_decide` what would."""
+
+    def __init__(self, reason: str, would_decide: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.would_decide = reason, would_decide
+
+
+@dataclass
+class Evidence:
+    value: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    mode: str = "exact"  # exact | estimate | window | date
+    date: str = ""
+    sources: set[str] = field(default_factory=set)
+    steps: list[Msg] = field(default_factory=list)
+    gap_days: int = 0
+    value_text: str = ""  # a date, for `first`
+    abs_tol: float = 0.0  # the publisher's rounding step, summed over the cells used (exact claims only)
+    approx_date: bool = False  # a published figure whose date is known only to its month
+    # other lines of evidence: (what, value); value None when it is only shown, not compared
+    corroboration: list[tuple[str, float | None]] = field(default_factory=list)
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.mode in ("estimate", "window")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: `Ciudad Juárez` and `ciudad juarez` match."""
+    norm = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in norm if not unicodedata.combining(c)).lower().split())
+
+
+class Context:
+    """A store plus per-run caches (returns as of a day, dimension values, rounding steps)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._returns: dict[tuple[date, str | None], pd.DataFrame] = {}
+        self._values: dict[tuple[str, str], list[str]] = {}
+        self._dims: dict[str, list[str]] = {}
+        self._steps: dict[str, float] = {}
+        self._loaded: set[str] | None = None
+
+    @property
+    def loaded(self) -> set[str]:
+        if self._loaded is None:
+            rows = self.store.con.execute("SELECT DISTINCT dataset FROM observations").fetchall()
+            self._loaded = {r[0] for r in rows}
+        return self._loaded
+
+    def dims(self, dataset: str) -> list[str]:
+        if dataset not in self._dims:
+            self._dims[dataset] = metrics.dimensions(self.store, dataset)
+        return self._dims[dataset]
+
+    def values(self, dataset: str, dim: str) -> list[str]:
+        key = (dataset, dim)
+        if key not in self._values:
+            rows = self.store.con.execute(
+                "SELECT DISTINCT dims[?] FROM observations WHERE dataset = ? AND dims[?] IS NOT NULL",
+                [dim, dataset, dim],
+            ).fetchall()
+            self._values[key] = sorted(str(r[0]) for r in rows if r[0] is not None)
+        return self._values[key]
+
+    def rounding(self, dataset: str) -> float:
+        """The publisher's rounding step (10 for OHSS tables), found from the values themselves."""
+        if dataset not in self._steps:
+            vals = [
+                r[0]
+                for r in self.store.con.execute(
+                    "SELECT value FROM observations WHERE dataset = ? AND value IS NOT NULL AND value <> 0", [dataset]
+                ).fetchall()
+            ]
+            step = 1.0
+            if len(vals) >= 30:
+                for candidate in (1000.0, 100.0, 10.0):
+                    if all(float(v) % candidate == 0 for v in vals):
+                        step = candidate
+                        break
+            self._steps[dataset] = step
+        return self._steps[dataset]
+
+    def return_datasets(self) -> list[str]:
+        """Snapshot datasets of cumulative returns: the bundled ones plus any loaded `*return*` file with cities."""
+        names = [d for d in RETURN_DATASETS if d in self.loaded]
+        for d in sorted(self.loaded - set(names)):
+            if "return" in d and "city" in self.dims(d) and "nationality" not in d:
+                names.append(d)
+        return names
+
+    def returns(self, day: date, by: str | None) -> pd.DataFrame:
+        key = (day, by)
+        if key not in self._returns:
+            datasets = self.return_datasets()
+            if not datasets:
+                raise NoEvidence(
+                    "no snapshots of cumulative MPP returns are loaded",
+                    "INM cumulative returns (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
+                )
+            self._returns[key] = metrics.returns(self.store, day, by=by, datasets=datasets)
+        return self._returns[key]
+
+
+def resolve_where(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Map filter values onto the dataset's own spelling (case and accents ignored); unknown ones raise."""
+    if dataset not in ctx.loaded:
+        raise NoEvidence(f"dataset {dataset!r} is not loaded", f"{dataset} (mppwatch load FILE)")
+    dims = ctx.dims(dataset)
+    out: dict[str, list[str]] = {}
+    for col, vals in where.items():
+        if col in metrics.KEY_COLUMNS:
+            out[col] = list(vals)
+            continue
+        if col not in dims:
+            raise NoEvidence(f"{dataset} has no column {col!r} (its columns: {', '.join(dims)})")
+        known = {fold(v): v for v in ctx.values(dataset, col)}
+        resolved = []
+        for v in vals:
+            if fold(v) not in known:
+                raise NoEvidence(f"{dataset} has no {col} = {v!r}", f"{dataset} figures for {col} = {v}")
+            resolved.append(known[fold(v)])
+        out[col] = resolved
+    return out
+
+
+def where_text(where: Mapping[str, Sequence[str]]) -> str:
+    return ", ".join(f"{k}={'|'.join(v)}" for k, v in where.items()) or "(all rows)"
+
+
+def month_end(d: date) -> date:
+    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+
+
+def months_between(start: date, end: date) -> list[str]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Cumulative returns (snapshots through metrics.returns)
+
+
+def _geo_row(ctx: Context, day: date, geo: str | None) -> dict[str, Any]:
+    frame = ctx.returns(day, "city" if geo else None)
+    if geo:
+        frame = frame[frame["city"] == geo]
+    if frame.empty:
+        return {"value": None, "method": "no snapshots for this place", "is_estimate": True}
+    return dict(frame.iloc[0])
+
+
+def returns_point(ctx: Context, day: date, geos: Sequence[str] | None) -> Evidence:
+    """Cumulative returns on `day`, summed over cities (national when `geos` is empty)."""
+    parts = [_returns_geo(ctx, day, g) for g in (geos or [None])]
+    if len(parts) == 1:
+        return parts[0]
+    ev = Evidence(mode="exact", date=day.isoformat())
+    total = lo = hi = 0.0
+    for p in parts:
+        assert p.value is not None and p.lo is not None and p.hi is not None
+        total, lo, hi = total + p.value, lo + p.lo, hi + p.hi
+        ev.sources |= p.sources
+        ev.steps += p.steps
+        ev.gap_days = max(ev.gap_days, p.gap_days)
+        if p.mode != "exact":
+            ev.mode = "estimate"
+        ev.approx_date = ev.approx_date or p.approx_date
+    ev.value, ev.lo, ev.hi = total, lo, hi
+    ev.steps.append(msg("sum_geos", geos=" + ".join(g for g in geos or []), value=total))
+    return ev
+
+
+def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
+    name = geo or "Mexico (all points)"
+    row = _geo_row(ctx, day, geo)
+    value = row.get("value")
+    method = str(row.get("method", ""))
+    sources = set(str(row.get("source_ids") or "").split())
+    if value is None or pd.isna(value):
+        raise NoEvidence(
+            f"{name}: no usable snapshot of cumulative returns around {day} ({method})",
+            f"a published cumulative count of MPP returns to {name} dated near {day}",
+        )
+    value = float(value)
+    if method.startswith("before the programme"):
+        return Evidence(0.0, 0.0, 0.0, "exact", day.isoformat(), set(), [msg("before_start", geo=name, date=day)])
+    if not row.get("is_estimate"):
+        ev = Evidence(value, value, value, "exact", day.isoformat(), sources)
+        ev.steps.append(msg("snapshot", geo=name, value=value, date=day, sources=" ".join(sorted(sources))))
+        _corroborate_snapshot(ctx, day, geo, ev)
+        return ev
+    before, after = row.get("before_date"), row.get("after_date")
+    if before is not None and after is not None and not pd.isna(before) and before != after:
+        b, a = _as_date(before), _as_date(after)
+        bv = _geo_row(ctx, b, geo).get("value")
+        av = _geo_row(ctx, a, geo).get("value")
+        lo, hi = float(bv if bv is not None else value), float(av if av is not None else value)
+        ev = Evidence(value, min(lo, hi), max(lo, hi), "estimate", day.isoformat(), sources, gap_days=(a - b).days)
+        ev.steps.append(
+            msg(
+                "interpolated",
+                geo=name,
+                value=value,
+                before_value=lo,
+                before=b,
+                after_value=hi,
+                after=a,
+                sources=" ".join(sorted(sources)),
+            )  # fmt: skip
+        )
+        ev.steps.append(msg("bracket", lo=ev.lo, hi=ev.hi))
+    else:
+        # A snapshot whose date is approximate: the figure on the day lies between the exact snapshots around it.
+        ev = Evidence(value, value, value, "estimate", day.isoformat(), sources, gap_days=10_000)
+        ev.steps.append(msg("snapshot_approx", geo=name, value=value, date=day, sources=" ".join(sorted(sources))))
+        b = _geo_row(ctx, day - timedelta(days=1), geo).get("before_date")
+        a = _geo_row(ctx, day + timedelta(days=1), geo).get("after_date")
+        bv = _geo_row(ctx, _as_date(b), geo).get("value") if b is not None and not pd.isna(b) else None
+        av = _geo_row(ctx, _as_date(a), geo).get("value") if a is not None and not pd.isna(a) else None
+        ev.lo = min(value, float(bv)) if bv is not None and not pd.isna(bv) else value
+        ev.hi = max(value, float(av)) if av is not None and not pd.isna(av) else math.inf
+        ev.approx_date = True
+        if math.isinf(ev.hi):
+            ev.steps.append(msg("bracket_open", lo=ev.lo))
+        else:
+            ev.steps.append(msg("bracket", lo=ev.lo, hi=ev.hi))
+    backcast = _backcast(ctx, day, geo)
+    if backcast is not None:
+        # Published figures minus a published flow: exact arithmetic, better than an interpolation.
+        bc_value, bc_steps, bc_sources = backcast
+        ev.corroboration.append((f"interpolation {value:,.0f}", value))
+        ev = Evidence(bc_value, bc_value, bc_value, "exact", day.isoformat(), bc_sources, bc_steps + ev.steps)
+    return ev
+
+
+def _corroborate_snapshot(ctx: Context, day: date, geo: str | None, ev: Evidence) -> None:
+    """Beside a snapshot on the day: the back-cast and the nearest snapshots on either side."""
+    name = geo or "Mexico (all points)"
+    backcast = _backcast(ctx, day, geo)
+    if backcast is not None:
+        bc_value, bc_steps, bc_sources = backcast
+        ev.steps += bc_steps
+        ev.corroboration.append((f"back-cast {bc_value:,.0f}", bc_value))
+        ev.sources |= bc_sources
+    prev = _geo_row(ctx, day - timedelta(days=1), geo)
+    nxt = _geo_row(ctx, day + timedelta(days=1), geo)
+    b, a = prev.get("before_date"), nxt.get("after_date")
+    if b is not None and a is not None and not pd.isna(b) and not pd.isna(a):
+        bv = _geo_row(ctx, _as_date(b), geo).get("value")
+        av = _geo_row(ctx, _as_date(a), geo).get("value")
+        if bv is not None and av is not None and not pd.isna(bv) and not pd.isna(av):
+            ev.steps.append(
+                msg(
+                    "raw",
+                    text=f"{name}: the nearest other snapshots, {float(bv):,.0f} on {_as_date(b)} and "
+                    f"{float(av):,.0f} on {_as_date(a)}, bracket it",
+                )
+            )
+            ev.corroboration.append((f"bracket {float(bv):,.0f}..{float(av):,.0f}", None))
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _backcast(ctx: Context, day: date, geo: str | None) -> tuple[float, list[Msg], set[str]] | None:
+    """A later exact snapshot minus a published count for exactly (day, later]: the figure on `day`."""
+    datasets = ctx.return_datasets()
+    marks = ", ".join("?" for _ in datasets)
+    rows = ctx.store.query(
+        f"""SELECT source_id, period_start, period_end, dims['city'] AS city, value FROM observations
+            WHERE dataset IN ({marks}) AND row_type = 'published_subperiod' AND period_kind = 'day'
+              AND period_start = ? AND value IS NOT NULL""",
+        [*datasets, day + timedelta(days=1)],
+    )
+    for r in rows.itertuples(index=False):
+        city = str(r.city or "")
+        if (geo is None and fold(city) != "all") or (geo is not None and fold(city) != fold(geo)):
+            continue
+        end = _as_date(r.period_end)
+        later = _geo_row(ctx, end, geo)
+        if later.get("value") is None or pd.isna(later["value"]) or later.get("is_estimate"):
+            continue
+        value = float(later["value"]) - float(r.value)
+        sources = {*str(later.get("source_ids") or "").split(), str(r.source_id)}
+        step = msg(
+            "backcast", later=float(later["value"]), later_date=end, flow=float(r.value),
+            flow_start=_as_date(r.period_start), flow_end=end, value=value, sources=" ".join(sorted(sources)),
+        )  # fmt: skip
+        return value, [step], sources
+    return None
+
+
+def returns_snapshots_in(ctx: Context, period: Period, geos: Sequence[str] | None) -> list[tuple[date, float, str]]:
+    """Exact-day snapshots dated inside a period, summed over the places (only days all places share)."""
+    from mppwatch.returns import snapshots
+
+    datasets = ctx.return_datasets()
+    frame = snapshots(ctx.store, datasets, "city" if geos else None)
+    frame = frame[(frame["date"] >= period.start) & (frame["date"] <= period.end)]
+    if geos:
+        frame = frame[frame["geo"].isin(list(geos))]
+    out = []
+    for day, group in frame.groupby("date"):
+        if geos and set(group["geo"]) != set(geos):
+            continue
+        value = group.groupby("geo")["value"].median().sum()
+        out.append((_as_date(day), float(value), " ".join(sorted(set(group["source_id"])))))
+    return out
+
+
+def returns_cumulative(ctx: Context, period: Period, geos: Sequence[str] | None) -> Evidence:
+    """Cumulative returns as of a day, or across a month/year the claim is dated to (a window)."""
+    if period.start == period.end:
+        return returns_point(ctx, period.end, geos)
+    first = returns_point(ctx, period.start, geos)
+    last = returns_point(ctx, period.end, geos)
+    inside = returns_snapshots_in(ctx, period, geos)
+    # A figure dated only to the claim's own month lies inside the window: it counts as a value taken there.
+    usable = all(e.mode == "exact" or e.gap_days <= MAX_INTERPOLATION_GAP or e.approx_date for e in (first, last))
+    ev = Evidence(last.value, date=period.text, sources=first.sources | last.sources)
+    ev.steps = first.steps + last.steps
+    for day, value, sources in inside:
+        ev.sources |= set(sources.split())
+        ev.steps.append(msg("raw", text=f"snapshot inside {period.text}: {value:,.0f} on {day} ({sources})"))
+    if usable:
+        values = [v for v in (first.value, last.value, *(x[1] for x in inside)) if v is not None]
+        ev.lo, ev.hi, ev.mode = min(values), max(values), "window"
+        ev.steps.append(msg("window", period=period.text, lo=ev.lo, hi=ev.hi))
+    else:
+        ev.lo = min(x for x in (first.lo, last.lo) if x is not None)
+        ev.hi = max(x for x in (first.hi, last.hi) if x is not None)
+        ev.mode, ev.gap_days = "estimate", max(first.gap_days, last.gap_days)
+    return ev
+
+
+def returns_flow(ctx: Context, period: Period, geos: Sequence[str] | None) -> Evidence:
+    """Returns during a period: the cumulative figure at its end minus the one the day before it starts."""
+    end = returns_point(ctx, period.end, geos)
+    start_day = period.start - timedelta(days=1)
+    start = returns_point(ctx, start_day, geos)
+    assert end.value is not None and start.value is not None
+    value = end.value - start.value
+    lo = (end.lo or end.value) - (start.hi if start.hi is not None else start.value)
+    hi = (end.hi or end.value) - (start.lo if start.lo is not None else start.value)
+    mode = "exact" if end.mode == start.mode == "exact" else "estimate"
+    ev = Evidence(value, lo, hi, mode, f"{period.start}..{period.end}", end.sources | start.sources)
+    ev.steps = start.steps + end.steps
+    ev.steps.append(
+        msg("difference", end_value=end.value, end=period.end, start_value=start.value, start=start_day, value=value)
+    )
+    ev.gap_days = max(end.gap_days, start.gap_days)
+    return ev
+
+
+def returns_first(ctx: Context, geos: Sequence[str] | None) -> Evidence:
+    """The day the published cumulative counts start (the programme's first return at these places)."""
+    datasets = ctx.return_datasets()
+    marks = ", ".join("?" for _ in datasets)
+    rows = ctx.store.query(
+        f"""SELECT source_id, period_start, dims['city'] AS city, note, value FROM observations
+            WHERE dataset IN ({marks}) AND value > 0 AND row_type IN ('detail', 'published_total')""",
+        list(datasets),
+    )
+    from mppwatch.returns import NOT_PERSONS
+
+    rows = rows[~rows["note"].fillna("").str.contains(NOT_PERSONS)]
+    if geos:
+        rows = rows[rows["city"].map(lambda c: fold(str(c)) in {fold(g) for g in geos})]
+    if rows.empty:
+        raise NoEvidence("no dated counts of returns for this place", "a dated count of MPP returns there")
+    first = _as_date(rows["period_start"].min())
+    sources = set(rows.loc[pd.to_datetime(rows["period_start"]).dt.date == first, "source_id"])
+    ev = Evidence(mode="date", date=first.isoformat(), sources=sources, value_text=first.isoformat())
+    ev.steps.append(msg("first_date", value=first, sources=" ".join(sorted(sources))))
+    return ev
+
+
+# --------------------------------------------------------------------------------------------------
+# Flow datasets (monthly / fiscal-year tables)
+
+
+def _period_kinds(ctx: Context, dataset: str) -> set[str]:
+    rows = ctx.store.con.execute("SELECT DISTINCT period_kind FROM observations WHERE dataset = ?", [dataset])
+    return {r[0] for r in rows.fetchall()}
+
+
+def cells(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    start: date,
+    end: date,
+    kind: str,
+    row_type: str | None = None,
+) -> pd.DataFrame:
+    """One figure per period: the published total when the selection has one, else the sum of its details."""
+    rows = metrics.select(ctx.store, dataset, where, start, end, row_type=None, period_kind=kind)
+    allowed = (row_type,) if row_type else (*FLOW_ROW_TYPES, *TOTAL_ROW_TYPES)
+    rows = rows[rows["row_type"].isin(allowed)]
+    out = []
+    for period, group in rows.groupby("period", sort=False):
+        totals = group[group["row_type"].isin(TOTAL_ROW_TYPES)]
+        use = totals if not totals.empty and row_type is None else group
+        vals = use["value"].dropna()
+        out.append(
+            {
+                "period": str(period),
+                "period_start": _as_date(use["period_start"].iloc[0]),
+                "period_end": _as_date(use["period_end"].iloc[0]),
+                "value": float(vals.sum()) if not vals.empty else None,
+                "n": int(len(vals)),
+                "total": not totals.empty and row_type is None,
+                "sources": " ".join(sorted(set(use["source_id"]))),
+            }
+        )
+    frame = pd.DataFrame(out, columns=["period", "period_start", "period_end", "value", "n", "total", "sources"])
+    return frame.sort_values("period_start").reset_index(drop=True)
+
+
+def flow_sum(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    period: Period,
+    per: str | None = None,
+    row_type: str | None = None,
+) -> Evidence:
+    """A flow over a period: a fiscal-year total when one is published, else the sum of its months."""
+    kinds = _period_kinds(ctx, dataset)
+    wtext = where_text(where)
+    if period.kind == "fiscal_year" and "fiscal_year" in kinds:
+        frame = cells(ctx, dataset, where, period.start, period.end, "fiscal_year", row_type)
+        frame = frame[frame["value"].notna()]
+        if not frame.empty:
+            return _flow_evidence(ctx, dataset, wtext, frame, period, per, f"{period.start}..{period.end}")
+    if "month" not in kinds:
+        raise NoEvidence(f"{dataset} has no monthly figures to sum over {period.text}")
+    first_month = period.start if period.start.day == 1 else month_end(period.start) + timedelta(days=1)
+    last_month = period.end if period.end == month_end(period.end) else date(period.end.year, period.end.month, 1)
+    frame = cells(ctx, dataset, where, period.start, period.end, "month", row_type)
+    wanted = months_between(first_month, last_month - timedelta(days=1)) if last_month > first_month else []
+    if period.end == month_end(period.end):
+        wanted = months_between(first_month, period.end)
+    got = set(frame.loc[frame["value"].notna(), "period"])
+    missing = [m for m in wanted if m not in got]
+    if not wanted:
+        raise NoEvidence(f"{period.text} is shorter than a month; {dataset} is monthly", f"daily figures of {dataset}")
+    if missing:
+        first, last = _coverage(ctx, dataset, where)
+        raise NoEvidence(
+            f"{dataset} ({wtext}) has no figure for {', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}"
+            f" (it covers {first}..{last})",
+            f"{dataset} figures for {missing[0]}..{missing[-1]}",
+        )
+    frame = frame[frame["period"].isin(wanted)]
+    ev = _flow_evidence(ctx, dataset, wtext, frame, period, per, f"{wanted[0]}..{wanted[-1]}")
+    if wanted[0] != period.start.strftime("%Y-%m") or wanted[-1] != period.end.strftime("%Y-%m"):
+        ev.steps.append(msg("raw", text=f"only whole months are summed: {wanted[0]}..{wanted[-1]}"))
+        ev.mode = "estimate"
+    return ev
+
+
+def _coverage(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    rows = metrics.select(ctx.store, dataset, where, row_type=None)
+    rows = rows[rows["value"].notna()]
+    if rows.empty:
+        return "-", "-"
+    return str(rows["period"].iloc[0]), str(rows["period"].iloc[-1])
+
+
+def _flow_evidence(
+    ctx: Context, dataset: str, wtext: str, frame: pd.DataFrame, period: Period, per: str | None, span: str
+) -> Evidence:
+    value = float(frame["value"].sum())
+    sources = {s for cell in frame["sources"] for s in cell.split()}
+    ev = Evidence(
+        value, value, value, "exact", span.split("..")[0] if len(set(span.split(".."))) == 1 else span, sources
+    )
+    if len(frame) == 1:
+        ev.steps.append(
+            msg(
+                "cells_total",
+                dataset=dataset,
+                where=wtext,
+                value=value,
+                period=frame["period"].iloc[0],
+                sources=" ".join(sorted(sources)),
+            )  # fmt: skip
+        )
+    else:
+        ev.steps.append(
+            msg(
+                "cells",
+                dataset=dataset,
+                where=wtext,
+                n=len(frame),
+                periods=span,
+                value=value,
+                sources=" ".join(sorted(sources)),
+            )  # fmt: skip
+        )
+    step = ctx.rounding(dataset)
+    if step > 1:
+        ev.abs_tol = step * int(frame["n"].sum() if not frame["total"].all() else len(frame))
+        ev.steps.append(msg("rounded", dataset=dataset, step=step, tol=f"±{ev.abs_tol:,.0f}"))
+    if per == "day":
+        days = (period.end - period.start).days + 1
+        rate = value / days
+        ev.steps.append(msg("per_day", value=value, days=days, rate=round(rate, 1)))
+        ev.value = ev.lo = ev.hi = rate
+        ev.abs_tol = ev.abs_tol / days
+    return ev
+
+
+def flow_cumulative(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    as_of: Period,
+    since: Period | None = None,
+    row_type: str | None = None,
+) -> Evidence:
+    """A running total as of a date from a flow table: a published cumulative figure (back-cast by later
+    months if it runs past the date) or else the months summed from the start of the current run."""
+    day = as_of.end
+    monthly = cells(ctx, dataset, where, date(1900, 1, 1), month_end(day), "month", row_type)
+    monthly = monthly[monthly["value"].notna()]
+    if monthly.empty:
+        first, last = _coverage(ctx, dataset, where)
+        raise NoEvidence(
+            f"{dataset} ({where_text(where)}) has no monthly figures up to {day} (it covers {first}..{last})",
+            f"{dataset} figures up to {day}",
+        )
+    first, last = _coverage(ctx, dataset, where)
+    if str(monthly["period"].iloc[-1]) < day.strftime("%Y-%m") and (day - monthly["period_end"].iloc[-1]).days > 0:
+        raise NoEvidence(
+            f"{dataset} ({where_text(where)}) ends in {monthly['period'].iloc[-1]}, before the claim's date {day}",
+            f"{dataset} or a similar count through {day}",
+        )
+    if since is not None:
+        start = date(since.start.year, since.start.month, 1)
+        run_msg = msg("raw", text=f"counted from {since.text}")
+    else:
+        start = _run_start(monthly, day)
+        run_msg = msg("run_start", start=start.strftime("%Y-%m"))
+    in_run = monthly[(monthly["period_start"] >= start) & (monthly["period_end"] <= day)]
+    partial = monthly[(monthly["period_start"] <= day) & (monthly["period_end"] > day)]
+    flows_value = float(in_run["value"].sum())
+    sources = {s for cell in in_run["sources"] for s in cell.split()}
+    steps = [run_msg, msg("sum_of_flows", start=start.strftime("%Y-%m"), end=_last(in_run, day), value=flows_value)]
+    ev = Evidence(flows_value, flows_value, flows_value, "exact", day.isoformat(), sources, steps)
+    if not partial.empty:
+        extra = float(partial["value"].iloc[0])
+        ev.lo, ev.hi, ev.mode = flows_value, flows_value + extra, "estimate"
+        ev.value = flows_value + extra * ((day - partial["period_start"].iloc[0]).days + 1) / (
+            (partial["period_end"].iloc[0] - partial["period_start"].iloc[0]).days + 1
+        )
+        ev.steps.append(
+            msg(
+                "partial_month",
+                as_of=day,
+                lo=ev.lo,
+                prev_end=partial["period_start"].iloc[0] - timedelta(days=1),
+                hi=ev.hi,
+                month_end=partial["period_end"].iloc[0],
+            )  # fmt: skip
+        )
+        ev.gap_days = (partial["period_end"].iloc[0] - partial["period_start"].iloc[0]).days + 1
+    step = ctx.rounding(dataset)
+    if step > 1:
+        ev.abs_tol = step * len(in_run)
+        ev.steps.append(msg("rounded", dataset=dataset, step=step, tol=f"±{ev.abs_tol:,.0f}"))
+    published = _published_cumulative(ctx, dataset, where, start, day, monthly)
+    if published is not None:
+        value, pub_steps, pub_sources, exact = published
+        ev.corroboration.append((f"sum of monthly figures {flows_value:,.0f}", flows_value))
+        if exact and value != flows_value:
+            pub_steps.append(msg("discrepancy", other=flows_value, diff=f"{flows_value - value:+,.0f}", value=value))
+        ev = Evidence(value, value, value, "exact", day.isoformat(), pub_sources | sources, [run_msg, *pub_steps])
+    return ev
+
+
+def _last(frame: pd.DataFrame, day: date) -> str:
+    return str(frame["period"].iloc[-1]) if not frame.empty else day.strftime("%Y-%m")
+
+
+def _run_start(monthly: pd.DataFrame, day: date) -> date:
+    """The first month of the run of non-zero months that ends at or before `day` (a programme's current phase)."""
+    months = monthly[monthly["period_start"] <= day].reset_index(drop=True)
+    i = len(months) - 1
+    while i >= 0 and not months.loc[i, "value"]:
+        i -= 1
+    if i < 0:
+        return _as_date(months.loc[0, "period_start"]) if len(months) else day
+    while (
+        i > 0
+        and months.loc[i - 1, "value"]
+        and _adjacent(months.loc[i - 1, "period_start"], months.loc[i, "period_start"])
+    ):
+        i -= 1
+    return _as_date(months.loc[i, "period_start"])
+
+
+def _adjacent(a: Any, b: Any) -> bool:
+    a, b = _as_date(a), _as_date(b)
+    return (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1
+
+
+def _published_cumulative(
+    ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], start: date, day: date, monthly: pd.DataFrame
+) -> tuple[float, list[Msg], set[str], bool] | None:
+    """A `published_cumulative*` row from the run's start through the claim's month, or back-cast from a later one."""
+    rows = ctx.store.query(
+        "SELECT source_id, period, period_start, period_end, dims, value FROM observations "
+        "WHERE dataset = ? AND row_type LIKE 'published_cumulative%' AND value IS NOT NULL ORDER BY period_end",
+        [dataset],
+    )
+    for r in rows.itertuples(index=False):
+        dims = dict(r.dims) if not isinstance(r.dims, dict) else r.dims
+        if not all(_loose_match(dims.get(col), vals) for col, vals in where.items() if col not in metrics.KEY_COLUMNS):
+            continue
+        p_start, p_end = _as_date(r.period_start), _as_date(r.period_end)
+        if p_start > start + timedelta(days=31) or p_end < month_end(day) - timedelta(days=0) and p_end < day:
+            continue
+        value = float(r.value)
+        steps = [msg("published_cumulative", dataset=dataset, value=value, period=r.period, sources=r.source_id)]
+        if p_end <= day or p_end == month_end(day) and day == month_end(day):
+            return value, steps, {r.source_id}, True
+        later = monthly[(monthly["period_start"] > day) & (monthly["period_end"] <= p_end)]
+        if day != month_end(day) or later.empty:
+            continue
+        flows = float(later["value"].sum())
+        steps.append(
+            msg("cumulative_backcast", later=value, later_period=r.period, flows=flows, as_of=day, value=value - flows)
+        )
+        return value - flows, steps, {r.source_id, *(s for c in later["sources"] for s in c.split())}, False
+    return None
+
+
+def _loose_match(actual: Any, wanted: Sequence[str]) -> bool:
+    """A cumulative row's dimension may carry a gloss: `All (cumulative, stated in text)` matches `All`."""
+    if actual is None:
+        return False
+    a = fold(str(actual))
+    return any(a == fold(w) or a.startswith(fold(w) + " (") for w in wanted)
+
+
+def peak(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    window: Period,
+    per: str | None = None,
+    row_type: str | None = None,
+) -> Evidence:
+    """The highest month in a window (per day when asked): what a "rise to N a day" projection is judged on."""
+    frame = cells(ctx, dataset, where, window.start, window.end, "month", row_type)
+    frame = frame[frame["value"].notna()]
+    if frame.empty:
+        raise NoEvidence(f"{dataset} ({where_text(where)}) has no monthly figures in {window.text}")
+    frame = frame.assign(
+        days=[(e - s).days + 1 for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]
+    )
+    frame = frame.assign(rate=frame["value"] / frame["days"] if per == "day" else frame["value"])
+    top = frame.loc[frame["rate"].idxmax()]
+    sources = {s for c in frame["sources"] for s in c.split()}
+    rate = float(top["rate"])
+    ev = Evidence(rate, rate, rate, "exact", str(top["period"]), sources)
+    ev.steps.append(
+        msg(
+            "max_rate",
+            period=top["period"],
+            value=float(top["value"]),
+            rate=round(float(top["value"]) / top["days"], 1),
+            start=frame["period"].iloc[0],
+            end=frame["period"].iloc[-1],
+            sources=" ".join(sorted(sources)),
+        )  # fmt: skip
+    )
+    step = ctx.rounding(dataset)
+    if step > 1:
+        ev.abs_tol = step / (float(top["days"]) if per == "day" else 1.0)
+    return ev
+
+
+def flow_first(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], row_type: str | None = None) -> Evidence:
+    """The first month with a non-zero figure."""
+    frame = cells(ctx, dataset, where, date(1900, 1, 1), date(2999, 12, 31), "month", row_type)
+    frame = frame[frame["value"].fillna(0) > 0]
+    if frame.empty:
+        raise NoEvidence(f"{dataset} ({where_text(where)}) has no non-zero month")
+    top = frame.iloc[0]
+    ev = Evidence(
+        mode="date", date=str(top["period"]), sources=set(top["sources"].split()), value_text=str(top["period"])
+    )
+    ev.steps.append(msg("first_month", value=top["period"], sources=top["sources"]))
+    return ev
+
+
+# --------------------------------------------------------------------------------------------------
+# Dated figures (snapshots, shelters, shares)
+
+EXCLUDED_SNAPSHOT_ROWS = ("published_subperiod", "published_total_approx", "published_subtotal")
+
+
+def _dated_rows(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], row_type: str | None) -> pd.DataFrame:
+    """Every figure of a dataset matching the filters, with the date it describes (its period end)."""
+    clauses, params = ["dataset = ?", "value IS NOT NULL"], [dataset]
+    for col, vals in where.items():
+        column = col if col in metrics.KEY_COLUMNS else "dims['" + col.replace("'", "''") + "']"
+        clauses.append(f"{column} IN ({', '.join('?' for _ in vals)})")
+        params += list(vals)
+    if row_type:
+        clauses.append("row_type = ?")
+        params.append(row_type)
+    else:
+        clauses.append(f"row_type NOT IN ({', '.join('?' for _ in EXCLUDED_SNAPSHOT_ROWS)})")
+        params += list(EXCLUDED_SNAPSHOT_ROWS)
+    return ctx.store.query(
+        f"SELECT source_id, period, period_kind, period_start, period_end, row_type, value FROM observations "
+        f"WHERE {' AND '.join(clauses)} ORDER BY period_end",
+        params,
+    )
+
+
+def _per_source_date(rows: pd.DataFrame) -> pd.DataFrame:
+    """One figure per (source, period): the published total if present, else the sum of the details."""
+    out = []
+    for (source, period), group in rows.groupby(["source_id", "period"], sort=False):
+        totals = group[group["row_type"].isin(TOTAL_ROW_TYPES)]
+        use = totals if not totals.empty else group
+        out.append(
+            {
+                "source_id": source,
+                "period": period,
+                "period_kind": use["period_kind"].iloc[0],
+                "period_end": _as_date(use["period_end"].iloc[0]),
+                "value": float(use["value"].sum()),
+            }  # fmt: skip
+        )
+    return pd.DataFrame(out, columns=["source_id", "period", "period_kind", "period_end", "value"])
+
+
+def latest(
+    ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], as_of: Period, row_type: str | None = None
+) -> Evidence:
+    """The figure(s) dated in the claim's period, else the most recent one up to STALE_DAYS before it."""
+    rows = _per_source_date(_dated_rows(ctx, dataset, where, row_type))
+    if rows.empty:
+        raise NoEvidence(
+            f"{dataset} has no figures where {where_text(where)}", f"{dataset} figures where {where_text(where)}"
+        )
+    wtext = where_text(where)
+    inside = rows[(rows["period_end"] >= as_of.start) & (rows["period_end"] <= as_of.end)]
+    if inside.empty:
+        before = rows[(rows["period_end"] < as_of.start) & (rows["period_end"] >= as_of.start - timedelta(STALE_DAYS))]
+        if before.empty:
+            dates = ", ".join(str(p) for p in rows["period"].unique()[:6])
+            raise NoEvidence(
+                f"{dataset} ({wtext}) has no figure dated in or shortly before {as_of.text} (it has: {dates})",
+                f"{dataset} figures ({wtext}) dated {as_of.text}",
+            )
+        inside = before[before["period_end"] == before["period_end"].max()]
+    sources = set(inside["source_id"])
+    if len(inside) == 1:
+        r = inside.iloc[0]
+        ev = Evidence(float(r["value"]), float(r["value"]), float(r["value"]), "exact", str(r["period"]), sources)
+        ev.steps.append(msg("latest", dataset=dataset, where=wtext, value=float(r["value"]), date=r["period"],
+                            sources=r["source_id"]))  # fmt: skip
+        return ev
+    lo, hi = float(inside["value"].min()), float(inside["value"].max())
+    last = inside.iloc[-1]
+    ev = Evidence(
+        float(last["value"]), lo, hi, "window" if as_of.start != as_of.end else "estimate", as_of.text, sources
+    )
+    for r in inside.itertuples(index=False):
+        ev.steps.append(msg("latest", dataset=dataset, where=wtext, value=float(r.value), date=r.period,
+                            sources=r.source_id))  # fmt: skip
+    ev.steps.append(msg("latest_range", dataset=dataset, where=wtext, n=len(inside), period=as_of.text, lo=lo, hi=hi,
+                        sources=" ".join(sorted(sources))))  # fmt: skip
+    return ev
+
+
+def share(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    numerator: Mapping[str, Sequence[str]],
+    denominator: Mapping[str, Sequence[str]],
+    as_of: Period,
+    percent: bool = True,
+    row_type: str | None = None,
+) -> Evidence:
+    """Numerator over denominator, both from the same source and date: the latest such pair up to the claim."""
+    num_rows = _per_source_date(_dated_rows(ctx, dataset, {**where, **numerator}, row_type))
+    den_rows = _per_source_date(_dated_rows(ctx, dataset, {**where, **denominator}, None))
+    pairs = num_rows.merge(den_rows, on=["source_id", "period", "period_kind", "period_end"], suffixes=("_n", "_d"))
+    pairs = pairs[(pairs["period_end"] <= as_of.end) & (pairs["value_d"] > 0)]
+    if pairs.empty:
+        raise NoEvidence(
+            f"{dataset}: no source gives both {where_text(numerator)} and {where_text(denominator)} up to {as_of.text}",
+            f"{dataset} figures for {where_text(numerator)} and {where_text(denominator)} from one source",
+        )
+    r = pairs.sort_values("period_end").iloc[-1]
+    factor = 100.0 if percent else 1.0
+    value = factor * float(r["value_n"]) / float(r["value_d"])
+    ev = Evidence(value, value, value, "exact", str(r["period"]), {str(r["source_id"])})
+    ev.steps.append(
+        msg(
+            "share" if percent else "ratio",
+            num=f"{where_text(numerator)} {float(r['value_n']):,.0f}",
+            den=f"{where_text(denominator)} {float(r['value_d']):,.0f}",
+            value=round(value, 2),
+            date=r["period"],
+            sources=r["source_id"],
+        )  # fmt: skip
+    )
+    return ev
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

@@ -1,0 +1,417 @@
+"""Build check specs from a claim's own columns when the spec file has no entry for it.
+
+Nothing here is keyed by claim id. The claim's `quantity` and `unit` say what is counted ("returns",
+"encounters", "apprehensions", "cases", "enrollments", "share", "camp population"...) and over what period
+("in May 2019", "FY2020", "in 16 days after", "cumulative"); its `geography` picks the rows (a city, a
+sector). Each topic yields candidate specs in order of preference; the checker uses the first one the loaded
+data can answer. A dataset loaded with `mppwatch load FILE` that none of the topics names is still found by
+matching the claim's words against dataset names and dimension values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end
+from mppwatch.claims.spec import CheckSpec, Claim, Period
+
+OHSS_ENC = "ohss_swb_encounters_by_sector_field_office_monthly"
+OHSS_BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
+USBP_HIST = "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019"
+CBP_USBP = "cbp_mpp_page_usbp_apprehensions_by_sector"
+CBP_OFO = "cbp_mpp_page_ofo_inadmissibles_by_field_office"
+CBP_ENROL = "cbp_mpp_enrollments_by_location"
+TRAC = "trac_mpp_cases_by_month_hearing_location_2019"
+NATIONALITY = "inm_mpp_returns_by_nationality_2019"
+SHELTERS = "mpp_city_shelters"
+USCIS = "uscis_mpp_fear_referrals_by_month"
+
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan", "enero"),
+            ("february", "feb", "febrero"),
+            ("march", "mar", "marzo"),
+            ("april", "apr", "abril"),
+            ("may", "mayo"),
+            ("june", "jun", "junio"),
+            ("july", "jul", "julio"),
+            ("august", "aug", "agosto"),
+            ("september", "sep", "sept", "septiembre"),
+            ("october", "oct", "octubre"),
+            ("november", "nov", "noviembre"),
+            ("december", "dec", "diciembre"),
+        ]
+    )  # fmt: skip
+    for m in names
+}
+DEMONYMS = {
+    "honduran": "honduras", "guatemalan": "guatemala", "salvadoran": "el salvador", "salvadorean": "el salvador",
+    "cuban": "cuba", "ecuadorian": "ecuador", "venezuelan": "venezuela", "nicaraguan": "nicaragua",
+    "mexican": "mexico", "spanish": "spain", "colombian": "colombia", "brazilian": "brazil",
+}  # fmt: skip
+
+# Topics the bundled tables cannot measure, and the data that would decide them.
+OUT_OF_SCOPE: list[tuple[str, str, str]] = [
+    (
+        r"kidnap|rape|tortur|violen|attack|assault|extort|murder",
+        "the loaded tables count people and cases, not crimes against them",
+        "an incident-level register of violence against MPP returnees (e.g. Human Rights First's database)",
+    ),
+    (
+        r"\bchild|\bminor|\bage\b|juvenile|\bkids?\b",
+        "no loaded table breaks MPP returns down by age",
+        "MPP returns or enrolments broken down by age (INM or DHS tables, or EOIR juvenile flags)",
+    ),
+    (
+        r"represent|in absentia|fail\w* to appear|pending|active .*case|transferred|language|docket|relief|grant",
+        "this is a measure of immigration-court outcomes, which needs case-level court records",
+        "EOIR case data for MPP cases (proceedings, hearings, representation, decisions) loaded into the store",
+    ),
+    (
+        r"admitted|allowed into|entered the u|wind-?down|paroled into",
+        "no loaded table counts former MPP enrollees let into the US",
+        "DHS or UNHCR counts of MPP enrollees admitted to the US during the 2021 wind-down",
+    ),
+    (
+        r"announc|promis|initially said|policy stated",
+        "this is what officials said, not a measured quantity",
+        "a dated official statement of the announced figure",
+    ),
+]
+
+
+@dataclass
+class ClaimReading:
+    """What the claim's columns say: the topic words, the period and how it is counted, the places."""
+
+    text: str
+    period: Period
+    flow: bool  # a count over the period (vs a running total or a level at a date)
+    cumulative: bool
+    per_day: bool
+    projection: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def read_claim(claim: Claim) -> ClaimReading:
+    """Parse period words out of `quantity` (falling back on `as_of_date`)."""
+    q = fold(claim.quantity)
+    text = fold(f"{claim.quantity} {claim.unit}")
+    as_of = claim.as_of
+    projection = bool(re.search(r"project|expect|forecast", text))
+    per_day = bool(re.search(r"per day|a day|daily|/day", text))
+    cumulative = bool(re.search(r"cumulative|since|to date|so far|total since|running total", q))
+    notes: list[str] = []
+    if m := re.search(r"\bfy\s?(\d{4})\b|fiscal year (\d{4})", q):
+        year = int(m[1] or m[2])
+        p = Period(f"FY{year}", "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30))
+        return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → fiscal year {year}"])
+    if m := re.search(r"(\d+)\s+days\s+(?:after|following|since|from)", q):
+        n = int(m[1])
+        end = as_of.end
+        p = Period(f"{end - timedelta(days=n - 1)}..{end}", "range", end - timedelta(days=n - 1), end)
+        return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → the {n} days ending {end}"])
+    month_names = "|".join(sorted(MONTHS, key=len, reverse=True))
+    if m := re.search(rf"\b(?:in |during )?({month_names})\.? (\d{{4}})\b", q):
+        y, mo = int(m[2]), MONTHS[m[1]]
+        start = date(y, mo, 1)
+        p = Period(f"{y:04d}-{mo:02d}", "month", start, month_end(start))
+        if not cumulative:
+            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0].strip()}' → month {p.text}"])
+    if m := re.search(r"\b(?:in|during)(?: calendar(?: year)?)? (\d{4})\b|\bcalendar(?: year)? (\d{4})\b", q):
+        y = int(m[1] or m[2])
+        p = Period(str(y), "year", date(y, 1, 1), date(y, 12, 31))
+        if not cumulative:
+            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → calendar year {y}"])
+    if m := re.search(rf"\bsince (?:the )?(?:({month_names})\.? (\d{{4}})|(\d{{4}}-\d{{2}}-\d{{2}}))", q):
+        if m[3]:
+            start = date.fromisoformat(m[3])
+        else:
+            start = date(int(m[2]), MONTHS[m[1]], 1)
+        if start <= as_of.end:
+            p = Period(f"{start}..{as_of.end}", "range", start, as_of.end)
+            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → from {start} to {as_of.end}"])
+    if cumulative:
+        notes.append(f"'cumulative' → running total as of {as_of.text}")
+    return ClaimReading(text, as_of, False, cumulative, per_day, projection, notes)
+
+
+def mentions(ctx: Context, dataset: str, dim: str, texts: list[str]) -> list[str]:
+    """The dataset's values of `dim` named in the texts (whole words, accents ignored), longest first."""
+    hay = " " + " ".join(fold(re.sub(r"[^\w\s]", " ", t)) for t in texts) + " "
+    found: list[str] = []
+    for value in sorted(ctx.values(dataset, dim), key=len, reverse=True):
+        key = fold(value)
+        if not key or key in ("all", "total") or " and " in key or "," in value and dim == "city":
+            continue
+        core = fold(re.sub(r"[^\w\s]", " ", value.split(",")[0]))
+        if len(core) < 3:
+            continue
+        if f" {core} " in hay and not any(core in fold(f) for f in found):
+            found.append(value)
+    return found
+
+
+def _where_place(ctx: Context, dataset: str, dim: str, texts: list[str], default: str | None) -> dict[str, list[str]]:
+    places = mentions(ctx, dataset, dim, texts)
+    if places:
+        return {dim: places}
+    return {dim: [default]} if default else {}
+
+
+def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None]:
+    """Candidate specs in order of preference, or (no candidates, a not-checkable spec with its reason)."""
+    r = read_claim(claim)
+    texts = [claim.quantity, claim.geography]
+    for pattern, reason, would in OUT_OF_SCOPE:
+        if re.search(pattern, fold(claim.quantity)):
+            return [], CheckSpec(checkable=False, reason=reason, would_decide=would, inferred=True)
+    cands: list[CheckSpec] = []
+    t = r.text
+
+    def add(spec: CheckSpec, why: str) -> None:
+        spec.inferred = True
+        spec.why = [why, *r.notes]
+        if spec.period is None:
+            spec.period = r.period
+        cands.append(spec)
+
+    returns_topic = bool(re.search(r"return|sent back|turned back|devuel|remitted|received by mexico", t))
+    if claim.is_date and re.search(r"\bfirst\b|began|start", t):
+        if returns_topic:
+            add(CheckSpec(metric="returns", aggregation="first", where=_return_cities(ctx, texts)), "first return date")
+        return cands, None if cands else _unmatched(claim)
+    if re.search(r"\bshare\b|percent|proportion|\bper ?cent\b", t) and not re.search(r"shelter|capacity|camp", t):
+        cands += _share_candidates(ctx, claim, r)
+        if not cands:
+            return [], CheckSpec(
+                checkable=False, inferred=True,
+                reason="no loaded table gives both the part and the whole this share needs",
+                would_decide=f"a table of {claim.quantity} with the part and the total from one source",
+            )  # fmt: skip
+        return cands, None
+    if r.per_day and r.projection:
+        for ds in (OHSS_BOOKOUTS,):
+            if ds in ctx.loaded and returns_topic:
+                window = Period(
+                    f"{r.period.start:%Y-%m}..{_plus_months(r.period.start, 11):%Y-%m}", "range", r.period.start,
+                    month_end(_plus_months(r.period.start, 11)),
+                )  # fmt: skip
+                add(
+                    CheckSpec(
+                        dataset=ds,
+                        where={"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]},
+                        aggregation="max",
+                        per="day",
+                        period=window,
+                    ),  # fmt: skip
+                    "a rate 'per day' projected without a target date → the highest monthly rate in the next 12 months"
+                    " of MPP book-outs (people processed into MPP and returned)",
+                )
+    if returns_topic and re.search(r"2\.0|reinstat|restart", t):
+        return [], CheckSpec(
+            checkable=False, inferred=True,
+            reason="returns under the reinstated MPP (2.0): the snapshot tables mix both phases and OHSS book-outs"
+            " count enrolments, an upper bound on returns",
+            would_decide="a count of MPP 2.0 returns to Mexico (DHS monthly MPP 2.0 reports or INM figures)",
+        )  # fmt: skip
+    if returns_topic:
+        where = _return_cities(ctx, texts)
+        agg = "sum" if r.flow else "cumulative"
+        add(CheckSpec(metric="returns", aggregation=agg, where=where, per="day" if r.per_day else None),
+            f"'returns' → INM/press snapshots of cumulative returns ({_place_text(where)})")  # fmt: skip
+    if re.search(r"encounter", t):
+        comp = _component(t)
+        for ds in (OHSS_ENC,):
+            if ds in ctx.loaded:
+                where = {"component": [comp], **_where_place(ctx, ds, "location", texts, "Total")}
+                add(CheckSpec(dataset=ds, where=where, aggregation="sum" if r.flow or not r.cumulative else "cumulative"),
+                    f"'encounters' → OHSS SW border encounters, {comp}")  # fmt: skip
+    if re.search(r"apprehen", t):
+        if USBP_HIST in ctx.loaded:
+            where = {"measure": ["total_apprehensions"],
+                     **_where_place(ctx, USBP_HIST, "location", texts, "Southwest Border Total")}  # fmt: skip
+            add(CheckSpec(dataset=USBP_HIST, where=where, aggregation="sum"), "'apprehensions' → USBP monthly tables")
+        if OHSS_ENC in ctx.loaded:
+            where = {"component": ["USBP"], **_where_place(ctx, OHSS_ENC, "location", texts, "Total")}
+            add(CheckSpec(dataset=OHSS_ENC, where=where, aggregation="sum"), "'apprehensions' → OHSS USBP encounters")
+        if CBP_USBP in ctx.loaded:
+            where = _where_place(ctx, CBP_USBP, "location", texts, "Total")
+            add(CheckSpec(dataset=CBP_USBP, where=where, aggregation="sum"), "'apprehensions' → CBP MPP page table")
+    if re.search(r"inadmissible", t) and CBP_OFO in ctx.loaded:
+        where = _where_place(ctx, CBP_OFO, "location", texts, "Total")
+        add(CheckSpec(dataset=CBP_OFO, where=where, aggregation="sum"), "'inadmissibles' → CBP MPP page OFO table")
+    if re.search(r"enrol|placed in|book-?out", t):
+        agg = "sum" if r.flow else "cumulative"
+        if OHSS_BOOKOUTS in ctx.loaded:
+            where = {"component": [_component(t)], "outcome": ["Migrant Protection Protocols"]}
+            add(CheckSpec(dataset=OHSS_BOOKOUTS, where=where, aggregation=agg), "'enrolments' → OHSS MPP book-outs")
+        if CBP_ENROL in ctx.loaded:
+            where = {"component": [_component(t)], **_where_place(ctx, CBP_ENROL, "location", texts, "Total")}
+            add(CheckSpec(dataset=CBP_ENROL, where=where, aggregation=agg), "'enrolments' → CBP MPP enrolment table")
+    if re.search(r"\bcases?\b|proceedings|channel", t) and TRAC in ctx.loaded:
+        where = _where_place(ctx, TRAC, "hearing_location", texts, "All")
+        agg = "sum" if r.flow else "cumulative"
+        add(CheckSpec(dataset=TRAC, where=where, aggregation=agg), "'MPP cases' → TRAC court cases by month")
+    if re.search(r"fear", t) and USCIS in ctx.loaded:
+        add(CheckSpec(dataset=USCIS, where={}, aggregation="sum" if r.flow else "cumulative", row_type="monthly"),
+            "'fear' → USCIS MPP fear referrals")  # fmt: skip
+    if re.search(r"shelter|camp|capacity|beds|occupan", t) and SHELTERS in ctx.loaded:
+        measure = _shelter_measure(t)
+        where = {"measure": [measure], **_where_place(ctx, SHELTERS, "city", texts, None)}
+        add(CheckSpec(dataset=SHELTERS, where=where, aggregation="latest"), f"shelter words → {SHELTERS} {measure}")
+    if not cands:
+        cands += _generic(ctx, claim, r)
+    if r.projection:
+        for c in cands:
+            c.why.append(f"projection: judged on the outcome at {r.period.text}")
+    return cands, None if cands else _unmatched(claim)
+
+
+def _plus_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def _component(t: str) -> str:
+    if re.search(r"\bofo\b|field operations|inadmissible|ports? of entry", t):
+        return "OFO"
+    if re.search(r"\busbp\b|border patrol|apprehen", t):
+        return "USBP"
+    return "CBP"
+
+
+def _shelter_measure(t: str) -> str:
+    if "camp" in t:
+        return "camp_population"
+    if re.search(r"percent|% of capacity|full", t):
+        return "percent_full"
+    if re.search(r"number of shelters|shelters count|how many shelters", t):
+        return "shelters_count"
+    if re.search(r"capacity|beds", t) and not re.search(r"occupan", t):
+        return "capacity_beds"
+    return "occupancy_persons"
+
+
+def _return_cities(ctx: Context, texts: list[str]) -> dict[str, list[str]]:
+    cities: list[str] = []
+    for ds in [d for d in RETURN_DATASETS if d in ctx.loaded] + ctx.return_datasets():
+        for city in mentions(ctx, ds, "city", texts):
+            if fold(city) not in {fold(c) for c in cities}:
+                cities.append(city)
+    return {"city": cities} if cities else {}
+
+
+def _place_text(where: dict[str, list[str]]) -> str:
+    return " + ".join(where.get("city", [])) or "Mexico, all points"
+
+
+def _share_candidates(ctx: Context, claim: Claim, r: ClaimReading) -> list[CheckSpec]:
+    """A share: the part named in `quantity` (a nationality, a city...) over the whole named by the geography."""
+    q = fold(claim.quantity)
+    for demonym, country in DEMONYMS.items():
+        q = re.sub(rf"\b{demonym}s?\b", country, q)
+    geo = fold(claim.geography)
+    out: list[CheckSpec] = []
+    datasets = [NATIONALITY, *RETURN_DATASETS] if re.search(r"return", q) else sorted(ctx.loaded)
+    for ds in [d for d in datasets if d in ctx.loaded]:
+        for dim in ctx.dims(ds):
+            parts = [v for v in mentions(ctx, ds, dim, [q]) if fold(v) not in geo]
+            if not parts:
+                continue
+            whole: dict[str, list[str]] = {}
+            for dim2 in ctx.dims(ds):
+                if dim2 == dim:
+                    continue
+                named = [v for v in mentions(ctx, ds, dim2, [claim.geography, q]) if fold(v) in geo or fold(v) in q]
+                if named:
+                    whole = {dim2: named}
+                    break
+            if not whole:
+                alls = [v for v in ctx.values(ds, dim) if fold(v) in ("all", "total")]
+                whole = {dim: alls} if alls else {}
+            spec = CheckSpec(
+                dataset=ds, aggregation="share", numerator={dim: parts}, denominator=whole, period=r.period,
+                inferred=True,
+                why=[f"'share' → {ds}: {dim} {'|'.join(parts)} over {', '.join(f'{k}={v}' for k, v in whole.items()) or 'all rows'}"],
+            )  # fmt: skip
+            if whole and dim not in whole:
+                spec.numerator = {dim: parts, **whole}
+            out.append(spec)
+    return out
+
+
+def _generic(ctx: Context, claim: Claim, r: ClaimReading) -> list[CheckSpec]:
+    """Any loaded dataset whose name shares words with the claim; filters from the dimension values it names."""
+    words = {w for w in re.findall(r"[a-z]{3,}", fold(claim.quantity)) if w not in _STOP}
+    words |= {w[:-1] for w in words if w.endswith("s")}
+    scored: list[tuple[int, str]] = []
+    for ds in sorted(ctx.loaded):
+        name_words = set(re.findall(r"[a-z]{3,}", ds.lower()))
+        name_words |= {w[:-1] for w in name_words if w.endswith("s")}
+        score = len(words & name_words)
+        if score:
+            scored.append((score, ds))
+    out: list[CheckSpec] = []
+    for score, ds in sorted(scored, key=lambda x: (-x[0], x[1])):
+        where: dict[str, list[str]] = {}
+        ambiguous = False
+        for dim in ctx.dims(ds):
+            named = mentions(ctx, ds, dim, [claim.quantity, claim.geography])
+            values = ctx.values(ds, dim)
+            alls = [v for v in values if fold(v) in ("all", "total")]
+            if named:
+                where[dim] = named
+            elif alls:
+                where[dim] = alls[:1]
+            elif len(values) > 1:
+                ambiguous = True  # several series and nothing in the claim says which
+        if ambiguous:
+            continue
+        kinds = {
+            k for (k,) in ctx.store.con.execute(
+                "SELECT DISTINCT period_kind FROM observations WHERE dataset = ?", [ds]
+            ).fetchall()
+        }  # fmt: skip
+        if r.flow and "month" in kinds:
+            agg = "sum"
+        elif r.cumulative and "month" in kinds and "day" not in kinds:
+            agg = "cumulative"
+        elif "month" in kinds and r.period.kind in ("month", "fiscal_year", "year", "range") and "day" not in kinds:
+            agg = "sum"
+        else:
+            agg = "latest"
+        out.append(
+            CheckSpec(
+                dataset=ds,
+                where=where,
+                aggregation=agg,
+                period=r.period,
+                inferred=True,
+                why=[
+                    f"dataset name shares {score} word(s) with the claim's quantity; filters from the values it"
+                    f" names: {where or 'none'}",
+                    *r.notes,
+                ],
+            )  # fmt: skip
+        )
+    return out
+
+
+_STOP = {
+    "the", "and", "for", "with", "from", "into", "mpp", "per", "cumulative", "since", "about", "more", "than",
+    "over", "nearly", "almost", "just", "projected", "projection", "approx", "estimate", "total", "number", "of",
+}  # fmt: skip
+
+
+def _unmatched(claim: Claim) -> CheckSpec:
+    return CheckSpec(
+        checkable=False, inferred=True,
+        reason=f"no loaded dataset measures '{claim.quantity}'",
+        would_decide=f"a dataset of {claim.quantity} for {claim.geography or 'the place named'} dated"
+        f" {claim.as_of.text} (load it with `mppwatch load FILE` and name it in the spec)",
+    )  # fmt: skip

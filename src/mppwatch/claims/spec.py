@@ -1,0 +1,295 @@
+"""Claims (the published-claims CSV) and check specs (the sidecar TOML that says how to check each claim).
+
+A claims CSV has the columns `claim_id, source_url, quote, quantity, value, unit, as_of_date, geography`.
+A spec file `<claims stem>.spec.toml` beside it may hold one `[claims.<ID>]` table per claim:
+
+    [claims.MJ07]
+    dataset = "ohss_swb_encounters_by_sector_field_office_monthly"   # or metric = "returns"
+    where = { component = "CBP", location = "Total" }                 # as `mppwatch series --where`
+    period = "2019-05"                  # YYYY, YYYY-MM, YYYY-MM-DD, FYnnnn or START..END; default: the claim's
+    aggregation = "sum"                 # sum, cumulative, latest, share, ratio, max, first
+    numerator = { nationality = "Honduras" }   # share/ratio: filters added to `where` for the numerator
+    denominator = { nationality = "All" }      # share/ratio: filters added to `where` for the denominator
+    per = "day"                         # divide a flow by the days it covers
+    since = "2021-12"                   # cumulative: count from here (default: the start of the current run)
+    comparator = "more than"            # override the qualifier read from the claim
+    tolerance = 0.05                    # override the default tolerance
+    checkable = false                   # with `reason` and `would_decide`: an honest not_checkable
+    note = "..."                        # shown in the method
+
+A claim without an entry is still attempted: `infer.py` builds a spec from its own columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mppwatch.errors import InputError, MppwatchError
+from mppwatch.sources.generic import parse_span
+
+CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
+REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
+AGGREGATIONS = ("sum", "cumulative", "latest", "share", "ratio", "max", "first")
+SPEC_KEYS = {
+    "dataset", "metric", "where", "period", "aggregation", "numerator", "denominator", "per", "since",
+    "comparator", "tolerance", "checkable", "reason", "would_decide", "note", "row_type",
+}  # fmt: skip
+METRICS = ("returns",)
+_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
+
+
+class ClaimError(MppwatchError):
+    """A claim row or spec entry that cannot be used, named by claim id and field."""
+
+    def __init__(self, file: str, claim_id: str, field: str, reason: str, line: int | None = None) -> None:
+        self.file, self.claim_id, self.field, self.reason, self.line = file, claim_id, field, reason, line
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: claim {claim_id or '?'}: field {field!r}: {reason}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar span with the precision it was written in (day, month, year, fiscal_year, range)."""
+
+    text: str
+    kind: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One published claim, as transcribed."""
+
+    claim_id: str
+    quote: str
+    quantity: str
+    value_text: str
+    unit: str
+    as_of: Period
+    geography: str
+    source_url: str = ""
+    file: str = ""
+    line: int = 0
+
+    @property
+    def is_date(self) -> bool:
+        return bool(re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", self.value_text.strip()))
+
+    @property
+    def number(self) -> float:
+        return float(self.value_text.replace(",", ""))
+
+
+@dataclass
+class CheckSpec:
+    """How one claim is checked. Built from a spec entry or inferred from the claim's own columns."""
+
+    dataset: str | None = None
+    metric: str | None = None
+    where: dict[str, list[str]] = field(default_factory=dict)
+    period: Period | None = None
+    aggregation: str = "latest"
+    numerator: dict[str, list[str]] = field(default_factory=dict)
+    denominator: dict[str, list[str]] = field(default_factory=dict)
+    per: str | None = None
+    since: Period | None = None
+    comparator: str | None = None
+    tolerance: float | None = None
+    checkable: bool = True
+    reason: str = ""
+    would_decide: str = ""
+    note: str = ""
+    row_type: str | None = None
+    inferred: bool = False
+    why: list[str] = field(default_factory=list)  # how an inferred spec was chosen
+
+
+def parse_period(text: str, file: str = "", line: int | None = None, column: str = "period") -> Period:
+    """`2019-05`, `2019-06-08`, `2019`, `FY2020`, or `START..END` (any of the first three)."""
+    text = str(text).strip()
+    if m := re.fullmatch(r"(?i)FY\s?(\d{4})", text):
+        year = int(m[1])
+        return Period(f"FY{year}", "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30))
+    if ".." in text:
+        a, b = text.split("..", 1)
+        first, last = parse_period(a, file, line, column), parse_period(b, file, line, column)
+        if last.end < first.start:
+            raise InputError(file, line, column, f"{text!r} ends before it starts")
+        return Period(text, "range", first.start, last.end)
+    kind, start, end = parse_span(text, file, line or 0, column)
+    return Period(text, kind, start, end)
+
+
+def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
+    """Read a claims CSV: the claims that parse, and one error per row (or field) that does not."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(file, None, None, "not UTF-8 (re-save the file as UTF-8)") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise InputError(file, 1, None, "empty file: expected a header " + ",".join(CLAIM_COLUMNS))
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InputError(file, 1, missing[0], f"missing column (claims files have {', '.join(CLAIM_COLUMNS)})")
+    reader.fieldnames = header
+    claims: list[Claim] = []
+    errors: list[ClaimError] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        row = {k: (v or "").strip() for k, v in record.items() if k is not None}
+        cid = row.get("claim_id", "")
+        try:
+            if None in record:
+                raise ClaimError(file, cid, "#", f"{len(header) + len(record[None])} fields, header has {len(header)}")
+            if not cid:
+                raise ClaimError(file, cid, "claim_id", "empty claim id")
+            if cid in seen:
+                raise ClaimError(file, cid, "claim_id", f"duplicate claim id (first on line {seen[cid]})")
+            seen[cid] = line
+            value = row.get("value", "")
+            if not value:
+                raise ClaimError(file, cid, "value", "empty value")
+            if not _NUMBER.match(value) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+                raise ClaimError(file, cid, "value", f"{value!r} is neither a number nor a date (YYYY-MM[-DD])")
+            if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+                _period_or_error(value, file, cid, "value", line)
+            as_of = _period_or_error(row.get("as_of_date", ""), file, cid, "as_of_date", line)
+            if not row.get("quantity"):
+                raise ClaimError(file, cid, "quantity", "empty quantity: the claim does not say what it counts")
+            claims.append(
+                Claim(
+                    cid,
+                    row.get("quote", ""),
+                    row["quantity"],
+                    value,
+                    row.get("unit", ""),
+                    as_of,
+                    row.get("geography", ""),
+                    row.get("source_url", ""),
+                    file,
+                    line,
+                )  # fmt: skip
+            )
+        except ClaimError as exc:
+            exc.line = line
+            errors.append(ClaimError(file, cid, exc.field, exc.reason, line))
+    return claims, errors
+
+
+def _period_or_error(text: str, file: str, cid: str, column: str, line: int) -> Period:
+    if not text:
+        raise ClaimError(file, cid, column, "empty date")
+    try:
+        return parse_period(text, file, line, column)
+    except InputError as exc:
+        raise ClaimError(file, cid, column, exc.reason) from None
+
+
+def default_spec_path(claims_path: str | Path) -> Path:
+    """The sidecar spec beside a claims file: `claims_x.csv` -> `claims_x.spec.toml`."""
+    p = Path(claims_path)
+    return p.with_name(p.stem + ".spec.toml")
+
+
+def load_spec(path: str | Path) -> tuple[dict[str, CheckSpec], list[ClaimError]]:
+    """Read a spec file: one CheckSpec per valid entry, one ClaimError per entry (and field) that is not."""
+    path = Path(path)
+    file = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise InputError(file, int(m[1]) if m else None, None, f"not valid TOML: {exc}") from None
+    entries = data.get("claims", {})
+    if not isinstance(entries, dict):
+        raise InputError(file, None, "claims", "expected [claims.<ID>] tables")
+    specs: dict[str, CheckSpec] = {}
+    errors: list[ClaimError] = []
+    for cid, entry in entries.items():
+        try:
+            specs[cid] = spec_from_entry(entry, file, cid)
+        except ClaimError as exc:
+            errors.append(exc)
+    return specs, errors
+
+
+def _filters(value: Any, file: str, cid: str, name: str) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ClaimError(file, cid, name, "expected a table of COLUMN = VALUE or COLUMN = [VALUES]")
+    out: dict[str, list[str]] = {}
+    for col, vals in value.items():
+        vals = vals if isinstance(vals, list) else [vals]
+        if not vals or not all(isinstance(v, str | int) for v in vals):
+            raise ClaimError(file, cid, f"{name}.{col}", "expected a string or a list of strings")
+        out[str(col)] = [str(v) for v in vals]
+    return out
+
+
+def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
+    """Validate one `[claims.<ID>]` table."""
+    if not isinstance(entry, dict):
+        raise ClaimError(file, cid, "claims", "expected a table")
+    unknown = sorted(set(entry) - SPEC_KEYS)
+    if unknown:
+        raise ClaimError(file, cid, unknown[0], f"unknown key (known: {', '.join(sorted(SPEC_KEYS))})")
+    spec = CheckSpec()
+    spec.checkable = bool(entry.get("checkable", True))
+    for key in ("reason", "would_decide", "note", "comparator", "row_type"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ClaimError(file, cid, key, "expected a string")
+    spec.reason, spec.would_decide = entry.get("reason", ""), entry.get("would_decide", "")
+    spec.note, spec.comparator, spec.row_type = entry.get("note", ""), entry.get("comparator"), entry.get("row_type")
+    if not spec.checkable:
+        if not spec.reason:
+            raise ClaimError(file, cid, "reason", "checkable = false needs a reason")
+        return spec
+    if "dataset" in entry and "metric" in entry:
+        raise ClaimError(file, cid, "metric", "give a dataset or a metric, not both")
+    if "dataset" not in entry and "metric" not in entry:
+        raise ClaimError(file, cid, "dataset", "missing: name a dataset (or metric = 'returns')")
+    if "metric" in entry and entry["metric"] not in METRICS:
+        raise ClaimError(file, cid, "metric", f"{entry['metric']!r}: known metrics are {', '.join(METRICS)}")
+    spec.dataset, spec.metric = entry.get("dataset"), entry.get("metric")
+    if spec.dataset is not None and not isinstance(spec.dataset, str):
+        raise ClaimError(file, cid, "dataset", "expected a string")
+    agg = entry.get("aggregation", "cumulative" if spec.metric == "returns" else "sum")
+    if agg not in AGGREGATIONS:
+        raise ClaimError(file, cid, "aggregation", f"{agg!r}: expected one of {', '.join(AGGREGATIONS)}")
+    spec.aggregation = agg
+    for key in ("where", "numerator", "denominator"):
+        if key in entry:
+            setattr(spec, key, _filters(entry[key], file, cid, key))
+    if agg in ("share", "ratio") and not (spec.numerator or spec.denominator):
+        raise ClaimError(file, cid, "numerator", f"aggregation {agg} needs numerator and/or denominator filters")
+    for key in ("period", "since"):
+        if key in entry:
+            try:
+                setattr(spec, key, parse_period(str(entry[key]), file, None, key))
+            except InputError as exc:
+                raise ClaimError(file, cid, key, exc.reason) from None
+    if "per" in entry and entry["per"] not in ("day", "month"):
+        raise ClaimError(file, cid, "per", f"{entry['per']!r}: expected 'day' or 'month'")
+    spec.per = entry.get("per")
+    if "tolerance" in entry:
+        tol = entry["tolerance"]
+        if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
+            raise ClaimError(file, cid, "tolerance", f"{tol!r}: expected a fraction between 0 and 1 (0.05 = 5%)")
+        spec.tolerance = float(tol)
+    return spec
