@@ -1,0 +1,127 @@
+"""MPP returns by citizenship and month, from OHSS's "CBP SWB Book-Outs by Citp" sheet, and a check against INM.
+
+The sheet has a "Migrant Protection Protocols" outcome under each of its top-ten citizenships (not under
+Mexico, whose nationals MPP never returned, nor under Haiti or China in the August 2024 edition) and
+under "Others" and "Total Encounters". Cells are CBP book-outs to MPP by encounter date, rounded to 10;
+"X" (not applicable) outside the months MPP ran.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+from mppwatch.metrics import QueryError
+from mppwatch.store import Store
+
+DATASET = "ohss_cbp_swb_book_outs_by_citp"
+MPP_OUTCOME = "Migrant Protection Protocols"
+ALL_LABEL = "Total Encounters"  # the sheet's all-citizenships group
+INM_DATASET = "inm_mpp_returns_by_nationality_2019"
+INM_AS_OF = "2019-12-31"
+ROUNDING = 5.0  # each OHSS cell is rounded to the nearest 10
+CHECK = "ohss_mpp_bookouts_vs_inm_returns_by_nationality_2019"
+RECONCILE_COLUMNS = [
+    "check", "dataset", "period", "key", "published", "computed", "difference", "tolerance", "note", "source_ids",
+]  # fmt: skip
+
+
+def _editions(store: Store) -> list[str]:
+    rows = store.con.execute(
+        "SELECT DISTINCT dims['edition'] FROM observations WHERE dataset = ? ORDER BY 1", [DATASET]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def mpp_by_nationality(store: Store, edition: str | None = None) -> pd.DataFrame:
+    """MPP book-outs per citizenship and month: columns `nationality, month, value` (latest edition by default).
+
+    `nationality` is the sheet's label, with "All" for its all-citizenships group. Months where the sheet
+    prints X (MPP not running) are left out; zeros are kept. `attrs` carry edition, source ids, load ids.
+    """
+    held = _editions(store)
+    if not held:
+        raise QueryError(
+            f"no dataset {DATASET!r} in {store.path}: load an OHSS workbook with `mppwatch load-workbook FILE.xlsx`"
+        )
+    chosen = edition or held[-1]
+    if chosen not in held:
+        raise QueryError(f"{DATASET} has no edition {chosen!r}; loaded: {', '.join(held)}")
+    frame = store.query(
+        """SELECT dims['citizenship'] AS nationality, period AS month, value, source_id, load_id
+           FROM observations
+           WHERE dataset = ? AND dims['edition'] = ? AND dims['outcome'] = ? AND period_kind = 'month'
+             AND value IS NOT NULL
+           ORDER BY period_start, nationality""",
+        [DATASET, chosen, MPP_OUTCOME],
+    )
+    frame["nationality"] = frame["nationality"].replace({ALL_LABEL: "All"})
+    out = frame[["nationality", "month", "value"]].reset_index(drop=True)
+    out.attrs.update(
+        {
+            "dataset": DATASET,
+            "edition": chosen,
+            "source_ids": sorted(frame["source_id"].unique().tolist()),
+            "load_ids": sorted(int(x) for x in frame["load_id"].unique()),
+        }
+    )
+    return out
+
+
+def _key(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(plain.casefold().split())
+
+
+def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
+    """Calendar-2019 OHSS MPP book-outs by citizenship against INM's 2019 returns by nationality.
+
+    One row per INM nationality (`published` = INM, `computed` = OHSS Jan-Dec 2019 sum, `difference` =
+    computed - published). `tolerance` is OHSS rounding only (5 per monthly cell summed): the two count
+    different events (a CBP book-out by encounter date vs a person received by Mexico), so differences
+    beyond it are expected and explained in `note`, not errors. Nationalities OHSS does not itemise get
+    no computed value.
+    """
+    inm = store.query(
+        """SELECT dims['nationality'] AS nationality, value, source_id, row_type FROM observations
+           WHERE dataset = ? AND period = ? ORDER BY line""",
+        [INM_DATASET, INM_AS_OF],
+    )
+    if inm.empty:
+        raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
+    monthly = mpp_by_nationality(store, edition)
+    year = monthly[monthly["month"].str.startswith("2019-")]
+    sums = year.groupby("nationality")["value"].agg(["sum", "size"])
+    by_key = {
+        _key(str(n)): (str(n), float(total), int(cells))
+        for n, total, cells in zip(sums.index, sums["sum"], sums["size"], strict=True)
+    }
+    months = sorted(year["month"].unique())
+    span = f"{months[0]}..{months[-1]}" if months else "none"
+    ohss_sources = " ".join(monthly.attrs["source_ids"])
+    rows = []
+    for name, published, source_id in zip(
+        inm["nationality"].astype(str), inm["value"].astype(float), inm["source_id"].astype(str), strict=True
+    ):
+        match = by_key.get(_key(name))
+        sources = f"{source_id} {ohss_sources}".strip()
+        if match is None:
+            rows.append(
+                [CHECK, INM_DATASET, "2019", name, published, None, None, None,
+                 f"OHSS does not itemise {name} (counted under 'Others'); no comparison", sources]
+            )  # fmt: skip
+            continue
+        label, computed, cells = match
+        diff = computed - published
+        tolerance = ROUNDING * cells
+        within = abs(diff) <= tolerance
+        note = (
+            f"OHSS {label!r}: CBP MPP book-outs by encounter date, {cells} monthly cells {span}, rounded to 10; "
+            "INM: people returned to Mexico in 2019. "
+            + ("Agrees within rounding." if within else "Differs beyond rounding: different events and dates.")
+        )
+        rows.append([CHECK, INM_DATASET, "2019", name, published, computed, diff, tolerance, note, sources])
+    out = pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
+    out.attrs.update({"edition": monthly.attrs["edition"], "ohss_months": span})
+    return out
