@@ -44,7 +44,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
     shares = _shares(scenario, store, dates, sources, notes)
     rate = total[:, None] * shares
     court = np.zeros((scenario.days + 1, len(names)), np.int64)
-    sitting = np.ones(scenario.days, bool) if scenario.court.sitting_days == "all" else dates.dayofweek.values < 5
+    sitting = np.ones(scenario.days, bool) if scenario.court.sitting_days == "all" else dates.day_of_week.values < 5
     for j, city in enumerate(scenario.cities):
         per_day = BIG if math.isinf(city.hearings_per_weekday) else int(round(city.hearings_per_weekday))
         court[:-1, j] = np.where(sitting, per_day, 0)

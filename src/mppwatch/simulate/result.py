@@ -6,6 +6,7 @@ of the inputs behind it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,7 +176,9 @@ class Result:
         for output in self.outputs():
             for city in ["all", *self.cities]:
                 arr = self.series(output, city)
-                run_mean = arr.mean(axis=0)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    run_mean = np.nanmean(arr, axis=0)  # over the days with a value (beds may be unknown)
                 rows.append(
                     {
                         "city": city,
@@ -269,16 +272,17 @@ class Result:
 
 
 def _quantiles(arr: np.ndarray, levels: tuple[float, ...]) -> list[np.ndarray]:
-    if np.isnan(arr).all():
-        return [np.full(arr.shape[0], np.nan) for _ in levels]
-    qs = np.nanpercentile(arr, levels, axis=1) if np.isnan(arr).any() else np.percentile(arr, levels, axis=1)
+    """Per day across replicates; days whose value is unknown (nan) stay nan."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        qs = np.nanpercentile(arr, levels, axis=1) if np.isnan(arr).any() else np.percentile(arr, levels, axis=1)
     return list(qs)
 
 
 def _mean(arr: np.ndarray) -> np.ndarray:
-    if np.isnan(arr).all():
-        return np.full(arr.shape[0], np.nan)
-    return np.nanmean(arr, axis=1) if np.isnan(arr).any() else arr.mean(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(arr, axis=1) if np.isnan(arr).any() else arr.mean(axis=1)
 
 
 def _scalar(x: Any) -> float | None:

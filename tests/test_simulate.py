@@ -1,0 +1,345 @@
+"""The simulation model: invariants, hand-computed cases, calibration to 2019 data, scenarios and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from mppwatch.cli import app
+from mppwatch.errors import MppwatchError
+from mppwatch.simulate import Result, ScenarioError, load_scenario, parse, prepare, run
+from mppwatch.simulate.calibrate import beds_on, compare, shelter_capacity
+from mppwatch.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def scenario(**changes: Any) -> dict[str, Any]:
+    """A small one- or two-city scenario as a TOML-like dict; `changes` are dotted-key overrides."""
+    raw: dict[str, Any] = {
+        "scenario": {"name": "test", "start": date(2020, 1, 1), "days": 200},
+        "arrivals": {"source": "ramp", "ramp": [{"from": date(2020, 1, 1), "per_day": 100}]},
+        "split": {"shares": {"A": 0.6, "B": 0.4}},
+        "cities": {"A": {"hearings_per_weekday": 80}, "B": {"hearings_per_weekday": 60}},
+        "court": {"lead_days": 20, "continuance_days": 15, "hearings_per_case": [0.5, 0.3, 0.2]},
+        "attrition": {"daily_hazard": 0.005},
+        "shelter": {"need_share": 0.2},
+    }
+    for key, value in changes.items():
+        node = raw
+        parts = key.split("__")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return raw
+
+
+def cum(result: Result, output: str) -> np.ndarray:
+    return np.cumsum(result.values[output].astype(np.int64), axis=0)
+
+
+# -- invariants ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_conservation_every_day(warm: bool) -> None:
+    changes: dict[str, Any] = {}
+    if warm:
+        changes["warm_start"] = {"returned": 900, "waiting": {"A": 500, "B": 300}}
+    result = run(parse(scenario(**changes)), replicates=30, seed=4)
+    warm_waiting = np.array([500, 300]) if warm else np.zeros(2)
+    lhs = cum(result, "arrivals") + warm_waiting
+    rhs = result.values["waiting"].astype(np.int64) + cum(result, "completed") + cum(result, "left")
+    assert (lhs == rhs).all()  # every day, replicate and city
+    assert (result.values["waiting"] >= 0).all()
+    # decisions: every hearing day, completed = relief + removal; backlog = booked - decided
+    decided = cum(result, "completed") + cum(result, "in_absentia")
+    assert (result.values["backlog"].astype(np.int64) == lhs - decided).all()
+    assert cum(result, "left")[-1].sum() > 0 and cum(result, "completed")[-1].sum() > 0
+
+
+def test_littles_law_in_steady_state() -> None:
+    raw = scenario(
+        scenario__days=700,
+        split={"shares": {"A": 1.0}},
+        cities={"A": {"hearings_per_weekday": 1000}},
+        court={"lead_days": 30, "continuance_days": 20, "hearings_per_case": [0.5, 0.3, 0.2], "sitting_days": "all"},
+        attrition={"daily_hazard": 0.004},
+    )
+    result = run(parse(raw), replicates=40, seed=11)
+    month_idx, labels = result.inputs.month_index
+    steady = month_idx >= 6  # the pipeline fills in under 100 days; use months 7 onwards
+    waiting = result.values["waiting"][steady].mean()
+    rate = result.values["arrivals"][steady].mean()
+    hist = result.waits_hist[6:].sum(axis=(0, 1, 2))  # exits in the steady months, completed + left
+    mean_wait = (np.arange(hist.size) * hist).sum() / hist.sum()
+    assert waiting == pytest.approx(rate * mean_wait, rel=0.03)
+    # and the wait is what the process implies: hazard competes with L + (K-1)G
+    assert 30 < mean_wait < 30 + 20 * 0.7 + 1
+
+
+def test_unlimited_courts_no_attrition_wait_is_lead_time() -> None:
+    raw = scenario(
+        cities={"A": {"hearings_per_weekday": "unlimited"}, "B": {"hearings_per_weekday": "unlimited"}},
+        court={"lead_days": 37, "hearings_per_case": [1.0], "sitting_days": "all"},
+        attrition={"daily_hazard": 0.0},
+    )
+    result = run(parse(raw), replicates=10, seed=2)
+    table = result.waits()
+    assert set(table["exit"]) == {"completed"}
+    assert set(table["wait_days"]) == {37}
+    # every arrival of day t is decided on day t + 37, exactly
+    arrivals, completed = result.values["arrivals"], result.values["completed"]
+    assert (completed[37:] == arrivals[:-37]).all() and (completed[:37] == 0).all()
+    assert result.values["left"].sum() == 0
+
+
+def test_unlimited_courts_continuances_add_the_gap() -> None:
+    raw = scenario(
+        cities={"A": {"hearings_per_weekday": "unlimited"}, "B": {"hearings_per_weekday": "unlimited"}},
+        court={"lead_days": 10, "continuance_days": 7, "hearings_per_case": [0.2, 0.5, 0.3], "sitting_days": "all"},
+        attrition={"daily_hazard": 0.0},
+    )
+    result = run(parse(raw), replicates=20, seed=3)
+    table = result.waits().groupby("wait_days")["people"].sum()
+    assert set(table.index) == {10, 17, 24}
+    # a case with k hearings completes after exactly 10 + 7(k-1) days, if that is inside the 200-day window
+    expected = {w: p * (200 - w) for w, p in ((10, 0.2), (17, 0.5), (24, 0.3))}
+    total = sum(expected.values())
+    for wait, people in table.items():
+        assert people / table.sum() == pytest.approx(expected[int(wait)] / total, abs=0.01)
+
+
+def test_court_capacity_and_sitting_days() -> None:
+    result = run(parse(scenario()), replicates=10, seed=5)
+    hearings = result.values["hearings"]
+    weekend = result.dates.day_of_week >= 5
+    assert (hearings[weekend] == 0).all()
+    assert hearings[:, :, 0].max() <= 80 and hearings[:, :, 1].max() <= 60
+    assert hearings[~weekend][100:, :, 0].min() == 80  # demand above capacity: full dockets
+
+
+def test_acceptance_cap_limits_returns() -> None:
+    raw = scenario(cities={"A": {"hearings_per_weekday": 80, "daily_cap": 50}, "B": {"hearings_per_weekday": 60}})
+    result = run(parse(raw), replicates=10, seed=6)
+    assert result.values["arrivals"][:, :, 0].max() <= 50
+    total = result.values["arrivals"] + result.values["not_returned"]
+    assert total[:, :, 0].mean() == pytest.approx(60, rel=0.05)  # 100 a day, 60% to A
+    assert result.values["not_returned"][:, :, 0].mean() == pytest.approx(10, rel=0.15)
+
+
+def test_same_seed_same_result_and_chunking() -> None:
+    sc = parse(scenario())
+    a, b, c = run(sc, 30, seed=9), run(sc, 30, seed=9), run(sc, 30, seed=10)
+    for k in a.values:
+        assert np.array_equal(a.values[k], b.values[k], equal_nan=True)
+    assert not np.array_equal(a.values["waiting"], c.values["waiting"])
+    assert np.array_equal(a.waits_hist, b.waits_hist)
+
+
+def test_quantiles_frame_matches_daily() -> None:
+    result = run(parse(scenario(scenario__days=30)), replicates=12, seed=1)
+    tidy = result.frame(outputs=["waiting", "arrivals"]).quantiles()
+    daily = result.daily(outputs=["waiting", "arrivals"])
+    assert list(tidy.columns) == ["date", "city", "output", "p5", "p50", "p95", "mean"]
+    assert np.allclose(tidy[["p5", "p50", "p95", "mean"]].to_numpy(), daily[["p5", "p50", "p95", "mean"]].to_numpy())
+    assert tidy.attrs["simulated"] is True
+
+
+def test_shelter_overflow_against_beds() -> None:
+    raw = scenario(
+        cities={
+            "A": {"hearings_per_weekday": 80, "shelter_beds": [{"from": date(2020, 3, 1), "beds": 50}]},
+            "B": {"hearings_per_weekday": 60, "shelter_beds": 10},
+        }
+    )
+    result = run(parse(raw), replicates=10, seed=1)
+    over, demand = result.values["shelter_overflow"], result.values["shelter_demand"]
+    before = result.dates < "2020-03-01"
+    assert np.isnan(over[before, :, 0]).all()  # beds unknown before March
+    assert np.allclose(over[~before, :, 0], np.maximum(demand[~before, :, 0] - 50, 0))
+    assert np.allclose(over[:, :, 1], np.maximum(demand[:, :, 1] - 10, 0))
+    share = demand.sum() / result.values["waiting"].sum()
+    assert share == pytest.approx(0.2, abs=0.01)
+
+
+# -- the article's question -------------------------------------------------------------------------------
+
+
+def test_article_crossing_date_matches_hand_calculation() -> None:
+    # By hand: 10,393 returned by ~7 June; 1,000 a day from 10 June; 60,000 needs ceil(49,607 / 1,000) = 50 days,
+    # the 50th being 10 June + 49 days = 29 July 2019.
+    days_needed = math.ceil((60000 - 10393) / 1000)
+    expected = (date(2019, 6, 10) + timedelta(days=days_needed - 1)).isoformat()
+    assert expected == "2019-07-29"
+    exact = run(load_scenario(SCENARIOS / "article_june2019.toml", ["arrivals.noise='none'"]), 5, seed=1)
+    reach = exact.answers()["cumulative_returns_reach"]
+    assert reach["p10"] == reach["p50"] == reach["p90"] == expected
+    noisy = run(SCENARIOS / "article_june2019.toml", 50, seed=1).answers()["cumulative_returns_reach"]
+    assert noisy["p50"] == expected
+    assert noisy["target"] == 60000 and noisy["share_reached"] == 1.0
+
+
+# -- calibration to 2019 --------------------------------------------------------------------------------
+
+
+def test_baseline_monthly_returns_within_15_percent_of_ohss(store: Store) -> None:
+    result = run(SCENARIOS / "baseline_2019.toml", 20, seed=3, store=store)
+    table = compare(result, store)
+    months = table[(table["measure"] == "monthly_returns") & table["period"].between("2019-04", "2019-12")]
+    assert list(months["period"]) == [f"2019-{m:02d}" for m in range(4, 13)]
+    assert (months["rel_error"].abs() < 0.15).all(), months[["period", "sim_mean", "observed", "rel_error"]]
+    shares = table[table["measure"] == "city_share"]
+    assert {"Tijuana", "Mexicali", "Ciudad Juárez"} <= set(shares["city"])
+    assert "OHSS_IELP_2024-08" in result.inputs.sources
+    assert "TRAC_2019-08-26_TABLE1" in result.inputs.sources
+
+
+def test_baseline_needs_its_datasets(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="ohss_swb_bookouts_by_agency_monthly"):
+        prepare(load_scenario(SCENARIOS / "baseline_2019.toml"), None)
+    with Store.open(tmp_path / "empty.duckdb") as empty, pytest.raises(ScenarioError, match="run `mppwatch load`"):
+        prepare(load_scenario(SCENARIOS / "baseline_2019.toml"), empty)
+
+
+def test_shelter_register_capacity(store: Store) -> None:
+    register = shelter_capacity(store)
+    assert not register["shelter"].str.lower().str.startswith("planned").any()
+    beds, ids = beds_on(register, "Ciudad Juárez", date(2019, 7, 1))
+    assert beds == 900 and ids == ["INFONAVIT_2022-12_JUAREZ_SHELTERS"]
+    assert beds_on(register, "ciudad juarez", date(2019, 8, 15))[0] == 1600
+    beds, ids = beds_on(register, "Tijuana", date(2019, 12, 20))  # 3,000 and 3,200 printed the same day
+    assert beds == 3000 and ids == ["ZETA_2019-12-11_CARMENSERDAN"]
+    assert math.isnan(beds_on(register, "Tijuana", date(2019, 6, 1))[0])
+    assert register.loc[register["city"] == "Mexicali", "as_of"].iloc[0] == "2022-10"  # precision kept
+
+
+# -- warm start ------------------------------------------------------------------------------------------
+
+
+def test_warm_start_from_court_records(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    import pandas as pd
+
+    import mppwatch.court as court
+
+    calls: list[Any] = []
+
+    def fake_pending(st: Store, as_of: date, release: str | None = None, mpp_only: bool = True) -> pd.DataFrame:
+        calls.append((as_of, release, mpp_only))
+        return pd.DataFrame(
+            {
+                "hearing_location": ["SYP", "ENP", "XXX"],
+                "return_city": ["Tijuana", "", "Nowhere"],
+                "pending": [700, 300, 5],
+            }
+        )
+
+    monkeypatch.setattr(court, "pending", fake_pending, raising=False)
+    raw = scenario(
+        cities={"Tijuana": {"hearings_per_weekday": 80}, "Ciudad Juárez": {"hearings_per_weekday": 60, "court": "ENP"}},
+        split={"shares": {"Tijuana": 1, "Ciudad Juárez": 1}},
+        warm_start={"source": "court", "waiting": {"Tijuana": 1}},
+    )
+    inputs = prepare(parse(raw), store)
+    assert calls == [(date(2019, 12, 31), None, True)]
+    assert list(inputs.warm_waiting) == [700, 300]
+    assert any("matched no scenario city" in n for n in inputs.notes)
+    result = run(parse(raw), 5, seed=1, store=store)
+    day0 = result.values["waiting"][0].astype(int) - result.values["arrivals"][0].astype(int)
+    assert (day0.sum(axis=1) == 1000).all()
+
+    def no_release(*args: Any, **kwargs: Any) -> None:
+        raise MppwatchError("no court release loaded")
+
+    monkeypatch.setattr(court, "pending", no_release, raising=False)
+    fallback = prepare(parse(raw), store)
+    assert list(fallback.warm_waiting) == [1, 0]
+    assert any("court records not used" in n for n in fallback.notes)
+
+
+# -- scenarios -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_bundled_scenarios_parse(path: Path) -> None:
+    sc = load_scenario(path)
+    assert sc.days > 0 and sc.cities
+
+
+def test_scenario_errors_name_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"court\.lead_dayz: unknown key"):
+        parse(scenario(court__lead_dayz=3), "x.toml")
+    with pytest.raises(ScenarioError, match=r"attrition\.daily_hazard: .*out of range"):
+        parse(scenario(attrition__daily_hazard=2), "x.toml")
+    with pytest.raises(ScenarioError, match=r"court\.hearings_per_case: probabilities sum to 0.9"):
+        parse(scenario(court__hearings_per_case=[0.5, 0.4]), "x.toml")
+    with pytest.raises(ScenarioError, match=r"split\.shares\.C: not a city"):
+        parse(scenario(split={"shares": {"A": 1, "C": 1}}), "x.toml")
+    with pytest.raises(ScenarioError, match=r"arrivals\.source: 'poisson' is not one of ramp, series"):
+        parse(scenario(arrivals__source="poisson"), "x.toml")
+    with pytest.raises(ScenarioError, match=r"cities\.A\.hearings_per_weekday: missing"):
+        parse(scenario(cities={"A": {}, "B": {"hearings_per_weekday": 3}}), "x.toml")
+    with pytest.raises(ScenarioError, match="SYNTHETIC"):
+        parse(scenario(scenario__synthetic=True), "x.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scenario\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="bad.toml: not valid TOML"):
+        load_scenario(bad)
+
+
+def test_overrides() -> None:
+    sc = load_scenario(SCENARIOS / "article_june2019.toml", ["court.lead_days=30", "scenario.days=10"])
+    assert sc.court.lead_days == 30 and sc.days == 10
+    assert sc.with_overrides(['cities."Ciudad Juárez".hearings_per_weekday=5']).cities[2].hearings_per_weekday == 5
+    with pytest.raises(ScenarioError, match=r"court\.lead_days: expected a whole number"):
+        sc.with_overrides(["court.lead_days=soon"])
+
+
+# -- CLI -------------------------------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_cli_json_contract_without_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "none.duckdb"
+    args = ["--db", str(db), "simulate", str(SCENARIOS / "article_june2019.toml"), "--replicates", "8"]
+    res = runner.invoke(app, [*args, "--seed", "1", "--days", "60", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert {"scenario", "replicates", "seed", "days", "daily", "summary", "answers"} <= set(out)
+    assert out["simulated"] is True and out["days"] == 60 and not db.exists()
+    outputs = {r["output"] for r in out["daily"]}
+    assert {"arrivals", "cumulative_returns", "waiting", "shelter_demand", "shelter_overflow"} <= outputs
+    assert {"hearings", "completed", "left"} <= outputs
+    first = out["daily"][0]
+    assert set(first) == {"date", "city", "output", "p5", "p50", "p95", "mean"} and first["date"] == "2019-06-08"
+    assert out["answers"]["cumulative_returns_reach"]["p50"] == "2019-07-29"
+
+
+def test_cli_out_dir_and_errors(tmp_path: Path) -> None:
+    scen = str(SCENARIOS / "article_june2019.toml")
+    res = runner.invoke(app, ["simulate", scen, "--replicates", "3", "--days", "20", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert {p.name for p in (tmp_path / "o").iterdir()} == {"daily.csv", "summary.csv", "waits.csv", "result.json"}
+    meta = json.loads((tmp_path / "o" / "result.json").read_text())
+    assert meta["simulated"] is True and "CBS_2019-06-08_INM" in meta["sources"]
+    with pytest.raises(ScenarioError, match="court.lead_days"):
+        runner.invoke(app, ["simulate", scen, "--set", "court.lead_days=-3"], catch_exceptions=False)
+
+
+def test_cli_compare(bundled_db: Path) -> None:
+    scen = str(SCENARIOS / "baseline_2019.toml")
+    res = runner.invoke(
+        app, ["--db", str(bundled_db), "simulate", scen, "--replicates", "5", "--compare", "--format", "csv"]
+    )
+    assert res.exit_code == 0, res.output
+    header = res.stdout.splitlines()[0].split(",")
+    assert header[:4] == ["measure", "period", "city", "sim_p5"] and "rel_error" in header
