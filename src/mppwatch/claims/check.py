@@ -156,7 +156,9 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
     if spec is not None:
         candidates, refusal = ([spec], None) if spec.checkable else ([], spec)
         if spec.period is None and spec.checkable:
-            spec.period = read_claim(claim).period
+            # a flow takes the period the quantity names ("in May 2019"); a level or running total the as-of date
+            reading = read_claim(claim)
+            spec.period = reading.period if spec.aggregation in ("sum", "max") and reading.flow else claim.as_of
     else:
         candidates, refusal = infer(ctx, claim)
     if refusal is not None:
@@ -255,7 +257,7 @@ def judge(
     if spec.inferred:
         steps.append(msg("inferred", why="; ".join(spec.why)))
     for cand, fail in failures:
-        steps.append(msg("raw", text=f"skipped {cand.dataset or cand.metric}: {fail.reason}"))
+        steps.append(msg("skipped", what=cand.dataset or cand.metric, reason=fail.reason))
     steps += ev.steps
     if spec.note:
         steps.append(msg("spec_note", note=spec.note))
@@ -293,7 +295,7 @@ def judge(
         if outcome is None or agrees == outcome:
             steps.append(msg("corroborates", what=what))
         else:
-            steps.append(msg("conflicts", what=what, verdict=_name(comparator, agrees)))
+            steps.append(msg("conflicts", what=what, verdict=msg(f"verdict_{_name(comparator, agrees)}")))
     base.steps = steps
     if outcome is None:
         base.would_decide = f"a published figure for {claim.quantity} dated {claim.as_of.text}"

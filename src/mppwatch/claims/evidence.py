@@ -56,7 +56,7 @@ class Evidence:
     abs_tol: float = 0.0  # the publisher's rounding step, summed over the cells used (exact claims only)
     approx_date: bool = False  # a published figure whose date is known only to its month
     # other lines of evidence: (what, value); value None when it is only shown, not compared
-    corroboration: list[tuple[str, float | None]] = field(default_factory=list)
+    corroboration: list[tuple[Msg, float | None]] = field(default_factory=list)
 
     @property
     def is_estimate(self) -> bool:
@@ -194,7 +194,8 @@ def _geo_row(ctx: Context, day: date, geo: str | None) -> dict[str, Any]:
 
 def returns_point(ctx: Context, day: date, geos: Sequence[str] | None) -> Evidence:
     """Cumulative returns on `day`, summed over cities (national when `geos` is empty)."""
-    parts = [_returns_geo(ctx, day, g) for g in (geos or [None])]
+    places: list[str | None] = list(geos) if geos else [None]
+    parts = [_returns_geo(ctx, day, g) for g in places]
     if len(parts) == 1:
         return parts[0]
     ev = Evidence(mode="exact", date=day.isoformat())
@@ -256,10 +257,10 @@ def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
         # A snapshot whose date is approximate: the figure on the day lies between the exact snapshots around it.
         ev = Evidence(value, value, value, "estimate", day.isoformat(), sources, gap_days=10_000)
         ev.steps.append(msg("snapshot_approx", geo=name, value=value, date=day, sources=" ".join(sorted(sources))))
-        b = _geo_row(ctx, day - timedelta(days=1), geo).get("before_date")
-        a = _geo_row(ctx, day + timedelta(days=1), geo).get("after_date")
-        bv = _geo_row(ctx, _as_date(b), geo).get("value") if b is not None and not pd.isna(b) else None
-        av = _geo_row(ctx, _as_date(a), geo).get("value") if a is not None and not pd.isna(a) else None
+        prev_date = _geo_row(ctx, day - timedelta(days=1), geo).get("before_date")
+        next_date = _geo_row(ctx, day + timedelta(days=1), geo).get("after_date")
+        bv = _geo_row(ctx, _as_date(prev_date), geo).get("value") if _known(prev_date) else None
+        av = _geo_row(ctx, _as_date(next_date), geo).get("value") if _known(next_date) else None
         ev.lo = min(value, float(bv)) if bv is not None and not pd.isna(bv) else value
         ev.hi = max(value, float(av)) if av is not None and not pd.isna(av) else math.inf
         ev.approx_date = True
@@ -271,7 +272,7 @@ def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
     if backcast is not None:
         # Published figures minus a published flow: exact arithmetic, better than an interpolation.
         bc_value, bc_steps, bc_sources = backcast
-        ev.corroboration.append((f"interpolation {value:,.0f}", value))
+        ev.corroboration.append((msg("alt_interpolation", value=value), value))
         ev = Evidence(bc_value, bc_value, bc_value, "exact", day.isoformat(), bc_sources, bc_steps + ev.steps)
     return ev
 
@@ -283,7 +284,7 @@ def _corroborate_snapshot(ctx: Context, day: date, geo: str | None, ev: Evidence
     if backcast is not None:
         bc_value, bc_steps, bc_sources = backcast
         ev.steps += bc_steps
-        ev.corroboration.append((f"back-cast {bc_value:,.0f}", bc_value))
+        ev.corroboration.append((msg("alt_backcast", value=bc_value), bc_value))
         ev.sources |= bc_sources
     prev = _geo_row(ctx, day - timedelta(days=1), geo)
     nxt = _geo_row(ctx, day + timedelta(days=1), geo)
@@ -292,14 +293,12 @@ def _corroborate_snapshot(ctx: Context, day: date, geo: str | None, ev: Evidence
         bv = _geo_row(ctx, _as_date(b), geo).get("value")
         av = _geo_row(ctx, _as_date(a), geo).get("value")
         if bv is not None and av is not None and not pd.isna(bv) and not pd.isna(av):
-            ev.steps.append(
-                msg(
-                    "raw",
-                    text=f"{name}: the nearest other snapshots, {float(bv):,.0f} on {_as_date(b)} and "
-                    f"{float(av):,.0f} on {_as_date(a)}, bracket it",
-                )
-            )
-            ev.corroboration.append((f"bracket {float(bv):,.0f}..{float(av):,.0f}", None))
+            ev.steps.append(msg("nearest", geo=name, lo=float(bv), before=_as_date(b), hi=float(av), after=_as_date(a)))
+            ev.corroboration.append((msg("alt_bracket", lo=float(bv), hi=float(av)), None))
+
+
+def _known(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def _as_date(value: Any) -> date:
@@ -328,10 +327,11 @@ def _backcast(ctx: Context, day: date, geo: str | None) -> tuple[float, list[Msg
         later = _geo_row(ctx, end, geo)
         if later.get("value") is None or pd.isna(later["value"]) or later.get("is_estimate"):
             continue
-        value = float(later["value"]) - float(r.value)
+        flow = float(r.value)  # type: ignore[arg-type]
+        value = float(later["value"]) - flow
         sources = {*str(later.get("source_ids") or "").split(), str(r.source_id)}
         step = msg(
-            "backcast", later=float(later["value"]), later_date=end, flow=float(r.value),
+            "backcast", later=float(later["value"]), later_date=end, flow=flow,
             flow_start=_as_date(r.period_start), flow_end=end, value=value, sources=" ".join(sorted(sources)),
         )  # fmt: skip
         return value, [step], sources
@@ -369,7 +369,7 @@ def returns_cumulative(ctx: Context, period: Period, geos: Sequence[str] | None)
     ev.steps = first.steps + last.steps
     for day, value, sources in inside:
         ev.sources |= set(sources.split())
-        ev.steps.append(msg("raw", text=f"snapshot inside {period.text}: {value:,.0f} on {day} ({sources})"))
+        ev.steps.append(msg("snapshot_inside", period=period.text, value=value, date=day, sources=sources))
     if usable:
         values = [v for v in (first.value, last.value, *(x[1] for x in inside)) if v is not None]
         ev.lo, ev.hi, ev.mode = min(values), max(values), "window"
@@ -450,12 +450,14 @@ def cells(
         totals = group[group["row_type"].isin(TOTAL_ROW_TYPES)]
         use = totals if not totals.empty and row_type is None else group
         vals = use["value"].dropna()
+        # "X" (not applicable) cells are published zeros: MPP book-outs while the programme was suspended
+        not_applicable = vals.empty and bool((use["flag"] == "not_applicable").all())
         out.append(
             {
                 "period": str(period),
                 "period_start": _as_date(use["period_start"].iloc[0]),
                 "period_end": _as_date(use["period_end"].iloc[0]),
-                "value": float(vals.sum()) if not vals.empty else None,
+                "value": float(vals.sum()) if not vals.empty else (0.0 if not_applicable else None),
                 "n": int(len(vals)),
                 "total": not totals.empty and row_type is None,
                 "sources": " ".join(sorted(set(use["source_id"]))),
@@ -480,7 +482,7 @@ def flow_sum(
         frame = cells(ctx, dataset, where, period.start, period.end, "fiscal_year", row_type)
         frame = frame[frame["value"].notna()]
         if not frame.empty:
-            return _flow_evidence(ctx, dataset, wtext, frame, period, per, f"{period.start}..{period.end}")
+            return _flow_evidence(ctx, dataset, wtext, frame, period, per, period.text)
     if "month" not in kinds:
         raise NoEvidence(f"{dataset} has no monthly figures to sum over {period.text}")
     first_month = period.start if period.start.day == 1 else month_end(period.start) + timedelta(days=1)
@@ -503,7 +505,7 @@ def flow_sum(
     frame = frame[frame["period"].isin(wanted)]
     ev = _flow_evidence(ctx, dataset, wtext, frame, period, per, f"{wanted[0]}..{wanted[-1]}")
     if wanted[0] != period.start.strftime("%Y-%m") or wanted[-1] != period.end.strftime("%Y-%m"):
-        ev.steps.append(msg("raw", text=f"only whole months are summed: {wanted[0]}..{wanted[-1]}"))
+        ev.steps.append(msg("whole_months", start=wanted[0], end=wanted[-1]))
         ev.mode = "estimate"
     return ev
 
@@ -587,7 +589,7 @@ def flow_cumulative(
         )
     if since is not None:
         start = date(since.start.year, since.start.month, 1)
-        run_msg = msg("raw", text=f"counted from {since.text}")
+        run_msg = msg("counted_from", start=since.text)
     else:
         start = _run_start(monthly, day)
         run_msg = msg("run_start", start=start.strftime("%Y-%m"))
@@ -621,7 +623,7 @@ def flow_cumulative(
     published = _published_cumulative(ctx, dataset, where, start, day, monthly)
     if published is not None:
         value, pub_steps, pub_sources, exact = published
-        ev.corroboration.append((f"sum of monthly figures {flows_value:,.0f}", flows_value))
+        ev.corroboration.append((msg("alt_flows", value=flows_value), flows_value))
         if exact and value != flows_value:
             pub_steps.append(msg("discrepancy", other=flows_value, diff=f"{flows_value - value:+,.0f}", value=value))
         ev = Evidence(value, value, value, "exact", day.isoformat(), pub_sources | sources, [run_msg, *pub_steps])
@@ -664,16 +666,17 @@ def _published_cumulative(
         [dataset],
     )
     for r in rows.itertuples(index=False):
-        dims = dict(r.dims) if not isinstance(r.dims, dict) else r.dims
+        dims: dict[str, Any] = dict(r.dims) if not isinstance(r.dims, dict) else r.dims  # type: ignore[call-overload,arg-type]
         if not all(_loose_match(dims.get(col), vals) for col, vals in where.items() if col not in metrics.KEY_COLUMNS):
             continue
         p_start, p_end = _as_date(r.period_start), _as_date(r.period_end)
         if p_start > start + timedelta(days=31) or p_end < month_end(day) - timedelta(days=0) and p_end < day:
             continue
-        value = float(r.value)
+        value = float(r.value)  # type: ignore[arg-type]
+        source = str(r.source_id)
         steps = [msg("published_cumulative", dataset=dataset, value=value, period=r.period, sources=r.source_id)]
         if p_end <= day or p_end == month_end(day) and day == month_end(day):
-            return value, steps, {r.source_id}, True
+            return value, steps, {source}, True
         later = monthly[(monthly["period_start"] > day) & (monthly["period_end"] <= p_end)]
         if day != month_end(day) or later.empty:
             continue
@@ -681,7 +684,7 @@ def _published_cumulative(
         steps.append(
             msg("cumulative_backcast", later=value, later_period=r.period, flows=flows, as_of=day, value=value - flows)
         )
-        return value - flows, steps, {r.source_id, *(s for c in later["sources"] for s in c.split())}, False
+        return value - flows, steps, {source, *(s for c in later["sources"] for s in c.split())}, False
     return None
 
 
@@ -710,7 +713,7 @@ def peak(
         days=[(e - s).days + 1 for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]
     )
     frame = frame.assign(rate=frame["value"] / frame["days"] if per == "day" else frame["value"])
-    top = frame.loc[frame["rate"].idxmax()]
+    top = frame.iloc[int(frame["rate"].to_numpy().argmax())]
     sources = {s for c in frame["sources"] for s in c.split()}
     rate = float(top["rate"])
     ev = Evidence(rate, rate, rate, "exact", str(top["period"]), sources)
@@ -821,9 +824,10 @@ def latest(
     ev = Evidence(
         float(last["value"]), lo, hi, "window" if as_of.start != as_of.end else "estimate", as_of.text, sources
     )
-    for r in inside.itertuples(index=False):
-        ev.steps.append(msg("latest", dataset=dataset, where=wtext, value=float(r.value), date=r.period,
-                            sources=r.source_id))  # fmt: skip
+    for row in inside.itertuples(index=False):
+        ev.steps.append(
+            msg("latest", dataset=dataset, where=wtext, value=float(row.value), date=row.period, sources=row.source_id)  # type: ignore[arg-type]
+        )
     ev.steps.append(msg("latest_range", dataset=dataset, where=wtext, n=len(inside), period=as_of.text, lo=lo, hi=hi,
                         sources=" ".join(sorted(sources))))  # fmt: skip
     return ev

@@ -20,7 +20,9 @@ class Msg:
     def render(self, lang: str = "en") -> str:
         en, es = TEMPLATES[self.key]
         template = es if lang == "es" else en
-        return template.format(**{k: _show(v) for k, v in self.params.items()})
+        return template.format(
+            **{k: v.render(lang) if isinstance(v, Msg) else _show(v) for k, v in self.params.items()}
+        )
 
 
 def msg(key: str, **params: Any) -> Msg:
@@ -202,7 +204,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "would_decide": ("data that would decide it: {what}", "datos que lo decidirían: {what}"),
     "dates_equal": ("{value} equals the claimed {claimed}", "{value} coincide con el {claimed} afirmado"),
     "dates_differ": ("{value} differs from the claimed {claimed}", "{value} difiere del {claimed} afirmado"),
-    "raw": ("{text}", "{text}"),
+    "alt_interpolation": ("interpolation {value}", "interpolación {value}"),
+    "alt_backcast": ("back-cast {value}", "retroproyección {value}"),
+    "alt_bracket": ("snapshots {lo}..{hi} around it", "cifras {lo}..{hi} alrededor"),
+    "alt_flows": ("sum of monthly figures {value}", "suma de cifras mensuales {value}"),
+    "nearest": (
+        "{geo}: the nearest other snapshots, {lo} on {before} and {hi} on {after}, bracket it",
+        "{geo}: las cifras publicadas más cercanas, {lo} al {before} y {hi} al {after}, la rodean",
+    ),
+    "snapshot_inside": (
+        "snapshot inside {period}: {value} on {date} ({sources})",
+        "cifra publicada dentro de {period}: {value} al {date} ({sources})",
+    ),
+    "whole_months": ("only whole months are summed: {start}..{end}", "solo se suman meses completos: {start}..{end}"),
+    "counted_from": ("counted from {start}", "contado desde {start}"),
+    "skipped": ("skipped {what}: {reason}", "descartado {what}: {reason}"),
 }
 
 VERDICT_LABELS: dict[str, tuple[str, str]] = {
@@ -239,6 +255,10 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
         "Datos SINTÉTICOS: las cifras siguientes provienen de datos sintéticos",
     ),
 }
+
+
+for _key, _pair in VERDICT_LABELS.items():
+    TEMPLATES[f"verdict_{_key}"] = _pair
 
 
 def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:

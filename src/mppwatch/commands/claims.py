@@ -1,0 +1,72 @@
+"""`mppwatch claims check|explain`: published claims checked against the loaded data."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch.output import Format, emit
+
+claims_app = typer.Typer(no_args_is_help=True, help="Check published claims against the data.")
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+@claims_app.command("check")
+def check_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="claims CSV (claim_id,source_url,quote,quantity,value,unit,...)")],
+    spec: Annotated[Path | None, typer.Option("--spec", help="check spec TOML (default: FILE's .spec.toml)")] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="table, csv, json or html")
+    ] = ReportFormat.table,
+    lang: Annotated[str, typer.Option("--lang", help="en or es (table/csv/json method text)")] = "en",
+) -> None:
+    """One verdict per claim: supported, contradicted, projection_met, projection_missed or not_checkable.
+
+    Bundled data the specs rely on is loaded first when the database lacks it. Claims or spec entries that
+    cannot be read are reported on stderr, the other claims are still checked, and the exit status is 1.
+    """
+    from mppwatch.claims import check
+    from mppwatch.claims.explain import to_html
+
+    with store_of(ctx) as store:
+        result = check(store, file, spec)
+    if format is ReportFormat.html:
+        sys.stdout.write(to_html(result))
+    else:
+        emit(result.frame(lang), Format(format.value), title=f"claims: {file.name}")
+    for error in result.errors:
+        err.print(f"error: {error}", markup=False, highlight=False)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@claims_app.command("explain")
+def explain_cmd(
+    ctx: typer.Context,
+    claim_id: Annotated[str, typer.Argument(help="claim id, e.g. MJ02")],
+    file: Annotated[Path | None, typer.Argument(help="claims CSV (default: the bundled file with this id)")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="check spec TOML")] = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """The arithmetic behind one claim's verdict, step by step (English and Spanish)."""
+    from mppwatch.claims.explain import explain
+
+    with store_of(ctx) as store:
+        frame = explain(store, claim_id, file, spec)
+    emit(frame, format, title=f"claim {claim_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(claims_app, name="claims")
