@@ -23,9 +23,11 @@ load: install
 run: load
 	$(BIN)/mppwatch --db $(DB) serve --host $(HOST) --port $(PORT)
 
+LINTED := $(wildcard src tests bench scripts)
+
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: install
 	$(BIN)/mypy
