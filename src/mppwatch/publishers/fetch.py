@@ -108,11 +108,17 @@ def _target_name(url: str, edition: str) -> str:
 
 
 def download(url: str, part: Path, progress: Progress | None = None, timeout: float = 60.0) -> int:
-    """Stream `url` into `part`; fail unless every announced byte arrived. Returns the byte count."""
+    """Stream `url` into `part` (its folder is made once the server answers); fail unless every announced
+    byte arrived. Returns the byte count."""
     response = _open(url, timeout)
     total_text = response.headers.get("Content-Length")
     total = int(total_text) if total_text and total_text.isdigit() else None
     done = 0
+    try:
+        part.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        response.close()
+        raise FetchError(f"{part.parent}: cannot create the download folder: {exc.strerror}") from None
     try:
         with response, open(part, "wb") as handle:
             while True:
@@ -123,7 +129,7 @@ def download(url: str, part: Path, progress: Progress | None = None, timeout: fl
                 done += len(block)
                 if progress:
                     progress(done, total)
-    except (TimeoutError, http.client.IncompleteRead, http.client.HTTPException, OSError) as exc:
+    except (http.client.HTTPException, OSError) as exc:
         raise FetchError(
             f"{url}: download broke off after {done} bytes ({type(exc).__name__}); nothing kept, nothing loaded"
         ) from None
@@ -158,10 +164,6 @@ def fetch(
                 raise FetchError(f"{url}: reading the page failed ({exc}); nothing changed") from None
         if kind == "text/html" or body.lstrip()[:1] == b"<":
             target_url = pick_workbook_link(response.geturl() or url, body.decode("utf-8", "replace"))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FetchError(f"{out}: cannot create the download folder: {exc.strerror}") from None
     hint = _target_name(target_url, "latest")
     part = out / f".{hint}.part"
     try:

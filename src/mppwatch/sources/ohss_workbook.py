@@ -18,6 +18,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -250,7 +251,7 @@ def check_xlsx(path: Path) -> None:
             bad = archive.testzip()
     except zipfile.BadZipFile as exc:
         raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
     if bad is not None:
         raise InputError(file, None, None, f"corrupt XLSX workbook: part {bad} fails its checksum (truncated?)")
