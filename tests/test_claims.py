@@ -1,0 +1,204 @@
+"""Claims checked against the bundled data: the seed article, the secondary sources, explain and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mppwatch.claims import VERDICTS, check
+from mppwatch.claims.explain import explain, to_html
+from mppwatch.cli import app
+from mppwatch.sources.loader import bundled_data_dir, load_bundled
+from mppwatch.store import Store
+
+DATA = bundled_data_dir()
+MJ = DATA / "claims_motherjones_2019-06.csv"
+SECONDARY = DATA / "claims_secondary_sources.csv"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("claims") / "bundled.duckdb"
+    with Store.open(path) as store:
+        load_bundled(store)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mj(db: Path) -> dict[str, dict[str, object]]:
+    with Store.open(db) as store:
+        result = check(store, MJ)
+    assert result.errors == []
+    return {row["claim_id"]: row for row in result.frame().to_dict("records")}
+
+
+@pytest.fixture(scope="module")
+def secondary(db: Path) -> dict[str, dict[str, object]]:
+    with Store.open(db) as store:
+        result = check(store, SECONDARY)
+    assert result.errors == []
+    return {row["claim_id"]: row for row in result.frame().to_dict("records")}
+
+
+def test_seed_article_required_verdicts(mj: dict[str, dict[str, object]]) -> None:
+    # MJ02: more than 11,000 by 8 June. INM's 11,037 on 8 June; 16,714 (30 Jun) - 5,667 (9-30 Jun) = 11,047.
+    assert mj["MJ02"]["verdict"] == "supported"
+    assert mj["MJ02"]["value"] == 11037
+    assert mj["MJ02"]["evidence_date"] == "2019-06-08"
+    assert "16,714" in str(mj["MJ02"]["method"]) and "5,667" in str(mj["MJ02"]["method"])
+    assert "11,047" in str(mj["MJ02"]["method"])
+    # MJ07: more than 144,000 encounters in May 2019: OHSS prints 144,110.
+    assert mj["MJ07"]["verdict"] == "supported"
+    assert mj["MJ07"]["value"] == 144110
+    assert mj["MJ07"]["source_ids"] == "OHSS_IELP_2024-08"
+    # MJ09: 60,000 by August 2019 projected; the snapshots bracket 31 Aug between 18,503 and 51,504.
+    assert mj["MJ09"]["verdict"] == "projection_missed"
+    assert 18503 <= float(mj["MJ09"]["value"]) <= 51504  # type: ignore[arg-type]
+    assert mj["MJ09"]["value"] == round(18503 + (51504 - 18503) * 55 / 116)
+
+
+def test_seed_article_all_claims(mj: dict[str, dict[str, object]]) -> None:
+    assert set(mj) == {f"MJ0{i}" for i in range(1, 10)}
+    verdicts = {cid: row["verdict"] for cid, row in mj.items()}
+    assert verdicts == {
+        "MJ01": "supported",  # > 10,000: 11,037
+        "MJ02": "supported",
+        "MJ03": "supported",  # Tijuana 3,968 (5 Jun) .. 4,435 (12 Jun): 4,168 on 8 Jun
+        "MJ04": "supported",  # Juarez 4,109 (5 Jun) already > 4,000
+        "MJ05": "supported",  # Mexicali 2,316 .. 2,889: 2,562, within 0-10 % above 2,500
+        "MJ06": "supported",  # counts start 29 Jan 2019
+        "MJ07": "supported",
+        "MJ08": "projection_missed",  # peak Aug 2019: 11,970 book-outs = 386 a day, far below 1,000
+        "MJ09": "projection_missed",
+    }
+    assert mj["MJ03"]["value"] == round(3968 + (4435 - 3968) * 3 / 7)
+    assert mj["MJ03"]["is_estimate"] is True
+    assert mj["MJ04"]["is_estimate"] is True
+    assert mj["MJ05"]["tolerance"] == "(2,500, 2,750]"
+    assert mj["MJ08"]["value"] == round(11970 / 31, 2)
+    assert mj["MJ06"]["value"] == "2019-01-29"
+
+
+# Hand-verified against the CSVs: every secondary claim the bundled data decides, and its verdict.
+SECONDARY_DECIDED = {
+    "C007": ("supported", 62144),  # INM calendar 2019 (tvbus), returns from zero on 2018-12-31
+    "C009": ("supported", 36.9),  # 22,930 / 62,144 = 36.90 % Honduran; claim 37 % (±0.5)
+    "C011": ("supported", 157),  # Tijuana 157 on 28 Feb 2019
+    "C013": ("supported", 63.11),  # Tijuana 6,649 / (6,649 + 3,887) Jan-Jul 2019 > 60 %
+    "C015": ("supported", 4042),  # 15,079 (24 Jun) - 11,037 (8 Jun)
+    "C023": ("supported", 26001),  # TRAC's published cumulative (months sum to 25,995)
+    "C031": ("contradicted", 10802),  # TRAC San Ysidro 6,013 + Calexico 4,789 Jan-Jul != 10,667
+    "C047": ("supported", 67550),  # MPP book-outs Jan 2019 - May 2021 within 5 % of 68,000
+    "C049": ("supported", 1570),  # MPP 2.0 book-outs 270 + 390 + 910 > 1,500
+    "C055": ("supported", 2500),  # Matamoros camp 2,500 on 30 Mar 2020 > 2,000
+    "C061": ("supported", 9314),  # Juarez Jan-Jul 9,314 (El Economista), within July's range
+    "C065": ("supported", 458080),  # OHSS FY2020 CBP, rounded to 10
+    "C067": ("supported", 57430),  # OHSS FY2020 OFO, rounded to 10
+    "C069": ("supported", 132856),  # USBP May 2019
+    "C071": ("supported", 33520),  # OHSS USBP Nov 2019, rounded to 10
+    "C073": ("supported", 408870),  # USBP FY2016
+    "C075": ("supported", 479371),  # USBP FY2014
+}
+
+
+def test_secondary_sources(secondary: dict[str, dict[str, object]]) -> None:
+    with open(SECONDARY, encoding="utf-8") as handle:
+        ids = {row["claim_id"] for row in csv.DictReader(handle)}
+    assert set(secondary) == ids
+    decided = {cid for cid, row in secondary.items() if row["verdict"] != "not_checkable"}
+    assert decided == set(SECONDARY_DECIDED)
+    for cid, (verdict, value) in SECONDARY_DECIDED.items():
+        row = secondary[cid]
+        assert row["verdict"] == verdict, cid
+        assert row["value"] == pytest.approx(value, abs=0.01), cid
+        assert row["source_ids"], cid
+        assert row["evidence_date"], cid
+        assert row["tolerance"], cid
+    for cid in ids - decided:
+        row = secondary[cid]
+        assert row["would_decide"], cid  # an honest not_checkable names the data that would decide it
+        assert "not checkable" in str(row["method"]), cid
+
+
+def test_verdict_vocabulary_and_columns(db: Path) -> None:
+    with Store.open(db) as store:
+        frame = check(store, SECONDARY).frame()
+    assert list(frame.columns[:8]) == [
+        "claim_id", "verdict", "value", "claimed_value", "tolerance", "evidence_date", "source_ids", "method",
+    ]  # fmt: skip
+    assert set(frame["verdict"]) <= set(VERDICTS)
+
+
+def test_inference_without_specs_agrees_on_the_seed_article(db: Path, tmp_path: Path) -> None:
+    """With an empty spec, verdicts come from the claims' own columns and match the bundled specs."""
+    empty = tmp_path / "empty.spec.toml"
+    empty.write_text("# no entries\n", encoding="utf-8")
+    with Store.open(db) as store:
+        inferred = {v.claim.claim_id: v for v in check(store, MJ, empty).verdicts}
+        specified = {v.claim.claim_id: v for v in check(store, MJ).verdicts}
+    for cid, verdict in specified.items():
+        assert inferred[cid].verdict == verdict.verdict, cid
+        assert inferred[cid].value == verdict.value, cid
+        assert "inferred" in inferred[cid].method(), cid
+
+
+def test_inference_without_specs_on_secondary_sources(db: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.spec.toml"
+    empty.write_text("", encoding="utf-8")
+    with Store.open(db) as store:
+        inferred = {v.claim.claim_id: v for v in check(store, SECONDARY, empty).verdicts}
+    # decided from the claims' own columns, no spec: these agree with the hand-verified verdicts
+    for cid in ("C007", "C009", "C011", "C013", "C015", "C023", "C055", "C061", "C065", "C067", "C069", "C071",
+                "C073", "C075"):  # fmt: skip
+        assert inferred[cid].verdict == SECONDARY_DECIDED[cid][0], cid
+        assert inferred[cid].value == pytest.approx(SECONDARY_DECIDED[cid][1], abs=0.01), cid
+    for cid in ("C005", "C017", "C019", "C021", "C027", "C033", "C035", "C037", "C045", "C051", "C063"):
+        assert inferred[cid].verdict == "not_checkable", cid
+        assert inferred[cid].would_decide, cid
+
+
+def test_explain_shows_the_arithmetic(db: Path) -> None:
+    with Store.open(db) as store:
+        frame = explain(store, "MJ02")
+    text = "\n".join(frame["en"])
+    assert "16,714" in text and "5,667" in text and "11,047" in text and "11,037" in text
+    assert frame["en"].iloc[-1].startswith("verdict: supported")
+    assert frame["es"].iloc[-1].startswith("veredicto: respaldada")
+    assert list(frame["step"]) == list(range(1, len(frame) + 1))
+
+
+def test_html_report_is_bilingual(db: Path) -> None:
+    with Store.open(db) as store:
+        page = to_html(check(store, MJ))
+    assert '<section lang="en">' in page and '<section lang="es">' in page
+    assert "projection missed" in page and "proyección no cumplida" in page
+    assert "Accepted range" in page and "Rango aceptado" in page
+    assert page.count("<tr class=") == 2 * 9
+
+
+def test_cli_check_on_a_fresh_database_loads_bundled_data(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.duckdb"
+    result = CliRunner().invoke(app, ["--db", str(db), "claims", "check", str(MJ), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    verdicts = {r["claim_id"]: r["verdict"] for r in rows}
+    assert verdicts["MJ02"] == "supported" and verdicts["MJ07"] == "supported"
+    assert verdicts["MJ09"] == "projection_missed"
+
+
+def test_cli_json_html_and_explain(db: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["--db", str(db), "claims", "check", str(SECONDARY), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    records = json.loads(out.stdout)
+    assert {r["verdict"] for r in records} <= set(VERDICTS)
+    out = runner.invoke(app, ["--db", str(db), "claims", "check", str(MJ), "--format", "html"])
+    assert out.exit_code == 0 and out.stdout.startswith("<!doctype html>")
+    out = runner.invoke(app, ["--db", str(db), "claims", "explain", "C015", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert "15,079" in out.stdout and "11,037" in out.stdout and "4,042" in out.stdout
