@@ -311,9 +311,11 @@ def _load_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
     import openpyxl
 
     file = str(path)
+    handle = open(path, "rb")  # a handle, so a workbook under any file name (a download's .part) reads
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on damaged parts
+        handle.close()
         raise InputError(file, None, None, f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
     try:
         sheets = []
@@ -327,6 +329,7 @@ def _load_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
         return sheets
     finally:
         book.close()
+        handle.close()
 
 
 # -- reading one table -----------------------------------------------------------------------------
