@@ -57,7 +57,7 @@ DEMONYMS = {
 # Topics the bundled tables cannot measure, and the data that would decide them.
 OUT_OF_SCOPE: list[tuple[str, str, str]] = [
     (
-        r"kidnap|rape|tortur|violen|attack|assault|extort|murder",
+        r"\bkidnap|\brapes?\b|\btortur|\bviolen|\battack|\bassault|\bextort|\bmurder",
         "the loaded tables count people and cases, not crimes against them",
         "an incident-level register of violence against MPP returnees (e.g. Human Rights First's database)",
     ),
@@ -67,17 +67,18 @@ OUT_OF_SCOPE: list[tuple[str, str, str]] = [
         "MPP returns or enrolments broken down by age (INM or DHS tables, or EOIR juvenile flags)",
     ),
     (
-        r"represent|in absentia|fail\w* to appear|pending|active .*case|transferred|language|docket|relief|grant",
+        r"\brepresent|\bin absentia\b|\bfail\w* to appear|\bpending\b|\bactive\b.*\bcases?\b|\btransferred\b|\blanguage\b"
+        r"|\bdocket|\brelief\b|\bgrant(?:s|ed)?\b|\basylum decisions?\b",
         "this is a measure of immigration-court outcomes, which needs case-level court records",
         "EOIR case data for MPP cases (proceedings, hearings, representation, decisions) loaded into the store",
     ),
     (
-        r"admitted|allowed into|entered the u|wind-?down|paroled into",
+        r"\badmitted\b|\ballowed into\b|\bentered the u|\bwind-?down\b|\bparoled into\b",
         "no loaded table counts former MPP enrollees let into the US",
         "DHS or UNHCR counts of MPP enrollees admitted to the US during the 2021 wind-down",
     ),
     (
-        r"announc|promis|initially said|policy stated",
+        r"\bannounc|\bpromis|\binitially said\b|\bpolicy stated\b",
         "this is what officials said, not a measured quantity",
         "a dated official statement of the announced figure",
     ),
