@@ -113,7 +113,7 @@ def backtest_history(
             except Exception:
                 continue
             if mdl == "auto":
-                picks[pred.method.split(":")[0]] += 1
+                picks[pred.chosen] += 1
             yhat = tf.inv(pred.path)
             for j in range(horizon):
                 rows.append(

@@ -89,7 +89,8 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
         raise ForecastError(f"{uid}: no published values")
     grid = pd.date_range(s.index.min(), s.index.max(), freq="MS")
     s = s.reindex(grid)
-    first, last = s.first_valid_index(), s.last_valid_index()
+    valid = s.index[s.notna().to_numpy()]
+    first, last = valid[0], valid[-1]
     if first != s.index[0]:
         notes.append(f"starts {first:%Y-%m} (nothing published before)")
     if last != s.index[-1]:
@@ -108,9 +109,11 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
             missing = s.isna().to_numpy()
         if missing.any():
             short = _runs(missing)
-            logged = np.log1p(s.clip(lower=0)) if (s.dropna() >= 0).all() else s
-            filled = logged.interpolate(limit_area="inside")
-            s = np.expm1(filled) if logged is not s else filled
+            if bool((s.dropna() >= 0).all()):
+                logged = pd.Series(np.log1p(s.to_numpy()), index=s.index).interpolate(limit_area="inside")
+                s = pd.Series(np.expm1(logged.to_numpy()), index=s.index)
+            else:
+                s = s.interpolate(limit_area="inside")
             notes.append(f"{sum(b - a for a, b in short)} unpublished month(s) filled by interpolation")
     return History(uid, pd.DatetimeIndex(s.index), s.to_numpy(dtype=float), notes)
 

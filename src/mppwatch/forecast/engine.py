@@ -46,6 +46,7 @@ class Prediction:
     """A model's forecast from one origin: point path and spread (log scale), and how they were obtained."""
 
     model: str
+    chosen: str
     method: str
     path: np.ndarray
     sigma: np.ndarray
@@ -188,10 +189,10 @@ class Engine:
         sig, calibrated = self.sigma(name, origin, fit, h)
         if not calibrated:
             note = (note + "; " if note else "") + "intervals from the model's own spread (too short to backtest)"
-        method = name if model == "auto" else fit.spec
-        if model == "auto":
+        method = fit.spec
+        if model == "auto" and fit.spec != name:
             method = f"{name}: {fit.spec}"
-        return Prediction(model, method, fit.path[:h].copy(), sig, calibrated, note)
+        return Prediction(model, name, method, fit.path[:h].copy(), sig, calibrated, note)
 
 
 def available_models() -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +99,7 @@ def drift(z: np.ndarray, h: int) -> Fit:
     return Fit(z[-1] + mu * j, sigma, "drift")
 
 
-def _quiet(fn: Callable[[], object]) -> object:
+def _quiet(fn: Callable[[], Any]) -> Any:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return fn()
@@ -126,9 +127,9 @@ def ets(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = None
             res = _quiet(lambda: model.smooth(params))
         else:
             res = _quiet(lambda: model.fit(disp=False, maxiter=200))
-        path = np.asarray(res.forecast(h), dtype=float)  # type: ignore[attr-defined]
-        resid = np.asarray(res.resid, dtype=float)  # type: ignore[attr-defined]
-        fitted = np.asarray(res.params, dtype=float)  # type: ignore[attr-defined]
+        path = np.asarray(res.forecast(h), dtype=float)
+        resid = np.asarray(res.resid, dtype=float)
+        fitted = np.asarray(res.params, dtype=float)
     except Exception as exc:  # statsmodels raises many kinds on degenerate data
         raise ModelUnavailable(f"{spec} failed: {exc}") from None
     if not np.all(np.isfinite(path)):
@@ -159,10 +160,10 @@ def sarima(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = N
             res = _quiet(lambda: model.filter(params))
         else:
             res = _quiet(lambda: model.fit(disp=False, maxiter=50))
-        fc = res.get_forecast(h)  # type: ignore[attr-defined]
+        fc = res.get_forecast(h)
         path = np.asarray(fc.predicted_mean, dtype=float)
         sigma = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
-        fitted = np.asarray(res.params, dtype=float)  # type: ignore[attr-defined]
+        fitted = np.asarray(res.params, dtype=float)
     except Exception as exc:
         raise ModelUnavailable(f"{spec} failed: {exc}") from None
     if not (np.all(np.isfinite(path)) and np.all(np.isfinite(sigma))):
