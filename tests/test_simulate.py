@@ -343,3 +343,12 @@ def test_cli_compare(bundled_db: Path) -> None:
     assert res.exit_code == 0, res.output
     header = res.stdout.splitlines()[0].split(",")
     assert header[:4] == ["measure", "period", "city", "sim_p5"] and "rel_error" in header
+
+
+def test_workers_give_the_same_numbers() -> None:
+    sc = parse(scenario(scenario__days=15))
+    one = run(sc, 260, seed=8)  # two chunks: 250 + 10
+    two = run(sc, 260, seed=8, workers=2)
+    for k in one.values:
+        assert np.array_equal(one.values[k], two.values[k], equal_nan=True)
+    assert np.array_equal(one.waits_hist, two.waits_hist)

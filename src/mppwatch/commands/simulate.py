@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
         compare: Annotated[
             bool, typer.Option("--compare", help="simulated vs observed (OHSS months, INM city shares)")
         ] = False,
+        workers: Annotated[int, typer.Option(min=1, help="processes for chunks of 250 replicates (same numbers)")] = 1,
         format: FormatOpt = Format.table,
     ) -> None:
         """Simulate a scenario: waiting, shelter demand, hearings by city and day, with p5/p50/p95 bands (SIMULATED)."""
@@ -57,7 +58,7 @@ def register(app: typer.Typer) -> None:
         scen = load_scenario(scenario, items)
         with ExitStack() as stack:
             store = _store(ctx, scen, stack, required=compare)
-            result = run(scen, replicates, seed, store=store)
+            result = run(scen, replicates, seed, store=store, workers=workers)
             result.overrides = items
             table = compare_fn(result, store) if compare and store is not None else None
         if out is not None:

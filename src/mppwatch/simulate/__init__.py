@@ -32,6 +32,7 @@ __all__ = [
     "prepare",
     "run",
     "run_inputs",
+    "simulate",
 ]
 
 
@@ -42,9 +43,10 @@ def run_inputs(
     scenario: str = "",
     synthetic: bool = False,
     overrides: list[str] | None = None,
+    workers: int = 1,
 ) -> Result:
     """Simulate resolved inputs (no store needed: this is what sweep workers call)."""
-    out = simulate_inputs(inputs, replicates, seed)
+    out = simulate_inputs(inputs, replicates, seed, workers)
     seed_value = int(seed.entropy) if isinstance(seed, np.random.SeedSequence) else int(seed)  # type: ignore[arg-type]
     return Result(
         scenario=scenario,
@@ -65,6 +67,7 @@ def run(
     store: Store | None = None,
     days: int | None = None,
     overrides: list[str] | None = None,
+    workers: int = 1,
 ) -> Result:
     """Run a scenario (a `Scenario` or a TOML path); `store` is read only for data the scenario names."""
     if not isinstance(scenario, Scenario):
@@ -75,4 +78,7 @@ def run(
     if items:
         scenario = scenario.with_overrides(items)
     inputs = prepare(scenario, store)
-    return run_inputs(inputs, replicates, seed, scenario.name, scenario.synthetic, items)
+    return run_inputs(inputs, replicates, seed, scenario.name, scenario.synthetic, items, workers)
+
+
+simulate = run  # the `mppwatch simulate` command's library function, by its command name

@@ -6,7 +6,8 @@ State for a chunk of R replicates and C return cities (every array is `(..., R, 
 - `cal_p[k, d]`    people present in Mexico whose next hearing is on day d and is their (k+1)-th hearing;
 - `cal_e[k, d]`    the sum of those people's enrollment days (for the waits they will have had);
 - `cal_a[d]`       cases with a hearing on day d whose person has left (an in-absentia order that day);
-- `dep[d]`         people who will leave the waiting population on day d;
+- `dep[r, c, d]`   people who will leave the waiting population on day d (day last: a booking's leavers
+                   land close together);
 - `waiting`, `backlog` current totals.
 
 Leaving is a constant daily hazard, so when a person is booked on day t for a hearing on day d the number
@@ -114,7 +115,7 @@ class Model:
         self.cal_p = np.zeros((K, T + 1, R, C), np.int64)
         self.cal_e = np.zeros((K, T + 1, R, C), np.float64)
         self.cal_a = np.zeros((T + 1, R, C), np.int64)
-        self.dep = np.zeros((T + 1) * R * C, np.int64)  # flat (T + 1, R, C)
+        self.dep = np.zeros(R * C * (T + 1), np.int64)  # flat (R, C, T + 1)
         self.ptr = np.zeros((2, R, C), np.int64)  # booking pointers: 0 = first hearings, 1 = continuances
         self.waiting = np.zeros((R, C), np.int64)
         self.backlog = np.zeros((R, C), np.int64)
@@ -124,6 +125,9 @@ class Model:
         self.month, _ = inp.month_index
         self.n_months = int(self.month.max()) + 1 if T else 0
         self.wmax = T + inp.lead_days + 2
+        # waits histogram key = month * month_stride + (city * 2 + kind) * wmax + wait
+        self.month_stride = C * 2 * self.wmax
+        self.month_key = np.append(self.month, self.month[-1] if T else 0) * self.month_stride
         self.waits = np.zeros(self.n_months * C * 2 * self.wmax, np.float64)  # flat (months, C, kind, wait)
         self.out = {name: np.zeros((T, R, C), np.float32) for name in OUTPUTS}
         self.det_arrivals = _rounded_cumulative(inp.rate) if inp.noise == "none" else None
@@ -154,8 +158,7 @@ class Model:
         for k in range(len(self.hz) - 1):
             self.book(carry_on[k], t + inp.continuance_days, k + 1, mean_enrolled[k], t, stream=1)
         # 4. People who leave today (drawn when they were booked).
-        day = slice(t * R * C, (t + 1) * R * C)
-        left = self.dep[day].reshape(R, C)
+        left = self.dep[t :: self.T + 1].reshape(R, C)
         # 5. Totals.
         self.waiting += returned - completed - left
         self.backlog += returned - completed - absent
@@ -216,22 +219,29 @@ class Model:
             self._departures(absent, risk_days, t, enrolled)
 
     def _departures(self, m: np.ndarray, risk_days: np.ndarray, t: int, enrolled: np.ndarray) -> None:
-        """Draw the leaving day of each of `m[r, c]` leavers: geometric, truncated to their risk days."""
-        idx = np.flatnonzero(m)
-        who = np.repeat(idx, m.ravel()[idx])
-        span = risk_days.ravel()[who]
+        """Draw the leaving day of each of `m[r, c]` leavers: geometric, truncated to their risk days.
+
+        A geometric day taken modulo the span is exactly the geometric law truncated to the span
+        (memorylessness), so one draw per leaver is enough.
+        """
+        flat = m.ravel()
+        groups = np.flatnonzero(flat)
+        member = np.repeat(np.arange(groups.size), flat[groups])
+        span = risk_days.ravel()[groups]
         if self.log_q:
-            u = self.rng.random(who.size)
-            within = -np.expm1(span * self.log_q)  # P(leave within span days)
-            offset = np.ceil(np.log1p(-u * within) / self.log_q)
-            offset = np.clip(offset, 1, span).astype(np.int64)
+            offset = self.rng.geometric(self.inp.daily_hazard, member.size) - 1
+            offset %= span[member]
+            offset += 1
         else:
-            offset = np.ones(who.size, np.int64)
-        leave_day = t + offset
-        np.add.at(self.dep, leave_day * (self.R * self.C) + who, 1)
-        waited = leave_day - enrolled.ravel()[who]
-        city = who % self.C
-        self._bin_waits(city, waited, np.ones(who.size), kind=1, month=self.month[np.minimum(leave_day, self.T - 1)])
+            offset = np.ones(member.size, np.int64)
+        # departures calendar: key = (r * C + c) * (T + 1) + leave day
+        base = groups * (self.T + 1) + t
+        np.add.at(self.dep, base[member] + offset, 1)
+        # waits of leavers: leave day - enrollment day, by the month they leave
+        city = groups % self.C
+        first_wait = np.rint(t - enrolled.ravel()[groups]).astype(np.int64)
+        wbase = (city * 2 + 1) * self.wmax + first_wait
+        np.add.at(self.waits, self.month_key[t + offset] + wbase[member] + offset, 1.0)
 
     # -- waits -----------------------------------------------------------------------------------------
 
@@ -246,8 +256,7 @@ class Model:
         self, city: np.ndarray, waited: np.ndarray, weight: np.ndarray, kind: int, month: np.ndarray
     ) -> None:
         w = np.clip(np.rint(waited), 0, self.wmax - 1).astype(np.int64)
-        key = ((month * self.C + city) * 2 + kind) * self.wmax + w
-        np.add.at(self.waits, key, weight)
+        np.add.at(self.waits, month * self.month_stride + (city * 2 + kind) * self.wmax + w, weight)
 
     # -- warm start ------------------------------------------------------------------------------------
 

@@ -44,20 +44,35 @@ def _seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
 
 
-def simulate_inputs(inputs: Inputs, replicates: int, seed: int | np.random.SeedSequence) -> dict[str, Any]:
-    """Run the model on resolved inputs: chunks of CHUNK replicates, each from its own child seed."""
+def _chunk(inputs: Inputs, size: int, seed: np.random.SeedSequence) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    out = Model(inputs, size, np.random.default_rng(seed)).run()
+    return out.values, out.waits
+
+
+def simulate_inputs(
+    inputs: Inputs, replicates: int, seed: int | np.random.SeedSequence, workers: int = 1
+) -> dict[str, Any]:
+    """Run the model on resolved inputs: chunks of CHUNK replicates, each from its own child seed.
+
+    With `workers > 1` the chunks run in that many processes; the numbers are the same either way.
+    """
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     ss = _seed_sequence(seed)
     sizes = [CHUNK] * (replicates // CHUNK) + ([replicates % CHUNK] if replicates % CHUNK else [])
-    values: dict[str, list[np.ndarray]] = {k: [] for k in OUTPUTS}
-    waits = None
-    for size, child in zip(sizes, ss.spawn(len(sizes)), strict=True):
-        chunk = Model(inputs, size, np.random.default_rng(child)).run()
-        for k in OUTPUTS:
-            values[k].append(chunk.values[k])
-        waits = chunk.waits if waits is None else waits + chunk.waits
-    return {"values": {k: np.concatenate(v, axis=1) for k, v in values.items()}, "waits": waits}
+    children = ss.spawn(len(sizes))
+    if workers > 1 and len(sizes) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(sizes)), mp_context=ctx) as pool:
+            chunks = list(pool.map(_chunk, [inputs] * len(sizes), sizes, children))
+    else:
+        chunks = [_chunk(inputs, size, child) for size, child in zip(sizes, children, strict=True)]
+    values = {k: np.concatenate([c[0][k] for c in chunks], axis=1) for k in OUTPUTS}
+    waits = np.sum([c[1] for c in chunks], axis=0)
+    return {"values": values, "waits": waits}
 
 
 @dataclass
