@@ -47,8 +47,10 @@ def load(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(help="CSV files; none = all bundled data")] = None,
     dataset: Annotated[str | None, typer.Option(help="dataset name (default: the file's stem)")] = None,
+    format: FormatOpt = Format.table,
 ) -> None:
     """Load files into the store (all bundled data when no file is given). Unchanged files are skipped."""
+    import pandas as pd
     from rich.progress import Progress
 
     from mppwatch.sources.loader import bundled_files, load_file
@@ -56,13 +58,15 @@ def load(
     paths = list(files or bundled_files())
     if dataset and len(paths) != 1:
         raise MppwatchError("--dataset names one file's dataset: give exactly one file")
+    results = []
     with store_of(ctx) as store, Progress(console=err, transient=True) as progress:
         task = progress.add_task("loading", total=len(paths))
         for path in paths:
             progress.update(task, description=path.name)
-            result = load_file(store, path, dataset)
-            err.print(result.message)
+            results.append(load_file(store, path, dataset))
             progress.advance(task)
+    summary = pd.DataFrame([vars(r) for r in results], columns=["dataset", "file_name", "load_id", "rows", "status"])
+    emit(summary, format, title=f"loaded into {store.path}")
 
 
 @app.command()
