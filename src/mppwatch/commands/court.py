@@ -1,0 +1,199 @@
+"""`mppwatch court load|table|waits|diff|releases|rejects` and `mppwatch synth eoir`: thin wrappers over mppwatch.court."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from mppwatch.commands._options import ByOpt, FormatOpt, err, split_by, store_of
+from mppwatch.errors import MppwatchError
+from mppwatch.output import Format, emit
+
+ReleaseOpt = Annotated[str | None, typer.Option("--release", help="YYYY-MM (default: the latest loaded)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: the whole release)")]
+ThresholdOpt = Annotated[int, typer.Option("--threshold", help="suppress counts below this (at least 10)")]
+
+
+def _court() -> ModuleType:
+    """mppwatch.court, imported when a court command runs (keeps `mppwatch --help` fast)."""
+    import mppwatch.court
+
+    return mppwatch.court
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise MppwatchError(f"--as-of {text!r}: expected YYYY-MM-DD") from None
+
+
+def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
+    """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact)."""
+    if frame.attrs.get("synthetic"):
+        title = f"SYNTHETIC DATA - {title}"
+        if fmt is not Format.table:
+            err.print(
+                f"note: SYNTHETIC data (release {frame.attrs.get('release', '')}), not real court records",
+                markup=False,
+                highlight=False,
+            )
+    emit(frame, fmt, title=title)
+
+
+def register(app: typer.Typer) -> None:
+    court_app = typer.Typer(
+        no_args_is_help=True, help="EOIR court records: load a release, MPP cohort tables, waits, diffs."
+    )
+    synth_app = typer.Typer(no_args_is_help=True, help="Synthetic data generators (output is labelled SYNTHETIC).")
+    app.add_typer(court_app, name="court")
+    app.add_typer(synth_app, name="synth")
+
+    @court_app.command("load")
+    def load(
+        ctx: typer.Context,
+        path: Annotated[Path, typer.Argument(help="release folder or zip (tables at any depth, Lookup/ folder)")],
+        release: Annotated[str, typer.Option("--release", help="YYYY-MM of the EOIR release")],
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Load an EOIR case-data release; rows that cannot be parsed go to court_rejects and are counted here."""
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with (
+            store_of(ctx) as store,
+            Progress(
+                TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
+            ) as bar,
+        ):
+            task = bar.add_task("reading", total=1)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total)
+
+            summary = _court().load(store, path, release, progress)
+        frame = summary.frame()
+        frame.attrs.update(release=summary.release, synthetic=summary.synthetic)
+        _show(frame, format, f"court release {summary.release}")
+        for note in summary.notes:
+            err.print(f"note: {note}", markup=False, highlight=False)
+        rejected = int(frame["rows_rejected"].sum()) if len(frame) else 0
+        err.print(
+            f"{summary.release}: {int(frame['rows_loaded'].sum()) if len(frame) else 0} rows loaded, "
+            f"{rejected} rejected (see `mppwatch court rejects`), {summary.lookups} lookup codes",
+            markup=False,
+            highlight=False,
+        )
+
+    @court_app.command("table")
+    def table(
+        ctx: typer.Context,
+        by: ByOpt = None,
+        measure: Annotated[
+            str,
+            typer.Option("--measure", help="cases,completed,pending,in_absentia_rate,represented_rate,relief_granted"),
+        ] = "cases",
+        mpp_only: Annotated[bool, typer.Option("--mpp-only", help="only the MPP cohort")] = False,
+        as_of: AsOfOpt = None,
+        release: ReleaseOpt = None,
+        total: Annotated[bool, typer.Option("--total", help="add a Total row (withheld where it would leak)")] = False,
+        threshold: ThresholdOpt = 10,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """TRAC-style measures by nationality, hearing location, NTA month, ...; counts below 10 show as <10."""
+        with store_of(ctx, read_only=True) as store:
+            frame = _court().table(
+                store, split_by(by), split_by(measure), mpp_only, _date(as_of), release, threshold, total
+            )
+        _show(frame, format, f"court table, release {frame.attrs['release']}{' (MPP cohort)' if mpp_only else ''}")
+
+    @court_app.command("waits")
+    def waits(
+        ctx: typer.Context,
+        by: ByOpt = None,
+        all_cases: Annotated[bool, typer.Option("--all-cases", help="every case, not only the MPP cohort")] = False,
+        pending: Annotated[
+            str | None, typer.Option("--pending", help="instead: MPP cases pending on this date")
+        ] = None,
+        pending_by: Annotated[
+            str, typer.Option("--pending-by", help="hearing_location or return_city")
+        ] = "hearing_location",
+        release: ReleaseOpt = None,
+        threshold: ThresholdOpt = 10,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Days from NTA to first hearing and to completion (p10, median, p90), or pending cases on a date."""
+        with store_of(ctx, read_only=True) as store:
+            if pending is not None:
+                day = _date(pending)
+                assert day is not None
+                frame = _court().pending_table(store, day, pending_by, release, threshold)
+                title = f"MPP cases pending on {pending}, release {frame.attrs['release']}"
+            else:
+                frame = _court().waits(store, split_by(by), not all_cases, release, threshold)
+                title = f"days from NTA, release {frame.attrs['release']}"
+        _show(frame, format, title)
+
+    @court_app.command("diff")
+    def diff(
+        ctx: typer.Context,
+        release_a: Annotated[str, typer.Argument(help="older release YYYY-MM")],
+        release_b: Annotated[str, typer.Argument(help="newer release YYYY-MM")],
+        list_removed: Annotated[bool, typer.Option("--list", help="list the ids removed between A and B")] = False,
+        table: Annotated[str | None, typer.Option("--table", help="with --list: one table, e.g. A_TblCase")] = None,
+        mpp_only: Annotated[bool, typer.Option("--mpp-only", help="with --list: only MPP cohort records")] = False,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Records added, removed and changed between two releases, per table, overall and for the MPP cohort."""
+        with store_of(ctx, read_only=True) as store:
+            if list_removed:
+                frame = _court().removed_ids(store, release_a, release_b, table, mpp_only)
+            else:
+                frame = _court().diff(store, release_a, release_b)
+        _show(frame, format, f"court diff {frame.attrs['release_a']} -> {frame.attrs['release_b']}")
+
+    @court_app.command("releases")
+    def releases(ctx: typer.Context, format: FormatOpt = Format.table) -> None:
+        """Court releases loaded, newest first."""
+        with store_of(ctx, read_only=True) as store:
+            emit(_court().releases(store), format, title="court releases")
+
+    @court_app.command("rejects")
+    def rejects(ctx: typer.Context, release: ReleaseOpt = None, format: FormatOpt = Format.table) -> None:
+        """Rows a load could not parse (or repaired): file, line, reason."""
+        from mppwatch.court.measures import resolve_release
+
+        with store_of(ctx, read_only=True) as store:
+            rel = resolve_release(store, release)
+            frame = store.query(
+                "SELECT file, line, reason FROM court_rejects WHERE release = ? ORDER BY file, line", [rel]
+            )
+        emit(frame, format, title=f"court rejects, release {rel}")
+
+    @synth_app.command("eoir")
+    def eoir(
+        out: Annotated[Path, typer.Argument(help="folder to write the SYNTHETIC release into")],
+        cases: Annotated[int, typer.Option("--cases", help="number of cases")] = 20000,
+        seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Write a SYNTHETIC EOIR case-data release in the real format, quirks included."""
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("synthesising cases", total=cases)
+            summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n))
+        frame = pd.DataFrame(
+            [
+                {"file": k, "rows": v, "stray_tab_rows": summary.stray_tab_rows.get(k, 0)}
+                for k, v in summary.rows.items()
+            ]
+        )
+        frame.attrs["synthetic"] = True
+        _show(frame, format, f"SYNTHETIC release in {summary.release_dir} ({summary.mpp_cases} MPP cases)")

@@ -1,0 +1,114 @@
+"""The MPP cohort and one row of facts per case, built once per release at load time.
+
+A case is in the MPP cohort if it carries case identifier MP or RM, or if any of its proceedings (current or
+previous hearing location) or hearings was at an MPP hearing location (CIX ENP MPB MPL OPP SYP TUM; never the
+test location MPP). Membership is decided over the whole history, so a case stays in the cohort after a transfer.
+
+`hearing_location` of a case is its first MPP location when it has one (the MPP court that heard it), else the
+location of its first proceeding; `nta_date` is the earliest OSC (Notice to Appear) date of its proceedings.
+"""
+
+from __future__ import annotations
+
+from mppwatch.court.tables import MPP_CASE_IDENTIFIERS, MPP_HEARING_LOCATIONS, RETURN_CITY
+from mppwatch.store import Store
+
+FACTS_DDL = """
+CREATE TABLE IF NOT EXISTS court_facts (
+    release VARCHAR NOT NULL, idncase BIGINT NOT NULL, mpp BOOLEAN NOT NULL, mpp_via VARCHAR,
+    hearing_location VARCHAR, base_city VARCHAR, return_city VARCHAR, nta_date DATE,
+    nationality VARCHAR, language VARCHAR, custody VARCHAR, first_hearing DATE,
+    represented BOOLEAN NOT NULL, rep_date DATE
+)"""
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def build_facts(store: Store, release: str) -> int:
+    """(Re)build `court_facts` for one release from its proceedings, hearings, identifiers and representatives."""
+    con = store.con
+    con.execute(FACTS_DDL)
+    con.execute("DELETE FROM court_facts WHERE release = ?", [release])
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+    def table(name: str, cols: str) -> str:
+        # a release without an optional table behaves as if the table were empty
+        return (
+            f"(SELECT {cols} FROM {name} WHERE release = $rel)" if name in existing else f"(SELECT {cols} WHERE false)"
+        )
+
+    mpp = _in(MPP_HEARING_LOCATIONS)
+    cities = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in RETURN_CITY.items())
+    sched = table("court_schedule", "IDNCASE, IDNPROCEEDING, HEARING_LOC_CODE, ADJ_DATE")
+    ident = table("court_case_identifier", "IDNCASE, CASE_ID")
+    reps = table("court_reps_assigned", "IDNCASE, E_28_DATE, INS_TA_DATE_ASSIGNED")
+    case = table("court_case", "IDNCASE, NAT, LANG, CUSTODY, E_28_DATE")
+    con.execute(
+        f"""
+        INSERT INTO court_facts
+        WITH p AS (
+            SELECT IDNCASE, IDNPROCEEDING, coalesce(OSC_DATE, INPUT_DATE) AS start, trim(HEARING_LOC_CODE) AS loc,
+                   trim(PREV_HEARING_LOC) AS prev, trim(BASE_CITY_CODE) AS base, NAT, LANG, CUSTODY
+            FROM court_proceeding WHERE release = $rel
+        ),
+        s AS (SELECT * FROM {sched}),
+        at_mpp AS (
+            SELECT IDNCASE, min_by(loc, k) AS loc FROM (
+                SELECT IDNCASE, loc, IDNPROCEEDING * 2 AS k FROM p WHERE loc IN {mpp}
+                UNION ALL SELECT IDNCASE, prev, IDNPROCEEDING * 2 - 1 FROM p WHERE prev IN {mpp}
+                UNION ALL SELECT IDNCASE, trim(HEARING_LOC_CODE), IDNPROCEEDING * 2 FROM s WHERE trim(HEARING_LOC_CODE) IN {mpp}
+            ) GROUP BY IDNCASE
+        ),
+        ident AS (SELECT DISTINCT IDNCASE FROM {ident} WHERE trim(CASE_ID) IN {_in(MPP_CASE_IDENTIFIERS)}),
+        firstp AS (
+            SELECT IDNCASE, min_by(loc, IDNPROCEEDING) AS loc, min_by(base, IDNPROCEEDING) AS base,
+                   min(start)::DATE AS nta, min_by(NAT, IDNPROCEEDING) AS nat, min_by(LANG, IDNPROCEEDING) AS lang,
+                   max_by(CUSTODY, IDNPROCEEDING) AS custody
+            FROM p GROUP BY IDNCASE
+        ),
+        firsth AS (SELECT IDNCASE, min(ADJ_DATE)::DATE AS d FROM s GROUP BY IDNCASE),
+        rep AS (
+            SELECT IDNCASE, min(d)::DATE AS d FROM (
+                SELECT IDNCASE, coalesce(E_28_DATE, try_cast(INS_TA_DATE_ASSIGNED AS TIMESTAMP)) AS d FROM {reps}
+                UNION ALL SELECT IDNCASE, E_28_DATE FROM {case} WHERE E_28_DATE IS NOT NULL
+            ) GROUP BY IDNCASE
+        ),
+        c AS (SELECT IDNCASE, any_value(NAT) AS nat, any_value(LANG) AS lang, any_value(CUSTODY) AS custody
+              FROM {case} GROUP BY IDNCASE),
+        ids AS (SELECT IDNCASE FROM firstp UNION SELECT IDNCASE FROM c)
+        SELECT $rel, ids.IDNCASE,
+               (at_mpp.IDNCASE IS NOT NULL OR ident.IDNCASE IS NOT NULL) AS mpp,
+               CASE WHEN at_mpp.IDNCASE IS NOT NULL AND ident.IDNCASE IS NOT NULL THEN 'identifier+location'
+                    WHEN ident.IDNCASE IS NOT NULL THEN 'identifier'
+                    WHEN at_mpp.IDNCASE IS NOT NULL THEN 'location' END,
+               coalesce(at_mpp.loc, firstp.loc) AS hearing_location,
+               firstp.base,
+               CASE coalesce(at_mpp.loc, firstp.loc) {cities} ELSE NULL END,
+               firstp.nta,
+               trim(coalesce(c.nat, firstp.nat)), trim(coalesce(c.lang, firstp.lang)),
+               trim(coalesce(c.custody, firstp.custody)),
+               firsth.d,
+               rep.IDNCASE IS NOT NULL, rep.d
+        FROM ids
+        LEFT JOIN at_mpp USING (IDNCASE) LEFT JOIN ident USING (IDNCASE) LEFT JOIN firstp USING (IDNCASE)
+        LEFT JOIN firsth USING (IDNCASE) LEFT JOIN rep USING (IDNCASE) LEFT JOIN c USING (IDNCASE)
+        """,
+        {"rel": release},
+    )
+    row = con.execute("SELECT count(*) FROM court_facts WHERE release = ?", [release]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def cohort(store: Store, release: str | None = None) -> list[int]:
+    """IDNCASE of every MPP case in a release (the latest by default): for notebooks and tests."""
+    from mppwatch.court.measures import resolve_release
+
+    rel = resolve_release(store, release)
+    return [
+        int(r[0])
+        for r in store.con.execute(
+            "SELECT idncase FROM court_facts WHERE release = ? AND mpp ORDER BY idncase", [rel]
+        ).fetchall()
+    ]

@@ -1,0 +1,244 @@
+"""TRAC-style measures on court records: cases, completions, pending, in-absentia and representation rates, relief.
+
+The unit is the case (IDNCASE). As of a date d (the whole release when no date is given):
+- a case counts when one of its proceedings started (OSC date, else input date) on or before d;
+- it is pending when any such proceeding has no completion date, or completed after d; otherwise completed;
+- its decision is that of the proceeding completed last by d; `in_absentia` means that proceeding says ABSENTIA=Y;
+- it is represented when a notice of appearance (E-28) is dated on or before d.
+Rates: in_absentia_rate = in absentia / completed; represented_rate = represented / cases.
+
+Privacy: a count below the threshold (10, never lower outside tests) prints as `<10`; a rate is withheld when its
+numerator, denominator or their difference is below it; a pending/completed pair is withheld together when one of
+them is (cases = pending + completed would give it away); a total is withheld unless the cells it hides add up to at
+least the threshold over two or more cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+
+from mppwatch.court.tables import RETURN_CITY
+from mppwatch.errors import MppwatchError
+from mppwatch.store import Store
+
+DIMENSIONS = (
+    "nationality",
+    "hearing_location",
+    "base_city",
+    "nta_month",
+    "decision",
+    "language",
+    "custody",
+    "return_city",
+)
+MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
+RELIEF_CODES = ("R",)  # DEC_CODE "RELIEF GRANTED" on removal proceedings
+MIN_THRESHOLD = 10
+SMALL = "<10"
+WITHHELD = "suppressed"
+LOOKUP_FOR = {
+    "nationality": ("tblLookupNationality",),
+    "language": ("tblLanguage",),
+    "decision": ("tblDecCode",),
+    "custody": ("tblLookupCustodyStatus",),
+}
+_DIM_SQL = {
+    "nationality": "f.nationality",
+    "hearing_location": "f.hearing_location",
+    "base_city": "f.base_city",
+    "nta_month": "strftime(f.nta_date, '%Y-%m')",
+    "decision": "CASE WHEN st.open THEN 'PENDING' ELSE coalesce(st.last.dec, 'NONE') END",
+    "language": "f.language",
+    "custody": "f.custody",
+    "return_city": "f.return_city",
+}
+
+
+def check_threshold(threshold: int) -> int:
+    """The suppression threshold: at least 10, unless MPPWATCH_TESTING is set (tests use tiny fixtures)."""
+    if threshold < MIN_THRESHOLD and not os.environ.get("MPPWATCH_TESTING"):
+        raise MppwatchError(f"--threshold {threshold}: small cells must be suppressed at {MIN_THRESHOLD} or more")
+    if threshold < 1:
+        raise MppwatchError("--threshold must be at least 1")
+    return threshold
+
+
+def releases(store: Store) -> pd.DataFrame:
+    """Court releases loaded, newest first."""
+    if not _has(store, "court_releases"):
+        return pd.DataFrame(columns=["release", "synthetic", "source", "loaded_at"])
+    return store.query("SELECT * FROM court_releases ORDER BY release DESC")
+
+
+def _has(store: Store, table: str) -> bool:
+    row = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()
+    return bool(row and row[0])
+
+
+def resolve_release(store: Store, release: str | None = None) -> str:
+    """The stored release id for `release` (YYYY-MM finds its -SYNTHETIC twin), or the latest one."""
+    known = list(releases(store)["release"])
+    if not known:
+        raise MppwatchError("no court release loaded: run `mppwatch court load PATH --release YYYY-MM` first")
+    if release is None:
+        return str(known[0])
+    for cand in (release, f"{release}-SYNTHETIC"):
+        if cand in known:
+            return cand
+    raise MppwatchError(f"court release {release!r} not loaded (loaded: {', '.join(known)})")
+
+
+def is_synthetic(store: Store, release: str) -> bool:
+    row = store.con.execute("SELECT synthetic FROM court_releases WHERE release = ?", [release]).fetchone()
+    return bool(row and row[0])
+
+
+def labels(store: Store, release: str, dim: str) -> dict[str, str]:
+    """Code -> name for a dimension: the release's own Lookup/ first, then the bundled EOIR lookup codes."""
+    if dim == "return_city":
+        return {}
+    tables = LOOKUP_FOR.get(dim)
+    if not tables:
+        return {}
+    names: dict[str, str] = {}
+    if _has(store, "eoir_lookups"):
+        for code, desc in store.con.execute(
+            'SELECT code, first(description ORDER BY rowid) FROM eoir_lookups WHERE lower("table") = lower(?) GROUP BY code',
+            [tables[0]],
+        ).fetchall():
+            names[str(code)] = str(desc)
+    for code, desc in store.con.execute(
+        "SELECT code, first(description ORDER BY rowid) FROM court_lookups WHERE release = ? AND lower(lookup) = lower(?) "
+        "GROUP BY code",
+        [release, tables[0]],
+    ).fetchall():
+        if code is not None and desc is not None:
+            names[str(code)] = str(desc)
+    return names
+
+
+def case_status_sql(as_of: dt.date | None) -> str:
+    """Per-case status as of a date: open?, last completed proceeding (date, decision, absentia)."""
+    d = f"TIMESTAMP '{as_of.isoformat()}'" if as_of else "TIMESTAMP 'infinity'"
+    return f"""
+        SELECT IDNCASE AS idncase,
+               bool_or(COMP_DATE IS NULL OR COMP_DATE > {d}) AS open,
+               max(struct_pack(c := COMP_DATE, i := IDNPROCEEDING, dec := trim(DEC_CODE), abs := trim(ABSENTIA)))
+                   FILTER (WHERE COMP_DATE <= {d}) AS last
+        FROM court_proceeding
+        WHERE release = $rel AND coalesce(OSC_DATE, INPUT_DATE, TIMESTAMP '1900-01-01') <= {d}
+        GROUP BY IDNCASE"""
+
+
+def raw_counts(
+    store: Store, release: str, by: list[str], as_of: dt.date | None = None, mpp_only: bool = False
+) -> pd.DataFrame:
+    """Unsuppressed counts per group (internal: never print this frame as it is)."""
+    for b in by:
+        if b not in DIMENSIONS:
+            raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
+    d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
+    groups = ", ".join(f"{_DIM_SQL[b]} AS {b}" for b in by)
+    relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
+    sql = f"""
+        WITH st AS ({case_status_sql(as_of)})
+        SELECT {groups + "," if groups else ""}
+               count(*) AS cases,
+               count(*) FILTER (WHERE NOT st.open) AS completed,
+               count(*) FILTER (WHERE st.open) AS pending,
+               count(*) FILTER (WHERE NOT st.open AND st.last.abs = 'Y') AS in_absentia,
+               count(*) FILTER (WHERE f.represented AND (f.rep_date <= {d} OR ({"true" if as_of is None else "false"})))
+                   AS represented,
+               count(*) FILTER (WHERE NOT st.open AND st.last.dec IN ({relief})) AS relief_granted
+        FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
+        WHERE {"f.mpp" if mpp_only else "true"}
+        {"GROUP BY ALL" if by else ""}"""
+    frame = store.con.execute(sql, {"rel": release}).df()
+    for b in by:
+        names = labels(store, release, b)
+        frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
+        if names:
+            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
+    if by and len(frame):  # two codes can share a name: add them up under it
+        frame = frame.groupby(by, as_index=False, dropna=False, sort=True).sum(numeric_only=True)
+    return frame.reset_index(drop=True)
+
+
+def _rate(num: int, den: int, k: int) -> float | None:
+    if den < k or num < k or den - num < k:
+        return None
+    return round(num / den, 4)
+
+
+def suppress(
+    raw: pd.DataFrame, by: list[str], measures: list[str], threshold: int, total: bool = False
+) -> pd.DataFrame:
+    """The publishable table: counts below the threshold as `<10`, rates and totals withheld where they would leak."""
+    k = check_threshold(threshold)
+    small = SMALL if k == MIN_THRESHOLD else f"<{k}"
+    out = raw[by].copy() if by else pd.DataFrame(index=raw.index)
+    hidden: dict[str, pd.Series] = {}
+    for m in measures:
+        if m in ("cases", "completed", "pending", "relief_granted"):
+            hidden[m] = raw[m] < k
+    if "completed" in hidden and "pending" in hidden and "cases" in measures:
+        either = hidden["completed"] | hidden["pending"]
+        hidden["completed"], hidden["pending"] = either, either
+    for m in measures:
+        if m in hidden:
+            out[m] = [(small if v < k else WITHHELD) if h else int(v) for v, h in zip(raw[m], hidden[m], strict=True)]
+        elif m == "in_absentia_rate":
+            out[m] = [_rate(a, c, k) for a, c in zip(raw["in_absentia"], raw["completed"], strict=True)]
+        elif m == "represented_rate":
+            out[m] = [_rate(r, c, k) for r, c in zip(raw["represented"], raw["cases"], strict=True)]
+        else:
+            raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
+    if total and by:
+        row: dict[str, object] = {b: "Total" for b in by}
+        sums = raw.sum(numeric_only=True)
+        for m in measures:
+            if m in hidden:
+                n_hidden = int(hidden[m].sum())
+                remainder = int(raw.loc[hidden[m], m].sum())
+                ok = n_hidden == 0 or (n_hidden >= 2 and remainder >= k)
+                row[m] = int(sums[m]) if ok and sums[m] >= k else (small if sums[m] < k else WITHHELD)
+            elif m == "in_absentia_rate":
+                row[m] = _rate(int(sums["in_absentia"]), int(sums["completed"]), k)
+            elif m == "represented_rate":
+                row[m] = _rate(int(sums["represented"]), int(sums["cases"]), k)
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    for m in measures:
+        if m.endswith("_rate"):
+            out[m] = pd.to_numeric(out[m], errors="coerce").astype(float)
+    return out
+
+
+def table(
+    store: Store,
+    by: list[str] | None = None,
+    measures: list[str] | None = None,
+    mpp_only: bool = False,
+    as_of: dt.date | None = None,
+    release: str | None = None,
+    threshold: int = MIN_THRESHOLD,
+    total: bool = False,
+) -> pd.DataFrame:
+    """The TRAC-style table: `by` columns then `measures`, small cells suppressed. attrs: release, synthetic."""
+    by = list(by or [])
+    measures = list(measures or ["cases"])
+    for m in measures:
+        if m not in MEASURES:
+            raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
+    check_threshold(threshold)
+    rel = resolve_release(store, release)
+    raw = raw_counts(store, rel, by, as_of, mpp_only)
+    out = suppress(raw, by, measures, threshold, total)
+    out.attrs["release"] = rel
+    out.attrs["synthetic"] = is_synthetic(store, rel)
+    return out
+
+
+__all__ = ["DIMENSIONS", "MEASURES", "RETURN_CITY", "raw_counts", "releases", "resolve_release", "suppress", "table"]

@@ -1,0 +1,129 @@
+"""How long cases wait: days from the Notice to Appear (OSC date) to the first hearing and to completion,
+and how many MPP cases are pending on a date, by hearing location and by the Mexican city people waited in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mppwatch.court.measures import (
+    _DIM_SQL,
+    DIMENSIONS,
+    MIN_THRESHOLD,
+    case_status_sql,
+    check_threshold,
+    is_synthetic,
+    labels,
+    resolve_release,
+)
+from mppwatch.court.tables import RETURN_CITY
+from mppwatch.errors import MppwatchError
+from mppwatch.store import Store
+
+WAIT_COLUMNS = (
+    "first_hearing_cases",
+    "first_hearing_p10",
+    "first_hearing_median",
+    "first_hearing_p90",
+    "completion_cases",
+    "completion_p10",
+    "completion_median",
+    "completion_p90",
+)
+
+
+def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) -> pd.DataFrame:
+    """Unsuppressed wait quantiles per group (internal)."""
+    for b in by:
+        if b not in DIMENSIONS:
+            raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
+    groups = ", ".join(f"{_DIM_SQL[b]} AS {b}" for b in by)
+    sql = f"""
+        WITH st AS ({case_status_sql(None)}),
+        w AS (
+            SELECT f.*, st.open, st.last,
+                   CASE WHEN f.first_hearing >= f.nta_date THEN date_diff('day', f.nta_date, f.first_hearing) END AS fh,
+                   CASE WHEN NOT st.open AND st.last.c::DATE >= f.nta_date
+                        THEN date_diff('day', f.nta_date, st.last.c::DATE) END AS comp
+            FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
+            WHERE {"f.mpp" if mpp_only else "true"}
+        )
+        SELECT {groups.replace("f.", "w.").replace("st.", "w.") + "," if groups else ""}
+               count(fh) AS first_hearing_cases,
+               quantile_cont(fh, 0.1) AS first_hearing_p10, median(fh) AS first_hearing_median,
+               quantile_cont(fh, 0.9) AS first_hearing_p90,
+               count(comp) AS completion_cases,
+               quantile_cont(comp, 0.1) AS completion_p10, median(comp) AS completion_median,
+               quantile_cont(comp, 0.9) AS completion_p90
+        FROM w {"GROUP BY ALL ORDER BY ALL" if by else ""}"""
+    frame = store.con.execute(sql, {"rel": release}).df()
+    for b in by:
+        names = labels(store, release, b)
+        frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
+        if names:
+            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
+    return frame
+
+
+def waits(
+    store: Store,
+    by: list[str] | None = None,
+    mpp_only: bool = True,
+    release: str | None = None,
+    threshold: int = MIN_THRESHOLD,
+) -> pd.DataFrame:
+    """Median, p10 and p90 days from NTA to first hearing and to completion; groups under the threshold withheld."""
+    k = check_threshold(threshold)
+    rel = resolve_release(store, release)
+    frame = raw_waits(store, rel, list(by or []), mpp_only)
+    for stage in ("first_hearing", "completion"):
+        n = frame[f"{stage}_cases"]
+        for q in ("p10", "median", "p90"):
+            frame[f"{stage}_{q}"] = frame[f"{stage}_{q}"].where(n >= k).round(1)
+        frame[f"{stage}_cases"] = [int(v) if v >= k else f"<{k}" for v in n]
+    frame.attrs["release"] = rel
+    frame.attrs["synthetic"] = is_synthetic(store, rel)
+    return frame
+
+
+def pending(store: Store, as_of: dt.date, release: str | None = None, mpp_only: bool = True) -> pd.DataFrame:
+    """Cases pending on `as_of` by hearing location and return city (unsuppressed: for models, never print raw).
+
+    Columns: hearing_location (EOIR code), return_city (None where MPP sent nobody back to a known city), pending.
+    Raises MppwatchError when no court release is loaded.
+    """
+    rel = resolve_release(store, release)
+    frame = store.con.execute(
+        f"""WITH st AS ({case_status_sql(as_of)})
+            SELECT f.hearing_location, f.return_city, count(*)::BIGINT AS pending
+            FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
+            WHERE st.open AND {"f.mpp" if mpp_only else "true"}
+            GROUP BY ALL ORDER BY pending DESC, hearing_location""",
+        {"rel": rel},
+    ).df()
+    frame.attrs["release"] = rel
+    frame.attrs["synthetic"] = is_synthetic(store, rel)
+    frame.attrs["as_of"] = as_of.isoformat()
+    return frame[["hearing_location", "return_city", "pending"]]
+
+
+def pending_table(
+    store: Store,
+    as_of: dt.date,
+    by: str = "hearing_location",
+    release: str | None = None,
+    threshold: int = MIN_THRESHOLD,
+) -> pd.DataFrame:
+    """Pending MPP cases on a date by hearing location or by return city, suppressed for publication."""
+    if by not in ("hearing_location", "return_city"):
+        raise MppwatchError("--pending-by: hearing_location or return_city")
+    k = check_threshold(threshold)
+    raw = pending(store, as_of, release)
+    grouped = raw.assign(**{by: raw[by].fillna("none/unknown")}).groupby(by, as_index=False)["pending"].sum()
+    out = grouped.assign(pending=[int(v) if v >= k else f"<{k}" for v in grouped["pending"]])
+    out.attrs.update(raw.attrs)
+    return out
+
+
+__all__ = ["RETURN_CITY", "WAIT_COLUMNS", "pending", "pending_table", "waits"]
