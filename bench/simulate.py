@@ -33,7 +33,7 @@ PARAMS: dict[str, Any] = {
         "lead_days": 30,
         "continuance_days": 21,
         "hearings_per_case": [0.5, 0.3, 0.2],
-        "relief_share": 0.02,
+        "relief_share": 0.2,
         "sitting_days": "weekdays",
     },
     "attrition": {"daily_hazard": 0.004},

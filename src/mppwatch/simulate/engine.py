@@ -221,15 +221,17 @@ class Model:
     def _departures(self, m: np.ndarray, risk_days: np.ndarray, t: int, enrolled: np.ndarray) -> None:
         """Draw the leaving day of each of `m[r, c]` leavers: geometric, truncated to their risk days.
 
-        A geometric day taken modulo the span is exactly the geometric law truncated to the span
+        A geometric day taken modulo the span follows exactly the geometric law truncated to the span
         (memorylessness), so one draw per leaver is enough.
         """
         flat = m.ravel()
         groups = np.flatnonzero(flat)
         member = np.repeat(np.arange(groups.size), flat[groups])
         span = risk_days.ravel()[groups]
-        if self.log_q:
-            offset = self.rng.geometric(self.inp.daily_hazard, member.size) - 1
+        if self.log_q:  # floor(Exp(1) / -log(1-h)) is geometric on 0, 1, 2, ... (float32: fast, ample precision)
+            draw = self.rng.standard_exponential(member.size, dtype=np.float32)
+            draw *= np.float32(-1.0 / self.log_q)
+            offset = draw.astype(np.int64)
             offset %= span[member]
             offset += 1
         else:
