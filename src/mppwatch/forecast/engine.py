@@ -190,7 +190,7 @@ class Engine:
         if not calibrated:
             note = (note + "; " if note else "") + "intervals from the model's own spread (too short to backtest)"
         method = fit.spec
-        if model == "auto" and fit.spec != name:
+        if model == "auto" and not fit.spec.startswith(name):
             method = f"{name}: {fit.spec}"
         return Prediction(model, name, method, fit.path[:h].copy(), sig, calibrated, note)
 

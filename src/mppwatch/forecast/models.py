@@ -46,10 +46,20 @@ class Transform:
     def fwd(self, y: np.ndarray) -> np.ndarray:
         return np.log1p(y) if self.log else np.asarray(y, dtype=float)
 
-    def inv(self, z: np.ndarray) -> np.ndarray:
+    def inv(self, z: np.ndarray | float) -> np.ndarray:
+        """Back to the original scale, rounded to 10 significant digits (no 269740.00000000023 from exp/log)."""
         if self.log:
-            return np.expm1(np.clip(z, -50.0, 50.0)).clip(min=0.0)
-        return np.asarray(z, dtype=float)
+            out = np.expm1(np.clip(z, -50.0, 50.0)).clip(min=0.0)
+        else:
+            out = np.asarray(z, dtype=float)
+        return _round_sig(np.asarray(out, dtype=float))
+
+
+def _round_sig(x: np.ndarray, digits: int = 10) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(x == 0, 0, np.floor(np.log10(np.abs(np.where(x == 0, 1, x)))))
+    scale = 10.0 ** (digits - 1 - mag)
+    return np.where(np.isfinite(x), np.round(x * scale) / scale, x)
 
 
 def transform_for(y: np.ndarray) -> Transform:

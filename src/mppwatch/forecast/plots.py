@@ -50,12 +50,19 @@ def forecast_figure(
     for i, (uid, hist) in enumerate(history.groupby("unique_id", sort=True)):
         color = PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(x=hist["ds"], y=hist["y"], name=f"{uid}", line={"color": color}), row=1, col=1)
-        for (mdl,), fc in forecast[forecast["unique_id"] == uid].groupby(["model"], sort=False):
+        for k, (mdl, fc) in enumerate(forecast[forecast["unique_id"] == uid].groupby("model", sort=False)):
             label = f"{uid} {mdl}" if history["unique_id"].nunique() > 1 else str(mdl)
-            _band(fig, fc["ds"], fc["lo-95"], fc["hi-95"], f"{label} 95%", "rgba(100,100,100,0.15)", 1)
-            _band(fig, fc["ds"], fc["lo-80"], fc["hi-80"], f"{label} 80%", "rgba(100,100,100,0.3)", 1)
+            if k == 0:  # bands of the first model only, so several models stay readable
+                _band(fig, fc["ds"], fc["lo-95"], fc["hi-95"], f"{label} 95%", "rgba(100,100,100,0.15)", 1)
+                _band(fig, fc["ds"], fc["lo-80"], fc["hi-80"], f"{label} 80%", "rgba(100,100,100,0.3)", 1)
             fig.add_trace(
-                go.Scatter(x=fc["ds"], y=fc["y_hat"], name=f"{label} forecast", line={"color": color, "dash": "dash"}),
+                go.Scatter(
+                    x=fc["ds"],
+                    y=fc["y_hat"],
+                    mode="lines",
+                    name=f"{label} forecast",
+                    line={"color": PALETTE[(i + k) % len(PALETTE)], "dash": "dash"},
+                ),
                 row=1,
                 col=1,
             )
