@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mppwatch.errors import InputError
-from mppwatch.sources.ohss_workbook import Workbook, read_workbook
+from mppwatch.sources.ohss_workbook import SheetTable, Workbook, read_workbook
 from mppwatch.store import Store, sha256_of
 
 SHEETS_DDL = """
@@ -38,16 +38,6 @@ CREATE TABLE IF NOT EXISTS publisher_sheets (
 )"""
 
 RESULT_COLUMNS = ["dataset", "edition", "sheet", "rows", "load_id", "status", "message"]
-
-_ARROW_SCHEMA = pa.schema(
-    [
-        ("load_id", pa.int64()), ("dataset", pa.string()), ("line", pa.int64()), ("source_id", pa.string()),
-        ("period", pa.string()), ("period_kind", pa.string()), ("period_start", pa.date32()),
-        ("period_end", pa.date32()), ("row_type", pa.string()), ("flag", pa.string()),
-        ("dim_keys", pa.list_(pa.string())), ("dim_values", pa.list_(pa.string())),
-        ("meta_keys", pa.list_(pa.string())), ("meta_values", pa.list_(pa.string())), ("value", pa.float64()),
-    ]
-)  # fmt: skip
 
 
 def load_key(dataset: str, edition: str) -> str:
@@ -143,17 +133,11 @@ def store_workbook(
                         json.dumps(table.symbols, ensure_ascii=False), "\n".join(table.notes),
                     ],
                 )  # fmt: skip
+                con.register("incoming_workbook", _arrow(book, table, load_id))
+                con.execute(_insert_sql(table.dimensions))
+                con.unregister("incoming_workbook")
                 status = "replaced" if replaced else "loaded"
                 results.append(_result(table.dataset, book.edition, table.sheet, len(table.rows), load_id, status))
-            incoming = _arrow(book, [t for t, _ in pending], load_ids)
-            con.register("incoming_workbook", incoming)
-            con.execute(
-                """INSERT INTO observations
-                   SELECT load_id, dataset, line, source_id, period, period_kind, period_start, period_end, row_type,
-                          flag, NULL, map(dim_keys, dim_values), map(meta_keys, meta_values), value
-                   FROM incoming_workbook"""
-            )
-            con.unregister("incoming_workbook")
             expected = sum(len(t.rows) for t, _ in pending)
             written = con.execute(
                 f"SELECT count(*) FROM observations WHERE load_id IN ({', '.join('?' for _ in load_ids)})", load_ids
@@ -194,34 +178,51 @@ def _ensure_source(store: Store, book: Workbook, retrieved_via: str, source_url:
     )
 
 
-def _arrow(book: Workbook, tables: list, load_ids: list[int]) -> pa.Table:
-    cols: dict[str, list] = {name: [] for name in _ARROW_SCHEMA.names}
-    source_id = book.source_id
-    for table, load_id in zip(tables, load_ids, strict=True):
-        dim_keys = ["fiscal_year", "fy_label", *table.dimensions, "edition"]
-        for row in table.rows:
-            cols["load_id"].append(load_id)
-            cols["dataset"].append(table.dataset)
-            cols["line"].append(row["line"])
-            cols["source_id"].append(source_id)
-            cols["period"].append(row["period"])
-            cols["period_kind"].append(row["period_kind"])
-            cols["period_start"].append(row["period_start"])
-            cols["period_end"].append(row["period_end"])
-            cols["row_type"].append(row["row_type"])
-            cols["flag"].append(row["flag"])
-            cols["dim_keys"].append(dim_keys)
-            cols["dim_values"].append(
-                [row["fiscal_year"], row["fy_label"], *(row["dims"][d] for d in table.dimensions), book.edition]
-            )
-            if row["footnotes"]:
-                cols["meta_keys"].append(["sheet", "cell", "footnotes"])
-                cols["meta_values"].append([table.sheet, row["cell"], row["footnotes"]])
-            else:
-                cols["meta_keys"].append(["sheet", "cell"])
-                cols["meta_values"].append([table.sheet, row["cell"]])
-            cols["value"].append(row["value"])
-    return pa.table(cols, schema=_ARROW_SCHEMA)
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _insert_sql(dimensions: list[str]) -> str:
+    """Observations from one table's flat columns; the dims and meta maps are built in SQL (fast)."""
+    keys = ["fiscal_year", "fy_label", *dimensions, "edition"]
+    values = ["fiscal_year", "fy_label", *(f"d{i}" for i in range(len(dimensions))), "edition"]
+    dims = f"map([{', '.join(_literal(k) for k in keys)}], [{', '.join(values)}])"
+    meta = (
+        "CASE WHEN footnotes = '' THEN map(['sheet', 'cell'], [sheet, cell]) "
+        "ELSE map(['sheet', 'cell', 'footnotes'], [sheet, cell, footnotes]) END"
+    )
+    return f"""INSERT INTO observations
+        SELECT load_id, dataset, line, source_id, period, period_kind, period_start, period_end, row_type,
+               flag, NULL, {dims}, {meta}, value
+        FROM incoming_workbook"""
+
+
+def _arrow(book: Workbook, table: SheetTable, load_id: int) -> pa.Table:
+    """One table's cells as flat Arrow columns (dimension values in d0, d1, ...)."""
+    rows = table.rows
+    n = len(rows)
+    columns: dict[str, pa.Array] = {
+        "load_id": pa.array([load_id] * n, pa.int64()),
+        "dataset": pa.array([table.dataset] * n, pa.string()),
+        "line": pa.array([r["line"] for r in rows], pa.int64()),
+        "source_id": pa.array([book.source_id] * n, pa.string()),
+        "period": pa.array([r["period"] for r in rows], pa.string()),
+        "period_kind": pa.array([r["period_kind"] for r in rows], pa.string()),
+        "period_start": pa.array([r["period_start"] for r in rows], pa.date32()),
+        "period_end": pa.array([r["period_end"] for r in rows], pa.date32()),
+        "row_type": pa.array([r["row_type"] for r in rows], pa.string()),
+        "flag": pa.array([r["flag"] for r in rows], pa.string()),
+        "fiscal_year": pa.array([r["fiscal_year"] for r in rows], pa.string()),
+        "fy_label": pa.array([r["fy_label"] for r in rows], pa.string()),
+        "edition": pa.array([book.edition] * n, pa.string()),
+        "sheet": pa.array([table.sheet] * n, pa.string()),
+        "cell": pa.array([r["cell"] for r in rows], pa.string()),
+        "footnotes": pa.array([r["footnotes"] for r in rows], pa.string()),
+        "value": pa.array([r["value"] for r in rows], pa.float64()),
+    }
+    for i, name in enumerate(table.dimensions):
+        columns[f"d{i}"] = pa.array([r["dims"][name] for r in rows], pa.string())
+    return pa.table(columns)
 
 
 def workbook_sheets(store: Store, edition: str | None = None) -> pd.DataFrame:

@@ -577,6 +577,7 @@ def _read_table(
         symbols=symbols,
         notes=notes,
     )
+    letters = [column_letter(c.col) for c in columns]
     fy: int | None = None
     fy_label = ""
     fy_months: dict[int, set[int]] = {}
@@ -611,9 +612,17 @@ def _read_table(
             year = fy - 1 if num >= 10 else fy
             period, kind = f"{year:04d}-{num:02d}", "month"
             start, stop = date(year, num, 1), date(year, num, calendar.monthrange(year, num)[1])
-        for column in columns:
-            cell = cell_name(i, column.col)
-            value, flag = _value(row[column.col], symbols, file, sheet, cell)
+        for column, letter in zip(columns, letters, strict=True):
+            cell = f"{letter}{i + 1}"
+            raw = row[column.col]
+            value: float | None
+            flag: str | None
+            if type(raw) is int:  # the common case, checked first
+                if raw < 0:
+                    raise WorkbookError(file, sheet, cell, f"negative count {raw}")
+                value, flag = float(raw), None
+            else:
+                value, flag = _value(raw, symbols, file, sheet, cell)
             record: dict[str, Any] = {
                 "fiscal_year": str(fy),
                 "fy_label": fy_label,
