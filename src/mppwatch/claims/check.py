@@ -63,7 +63,7 @@ class Verdict:
     def row(self, lang: str = "en") -> dict[str, object]:
         value = self.value
         if isinstance(value, float):
-            value = round(value, 2)
+            value = int(value) if value.is_integer() else round(value, 2)
         return {
             "claim_id": self.claim.claim_id, "verdict": self.verdict, "value": value,
             "claimed_value": self.claim.value_text, "tolerance": self.tolerance,
@@ -79,6 +79,7 @@ class CheckResult:
     errors: list[ClaimError]
     claims_file: str
     spec_file: str | None
+    loaded: list[str] = field(default_factory=list)  # bundled files loaded because the checks needed them
 
     def frame(self, lang: str = "en") -> pd.DataFrame:
         frame = pd.DataFrame([v.row(lang) for v in self.verdicts], columns=COLUMNS)
@@ -86,7 +87,7 @@ class CheckResult:
         return frame
 
 
-def ensure_data(store: Store, specs: dict[str, CheckSpec]) -> list[str]:
+def ensure_data(store: Store, specs: dict[str, CheckSpec], inferring: bool = True) -> list[str]:
     """Load the bundled files when the store lacks datasets the specs (or the inference) rely on.
 
     Only bundled files are loaded, each is skipped when unchanged, and nothing else is touched; this is what
@@ -96,8 +97,10 @@ def ensure_data(store: Store, specs: dict[str, CheckSpec]) -> list[str]:
     from mppwatch.sources.loader import load_bundled
 
     wanted = {s.dataset for s in specs.values() if s.dataset}
-    if any(s.metric == "returns" for s in specs.values()) or not specs:
+    if any(s.metric == "returns" for s in specs.values()):
         wanted |= set(RETURN_DATASETS)
+    if inferring:  # claims without a spec entry may need any bundled table
+        wanted |= set(BUNDLED)
     loaded = set(store.datasets_loaded())
     if not loaded or (wanted - loaded) & set(BUNDLED):
         return [r.message for r in load_bundled(store)]
@@ -109,13 +112,20 @@ def check(
     claims_file: str | Path,
     spec_file: str | Path | None = None,
     load_missing: bool = True,
+    only: str | None = None,
 ) -> CheckResult:
-    """Verdicts for every readable claim in `claims_file`, using `spec_file` (default: the sidecar)."""
+    """Verdicts for every readable claim in `claims_file` (or just claim `only`), using `spec_file`
+    (default: the sidecar `<stem>.spec.toml` when it exists)."""
     claims, errors = read_claims(claims_file)
     specs, spec_errors, spec_path = _specs(claims_file, spec_file)
+    if only is not None:
+        claims = [c for c in claims if c.claim_id == only]
+        errors = [e for e in errors if e.claim_id == only]
+        spec_errors = [e for e in spec_errors if e.claim_id == only]
+        specs = {k: v for k, v in specs.items() if k == only}
     errors += spec_errors
-    if load_missing:
-        ensure_data(store, specs)
+    inferring = any(c.claim_id not in specs for c in claims)
+    loaded = ensure_data(store, specs, inferring) if load_missing else []
     ctx = Context(store)
     broken = {e.claim_id for e in spec_errors}
     ids = {c.claim_id for c in claims}
@@ -131,7 +141,7 @@ def check(
             verdicts.append(check_claim(ctx, claim, specs.get(claim.claim_id)))
         except ClaimError as exc:
             errors.append(exc)
-    return CheckResult(verdicts, errors, str(claims_file), str(spec_path) if spec_path else None)
+    return CheckResult(verdicts, errors, str(claims_file), str(spec_path) if spec_path else None, loaded)
 
 
 def _specs(

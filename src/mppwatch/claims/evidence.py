@@ -79,6 +79,7 @@ class Context:
         self._dims: dict[str, list[str]] = {}
         self._steps: dict[str, float] = {}
         self._loaded: set[str] | None = None
+        self._points: dict[str | None, pd.DataFrame] = {}
 
     @property
     def loaded(self) -> set[str]:
@@ -127,6 +128,33 @@ class Context:
             if "return" in d and "city" in self.dims(d) and "nationality" not in d:
                 names.append(d)
         return names
+
+    def points(self, by: str | None) -> pd.DataFrame:
+        """The snapshots `metrics.returns` interpolates between: one value per place and date (median)."""
+        if by not in self._points:
+            from mppwatch.returns import snapshots
+
+            frame = snapshots(self.store, self.return_datasets(), by)
+            grouped = frame.groupby(["geo", "date"], as_index=False)["value"].median()
+            self._points[by] = pd.DataFrame(grouped).sort_values(["geo", "date"]).reset_index(drop=True)
+        return self._points[by]
+
+    def _place(self, geo: str | None) -> pd.DataFrame:
+        points = self.points("city" if geo else None)
+        return points[points["geo"] == geo] if geo else points
+
+    def snapshot_value(self, geo: str | None, day: date) -> float | None:
+        hit = self._place(geo)
+        hit = hit[hit["date"] == day]
+        return float(hit["value"].iloc[0]) if not hit.empty else None
+
+    def neighbours(self, geo: str | None, day: date) -> tuple[tuple[date | None, float | None], ...]:
+        """The nearest snapshot strictly before and strictly after `day`: ((date, value), (date, value))."""
+        place = self._place(geo)
+        before, after = place[place["date"] < day], place[place["date"] > day]
+        b = (before["date"].iloc[-1], float(before["value"].iloc[-1])) if not before.empty else (None, None)
+        a = (after["date"].iloc[0], float(after["value"].iloc[0])) if not after.empty else (None, None)
+        return b, a
 
     def returns(self, day: date, by: str | None) -> pd.DataFrame:
         key = (day, by)
@@ -236,9 +264,8 @@ def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
     before, after = row.get("before_date"), row.get("after_date")
     if before is not None and after is not None and not pd.isna(before) and before != after:
         b, a = _as_date(before), _as_date(after)
-        bv = _geo_row(ctx, b, geo).get("value")
-        av = _geo_row(ctx, a, geo).get("value")
-        lo, hi = float(bv if bv is not None else value), float(av if av is not None else value)
+        bv, av = ctx.snapshot_value(geo, b), ctx.snapshot_value(geo, a)
+        lo, hi = (bv if bv is not None else value), (av if av is not None else value)
         ev = Evidence(value, min(lo, hi), max(lo, hi), "estimate", day.isoformat(), sources, gap_days=(a - b).days)
         ev.steps.append(
             msg(
@@ -257,12 +284,9 @@ def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
         # A snapshot whose date is approximate: the figure on the day lies between the exact snapshots around it.
         ev = Evidence(value, value, value, "estimate", day.isoformat(), sources, gap_days=10_000)
         ev.steps.append(msg("snapshot_approx", geo=name, value=value, date=day, sources=" ".join(sorted(sources))))
-        prev_date = _geo_row(ctx, day - timedelta(days=1), geo).get("before_date")
-        next_date = _geo_row(ctx, day + timedelta(days=1), geo).get("after_date")
-        bv = _geo_row(ctx, _as_date(prev_date), geo).get("value") if _known(prev_date) else None
-        av = _geo_row(ctx, _as_date(next_date), geo).get("value") if _known(next_date) else None
-        ev.lo = min(value, float(bv)) if bv is not None and not pd.isna(bv) else value
-        ev.hi = max(value, float(av)) if av is not None and not pd.isna(av) else math.inf
+        (_, bv), (_, av) = ctx.neighbours(geo, day)
+        ev.lo = min(value, bv) if bv is not None else value
+        ev.hi = max(value, av) if av is not None else math.inf
         ev.approx_date = True
         if math.isinf(ev.hi):
             ev.steps.append(msg("bracket_open", lo=ev.lo))
@@ -286,15 +310,10 @@ def _corroborate_snapshot(ctx: Context, day: date, geo: str | None, ev: Evidence
         ev.steps += bc_steps
         ev.corroboration.append((msg("alt_backcast", value=bc_value), bc_value))
         ev.sources |= bc_sources
-    prev = _geo_row(ctx, day - timedelta(days=1), geo)
-    nxt = _geo_row(ctx, day + timedelta(days=1), geo)
-    b, a = prev.get("before_date"), nxt.get("after_date")
-    if b is not None and a is not None and not pd.isna(b) and not pd.isna(a):
-        bv = _geo_row(ctx, _as_date(b), geo).get("value")
-        av = _geo_row(ctx, _as_date(a), geo).get("value")
-        if bv is not None and av is not None and not pd.isna(bv) and not pd.isna(av):
-            ev.steps.append(msg("nearest", geo=name, lo=float(bv), before=_as_date(b), hi=float(av), after=_as_date(a)))
-            ev.corroboration.append((msg("alt_bracket", lo=float(bv), hi=float(av)), None))
+    (b, bv), (a, av) = ctx.neighbours(geo, day)
+    if b is not None and a is not None and bv is not None and av is not None:
+        ev.steps.append(msg("nearest", geo=name, lo=bv, before=b, hi=av, after=a))
+        ev.corroboration.append((msg("alt_bracket", lo=bv, hi=av), None))
 
 
 def _known(value: Any) -> bool:
@@ -391,7 +410,7 @@ def returns_flow(ctx: Context, period: Period, geos: Sequence[str] | None) -> Ev
     lo = (end.lo or end.value) - (start.hi if start.hi is not None else start.value)
     hi = (end.hi or end.value) - (start.lo if start.lo is not None else start.value)
     mode = "exact" if end.mode == start.mode == "exact" else "estimate"
-    ev = Evidence(value, lo, hi, mode, f"{period.start}..{period.end}", end.sources | start.sources)
+    ev = Evidence(value, lo, hi, mode, period.text, end.sources | start.sources)
     ev.steps = start.steps + end.steps
     ev.steps.append(
         msg("difference", end_value=end.value, end=period.end, start_value=start.value, start=start_day, value=value)

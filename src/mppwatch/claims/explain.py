@@ -31,7 +31,7 @@ def explain(
 ) -> pd.DataFrame:
     """The arithmetic behind one claim's verdict: columns `step, en, es` (one row per step)."""
     path = find_claims_file(claim_id, claims_file)
-    result = check(store, path, spec_file)
+    result = check(store, path, spec_file, only=claim_id)
     errors = [e for e in result.errors if e.claim_id == claim_id]
     if errors:
         raise errors[0]

@@ -276,6 +276,10 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
     for key in ("where", "numerator", "denominator"):
         if key in entry:
             setattr(spec, key, _filters(entry[key], file, cid, key))
+    if spec.metric == "returns" and set(spec.where) - {"city"}:
+        raise ClaimError(file, cid, "where", "metric 'returns' is filtered by city only")
+    if spec.metric == "returns" and agg not in ("cumulative", "sum", "first"):
+        raise ClaimError(file, cid, "aggregation", f"metric 'returns' supports cumulative, sum or first, not {agg!r}")
     if agg in ("share", "ratio") and not (spec.numerator or spec.denominator):
         raise ClaimError(file, cid, "numerator", f"aggregation {agg} needs numerator and/or denominator filters")
     for key in ("period", "since"):

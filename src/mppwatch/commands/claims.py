@@ -42,6 +42,8 @@ def check_cmd(
 
     with store_of(ctx) as store:
         result = check(store, file, spec)
+    if result.loaded:
+        err.print(f"loaded {len(result.loaded)} bundled files the checks need into the database", highlight=False)
     if format is ReportFormat.html:
         sys.stdout.write(to_html(result))
     else:
