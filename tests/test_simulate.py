@@ -352,3 +352,27 @@ def test_workers_give_the_same_numbers() -> None:
     for k in one.values:
         assert np.array_equal(one.values[k], two.values[k], equal_nan=True)
     assert np.array_equal(one.waits_hist, two.waits_hist)
+
+
+def test_warm_start_from_a_synthetic_court_release(fresh_db: Path, tmp_path: Path) -> None:
+    from mppwatch import court
+
+    court.synth_eoir(tmp_path / "SYNTHETIC_rel", 3000, seed=2)
+    with Store.open(fresh_db) as st:
+        court.load(st, tmp_path / "SYNTHETIC_rel", "2026-01")
+    raw = scenario(
+        scenario__start=date(2019, 11, 1),
+        scenario__days=20,
+        cities={c: {"hearings_per_weekday": 50} for c in ("Tijuana", "Mexicali", "Ciudad Juárez")},
+        split={"shares": {"Tijuana": 1, "Mexicali": 1, "Ciudad Juárez": 1}},
+        warm_start={"source": "court"},
+    )
+    with Store.open(fresh_db, read_only=True) as st:
+        expected = court.pending(st, date(2019, 10, 31))
+        result = run(parse(raw), 3, seed=1, store=st)
+    by_city = expected.groupby("return_city")["pending"].sum()
+    wanted = [float(by_city.get(c, 0)) for c in result.cities]
+    assert sum(wanted) > 0 and list(result.inputs.warm_waiting) == wanted
+    assert result.synthetic and "SYNTHETIC" in result.scenario
+    assert (result.daily(outputs=["waiting"])["data"] == "SYNTHETIC").all()
+    assert any("SYNTHETIC" in n for n in result.inputs.notes)

@@ -47,6 +47,9 @@ def run_inputs(
 ) -> Result:
     """Simulate resolved inputs (no store needed: this is what sweep workers call)."""
     out = simulate_inputs(inputs, replicates, seed, workers)
+    synthetic = synthetic or inputs.synthetic
+    if synthetic and "SYNTHETIC" not in scenario.upper():
+        scenario = f"{scenario} (SYNTHETIC inputs)"
     seed_value = int(seed.entropy) if isinstance(seed, np.random.SeedSequence) else int(seed)  # type: ignore[arg-type]
     return Result(
         scenario=scenario,

@@ -52,6 +52,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
     court[-1] = BIG
     beds = _beds(scenario, store, dates, sources, notes)
     warm_waiting, warm_returned = _warm(scenario, store, shares, sources, notes)
+    synthetic = any("SYNTHETIC" in n for n in notes)
     sources += list(scenario.shelter.sources)
     return Inputs(
         cities=names,
@@ -70,6 +71,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
         daily_hazard=scenario.daily_hazard,
         need_share=scenario.shelter.need_share,
         reach_target=scenario.reach_target,
+        synthetic=synthetic,
         sources=sorted(set(s for s in sources if s)),
         notes=notes,
     )
@@ -285,15 +287,15 @@ def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) ->
         j = by_city.get(_fold(str(getattr(row, "return_city", "") or "")))
         if j is None:
             j = by_court.get(_fold(str(getattr(row, "hearing_location", "") or "")))
-        value = float(row.pending)
+        value = float(row.pending)  # type: ignore[arg-type]
         if j is None:
             unmatched += value
         else:
             out[j] += value
-    release = scenario.warm_start.release or "latest"
-    notes.append(
-        f"warm start: {out.sum():,.0f} pending MPP cases on {as_of.isoformat()} from court records ({release})"
-    )
+    release = str(frame.attrs.get("release") or scenario.warm_start.release or "latest")
+    if frame.attrs.get("synthetic") and "SYNTHETIC" not in release.upper():
+        release += " SYNTHETIC"
+    notes.append(f"warm start: {out.sum():,.0f} pending MPP cases on {as_of.isoformat()} from court release {release}")
     if unmatched:
         notes.append(f"warm start: {unmatched:,.0f} pending cases matched no scenario city and were left out")
     return out

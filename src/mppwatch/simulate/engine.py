@@ -63,6 +63,7 @@ class Inputs:
     daily_hazard: float
     need_share: float
     reach_target: float | None = None
+    synthetic: bool = False  # some input (e.g. a court release) is SYNTHETIC
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

@@ -112,7 +112,7 @@ class Result:
         """`(days, replicates)` values of one output for one city or `all`."""
         if output == "shelter_capacity":
             beds = self.inputs.beds
-            col = np.nansum(beds, axis=1) if city == "all" else beds[:, self.cities.index(city)]
+            col = beds.sum(axis=1) if city == "all" else beds[:, self.cities.index(city)]  # nan if any unknown
             return np.repeat(col[:, None], self.replicates, axis=1)
         arr = self.values[output]
         if city == "all":
@@ -158,6 +158,8 @@ class Result:
                 row["mean"] = _mean(arr)
                 parts.append(pd.DataFrame(row))
         out = pd.concat(parts, ignore_index=True)
+        if self.synthetic:  # every output made from synthetic data says so
+            out.insert(0, "data", "SYNTHETIC")
         out.attrs.update(self._attrs())
         return out
 
