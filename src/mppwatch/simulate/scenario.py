@@ -312,7 +312,7 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     name = meta.get("name", _text(), default=Path(file).stem)
     description = meta.get("description", _text(), default="")
     start = meta.get("start", _date, required=True)
-    days = meta.get("days", _int(1, 20_000), required=True)
+    days = meta.get("days", _int(1, 3660), required=True)  # up to ten years: calendars are days x replicates
     synthetic = meta.get("synthetic", lambda v, k: bool(v), default=False)
     meta.done()
 
