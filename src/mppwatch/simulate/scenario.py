@@ -4,6 +4,23 @@ A scenario says where arrivals come from (a ramp or a store series), how they sp
 the courts' capacity and process, attrition, shelter need and capacity, an optional warm start, and the
 questions to answer. `--set key=value` overrides are applied to the parsed TOML before validation, so an
 override is checked exactly like the file.
+
+Keys (see scenarios/*.toml for worked, cited examples):
+
+    [scenario]    name, description, start (date), days, synthetic (bool)
+    [questions]   cumulative_returns_reach (a number of people)
+    [arrivals]    source = "ramp" | "series"; noise = "poisson" | "none"; scale
+                  ramp = [{from, per_day}, ...]                       (source = "ramp")
+                  dataset, where = {column = value | [values]}       (source = "series": a monthly store series)
+    [split]       shares = {city = weight}, sources; or [[split.steps]] {from, shares, sources};
+                  source = "trac" overrides months with cases by hearing location (city.court names them)
+    [cities.X]    area, court, hearings_per_weekday (number | "unlimited"), daily_cap,
+                  shelter_beds (number | [{from, beds, source}]), sources
+    [court]       lead_days, continuance_days, hearings_per_case (pmf of 1, 2, ... hearings), relief_share,
+                  sitting_days = "weekdays" | "all"
+    [attrition]   daily_hazard
+    [shelter]     need_share, capacity = "scenario" | "store", dataset, sources
+    [warm_start]  source = "scenario" | "court" | "none", returned, waiting = {city = people}, release, sources
 """
 
 from __future__ import annotations
