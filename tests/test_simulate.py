@@ -214,11 +214,11 @@ def test_baseline_needs_its_datasets(tmp_path: Path) -> None:
 def test_shelter_register_capacity(store: Store) -> None:
     register = shelter_capacity(store)
     assert not register["shelter"].str.lower().str.startswith("planned").any()
-    beds, ids = beds_on(register, "Ciudad Juárez", date(2019, 7, 1))
-    assert beds == 900 and ids == ["INFONAVIT_2022-12_JUAREZ_SHELTERS"]
+    beds, ids, as_of = beds_on(register, "Ciudad Juárez", date(2019, 7, 1))
+    assert beds == 900 and ids == ["INFONAVIT_2022-12_JUAREZ_SHELTERS"] and as_of == ["2019-06"]
     assert beds_on(register, "ciudad juarez", date(2019, 8, 15))[0] == 1600
-    beds, ids = beds_on(register, "Tijuana", date(2019, 12, 20))  # 3,000 and 3,200 printed the same day
-    assert beds == 3000 and ids == ["ZETA_2019-12-11_CARMENSERDAN"]
+    beds, ids, as_of = beds_on(register, "Tijuana", date(2019, 12, 20))  # 3,000 and 3,200 printed the same day
+    assert beds == 3000 and ids == ["ZETA_2019-12-11_CARMENSERDAN"] and as_of == ["2019-12-11"]
     assert math.isnan(beds_on(register, "Tijuana", date(2019, 6, 1))[0])
     assert register.loc[register["city"] == "Mexicali", "as_of"].iloc[0] == "2022-10"  # precision kept
 

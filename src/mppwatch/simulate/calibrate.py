@@ -188,20 +188,21 @@ def shelter_capacity(store: Store, dataset: str = "mpp_city_shelters") -> pd.Dat
     ].reset_index(drop=True)
 
 
-def beds_on(register: pd.DataFrame, city: str, day: date) -> tuple[float, list[str]]:
+def beds_on(register: pd.DataFrame, city: str, day: date) -> tuple[float, list[str], list[str]]:
     """Beds in `city` on `day`: the latest city-wide figure if the city has any, else the sum of each
-    shelter's latest figure (the lower one when two sources print different figures on one date)."""
+    shelter's latest figure (the lower one when two sources print different figures on one date).
+    Returns the beds, the source ids and the as-of dates as printed (a month stays a month)."""
     rows = register[(register["city"].map(_fold) == _fold(city)) & (register["start"].dt.date <= day)]
     if rows.empty:
-        return math.nan, []
+        return math.nan, [], []
     agg = rows[rows["aggregate"]]
     if not agg.empty:
         last = agg[agg["start"] == agg["start"].max()]
         pick = last.loc[[last["beds"].idxmin()]]
-        return float(pick["beds"].iloc[0]), list(pick["source_id"])
+        return float(pick["beds"].iloc[0]), list(pick["source_id"]), list(pick["as_of"])
     latest = rows[rows["start"] == rows.groupby("shelter")["start"].transform("max")]
     pick = latest.loc[latest.groupby("shelter")["beds"].idxmin()]
-    return float(pick["beds"].sum()), list(pick["source_id"])
+    return float(pick["beds"].sum()), list(pick["source_id"]), sorted(set(pick["as_of"]))
 
 
 def _beds(
@@ -222,15 +223,18 @@ def _beds(
             changes = sorted(
                 {d for d in register.loc[register["city"].map(_fold) == _fold(city.name), "start"].dt.date}
             )
-            cited = []
+            cited: list[str] = []
+            last = math.nan
             for k, change in enumerate(changes):
-                beds, ids = beds_on(register, city.name, change)
+                beds, ids, as_of = beds_on(register, city.name, change)
                 end = changes[k + 1] if k + 1 < len(changes) else date.max
                 mask = (days >= change) & (days < end)
                 if mask.any():
                     out[mask, j] = beds
                     sources += ids
-                    cited.append(f"{beds:,.0f} from {change.isoformat()} ({' '.join(ids)})")
+                    if beds != last:
+                        cited.append(f"{beds:,.0f} as of {'/'.join(as_of)} ({' '.join(ids)})")
+                    last = beds
             notes.append(
                 f"shelter beds {city.name}: " + ("; ".join(cited) if cited else "no capacity in the register (unknown)")
             )
