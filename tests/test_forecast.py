@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
+from mppwatch.errors import MppwatchError
 from mppwatch.forecast import ForecastError, backtest_history, clean, forecast_history
 from mppwatch.forecast.backtest import mase_scale, origin_schedule, smape
 from mppwatch.forecast.data import History
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import Transform, drift, naive, snaive, transform_for
+from mppwatch.forecast.plots import forecast_figure, write_figure
 from mppwatch.forecast.reach import first_passing, month_quantile
 
 
@@ -129,3 +135,17 @@ def test_reach_arithmetic() -> None:
     assert month_quantile(ms, hit, 0.3) == "2019-07"
     assert month_quantile(ms, hit, 0.6) == "2019-08"
     assert month_quantile(ms, hit, 0.9) == "after 2019-09"
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome")), reason="PNG export needs Chromium")
+def test_png_and_html_figures(tmp_path: Path) -> None:
+    hist = pd.DataFrame({"unique_id": "s", "ds": months(30), "y": _seasonal_series(30)})
+    frame, errors, _ = forecast_history(History("s", months(30), hist["y"].to_numpy()), 3, ("naive",), k_in=12)
+    fig = forecast_figure(hist, frame, errors, "SYNTHETIC test")
+    assert isinstance(fig, go.Figure) and len(fig.data) == 5  # history, 95% band, 80% band, forecast, errors
+    png = write_figure(fig, tmp_path / "f.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    write_figure(fig, tmp_path / "sub" / "f.html")
+    assert (tmp_path / "sub" / "plotly.min.js").stat().st_size > 1_000_000
+    with pytest.raises(MppwatchError, match="html or .png"):
+        write_figure(fig, tmp_path / "f.svg")
