@@ -371,3 +371,23 @@ def test_a_corrupted_part_fails_its_checksum(tmp_path: Path) -> None:
     bad.write_bytes(bytes(raw))
     with pytest.raises(InputError, match=r"corrupt|not a readable"):
         read_workbook(bad)
+
+
+def test_two_tables_on_one_sheet_are_both_read(tmp_path: Path) -> None:
+    first = small_table(
+        "Test Encounters by Agency and Sector or Field Office: Fiscal Years 2023 to 2023 (September 2023)"
+    )
+    second = small_table(
+        "Test Apprehensions by Agency and Sector or Field Office: Fiscal Years 2023 to 2023 (September 2023)"
+    )
+    second = [[None], *second[1:]]  # no second link row
+    for row in second[5:17]:
+        row[2:] = [v * 2 for v in row[2:]]
+    book = read_workbook(write_book(tmp_path / "two.xlsx", [("Both", first + [[None]] + second, ["C3:D3", "C23:D23"])]))
+    assert [t.dataset for t in book.tables] == ["ohss_both", "ohss_both_2"]
+    one, two = book.tables
+    assert one.title.startswith("Test Encounters") and two.title.startswith("Test Apprehensions")
+    assert len(one.rows) == len(two.rows) == 13 * 3
+    assert one.notes == ["Notes: To protect privacy, cells are rounded."]  # the next title is not a note
+    assert {r["value"] for r in two.rows if r["period_kind"] == "month"} == {20.0, 40.0, 60.0}
+    assert two.header_cell == "A24"

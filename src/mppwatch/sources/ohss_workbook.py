@@ -351,6 +351,18 @@ def _find_headers(rows: list[list[Any]]) -> list[_Header]:
     return found
 
 
+def _group_row(rows: list[list[Any]], header: _Header, top: int, last: int | None = None) -> int | None:
+    """The row right above the header when it holds group headings: text over value columns only."""
+    h, j = header.row, header.col
+    if h - 1 < top:
+        return None
+    above = rows[h - 1]
+    end = last + 1 if last is not None else len(above)
+    if not any(_text(v) for v in above[: j + 2]) and any(_text(v) for v in above[j + 2 : end]):
+        return h - 1
+    return None
+
+
 def _is_note(text: str) -> bool:
     return bool(
         FOOTNOTE_DEF_RE.match(text)
@@ -492,11 +504,7 @@ def _read_table(
     if last is None:
         raise WorkbookError(file, sheet, cell_name(h, j + 2), "no value columns after 'Fiscal Year' and 'Month'")
     # A group-heading row sits right above the header, with text only over the value columns.
-    group_row = None
-    if h - 1 >= title_top:
-        above = rows[h - 1]
-        if not any(_text(v) for v in above[: j + 2]) and any(_text(v) for v in above[j + 2 : last + 1]):
-            group_row = h - 1
+    group_row = _group_row(rows, header, title_top, last)
     title, _ = _find_title(rows, title_top, group_row if group_row is not None else h)
     # Notes under the table: footnote definitions, symbol legends, free notes; they end the data.
     data_rows: list[int] = []
@@ -708,8 +716,10 @@ def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
         starts = []
         for k, header in enumerate(headers):
             top = max(headers[k - 1].row + 1 if k else 0, header.row - 4)
-            _, title_row = _find_title(rows, top, header.row)
-            starts.append((top, title_row if title_row is not None else header.row))
+            above = _group_row(rows, header, top)
+            bottom = above if above is not None else header.row
+            _, title_row = _find_title(rows, top, bottom)
+            starts.append((top, title_row if title_row is not None else bottom))
         for k, header in enumerate(headers):
             end = starts[k + 1][1] if k + 1 < len(headers) else len(rows)
             tables.append(_read_table(file, name, rows, header, end, starts[k][0], merges.get(name, [])))
