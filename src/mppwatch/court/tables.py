@@ -22,7 +22,7 @@ RETURN_CITY = {
 NULL_TOKENS = ("", "N/A", "NULL", "b6")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableSpec:
     """One release table: its file stem, the store table it lands in, its columns and the typed ones."""
 

@@ -1,0 +1,612 @@
+"""Court records on a small hand-made release: every expected number below is counted by hand from the rows.
+
+The fixture (built by `write_release`) has 12 cases. MPP by location: 1 2 12 (SYP), 3 4 (ENP; 4 is later moved
+to ELP), 8 (MPB), 9 (CIX), 10 (MPL). MPP by identifier only: 7 (RM, heard at SND), 11 (MP, no proceeding row left:
+its proceeding line is unparseable). Not MPP: 5 (SND), 6 (the test location MPP).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import struct
+import subprocess
+import time
+import zlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from mppwatch import court
+from mppwatch.court.measures import raw_counts, suppress
+from mppwatch.court.tables import CASE, CASE_IDENTIFIER, PROCEEDING, REPS_ASSIGNED, SCHEDULE, TableSpec
+from mppwatch.errors import MppwatchError
+from mppwatch.store import Store
+
+
+def line(spec: TableSpec, **values: str) -> bytes:
+    """One TAB-delimited row in the spec's column order; unnamed columns are empty."""
+    unknown = set(values) - set(spec.columns)
+    assert not unknown, unknown
+    return "\t".join(values.get(c, "") for c in spec.columns).encode("latin-1")
+
+
+def ts(day: str, frac: str = "") -> str:
+    return f"{day} 00:00:00{frac}"
+
+
+def proceedings() -> dict[str, bytes]:
+    P = PROCEEDING
+    return {
+        "101": line(
+            P,
+            IDNPROCEEDING="101",
+            IDNCASE="1",
+            OSC_DATE=ts("2019-03-01"),
+            HEARING_LOC_CODE="SYP",
+            BASE_CITY_CODE="SND",
+            COMP_DATE=ts("2019-06-10"),
+            ABSENTIA="Y",
+            DEC_CODE="X",
+            NAT="HO",
+        ),
+        "102": line(
+            P,
+            IDNPROCEEDING="102",
+            IDNCASE="2",
+            OSC_DATE=ts("2019-03-15"),
+            HEARING_LOC_CODE="SYP",
+            COMP_DATE=ts("2019-07-01"),
+            ABSENTIA="N",
+            DEC_CODE="R",
+            NAT="HO",
+            TRANS_IN_DATE="NULL",
+        ),
+        "103": line(
+            P,
+            IDNPROCEEDING="103",
+            IDNCASE="3",
+            OSC_DATE=ts("2019-04-02"),
+            HEARING_LOC_CODE="ENP",
+            COMP_DATE="N/A",
+            ABSENTIA="N/A",
+            NAT="GT",
+        ),
+        "104": line(
+            P,
+            IDNPROCEEDING="104",
+            IDNCASE="4",
+            OSC_DATE=ts("2019-04-10"),
+            HEARING_LOC_CODE="ENP",
+            COMP_DATE=ts("2019-06-01"),
+            OTHER_COMP="V",
+            TRANSFER_TO="ELP",
+            NAT="GT",
+        ),
+        "105": line(
+            P,
+            IDNPROCEEDING="105",
+            IDNCASE="4",
+            OSC_DATE=ts("2019-04-10"),
+            HEARING_LOC_CODE="ELP",
+            TRANS_IN_DATE=ts("2019-06-01"),
+            PREV_HEARING_LOC="ENP",
+            COMP_DATE=ts("2019-09-01"),
+            ABSENTIA="Y",
+            DEC_CODE="X",
+            NAT="GT",
+        ),
+        "106": line(
+            P,
+            IDNPROCEEDING="106",
+            IDNCASE="5",
+            OSC_DATE=ts("2019-05-01"),
+            HEARING_LOC_CODE="SND",
+            COMP_DATE=ts("2019-08-01"),
+            ABSENTIA="N",
+            DEC_CODE="V",
+            NAT="MX",
+        ),
+        "107": line(P, IDNPROCEEDING="107", IDNCASE="6", OSC_DATE=ts("2019-05-05"), HEARING_LOC_CODE="MPP", NAT="ES"),
+        "108": line(
+            P,
+            IDNPROCEEDING="108",
+            IDNCASE="7",
+            OSC_DATE=ts("2019-06-01"),
+            HEARING_LOC_CODE="SND",
+            COMP_DATE=ts("2019-10-01"),
+            ABSENTIA="Y",
+            DEC_CODE="X",
+            NAT="CU",
+        ),
+        # NUL byte inside a typed (date) field: DuckDB rejects the line, the repair pass takes it back
+        "109": line(
+            P,
+            IDNPROCEEDING="109",
+            IDNCASE="8",
+            OSC_DATE=ts("2019-07-01"),
+            INPUT_DATE=ts("2019-07-02") + "\x00",
+            HEARING_LOC_CODE="MPB",
+            NAT="HO",
+        ),
+        "110": line(
+            P,
+            IDNPROCEEDING="110",
+            IDNCASE="9",
+            OSC_DATE=ts("2019-07-10"),
+            HEARING_LOC_CODE="CIX",
+            COMP_DATE=ts("2019-12-01"),
+            ABSENTIA="N",
+            DEC_CODE="T",
+            NAT="EC",
+        ),
+        # both timestamp forms, and a NUL-only text field (IJ_CODE) that must read as NULL
+        "111": line(
+            P,
+            IDNPROCEEDING="111",
+            IDNCASE="10",
+            OSC_DATE=ts("2019-08-01", ".000"),
+            HEARING_LOC_CODE="MPL",
+            COMP_DATE=ts("2019-11-15", ".123"),
+            ABSENTIA="Y",
+            DEC_CODE="X",
+            NAT="VE",
+            IJ_CODE="\x00",
+        ),
+        # unparseable: the id is not a number
+        "bad": line(P, IDNPROCEEDING="1l2", IDNCASE="11", OSC_DATE=ts("2019-08-05"), HEARING_LOC_CODE="SND"),
+        "113": line(P, IDNPROCEEDING="113", IDNCASE="12", OSC_DATE=ts("2019-09-01"), HEARING_LOC_CODE="SYP", NAT="HO"),
+    }
+
+
+def cases() -> dict[str, bytes]:
+    C = CASE
+    rows = {
+        str(i): line(C, IDNCASE=str(i), NAT=n, LANG="SP", CUSTODY="N")
+        for i, n in [
+            (1, "HO"),
+            (2, "HO"),
+            (3, "GT"),
+            (4, "GT"),
+            (5, "MX"),
+            (6, "ES"),
+            (7, "CU"),
+            (11, "HO"),
+            (12, "HO"),
+        ]
+    }
+    rows["8"] = line(C, IDNCASE="8", ALIEN_CITY="MATAMOROS\x00", NAT="HO", LANG="SP", CUSTODY="N")
+    # a stray tab in the middle (after ALIEN_CITY): one field too many, the extra one empty
+    stray = line(C, IDNCASE="9", ALIEN_CITY="TIJUANA", NAT="EC", LANG="SP", CUSTODY="N").split(b"\t")
+    rows["9"] = b"\t".join(stray[:2] + [b""] + stray[2:])
+    rows["10"] = line(
+        C,
+        IDNCASE="10",
+        ALIEN_CITY="CIUDAD JUÁREZ",
+        ALIEN_ZIPCODE="b6",
+        C_BIRTHDATE="b6",
+        NAT="VE",
+        LANG="SP",
+        CUSTODY="N",
+    )
+    return rows
+
+
+def schedule() -> dict[str, bytes]:
+    S = SCHEDULE
+    rows = [
+        ("1001", "101", "1", "SYP", "2019-04-01"),
+        ("1002", "101", "1", "SYP", "2019-06-10"),
+        ("1003", "102", "2", "SYP", "2019-05-01"),
+        ("1004", "103", "3", "ENP", "2019-05-20"),
+        ("1005", "104", "4", "ENP", "2019-05-01"),
+        ("1006", "105", "4", "ELP", "2019-09-01"),
+        ("1007", "113", "12", "SYP", "2019-10-15"),
+    ]
+    return {
+        r[0]: line(
+            S,
+            IDNSCHEDULE=r[0],
+            IDNPROCEEDING=r[1],
+            IDNCASE=r[2],
+            HEARING_LOC_CODE=r[3],
+            ADJ_DATE=ts(r[4]),
+            ADJ_TIME_START="0830",
+        )
+        for r in rows
+    }
+
+
+def write_release(
+    root: Path,
+    drop: tuple[str, ...] = (),
+    extra: dict[str, bytes] | None = None,
+    change: dict[str, bytes] | None = None,
+) -> Path:
+    """The hand-made release as EOIR lays it out (tables in a subfolder, lookups in Lookup/)."""
+    folder = root / "EOIR Case Data"
+    (folder / "Lookup").mkdir(parents=True)
+    tables = {
+        CASE: cases(),
+        PROCEEDING: proceedings(),
+        SCHEDULE: schedule(),
+        CASE_IDENTIFIER: {
+            "1": line(CASE_IDENTIFIER, IDNCASEID="1", IDNCASE="1", CASE_ID="MP"),
+            "2": line(CASE_IDENTIFIER, IDNCASEID="2", IDNCASE="7", CASE_ID="RM"),
+            "3": line(CASE_IDENTIFIER, IDNCASEID="3", IDNCASE="11", CASE_ID="MP"),
+            "4": line(CASE_IDENTIFIER, IDNCASEID="4", IDNCASE="5", CASE_ID="AD"),
+        },
+        REPS_ASSIGNED: {
+            "1": line(REPS_ASSIGNED, IDNREPSASSIGNED="1", IDNCASE="2", E_28_DATE=ts("2019-04-01")),
+            "2": line(REPS_ASSIGNED, IDNREPSASSIGNED="2", IDNCASE="10", E_28_DATE=ts("2019-09-01")),
+            "3": line(REPS_ASSIGNED, IDNREPSASSIGNED="3", IDNCASE="12", E_28_DATE=ts("2019-10-01")),
+        },
+    }
+    for spec, rows in tables.items():
+        rows = {k: v for k, v in rows.items() if (spec.stem, k) not in {tuple(d.split(":")) for d in drop}}
+        for key, raw in (change or {}).items():
+            if key.startswith(spec.stem + ":"):
+                rows[key.split(":")[1]] = raw
+        for key, raw in (extra or {}).items():
+            if key.startswith(spec.stem + ":"):
+                rows[key.split(":")[1]] = raw
+        body = b"\t".join(c.encode() for c in spec.columns) + b"\n" + b"\n".join(rows.values()) + b"\n"
+        (folder / f"{spec.stem}.csv").write_bytes(body)
+    (folder / "Lookup" / "tblLookupNationality.csv").write_bytes(
+        b"NAT_CODE\tNAT_NAME\nHO\tHONDURAS\nGT\tGUATEMALA\nEC\tECUADOR\nVE\tVENEZUELA\nCU\tCUBA\nMX\tMEXICO\nES\tEL SALVADOR\n"
+    )
+    (folder / "Lookup" / "tblDecCode.csv").write_bytes(
+        b"strDecCode\tstrDecDescription\nX\tREMOVED\nR\tRELIEF GRANTED\n"
+    )
+    return root
+
+
+@pytest.fixture()
+def testing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPPWATCH_TESTING", "1")
+
+
+@pytest.fixture()
+def loaded(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "t.duckdb")
+    court.load(store, write_release(tmp_path / "a"), "2025-12")
+    return store
+
+
+def counts(store: Store) -> pd.DataFrame:
+    return store.query('SELECT "table", rows_in, rows_loaded, rows_repaired, rows_rejected FROM court_load_counts')
+
+
+# -- ingest and quirks ----------------------------------------------------------------------------
+
+
+def test_counts_in_and_out(loaded: Store) -> None:
+    c = counts(loaded).set_index("table")
+    # 13 proceeding lines: 1 unparseable id, 1 repaired NUL date -> 12 loaded
+    assert list(c.loc["court_proceeding"]) == [13, 12, 1, 1]
+    # 12 case lines: case 9's stray tab -> rejected
+    assert list(c.loc["court_case"]) == [12, 11, 0, 1]
+    assert list(c.loc["court_schedule"]) == [7, 7, 0, 0]
+    for _, row in c.iterrows():
+        assert row.rows_in == row.rows_loaded + row.rows_rejected
+
+
+def test_rejects_have_file_line_reason(loaded: Store) -> None:
+    rej = loaded.query("SELECT file, line, reason, raw FROM court_rejects ORDER BY file, line")
+    bad = rej[rej.file.str.endswith("B_TblProceeding.csv") & ~rej.reason.str.startswith("repaired")]
+    assert bad.line.tolist() == [13]  # header is line 1; "1l2" is the 12th data row
+    assert "1l2" in bad.raw.iloc[0] and "BIGINT" in bad.reason.iloc[0].upper() or "CAST" in bad.reason.iloc[0].upper()
+    assert not loaded.query("SELECT * FROM court_proceeding WHERE IDNCASE = 11").shape[0]
+
+
+def test_stray_tab_row_is_rejected_not_shifted(loaded: Store) -> None:
+    rej = loaded.query("SELECT line, reason FROM court_rejects WHERE file LIKE '%A_TblCase.csv'")
+    assert rej.line.tolist() == [12]  # case 9 is the 11th data row (rows are written 1..7, 11, 12, 8, 9, 10)
+    assert "40 fields" in rej.reason.iloc[0]
+    assert loaded.query("SELECT * FROM court_case WHERE IDNCASE = 9").empty
+
+
+def test_nul_bytes(loaded: Store) -> None:
+    city = loaded.query("SELECT ALIEN_CITY FROM court_case WHERE IDNCASE = 8").iloc[0, 0]
+    assert city == "MATAMOROS"
+    p = loaded.query("SELECT INPUT_DATE, IJ_CODE FROM court_proceeding WHERE IDNPROCEEDING IN (109, 111) ORDER BY 1")
+    assert loaded.query("SELECT INPUT_DATE FROM court_proceeding WHERE IDNPROCEEDING = 109").iloc[0, 0] == pd.Timestamp(
+        "2019-07-02"
+    )
+    assert loaded.query("SELECT IJ_CODE FROM court_proceeding WHERE IDNPROCEEDING = 111").iloc[0, 0] is None
+    assert len(p) == 2
+    rep = loaded.query("SELECT line, reason FROM court_rejects WHERE reason LIKE 'repaired%'")
+    assert rep.line.tolist() == [10]
+
+
+def test_b6_and_null_tokens(loaded: Store) -> None:
+    row = loaded.query("SELECT ALIEN_ZIPCODE, C_BIRTHDATE FROM court_case WHERE IDNCASE = 10").iloc[0]
+    assert row.isna().all()
+    p = loaded.query(
+        "SELECT TRANS_IN_DATE, COMP_DATE, ABSENTIA FROM court_proceeding WHERE IDNPROCEEDING IN (102, 103)"
+    )
+    assert p.TRANS_IN_DATE.isna().all() and p.ABSENTIA.isna().sum() == 1 and p.COMP_DATE.isna().sum() == 1
+
+
+def test_latin1(loaded: Store) -> None:
+    assert loaded.query("SELECT ALIEN_CITY FROM court_case WHERE IDNCASE = 10").iloc[0, 0] == "CIUDAD JUÁREZ"
+
+
+def test_both_timestamp_forms(loaded: Store) -> None:
+    row = loaded.query("SELECT OSC_DATE, COMP_DATE FROM court_proceeding WHERE IDNPROCEEDING = 111").iloc[0]
+    assert row.OSC_DATE == pd.Timestamp("2019-08-01")
+    assert row.COMP_DATE == pd.Timestamp("2019-11-15 00:00:00.123")
+
+
+def test_reload_is_idempotent_and_releases_sit_side_by_side(loaded: Store, tmp_path: Path) -> None:
+    before = loaded.query("SELECT count(*) n FROM court_schedule").n[0]
+    court.load(loaded, write_release(tmp_path / "again"), "2025-12")
+    assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == before
+    assert loaded.query("SELECT count(*) n FROM court_rejects").n[0] == 3  # not doubled by the reload
+    court.load(loaded, write_release(tmp_path / "b"), "2026-01")
+    assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == 2 * before
+    assert court.releases(loaded).release.tolist() == ["2026-01", "2025-12"]
+    loads = loaded.query("SELECT dataset, status FROM loads WHERE kind = 'court' ORDER BY load_id")
+    assert (loads.dataset == "court:2025-12:B_TblProceeding").sum() == 2
+    assert loads[loads.dataset == "court:2025-12:B_TblProceeding"].status.tolist() == ["superseded", "current"]
+
+
+def test_bad_header_leaves_database_unchanged(loaded: Store, tmp_path: Path) -> None:
+    root = write_release(tmp_path / "broken")
+    f = root / "EOIR Case Data" / "tbl_schedule.csv"
+    f.write_bytes(b"FOO\tBAR\n1\t2\n")
+    before = loaded.query("SELECT count(*) n FROM court_schedule").n[0]
+    with pytest.raises(MppwatchError, match="IDNSCHEDULE"):
+        court.load(loaded, root, "2025-12")
+    assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == before
+
+
+def _deflate64_zip(path: Path, members: dict[str, bytes]) -> None:
+    """A zip whose members use method 9 (Deflate64). Huffman-only deflate streams never use the codes where
+    Deflate64 differs from Deflate (length 258, distances over 32K), so they are valid Deflate64 streams."""
+    local, central = b"", b""
+    for name, data in members.items():
+        comp = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
+        packed = comp.compress(data) + comp.flush()
+        crc, n = zlib.crc32(data), name.encode()
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 21, 0, 9, 0, 0x5821, crc, len(packed), len(data), len(n), 0)
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                21,
+                21,
+                0,
+                9,
+                0,
+                0x5821,
+                crc,
+                len(packed),
+                len(data),
+                len(n),
+                0,
+                0,
+                0,
+                0,
+                0,
+                len(local),
+            )
+            + n
+        )
+        local += header + n + packed
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(local), 0)
+    path.write_bytes(local + central + end)
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_deflate64_zip_through_unzip(tmp_path: Path) -> None:
+    import zipfile
+
+    root = write_release(tmp_path / "z") / "EOIR Case Data"
+    members = {f"EOIR Case Data/{p.relative_to(root)}": p.read_bytes() for p in sorted(root.rglob("*.csv"))}
+    zpath = tmp_path / "release.zip"
+    _deflate64_zip(zpath, members)
+    with zipfile.ZipFile(zpath) as zf, pytest.raises(NotImplementedError):
+        zf.read(next(iter(members)))  # Python's zipfile cannot, which is the point
+    assert subprocess.run(["unzip", "-tq", str(zpath)], capture_output=True).returncode == 0
+    store = Store.open(tmp_path / "z.duckdb")
+    court.load(store, zpath, "2025-12")
+    from_zip = counts(store).sort_values("table").reset_index(drop=True)
+    plain = Store.open(tmp_path / "p.duckdb")
+    court.load(plain, write_release(tmp_path / "p"), "2025-12")
+    assert from_zip.equals(counts(plain).sort_values("table").reset_index(drop=True))
+
+
+# -- cohort and measures ---------------------------------------------------------------------------
+
+
+def test_cohort_membership_survives_transfer(loaded: Store) -> None:
+    assert court.cohort(loaded) == [1, 2, 3, 4, 7, 8, 9, 10, 11, 12]
+    f = loaded.query("SELECT idncase, hearing_location, return_city, mpp_via FROM court_facts ORDER BY idncase")
+    four = f[f.idncase == 4].iloc[0]
+    assert (four.hearing_location, four.return_city, four.mpp_via) == ("ENP", "Ciudad Juárez", "location")
+    assert f[f.idncase == 7].iloc[0].mpp_via == "identifier"
+    assert 6 not in court.cohort(loaded)  # the test location MPP
+
+
+def test_measures_by_hand(loaded: Store, testing: None) -> None:
+    t = court.table(loaded, [], list(court.measures.MEASURES), mpp_only=True, threshold=1)
+    row = t.iloc[0]
+    assert (row.cases, row.completed, row.pending, row.relief_granted) == (9, 6, 3, 1)
+    assert row.in_absentia_rate == pytest.approx(round(4 / 6, 4))
+    assert row.represented_rate == pytest.approx(round(3 / 9, 4))
+
+
+def test_measures_by_location_and_nationality_labels(loaded: Store, testing: None) -> None:
+    t = court.table(
+        loaded, ["hearing_location"], ["cases", "completed", "pending", "in_absentia_rate"], mpp_only=True, threshold=1
+    ).set_index("hearing_location")
+    assert list(t.loc["SYP"])[:3] == [3, 2, 1] and t.loc["SYP"].in_absentia_rate == 0.5
+    assert list(t.loc["ENP"])[:3] == [2, 1, 1] and pd.isna(t.loc["ENP"].in_absentia_rate)  # 1 of 1: withheld
+    n = court.table(loaded, ["nationality"], ["cases"], mpp_only=True, threshold=1).set_index("nationality")
+    assert n.loc["HONDURAS"].cases == 4 and n.loc["GUATEMALA"].cases == 2 and n.loc["ECUADOR"].cases == 1
+
+
+def test_as_of(loaded: Store, testing: None) -> None:
+    t = court.table(
+        loaded, [], ["cases", "completed", "pending"], mpp_only=True, as_of=dt.date(2019, 6, 30), threshold=1
+    )
+    assert t.iloc[0].tolist() == [5, 1, 4]
+    p = court.pending(loaded, dt.date(2019, 6, 30)).fillna({"return_city": "-"})
+    assert sorted(map(tuple, p.values.tolist())) == [
+        ("ENP", "Ciudad Juárez", 2),
+        ("SND", "-", 1),
+        ("SYP", "Tijuana", 1),
+    ]
+
+
+def test_pending_needs_a_release(tmp_path: Path) -> None:
+    with pytest.raises(MppwatchError, match="no court release"):
+        court.pending(Store.open(tmp_path / "empty.duckdb"), dt.date(2020, 1, 1))
+
+
+def test_waits_by_hand(loaded: Store, testing: None) -> None:
+    w = court.waits(loaded, ["hearing_location"], threshold=1).set_index("hearing_location")
+    assert w.loc["SYP"].first_hearing_median == 44  # 31, 47, 44 days
+    assert w.loc["SYP"].completion_median == 104.5  # 101 and 108 days
+    assert w.loc["SYP"].first_hearing_cases == 3
+
+
+# -- suppression -------------------------------------------------------------------------------------
+
+
+def test_threshold_never_below_ten_outside_tests(loaded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPPWATCH_TESTING", raising=False)
+    with pytest.raises(MppwatchError, match="10"):
+        court.table(loaded, ["nationality"], ["cases"], threshold=5)
+
+
+def test_small_cells_suppressed(loaded: Store) -> None:
+    t = court.table(loaded, ["hearing_location"], ["cases", "in_absentia_rate"], mpp_only=True)
+    assert set(t.cases) == {"<10"} and t.in_absentia_rate.isna().all()
+
+
+def test_small_cell_never_leaks_through_total() -> None:
+    raw = pd.DataFrame(
+        {
+            "g": ["a", "b", "c"],
+            "cases": [50, 40, 3],
+            "completed": [45, 35, 3],
+            "pending": [5, 5, 0],
+            "in_absentia": [20, 20, 1],
+            "represented": [10, 12, 0],
+            "relief_granted": [0, 0, 0],
+        }
+    )
+    out = suppress(raw, ["g"], ["cases"], 10, total=True)
+    assert out.cases.tolist()[:3] == [50, 40, "<10"]
+    assert out.cases.iloc[3] == "suppressed"  # 93 - 90 would give the 3 away
+    two_small = pd.concat([raw, raw.iloc[[2]].assign(g="d", cases=8)], ignore_index=True)
+    out2 = suppress(two_small, ["g"], ["cases"], 10, total=True)
+    assert out2.cases.iloc[-1] == 101  # two hidden cells adding to 11: the total can stand
+    pair = suppress(raw, ["g"], ["cases", "completed", "pending"], 10)
+    # pending 5 is hidden, so completed 45 must go too (cases - pending would give it back)
+    assert pair.loc[0, "completed"] == "suppressed" and pair.loc[0, "pending"] == "<10"
+
+
+def test_raw_counts_total_matches_table_total(loaded: Store, testing: None) -> None:
+    by = raw_counts(loaded, court.measures.resolve_release(loaded), ["hearing_location"], mpp_only=True)
+    assert by.cases.sum() == 9
+
+
+# -- diff -------------------------------------------------------------------------------------------
+
+
+def test_diff(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "d.duckdb")
+    court.load(store, write_release(tmp_path / "a"), "2025-12")
+    changed = line(
+        PROCEEDING,
+        IDNPROCEEDING="103",
+        IDNCASE="3",
+        OSC_DATE=ts("2019-04-02"),
+        HEARING_LOC_CODE="ENP",
+        COMP_DATE=ts("2019-12-20"),
+        ABSENTIA="Y",
+        DEC_CODE="X",
+        NAT="GT",
+    )
+    added = line(PROCEEDING, IDNPROCEEDING="114", IDNCASE="13", OSC_DATE=ts("2019-09-09"), HEARING_LOC_CODE="SYP")
+    court.load(
+        store,
+        write_release(
+            tmp_path / "b",
+            drop=("B_TblProceeding:113", "A_TblCase:12"),
+            change={"B_TblProceeding:103": changed},
+            extra={"B_TblProceeding:114": added, "A_TblCase:13": line(CASE, IDNCASE="13")},
+        ),
+        "2026-01",
+    )
+    d = court.diff(store, "2025-12", "2026-01").set_index(["table", "scope"])
+    assert list(d.loc[("B_TblProceeding", "all"), ["added", "removed", "changed"]]) == [1, 1, 1]
+    assert list(d.loc[("B_TblProceeding", "mpp"), ["added", "removed", "changed"]]) == [1, 1, 1]
+    assert list(d.loc[("A_TblCase", "all"), ["added", "removed", "changed"]]) == [1, 1, 0]
+    assert list(d.loc[("tbl_schedule", "all"), ["added", "removed", "changed"]]) == [0, 0, 0]
+    gone = court.removed_ids(store, "2025-12", "2026-01")
+    assert sorted(zip(gone.table, gone.id, strict=True)) == [("A_TblCase", 12), ("B_TblProceeding", 113)]
+
+
+# -- synthetic release --------------------------------------------------------------------------------
+
+
+def test_synthetic_release_is_labelled_and_plausible(tmp_path: Path) -> None:
+    t0 = time.time()
+    summary = court.synth_eoir(tmp_path / "s", 3000, seed=1)
+    assert "SYNTHETIC" in summary.release_dir.name
+    store = Store.open(tmp_path / "s.duckdb")
+    loaded = court.load(store, tmp_path / "s", "2026-01")
+    assert loaded.release == "2026-01-SYNTHETIC" and loaded.synthetic
+    c = {t.table: t for t in loaded.tables}
+    assert c["court_case"].rows_rejected == summary.stray_tab_rows["A_TblCase"] >= 1
+    assert c["court_proceeding"].rows_repaired >= 0
+    t = court.table(store, [], ["cases", "in_absentia_rate", "represented_rate"], mpp_only=True)
+    assert t.attrs["synthetic"]
+    assert 0.4 < t.in_absentia_rate.iloc[0] < 0.6
+    assert 0.04 <= t.represented_rate.iloc[0] <= 0.075
+    loc = court.table(store, ["hearing_location"], ["cases"], mpp_only=True).set_index("hearing_location")
+    assert loc.loc["ENP"].cases > loc.loc["MPB"].cases  # TRAC: El Paso had the most, Brownsville the fewest
+    assert "MPP" not in loc.index
+    assert time.time() - t0 < 30
+
+
+def test_cli_contract_shape(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    court.synth_eoir(tmp_path / "rel", 2500, seed=3)
+    db = str(tmp_path / "c.duckdb")
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["--db", db, "court", "load", str(tmp_path / "rel"), "--release", "2026-01"]).exit_code == 0
+    )
+    r = runner.invoke(
+        app,
+        [
+            "--db",
+            db,
+            "court",
+            "table",
+            "--mpp-only",
+            "--by",
+            "hearing_location,nationality",
+            "--measure",
+            "cases,in_absentia_rate",
+            "--format",
+            "csv",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    lines = [x for x in r.stdout.splitlines() if x and not x.startswith("note:")]
+    assert lines[0] == "hearing_location,nationality,cases,in_absentia_rate"
+    for row in lines[1:]:
+        cell = row.split(",")[2]
+        assert cell == "<10" or int(cell) >= 10
+    duckdb.connect(db, read_only=True).close()
