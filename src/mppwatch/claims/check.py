@@ -18,6 +18,7 @@ from mppwatch.claims.evidence import (
     Context,
     Evidence,
     NoEvidence,
+    court_figure,
     flow_cumulative,
     flow_first,
     flow_sum,
@@ -225,6 +226,15 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
         if spec.aggregation == "cumulative":
             return returns_cumulative(ctx, period, cities)
         raise NoEvidence(f"metric returns does not support aggregation {spec.aggregation!r}")
+    if spec.metric == "court":
+        percent = bool(re.search(r"percent|%|rate|share", f"{claim.unit} {claim.quantity}", re.I))
+        measure = spec.measure or "cases"
+        if measure.endswith("_rate") and not percent:
+            raise NoEvidence(
+                f"court tables give {measure} as a rate, but the claim is a count",
+                f"a court table of the number of MPP cases behind {measure}",
+            )
+        return court_figure(ctx, measure, spec.where, period, percent)
     assert spec.dataset is not None
     where = resolve_where(ctx, spec.dataset, spec.where)
     match spec.aggregation:
@@ -273,7 +283,8 @@ def judge(
         steps.append(msg("spec_note", note=spec.note))
     base = Verdict(
         claim, "not_checkable", evidence_date=ev.date, source_ids=sorted(ev.sources), is_estimate=ev.is_estimate,
-        comparator=_comparator_name(comparator), dataset=spec.dataset or f"metric:{spec.metric}",
+        comparator=_comparator_name(comparator),
+        dataset=spec.dataset or (" ".join(sorted(ev.sources)) if spec.metric == "court" else f"metric:{spec.metric}"),
     )  # fmt: skip
     if ev.mode == "date":
         return _judge_date(claim, comparator, ev, base, steps)

@@ -894,3 +894,45 @@ def unique(items: Iterable[str]) -> list[str]:
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
+
+
+# --------------------------------------------------------------------------------------------------
+# Court records (EOIR case data loaded with `mppwatch court load`)
+
+
+def court_figure(
+    ctx: Context, measure: str, where: Mapping[str, Sequence[str]], as_of: Period, percent: bool
+) -> Evidence:
+    """A TRAC-style measure over MPP cases as of a date, from the latest court release (small cells withheld)."""
+    from mppwatch import court
+
+    if court.releases(ctx.store).empty:
+        raise NoEvidence(
+            "no EOIR court release is loaded",
+            "EOIR case data for MPP cases (mppwatch court load PATH --release YYYY-MM)",
+        )
+    by = list(where)
+    frame = court.table(ctx.store, by, [measure], mpp_only=True, as_of=as_of.end)
+    release = str(frame.attrs.get("release", ""))
+    if by:
+        wanted = {fold(v) for v in where[by[0]]}
+        frame = frame[frame[by[0]].map(lambda v: fold(str(v)) in wanted or fold(str(v)).split(" (")[0] in wanted)]
+        if frame.empty:
+            raise NoEvidence(f"court release {release}: no MPP cases with {where_text(where)}")
+    raw = frame[measure].iloc[0] if len(frame) == 1 else None
+    if raw is None or isinstance(raw, str) or pd.isna(raw):
+        shown = f"printed as {raw!r}" if raw is not None else f"{len(frame)} matching rows"
+        raise NoEvidence(
+            f"court release {release}: {measure} for MPP cases where {where_text(where)} is withheld ({shown};"
+            " small cells are suppressed)",
+            f"a court release with enough MPP cases to publish {measure}",
+        )
+    value = float(raw) * (100.0 if percent and measure.endswith("_rate") else 1.0)
+    label_text = f"court:{release}"
+    ev = Evidence(value, value, value, "exact", as_of.end.isoformat(), {label_text})
+    ev.steps.append(
+        msg("court", measure=measure, where=where_text(where), value=round(value, 2), date=as_of.end, release=release)
+    )
+    if "SYNTHETIC" in release.upper():
+        ev.steps.append(msg("synthetic", release=release))
+    return ev

@@ -67,10 +67,9 @@ OUT_OF_SCOPE: list[tuple[str, str, str]] = [
         "MPP returns or enrolments broken down by age (INM or DHS tables, or EOIR juvenile flags)",
     ),
     (
-        r"\brepresent|\bin absentia\b|\bfail\w* to appear|\bpending\b|\bactive\b.*\bcases?\b|\btransferred\b|\blanguage\b"
-        r"|\bdocket|\brelief\b|\bgrant(?:s|ed)?\b|\basylum decisions?\b",
-        "this is a measure of immigration-court outcomes, which needs case-level court records",
-        "EOIR case data for MPP cases (proceedings, hearings, representation, decisions) loaded into the store",
+        r"\btransferred\b|\blanguage\b|\bdocket|\basylum decisions?\b|\bhearing dates?\b",
+        "this is a measure of immigration-court records the court tables do not compute",
+        "EOIR case data for MPP cases with the fields this claim counts (venue changes, languages, dockets)",
     ),
     (
         r"\badmitted\b|\ballowed into\b|\bentered the u|\bwind-?down\b|\bparoled into\b",
@@ -82,6 +81,15 @@ OUT_OF_SCOPE: list[tuple[str, str, str]] = [
         "this is what officials said, not a measured quantity",
         "a dated official statement of the announced figure",
     ),
+]
+
+
+# Court-record measures (`mppwatch court`), decided when an EOIR release is loaded.
+COURT_TOPICS: list[tuple[str, str]] = [
+    (r"\brepresent", "represented_rate"),
+    (r"\bin absentia\b|\bfail\w* to appear|\bno-?shows?\b", "in_absentia_rate"),
+    (r"\bpending\b|\bactive\b.*\bcases?\b|\bbacklog\b", "pending"),
+    (r"\brelief\b|\bgrant(?:s|ed)?\b", "relief_granted"),
 ]
 
 
@@ -168,6 +176,13 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     """Candidate specs in order of preference, or (no candidates, a not-checkable spec with its reason)."""
     r = read_claim(claim)
     texts = [claim.quantity, claim.geography]
+    for pattern, measure in COURT_TOPICS:
+        if re.search(pattern, fold(claim.quantity)):
+            where = _court_nationality(claim.quantity)
+            spec = CheckSpec(metric="court", measure=measure, where=where, aggregation="latest", period=claim.as_of)
+            spec.inferred = True
+            spec.why = [f"court-record words → EOIR MPP cases, {measure}" + (f" where {where}" if where else "")]
+            return [spec], None
     for pattern, reason, would in OUT_OF_SCOPE:
         if re.search(pattern, fold(claim.quantity)):
             return [], CheckSpec(checkable=False, reason=reason, would_decide=would, inferred=True)
@@ -271,6 +286,14 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         for c in cands:
             c.why.append(f"projection: judged on the outcome at {r.period.text}")
     return cands, None if cands else _unmatched(claim)
+
+
+def _court_nationality(quantity: str) -> dict[str, list[str]]:
+    q = fold(quantity)
+    for demonym, country in DEMONYMS.items():
+        if re.search(rf"\b{demonym}s?\b", q):
+            return {"nationality": [country]}
+    return {}
 
 
 def _plus_months(d: date, n: int) -> date:

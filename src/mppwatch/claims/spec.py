@@ -4,10 +4,11 @@ A claims CSV has the columns `claim_id, source_url, quote, quantity, value, unit
 A spec file `<claims stem>.spec.toml` beside it may hold one `[claims.<ID>]` table per claim:
 
     [claims.MJ07]
-    dataset = "ohss_swb_encounters_by_sector_field_office_monthly"   # or metric = "returns"
+    dataset = "ohss_swb_encounters_by_sector_field_office_monthly"   # or metric = "returns" / "court"
     where = { component = "CBP", location = "Total" }                 # as `mppwatch series --where`
     period = "2019-05"                  # YYYY, YYYY-MM, YYYY-MM-DD, FYnnnn or START..END; default: the claim's
     aggregation = "sum"                 # sum, cumulative, latest, share, ratio, max, first
+    measure = "pending"                 # metric = "court": cases, completed, pending, in_absentia_rate, ...
     numerator = { nationality = "Honduras" }   # share/ratio: filters added to `where` for the numerator
     denominator = { nationality = "All" }      # share/ratio: filters added to `where` for the denominator
     per = "day"                         # divide a flow by the days it covers
@@ -39,9 +40,10 @@ REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
 AGGREGATIONS = ("sum", "cumulative", "latest", "share", "ratio", "max", "first")
 SPEC_KEYS = {
     "dataset", "metric", "where", "period", "aggregation", "numerator", "denominator", "per", "since",
-    "comparator", "tolerance", "checkable", "reason", "would_decide", "note", "row_type",
+    "comparator", "tolerance", "checkable", "reason", "would_decide", "note", "row_type", "measure",
 }  # fmt: skip
-METRICS = ("returns",)
+METRICS = ("returns", "court")
+COURT_MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
 
@@ -108,6 +110,7 @@ class CheckSpec:
     would_decide: str = ""
     note: str = ""
     row_type: str | None = None
+    measure: str | None = None  # metric = "court": one of COURT_MEASURES
     inferred: bool = False
     why: list[str] = field(default_factory=list)  # how an inferred spec was chosen
 
@@ -269,13 +272,19 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
     spec.dataset, spec.metric = entry.get("dataset"), entry.get("metric")
     if spec.dataset is not None and not isinstance(spec.dataset, str):
         raise ClaimError(file, cid, "dataset", "expected a string")
-    agg = entry.get("aggregation", "cumulative" if spec.metric == "returns" else "sum")
+    agg = entry.get("aggregation", "cumulative" if spec.metric == "returns" else "latest" if spec.metric else "sum")
     if agg not in AGGREGATIONS:
         raise ClaimError(file, cid, "aggregation", f"{agg!r}: expected one of {', '.join(AGGREGATIONS)}")
     spec.aggregation = agg
     for key in ("where", "numerator", "denominator"):
         if key in entry:
             setattr(spec, key, _filters(entry[key], file, cid, key))
+    if spec.metric == "court":
+        spec.measure = entry.get("measure")
+        if spec.measure not in COURT_MEASURES:
+            raise ClaimError(file, cid, "measure", f"{spec.measure!r}: expected one of {', '.join(COURT_MEASURES)}")
+        if len(spec.where) > 1:
+            raise ClaimError(file, cid, "where", "court figures take at most one filter (e.g. nationality)")
     if spec.metric == "returns" and set(spec.where) - {"city"}:
         raise ClaimError(file, cid, "where", "metric 'returns' is filtered by city only")
     if spec.metric == "returns" and agg not in ("cumulative", "sum", "first"):

@@ -218,6 +218,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "whole_months": ("only whole months are summed: {start}..{end}", "solo se suman meses completos: {start}..{end}"),
     "counted_from": ("counted from {start}", "contado desde {start}"),
+    "court": (
+        "EOIR court release {release}, MPP cases where {where}, as of {date}: {measure} = {value}",
+        "publicación judicial EOIR {release}, casos MPP con {where}, al {date}: {measure} = {value}",
+    ),
+    "synthetic": (
+        "SYNTHETIC: release {release} is synthetic data, not real court records",
+        "SINTÉTICO: la publicación {release} son datos sintéticos, no registros judiciales reales",
+    ),
     "skipped": ("skipped {what}: {reason}", "descartado {what}: {reason}"),
 }
 

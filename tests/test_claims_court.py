@@ -1,0 +1,62 @@
+"""Court-record claims are decided when an EOIR release is loaded (here a small SYNTHETIC one), and say so."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mppwatch import court
+from mppwatch.claims import check
+from mppwatch.claims.explain import to_html
+from mppwatch.store import Store
+
+HEADER = "claim_id,source_url,quote,quantity,value,unit,as_of_date,geography\n"
+CLAIMS = HEADER + "\n".join(
+    [
+        "R1,,,MPP representation rate,4,percent,2019-11-30,US-Mexico border (all MPP locations)",
+        "R2,,,MPP share failing to appear at a hearing (about),50,percent,2019-11-30,US-Mexico border",
+        "R3,,,pending MPP cases,29423,cases,2021-01-31,US-Mexico border (all MPP locations)",
+        "R4,,,MPP respondents with representation (about),3000,persons,2020-01-31,US-Mexico border",
+    ]
+) + "\n"  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("court_claims")
+    court.synth_eoir(root / "rel", 1500, seed=2)
+    path = root / "db.duckdb"
+    with Store.open(path) as store:
+        court.load(store, root / "rel", "2026-01")
+    return path
+
+
+def test_court_claims_use_the_release_and_say_synthetic(store_path: Path, tmp_path: Path) -> None:
+    claims = tmp_path / "court_claims.csv"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    with Store.open(store_path) as store:
+        result = check(store, claims)
+        expected = {
+            day: court.table(store, [], ["pending", "in_absentia_rate", "represented_rate"], mpp_only=True, as_of=day)
+            for day in (date(2019, 11, 30), date(2021, 1, 31))
+        }
+    v = {x.claim.claim_id: x for x in result.verdicts}
+    rep = float(expected[date(2019, 11, 30)]["represented_rate"].iloc[0]) * 100
+    absentia = float(expected[date(2019, 11, 30)]["in_absentia_rate"].iloc[0]) * 100
+    pending = expected[date(2021, 1, 31)]["pending"].iloc[0]
+    assert v["R1"].value == pytest.approx(rep)
+    assert v["R1"].verdict == ("supported" if abs(rep - 4) <= 0.5 else "contradicted")
+    assert v["R2"].value == pytest.approx(absentia)
+    assert v["R2"].verdict == ("supported" if 47.5 <= absentia <= 52.5 else "contradicted")
+    if isinstance(pending, str):  # suppressed small cell: the claim cannot be decided from it
+        assert v["R3"].verdict == "not_checkable"
+    else:
+        assert v["R3"].value == pending and v["R3"].verdict == "contradicted"
+    # a rate cannot decide a count
+    assert v["R4"].verdict == "not_checkable" and "rate" in v["R4"].method()
+    for cid in ("R1", "R2"):
+        assert "SYNTHETIC" in v[cid].dataset and "SYNTHETIC" in v[cid].method()
+        assert "SYNTHETIC" in v[cid].method("es")
+    assert "SYNTHETIC" in to_html(result)
