@@ -116,3 +116,16 @@ def test_exact_band_is_symmetric(v: float, tol: float) -> None:
     lo, hi, lo_closed, hi_closed = c.interval(v, tol)
     assert math.isclose(v - lo, hi - v, rel_tol=1e-9, abs_tol=1e-9) and lo_closed and hi_closed
     assert c.accepts(v + tol, v, tol) and c.accepts(v - tol, v, tol)
+
+
+def test_every_message_exists_in_english_and_spanish_with_the_same_fields() -> None:
+    import string
+
+    from mppwatch.claims.text import COLUMN_LABELS, REPORT_TEXT, TEMPLATES, VERDICT_LABELS
+
+    for key, (en, es) in TEMPLATES.items():
+        fields_en = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        fields_es = {f for _, f, _, _ in string.Formatter().parse(es) if f}
+        assert en and es and fields_en == fields_es, key
+    for table in (VERDICT_LABELS, COLUMN_LABELS, REPORT_TEXT):
+        assert all(en and es for en, es in table.values())
