@@ -18,11 +18,23 @@ from mppwatch.errors import MppwatchError
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 
-def _band(fig: go.Figure, ds: pd.Series, lo: pd.Series, hi: pd.Series, name: str, color: str, row: int) -> None:
+def _band(
+    fig: go.Figure,
+    ds: pd.Series,
+    lo: pd.Series,
+    hi: pd.Series,
+    name: str,
+    color: str,
+    row: int,
+    showlegend: bool = True,
+) -> None:
     fig.add_trace(
         go.Scatter(
             x=list(ds) + list(ds)[::-1],
             y=list(hi) + list(lo)[::-1],
+            mode="lines",
+            legendgroup=name,
+            showlegend=showlegend,
             fill="toself",
             fillcolor=color,
             line={"width": 0},
@@ -105,7 +117,7 @@ def backtest_figure(history: pd.DataFrame, errors: pd.DataFrame, title: str = ""
         )
     show = "auto" if (errors["model"] == "auto").any() else errors["model"].iloc[0]
     for k, (_, fc) in enumerate(errors[errors["model"] == show].groupby(["unique_id", "origin"])):
-        _band(fig, fc["ds"], fc["lo-80"], fc["hi-80"], f"{show} 80%", "rgba(214,39,40,0.12)", 1)
+        _band(fig, fc["ds"], fc["lo-80"], fc["hi-80"], f"{show} 80%", "rgba(214,39,40,0.12)", 1, k == 0)
         fig.add_trace(
             go.Scatter(
                 x=fc["ds"],
