@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import resource
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -183,13 +185,20 @@ def main() -> None:
     big_inp = prepare(big)
     reps = 200 if args.quick else 1000
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     res = run_inputs(big_inp, reps, seed=1, workers=2)  # chunks of 250 replicates on 2 processes
     wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     arrivals = res.values["arrivals"].sum(axis=(0, 2)).mean() / big_inp.days
     print(
         f"full model, 3 cities: {reps} replicates x {big_inp.days} days x {arrivals:,.0f} arrivals/day: "
         f"{wall:.1f} s wall on 2 processes (target <= 60 s for 1,000 replicates): "
         f"{'ok' if wall <= 60 or reps < 1000 else 'MISSED'}"
+    )
+    print(
+        f"  CPU time in the worker processes: {cpu:.1f} s (wall >= CPU / 2 on an idle 2-core machine; "
+        f"load average now {os.getloadavg()[0]:.1f})"
     )
     left = res.values["left"].sum(axis=(0, 2)).mean() / res.values["arrivals"].sum(axis=(0, 2)).mean()
     print(f"  (courts far below demand there: {left:.0%} of arrivals leave before a decision; each leaver is drawn)")

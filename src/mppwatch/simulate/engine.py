@@ -239,12 +239,17 @@ class Model:
             offset = np.ones(member.size, np.int64)
         # departures calendar: key = (r * C + c) * (T + 1) + leave day
         base = groups * (self.T + 1) + t
-        np.add.at(self.dep, base[member] + offset, 1)
+        leave = base[member]
+        leave += offset
+        np.add.at(self.dep, leave, 1)
         # waits of leavers: leave day - enrollment day, by the month they leave
         city = groups % self.C
         first_wait = np.rint(t - enrolled.ravel()[groups]).astype(np.int64)
         wbase = (city * 2 + 1) * self.wmax + first_wait
-        np.add.at(self.waits, self.month_key[t + offset] + wbase[member] + offset, 1.0)
+        key = self.month_key[t + offset]
+        key += wbase[member]
+        key += offset
+        np.add.at(self.waits, key, 1.0)
 
     # -- waits -----------------------------------------------------------------------------------------
 
