@@ -131,6 +131,8 @@ def reconcile(
 
     with store_of(ctx, read_only=True) as store:
         frame = run_reconcile(store, dataset, cross_source=metrics.cross_source_checks())
+    for reason in frame.attrs.get("skipped", []):
+        err.print(f"skipped {reason}", markup=False)
     emit(frame, format, title="published totals that do not add up")
 
 

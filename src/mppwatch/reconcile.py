@@ -2,7 +2,7 @@
 
 Two checks, both generic:
 - `total_vs_parts`: a published total against the rows of the same source, period and span whose dimensions
-  match it. A dimension the total aggregates over is one whose value (e.g. "Total", "All", "Total Encounters")
+  match it. A part printed X (not applicable) counts as none; a part printed NA makes the total uncheckable. A dimension the total aggregates over is one whose value (e.g. "Total", "All", "Total Encounters")
   never appears on a detail row. Published components are its parts when present, else the details.
 - `period_vs_months`: a fiscal-year, multi-month or yearly figure against the months it spans (same source and
   dimensions; a total's own monthly totals when the months carry them).
@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
 TOTAL_TYPE = re.compile(r"^published_(?:[a-z]+_)*total$")
@@ -50,7 +51,7 @@ def _plain(dims: dict[str, str]) -> dict[str, str]:
 def _dataset_rows(store: Store, dataset: str) -> list[dict]:
     """Plain records (a few thousand per dataset): faster to scan here than frames of Arrow strings."""
     cur = store.con.execute(
-        """SELECT source_id, period, period_kind, period_start, period_end, row_type, note, dims, value
+        """SELECT source_id, period, period_kind, period_start, period_end, row_type, flag, note, dims, value
            FROM observations WHERE dataset = ? ORDER BY line""",
         [dataset],
     )
@@ -117,6 +118,8 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
         candidates = [r for r in same_span if _matches(total["dims"], r["dims"], aggregated)]
         parts = [r for r in candidates if r["row_type"] == "published_component"]
         parts = parts or [r for r in candidates if not r["row_type"].startswith("published_")]
+        if any(p["value"] is None and p["flag"] != "not_applicable" for p in parts):
+            continue  # a part printed NA (not available) cannot be summed; X (not applicable) counts as none
         if parts and (f := _finding("total_vs_parts", dataset, total, parts, steps[total["source_id"]])):
             findings.append(f)
     for coarse in rows:
@@ -176,7 +179,13 @@ def reconcile(
     for dataset in names:
         findings += _check_dataset(dataset, _dataset_rows(store, dataset))
     frame = pd.DataFrame(findings, columns=COLUMNS)
-    extra = [check(store) for check in cross_source]
+    extra, skipped = [], []
+    for check in cross_source:
+        try:
+            extra.append(check(store))
+        except MppwatchError as exc:  # the data this comparison needs is not loaded
+            skipped.append(f"{getattr(check, '__name__', 'cross-source check')}: {exc}")
     if extra:
         frame = pd.concat([frame, *[e.reindex(columns=COLUMNS) for e in extra]], ignore_index=True)
+    frame.attrs["skipped"] = skipped
     return frame
