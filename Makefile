@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 
 load: install
 	$(BIN)/mppwatch --db $(DB) load
+	@for f in data/publisher_files/*.xlsx; do $(BIN)/mppwatch --db $(DB) load-workbook --format csv "$$f" >/dev/null; done
 
 run: load
 	$(BIN)/mppwatch --db $(DB) serve --host $(HOST) --port $(PORT)
