@@ -377,3 +377,45 @@ def test_warm_start_from_a_synthetic_court_release(fresh_db: Path, tmp_path: Pat
     assert result.synthetic and "SYNTHETIC" in result.scenario
     assert (result.daily(outputs=["waiting"])["data"] == "SYNTHETIC").all()
     assert any("SYNTHETIC" in n for n in result.inputs.notes)
+
+
+def test_leave_reasons_split_the_leavers() -> None:
+    raw = scenario(attrition={"daily_hazard": 0.01, "reasons": {"home": 2, "crossed": 1, "moved_on": 1}})
+    result = run(parse(raw), 20, seed=3)
+    parts = sum(result.values[f"left_{k}"].astype(np.int64) for k in ("home", "crossed", "moved_on"))
+    assert np.array_equal(parts, result.values["left"].astype(np.int64))
+    share = result.values["left_home"].sum() / result.values["left"].sum()
+    assert share == pytest.approx(0.5, abs=0.02)
+    assert "left_crossed" in set(result.daily()["output"]) and "left_home" in set(result.summary()["output"])
+    with pytest.raises(ScenarioError, match=r"attrition\.reasons\.Home: reason names"):
+        parse(scenario(attrition={"reasons": {"Home": 1}}), "x.toml")
+
+
+def test_court_capacity_steps() -> None:
+    raw = scenario(
+        cities={
+            "A": {"hearings_per_weekday": [{"from": date(2020, 3, 2), "per_weekday": 30}]},
+            "B": {
+                "hearings_per_weekday": [
+                    {"from": date(2020, 1, 1), "per_weekday": 10},
+                    {"from": date(2020, 4, 1), "per_weekday": 70},
+                ]
+            },
+        }
+    )
+    result = run(parse(raw), 5, seed=2)
+    hearings = result.values["hearings"]
+    before_a = result.dates < "2020-03-02"
+    assert (hearings[before_a, :, 0] == 0).all() and hearings[~before_a, :, 0].max() == 30
+    b_early = result.dates < "2020-04-01"
+    assert hearings[b_early, :, 1].max() == 10 and hearings[~b_early, :, 1].max() == 70
+    with pytest.raises(ScenarioError, match=r"cities\.A\.hearings_per_weekday: \[0\]"):
+        parse(
+            scenario(
+                cities={
+                    "A": {"hearings_per_weekday": [{"from": "soon", "per_weekday": 3}]},
+                    "B": {"hearings_per_weekday": 1},
+                }
+            ),
+            "x.toml",
+        )

@@ -46,14 +46,16 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
     court = np.zeros((scenario.days + 1, len(names)), np.int64)
     sitting = np.ones(scenario.days, bool) if scenario.court.sitting_days == "all" else dates.day_of_week.values < 5
     for j, city in enumerate(scenario.cities):
-        per_day = BIG if math.isinf(city.hearings_per_weekday) else int(round(city.hearings_per_weekday))
+        per_day = np.zeros(scenario.days, np.int64)  # no hearings before the court's first step
+        for step in city.hearings:
+            per_day[dates.date >= step.start] = BIG if math.isinf(step.per_weekday) else round(step.per_weekday)
         court[:-1, j] = np.where(sitting, per_day, 0)
         sources += list(city.sources)
     court[-1] = BIG
     beds = _beds(scenario, store, dates, sources, notes)
     warm_waiting, warm_returned = _warm(scenario, store, shares, sources, notes)
     synthetic = any("SYNTHETIC" in n for n in notes)
-    sources += list(scenario.shelter.sources)
+    sources += list(scenario.shelter.sources) + list(scenario.attrition_sources)
     return Inputs(
         cities=names,
         start=np.datetime64(scenario.start, "D"),
@@ -69,6 +71,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
         hearings_pmf=np.array(scenario.court.hearings_per_case, float),
         relief_share=scenario.court.relief_share,
         daily_hazard=scenario.daily_hazard,
+        leave_reasons=dict(scenario.leave_reasons),
         need_share=scenario.shelter.need_share,
         reach_target=scenario.reach_target,
         synthetic=synthetic,

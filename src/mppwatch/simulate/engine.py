@@ -62,6 +62,7 @@ class Inputs:
     relief_share: float
     daily_hazard: float
     need_share: float
+    leave_reasons: dict[str, float] = field(default_factory=dict)  # shares of leavers by reason
     reach_target: float | None = None
     synthetic: bool = False  # some input (e.g. a court release) is SYNTHETIC
     sources: list[str] = field(default_factory=list)
@@ -130,7 +131,10 @@ class Model:
         self.month_stride = C * 2 * self.wmax
         self.month_key = np.append(self.month, self.month[-1] if T else 0) * self.month_stride
         self.waits = np.zeros(self.n_months * C * 2 * self.wmax, np.float64)  # flat (months, C, kind, wait)
-        self.out = {name: np.zeros((T, R, C), np.float32) for name in OUTPUTS}
+        self.reasons = list(inp.leave_reasons)
+        self.reason_p = np.array([inp.leave_reasons[k] for k in self.reasons], float)
+        names = [*OUTPUTS, *(f"left_{k}" for k in self.reasons)]
+        self.out = {name: np.zeros((T, R, C), np.float32) for name in names}
         self.det_arrivals = _rounded_cumulative(inp.rate) if inp.noise == "none" else None
         self.cap = np.where(np.isfinite(inp.daily_cap), inp.daily_cap, BIG).astype(np.int64)
         self._warm_start()
@@ -180,6 +184,10 @@ class Model:
         out["in_absentia"][t] = absent
         out["left"][t] = left
         out["backlog"][t] = self.backlog
+        if self.reasons:  # why people left: each leaver's reason drawn independently
+            split = self.rng.multinomial(left, self.reason_p)
+            for i, reason in enumerate(self.reasons):
+                out[f"left_{reason}"][t] = split[..., i]
 
     def run(self) -> ChunkOutput:
         for t in range(self.T):

@@ -70,7 +70,7 @@ def simulate_inputs(
             chunks = list(pool.map(_chunk, [inputs] * len(sizes), sizes, children))
     else:
         chunks = [_chunk(inputs, size, child) for size, child in zip(sizes, children, strict=True)]
-    values = {k: np.concatenate([c[0][k] for c in chunks], axis=1) for k in OUTPUTS}
+    values = {k: np.concatenate([c[0][k] for c in chunks], axis=1) for k in chunks[0][0]}
     waits = np.sum([c[1] for c in chunks], axis=0)
     return {"values": values, "waits": waits}
 
@@ -120,7 +120,8 @@ class Result:
         return arr[:, :, self.cities.index(city)].astype(np.float64)
 
     def outputs(self) -> list[str]:
-        return [*OUTPUTS[:5], "shelter_capacity", *OUTPUTS[5:]]
+        extra = [k for k in self.values if k not in OUTPUTS]  # left_<reason>
+        return [*OUTPUTS[:5], "shelter_capacity", *OUTPUTS[5:], *extra]
 
     def frame(self, outputs: list[str] | None = None, cities: list[str] | None = None) -> SimFrame:
         """Tidy per-replicate frame: `date, city, output, replicate, value` (can be large)."""
@@ -167,7 +168,7 @@ class Result:
         """Monthly totals of flow outputs per replicate: `month, city, output, replicate, value`."""
         month_idx, labels = self.inputs.month_index
         parts = []
-        for output in outputs or list(FLOWS):
+        for output in outputs or [k for k in self.outputs() if _is_flow(k)]:
             for city in ["all", *self.cities]:
                 arr = self.series(output, city)
                 sums = np.zeros((len(labels), self.replicates))
@@ -203,7 +204,7 @@ class Result:
                         "mean": _scalar(np.nanmean(run_mean)) if np.isfinite(run_mean).any() else None,
                         "p5": _scalar(np.nanpercentile(run_mean, 5)) if np.isfinite(run_mean).any() else None,
                         "p95": _scalar(np.nanpercentile(run_mean, 95)) if np.isfinite(run_mean).any() else None,
-                        "total": _scalar(arr.sum(axis=0).mean()) if output in FLOWS else None,
+                        "total": _scalar(arr.sum(axis=0).mean()) if _is_flow(output) else None,
                         "last_day": _scalar(np.nanmean(arr[-1])) if np.isfinite(arr[-1]).any() else None,
                     }
                 )
@@ -286,6 +287,11 @@ class Result:
             "sources": list(self.inputs.sources),
             "notes": list(self.inputs.notes),
         }
+
+
+def _is_flow(output: str) -> bool:
+    """A count of events a day (summed over months and runs) rather than a stock."""
+    return output in FLOWS or output.startswith("left_")
 
 
 def _quantiles(arr: np.ndarray, levels: tuple[float, ...]) -> list[np.ndarray]:

@@ -14,11 +14,11 @@ Keys (see scenarios/*.toml for worked, cited examples):
                   dataset, where = {column = value | [values]}       (source = "series": a monthly store series)
     [split]       shares = {city = weight}, sources; or [[split.steps]] {from, shares, sources};
                   source = "trac" overrides months with cases by hearing location (city.court names them)
-    [cities.X]    area, court, hearings_per_weekday (number | "unlimited"), daily_cap,
+    [cities.X]    area, court, hearings_per_weekday (number | "unlimited" | [{from, per_weekday}]), daily_cap,
                   shelter_beds (number | [{from, beds, source}]), sources
     [court]       lead_days, continuance_days, hearings_per_case (pmf of 1, 2, ... hearings), relief_share,
                   sitting_days = "weekdays" | "all"
-    [attrition]   daily_hazard
+    [attrition]   daily_hazard, reasons = {home = w, crossed = w, moved_on = w} (shares of leavers), sources
     [shelter]     need_share, capacity = "scenario" | "store", dataset, sources
     [warm_start]  source = "scenario" | "court" | "none", returned, waiting = {city = people}, release, sources
 """
@@ -26,6 +26,7 @@ Keys (see scenarios/*.toml for worked, cited examples):
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,14 +87,27 @@ class BedStep:
 
 
 @dataclass(frozen=True)
+class CourtStep:
+    """From `start` on, the court hears `per_weekday` cases a sitting day (math.inf = unlimited)."""
+
+    start: date
+    per_weekday: float
+
+
+@dataclass(frozen=True)
 class City:
     name: str
     area: str
     court: str
-    hearings_per_weekday: float  # math.inf = unlimited
+    hearings: tuple[CourtStep, ...]  # no hearings before the first step
     daily_cap: float  # math.inf = no acceptance cap
     beds: tuple[BedStep, ...] = ()
     sources: tuple[str, ...] = ()
+
+    @property
+    def hearings_per_weekday(self) -> float:
+        """The court's capacity at its first step."""
+        return self.hearings[0].per_weekday
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,8 @@ class Scenario:
     cities: tuple[City, ...]
     court: Court
     daily_hazard: float
+    leave_reasons: Mapping[str, float]
+    attrition_sources: tuple[str, ...]
     shelter: Shelter
     warm_start: WarmStart
     reach_target: float | None
@@ -340,6 +356,16 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     court = _court(top.sub("court", required=True))
     att = top.sub("attrition")
     hazard = att.get("daily_hazard", _num(0.0, 0.5), default=0.0)
+    reasons: dict[str, float] = {}
+    rs = att.sub("reasons")
+    for k in list(rs.table):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", k):
+            rs.fail(k, "reason names are lower-case words (they become outputs left_<reason>)")
+        reasons[k] = rs.get(k, _num(0.0))
+    if reasons and sum(reasons.values()) <= 0:
+        rs.fail("", "reason shares must have a positive sum")
+    reasons = {k: v / sum(reasons.values()) for k, v in reasons.items()}
+    att_sources = att.get("sources", _ids, default=())
     att.done()
     shelter = _shelter(top.sub("shelter"))
     warm = _warm(top.sub("warm_start"), names)
@@ -360,6 +386,8 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
         cities=tuple(cities),
         court=court,
         daily_hazard=hazard,
+        leave_reasons=reasons,
+        attrition_sources=att_sources,
         shelter=shelter,
         warm_start=warm,
         reach_target=reach,
@@ -390,7 +418,7 @@ def _cities(r: _Reader) -> list[City]:
                 name=name,
                 area=c.get("area", _text(), default=name),
                 court=c.get("court", _text(), default=name),
-                hearings_per_weekday=c.get("hearings_per_weekday", _num(0, allow_inf=True), required=True),
+                hearings=c.get("hearings_per_weekday", _court_steps, required=True),
                 daily_cap=c.get("daily_cap", _num(0, allow_inf=True), default=math.inf),
                 beds=tuple(beds),
                 sources=c.get("sources", _ids, default=()),
@@ -400,6 +428,23 @@ def _cities(r: _Reader) -> list[City]:
     if not out:
         r.fail("", "at least one city is needed")
     return out
+
+
+def _court_steps(value: Any, key: str) -> tuple[CourtStep, ...]:
+    """A number (or "unlimited") for the whole run, or a list of {from, per_weekday} steps."""
+    if isinstance(value, list):
+        if not value:
+            raise ValueError("expected a number or a list of {from, per_weekday} steps")
+        steps = []
+        for i, step in enumerate(value):
+            if not isinstance(step, Mapping) or set(step) != {"from", "per_weekday"}:
+                raise ValueError(f"[{i}]: expected a table with exactly from and per_weekday, got {step!r}")
+            try:
+                steps.append(CourtStep(_date(step["from"], key), _num(0, allow_inf=True)(step["per_weekday"], key)))
+            except ValueError as exc:
+                raise ValueError(f"[{i}]: {exc}") from None
+        return tuple(sorted(steps, key=lambda x: x.start))
+    return (CourtStep(date.min, _num(0, allow_inf=True)(value, key)),)
 
 
 def _arrivals(r: _Reader) -> Arrivals:
