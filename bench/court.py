@@ -1,0 +1,213 @@
+"""Court-records bench: ingest and cross-tab speed against DuckDB's and pandas' own readers, measured in one run.
+
+    python bench/court.py --rows 10000000          # the issue's size (schedule rows)
+    python bench/court.py --rows 1000000           # a quick run
+
+A SYNTHETIC release is written first (quirks included). Each step then runs in its own child process, so each
+peak RSS is its own (wait4 rusage):
+- ingest:        `court` loading tbl_schedule as published (NULs, null tokens, both timestamp forms, latin-1)
+- duckdb_clean:  DuckDB `read_csv` (auto-detected) on a cleaned copy of the same file, into a table
+- pandas_clean:  `pandas.read_csv` (C engine, 1M-row chunks) on the cleaned copy, appended into DuckDB
+- full_load:     `court load` of the whole release (all five tables, lookups, cohort facts)
+- crosstab:      nationality x hearing location x NTA month with in-absentia rate, from the store
+- crosstab_pandas: the same table computed by pandas from the same proceedings and case facts (already in memory)
+Ratios are baseline time / our time (higher is better for us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+NULLS = ["", "N/A", "NULL", "b6"]
+
+
+def clean_copy(src: Path, dst: Path) -> int:
+    """The file without NUL bytes and without lines of the wrong width: what a careful user would hand DuckDB."""
+    kept = 0
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        header = fin.readline()
+        width = header.count(b"\t")
+        fout.write(header)
+        carry = b""
+        while block := fin.read(1 << 24):
+            text = (carry + block).replace(b"\x00", b"")
+            cut = text.rfind(b"\n") + 1
+            body, carry = text[:cut], text[cut:]
+            n = body.count(b"\n")
+            if body.count(b"\t") == width * n:
+                fout.write(body)
+                kept += n
+            else:
+                good = [ln for ln in body.split(b"\n")[:-1] if ln.count(b"\t") == width]
+                fout.write(b"\n".join(good) + b"\n")
+                kept += len(good)
+    return kept
+
+
+def step(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
+    """One measured step, run inside a child process."""
+    import duckdb
+    import pandas as pd
+
+    from mppwatch import court
+    from mppwatch.court.ingest import Member, ensure_schema, load_table
+    from mppwatch.court.tables import SCHEDULE
+    from mppwatch.store import Store
+
+    sched = next(release.rglob("tbl_schedule.csv"))
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if name == "ingest":
+        store = Store.open(db)
+        ensure_schema(store)
+        store.con.execute("SET preserve_insertion_order = false")
+        tmp = Path(tempfile.mkdtemp())
+        with store.transaction():
+            count, _ = load_table(store, SCHEDULE, Member(sched.name, sched, size=sched.stat().st_size), "bench", tmp)
+        out["rows"] = count.rows_loaded
+        out["rejected"] = count.rows_rejected
+    elif name == "duckdb_clean":
+        con = duckdb.connect(str(db))
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(
+            f"CREATE TABLE t AS SELECT * FROM read_csv('{clean}', delim='\\t', quote='', escape='', header=true, "
+            f"encoding='latin-1', nullstr={NULLS})"
+        )
+        out["rows"] = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
+    elif name == "pandas_clean":
+        con = duckdb.connect(str(db))
+        rows = 0
+        for i, chunk in enumerate(
+            pd.read_csv(
+                clean,
+                sep="\t",
+                quoting=3,
+                encoding="latin-1",
+                na_values=NULLS,
+                keep_default_na=False,
+                chunksize=1_000_000,
+                low_memory=False,
+            )
+        ):
+            for col in ("OSC_DATE", "INPUT_DATE", "UPDATE_DATE", "ADJ_DATE"):
+                chunk[col] = pd.to_datetime(chunk[col], format="ISO8601")
+            con.register("chunk", chunk)
+            con.execute("CREATE TABLE t AS SELECT * FROM chunk" if i == 0 else "INSERT INTO t SELECT * FROM chunk")
+            con.unregister("chunk")
+            rows += len(chunk)
+        out["rows"] = rows
+    elif name == "full_load":
+        store = Store.open(db)
+        summary = court.load(store, release, "2026-01")
+        out["rows"] = sum(t.rows_loaded for t in summary.tables)
+    elif name == "crosstab":
+        store = Store.open(db, read_only=True)
+        t0 = time.perf_counter()
+        frame = court.table(store, ["nationality", "hearing_location", "nta_month"], ["cases", "in_absentia_rate"])
+        out["groups"] = len(frame)
+    elif name == "crosstab_pandas":
+        store = Store.open(db, read_only=True)
+        p = store.query(
+            "SELECT IDNCASE, OSC_DATE, INPUT_DATE, COMP_DATE, ABSENTIA FROM court_proceeding WHERE release = '2026-01-SYNTHETIC'"
+        )
+        f = store.query(
+            "SELECT idncase AS IDNCASE, nationality, hearing_location, nta_date FROM court_facts "
+            "WHERE release = '2026-01-SYNTHETIC'"
+        )
+        t0 = time.perf_counter()
+        p = p[p.OSC_DATE.fillna(p.INPUT_DATE).notna()]
+        p = p.assign(open=p.COMP_DATE.isna()).sort_values(["IDNCASE", "COMP_DATE"])
+        last = p.dropna(subset=["COMP_DATE"]).groupby("IDNCASE").tail(1).set_index("IDNCASE")["ABSENTIA"]
+        st = p.groupby("IDNCASE")["open"].any().to_frame()
+        st["absentia"] = last.reindex(st.index).eq("Y") & ~st["open"]
+        st = st.join(f.set_index("IDNCASE"), how="inner")
+        st["nta_month"] = st.nta_date.dt.strftime("%Y-%m")
+        st["completed"] = ~st["open"]
+        g = st.groupby(["nationality", "hearing_location", "nta_month"], dropna=False).agg(
+            cases=("open", "size"), completed=("completed", "sum"), absentia=("absentia", "sum")
+        )
+        g["rate"] = np.where(g.completed > 0, g.absentia / g.completed.where(g.completed > 0), np.nan)
+        out["groups"] = len(g)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def run_child(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
+    """Run a step in a fresh process; add its peak RSS in GB."""
+    cmd = [sys.executable, __file__, "--step", name, "--release", str(release), "--clean", str(clean), "--db", str(db)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        raise SystemExit(f"step {name} failed: {out}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_rss_gb"] = usage.ru_maxrss / 1024**2
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000, help="schedule (hearing) rows in the synthetic release")
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir, removed after)")
+    ap.add_argument("--step")
+    ap.add_argument("--release", type=Path)
+    ap.add_argument("--clean", type=Path)
+    ap.add_argument("--db", type=Path)
+    args = ap.parse_args()
+    if args.step:
+        print(json.dumps(step(args.step, args.release, args.clean, args.db)))
+        return
+
+    from mppwatch import court
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-court-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        cases = max(1000, int(args.rows / 3.7))  # the generator draws about 3.7 hearings per case
+        t0 = time.perf_counter()
+        summary = court.synth_eoir(work / "release", cases, seed=7)
+        synth_s = time.perf_counter() - t0
+        sched = next((work / "release").rglob("tbl_schedule.csv"))
+        print(
+            f"SYNTHETIC release: {cases:,} cases, {summary.rows['tbl_schedule']:,} schedule rows "
+            f"({sched.stat().st_size / 1e9:.2f} GB), written in {synth_s:.0f}s"
+        )
+        clean = work / "tbl_schedule.clean.csv"
+        clean_copy(sched, clean)
+        res = {}
+        for name in ("ingest", "duckdb_clean", "pandas_clean", "full_load", "crosstab", "crosstab_pandas"):
+            db = work / ("store.duckdb" if name.startswith(("full_load", "crosstab")) else f"{name}.duckdb")
+            res[name] = run_child(name, work / "release", clean, db)
+            r = res[name]
+            print(
+                f"{name:16s} {r['seconds']:8.2f}s  peak RSS {r['peak_rss_gb']:.2f} GB  "
+                + " ".join(f"{k}={int(v):,}" for k, v in r.items() if k in ("rows", "rejected", "groups"))
+            )
+            if not name.startswith("crosstab"):
+                (work / f"{name}.duckdb").unlink(missing_ok=True) if name != "full_load" else None
+        print(
+            f"ratio ingest vs DuckDB read_csv on cleaned copy: {res['duckdb_clean']['seconds'] / res['ingest']['seconds']:.2f}x (target >= 0.8)"
+        )
+        print(
+            f"ratio ingest vs pandas.read_csv on cleaned copy: {res['pandas_clean']['seconds'] / res['ingest']['seconds']:.2f}x (target >= 3)"
+        )
+        print(
+            f"ratio cross-tab vs pandas: {res['crosstab_pandas']['seconds'] / res['crosstab']['seconds']:.2f}x (target >= 5)"
+        )
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
