@@ -99,6 +99,18 @@ LEGEND_RE = re.compile(r"^([A-Z]{1,3}|[*†‡§–—-])\s+([A-Za-z][^.]{0,40})
 MARKER_RE = re.compile(r"^(.*?[^\d\s])(\d{1,2})$", re.DOTALL)
 NUMBER_TEXT_RE = re.compile(r"^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
 MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+TOTAL_LABEL_RE = re.compile(r"^total\b", re.IGNORECASE)
+SUM_DEFINITION_RE = re.compile(r"\bsum of\b", re.IGNORECASE)  # footnote 4: 'The sum of Title 8 removals and ...'
+# 'Columns do not add to total because total includes encounters with unknown family status.'
+UNLISTED_RE = re.compile(
+    r"\b(?:columns|rows|categories|components)\s+do(?:es)?\s+not\s+(?:add|sum)\s+(?:up\s+)?to\s+(?:the\s+)?totals?\b[^.]*",
+    re.IGNORECASE,
+)
+ROW_DETAIL = "detail"
+ROW_TOTAL = "published_total"
+ROW_SUBTOTAL = "published_subtotal"  # an intermediate total: neither a total reconcile checks nor a part
+ROW_COMPONENT = "published_component"  # a printed part of a total that is itself a total over another level
+ROW_TOTAL_INCL_UNLISTED = "published_total_incl_unlisted"  # includes parts not printed (the sheet's notes say so)
 
 
 class WorkbookError(InputError):
@@ -466,6 +478,140 @@ class _Column:
     row_type: str
 
 
+@dataclass
+class _Head:
+    """A value column as printed: its group heading (if any) and its own label, footnote markers apart."""
+
+    col: int
+    group: str  # the group heading, '' when the column has none
+    leaf: str
+    markers: list[str]  # the group's markers, then the label's
+    leaf_markers: list[str] = field(default_factory=list)
+
+
+def _level_phrases(measure: str, by: list[str], levels: int) -> list[str]:
+    """The title's wording for each dimension level (as `_dimension_names` assigns them); '' for none."""
+    if levels == 1:
+        return [" and ".join(by)]
+    if len(by) >= 2:
+        return [by[0], " and ".join(by[1:])]
+    if len(by) == 1:
+        return [by[0], ""] if "book-out" in measure.casefold() else [by[0], by[0]]
+    return ["", ""]
+
+
+def _stems(text: str) -> set[str]:
+    """Crude word stems (first five letters) for matching a note's wording with a dimension's."""
+    return {w[:5] for w in re.findall(r"[a-z]+", text.casefold()) if len(w) >= 4} - {"total"}
+
+
+def _unlisted_levels(notes: list[str], measure: str, phrases: list[str]) -> set[int]:
+    """Levels whose totals the notes say include parts the sheet does not print.
+
+    'Columns do not add to total because total includes encounters with unknown family status' names the
+    family-status level; a note that names no level of the sheet applies to all of them.
+    """
+    levels: set[int] = set()
+    for note in notes:
+        for m in UNLISTED_RE.finditer(note):
+            words = _stems(m[0]) - _stems(measure)
+            named = {k for k, phrase in enumerate(phrases) if _stems(phrase) & words}
+            levels |= named or set(range(len(phrases)))
+    return levels
+
+
+def _main_total(labelled: list[_Head], heading: str) -> _Head | None:
+    """The group's own total among its 'Total ...' columns: 'Total', the heading itself, 'Total <heading>', else the first."""
+    for wanted in ("total", heading.casefold(), f"total {heading}".casefold()):
+        for h in labelled:
+            if h.leaf.casefold() == wanted:
+                return h
+    return labelled[0] if labelled else None
+
+
+def _hierarchy(
+    heads: list[_Head],
+    names: list[str],
+    by: list[str],
+    measure: str,
+    footnotes: dict[str, str],
+    notes: list[str],
+) -> list[_Column]:
+    """Dimension values and row type of every column, from the sheet's own structure.
+
+    - In each group (or the whole sheet when there are no groups) the column labelled 'Total ...' is the
+      group's total; further 'Total ...' columns, and columns whose footnote defines them as a "sum of"
+      others, are subtotals (`published_subtotal`), never parts.
+    - A group headed 'Total ...' (or a column with no heading) on a sheet whose groups are not agencies holds
+      totals across the groups. A column whose label recurs in other groups totals that label over them and
+      is a `published_component` of the grand total, which reconcile then checks against these printed
+      components (as the bundled CSVs check 'Total CBP' against CBP's outcomes). A column found in no other
+      group is a part with no breakdown: a detail that is its own group.
+    - On agency sheets 'Total CBP' is the component CBP with its own details, as in the bundled CSVs.
+    - When the notes say columns do not add to the total (it includes parts not printed), a total summed over
+      that level is `published_total_incl_unlisted`: reconcile does not compare it with its printed parts.
+    """
+    grouped = len(names) == 2
+    phrases = _level_phrases(measure, by, len(names))
+    unlisted = _unlisted_levels(notes, measure, phrases)
+    summed = {h.col for h in heads if any(SUM_DEFINITION_RE.search(footnotes.get(m, "")) for m in h.leaf_markers)}
+    if not grouped:
+        main = _main_total([h for h in heads if TOTAL_LABEL_RE.match(h.leaf)], "")
+        out = []
+        for h in heads:
+            if h is main:
+                row_type = ROW_TOTAL_INCL_UNLISTED if unlisted else ROW_TOTAL
+            elif TOTAL_LABEL_RE.match(h.leaf) or h.col in summed:
+                row_type = ROW_SUBTOTAL
+            else:
+                row_type = ROW_DETAIL
+            out.append(_Column(h.col, [h.leaf], h.markers, row_type))
+        return out
+    component = names[0] == "component"
+    members: dict[str, list[_Head]] = {}
+    for h in heads:
+        if component:
+            value = re.sub(r"^Total\s+", "", h.group)
+            if not value and (m := re.match(r"^Total\s+(\S+)$", h.leaf)):
+                value = m[1]
+        else:
+            value = h.group
+        members.setdefault(value or "Total", []).append(h)
+    totals_groups = set() if component else {g for g in members if TOTAL_LABEL_RE.match(g)}
+    plain_leaves = {h.leaf.casefold() for g, hs in members.items() if g not in totals_groups for h in hs}
+    columns: list[_Column] = []
+    for group, hs in members.items():
+        heading = hs[0].group if hs[0].group else group
+        labelled = [h for h in hs if TOTAL_LABEL_RE.match(h.leaf)]
+        main = _main_total(labelled, heading)
+        across = [h for h in hs if h is not main and h not in labelled and h.col not in summed]
+        across = [h for h in across if h.leaf.casefold() in plain_leaves]
+        own = group in totals_groups and any(
+            h is not main and h not in labelled and h.col not in summed and h not in across for h in hs
+        )
+        for h in hs:
+            leaf = "Total" if h.leaf.casefold() == f"total {group}".casefold() else h.leaf
+            values = [group, leaf]
+            if h is main:
+                # summed over the leaf level: its own group's parts, or its components; else over both levels
+                within = group not in totals_groups or (bool(across) and not own)
+                complete = 1 not in unlisted if within else not unlisted
+                row_type = ROW_TOTAL if complete else ROW_TOTAL_INCL_UNLISTED
+            elif h in labelled or h.col in summed:
+                row_type = ROW_SUBTOTAL
+            elif group in totals_groups and h in across:
+                if not own:
+                    row_type = ROW_COMPONENT
+                else:
+                    row_type = ROW_TOTAL_INCL_UNLISTED if 0 in unlisted else ROW_TOTAL
+            elif group in totals_groups:
+                row_type, values = ROW_DETAIL, [h.leaf, h.leaf]
+            else:
+                row_type = ROW_DETAIL
+            columns.append(_Column(h.col, values, h.markers, row_type))
+    return sorted(columns, key=lambda c: c.col)
+
+
 def _value(raw: Any, symbols: dict[str, str], file: str, sheet: str, cell: str) -> tuple[float | None, str | None]:
     if isinstance(raw, bool):
         raise WorkbookError(file, sheet, cell, f"unexpected value {raw!r} in a data cell")
@@ -543,8 +689,7 @@ def _read_table(
     measure, by = _title_parts(title) if title else (sheet, [])
     names = _dimension_names(measure, by, 2 if group_row is not None else 1)
     groups = _group_spans(rows, group_row, j + 2, last, merges) if group_row is not None else {}
-    columns: list[_Column] = []
-    seen_keys: dict[tuple[str, ...], str] = {}
+    heads: list[_Head] = []
     for c in range(j + 2, last + 1):
         raw_label = _text(head[c])
         if not raw_label:
@@ -552,27 +697,23 @@ def _read_table(
                 if _text(rows[i][c]):
                     raise WorkbookError(file, sheet, cell_name(h, c), "values under an empty column heading")
             continue
-        leaf, markers = _split_marker(raw_label, defined)
-        values = [leaf]
+        leaf, leaf_markers = _split_marker(raw_label, defined)
+        markers = list(leaf_markers)
+        group = ""
         if group_row is not None:
             group_text, _ = groups.get(c, ("", c))
             group, group_markers = _split_marker(group_text, defined) if group_text else ("", [])
             markers = group_markers + markers
-            if names[0] == "component":
-                group = re.sub(r"^Total\s+", "", group)
-                if not group and (m := re.match(r"^Total\s+(\S+)$", leaf)):
-                    group = m[1]
-            if group and leaf.casefold() == f"total {group}".casefold():
-                leaf = "Total"
-            values = [group or "Total", leaf]
-        key = tuple(values)
+        heads.append(_Head(c, group, leaf, markers, leaf_markers))
+    columns = _hierarchy(heads, names, by, measure, footnotes, notes)
+    seen_keys: dict[tuple[str, ...], str] = {}
+    for column in columns:
+        key = tuple(column.dims)
         if key in seen_keys:
             raise WorkbookError(
-                file, sheet, cell_name(h, c), f"column {' / '.join(key)!r} repeats column {seen_keys[key]}"
+                file, sheet, cell_name(h, column.col), f"column {' / '.join(key)!r} repeats column {seen_keys[key]}"
             )
-        seen_keys[key] = column_letter(c)
-        row_type = "published_total" if re.match(r"^total\b", leaf, re.IGNORECASE) else "detail"
-        columns.append(_Column(c, values, markers, row_type))
+        seen_keys[key] = column_letter(column.col)
     # Fiscal years and months.
     table = SheetTable(
         sheet=sheet,
