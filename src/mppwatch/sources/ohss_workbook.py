@@ -8,7 +8,9 @@ Every sheet holds one table: a title ("... by Agency and Sector or Field Office:
 renamed sheet still reads; anything that cannot be read raises `WorkbookError` naming sheet and cell.
 
 The result is long and tidy: one row per published cell, with its dimensions as labelled on the sheet
-(footnote digits stripped and kept apart), the fiscal year, the period and the cell address.
+(footnote digits stripped and kept apart), the fiscal year, the period and the cell address. Each column's
+row type says where it sits in the sheet's hierarchy (group totals, totals groups, subtotals, totals that the
+notes say include unprinted parts), read from the sheet's own structure: see `_hierarchy`.
 """
 
 from __future__ import annotations
