@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -139,19 +138,27 @@ def step(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
         g["rate"] = np.where(g.completed > 0, g.absentia / g.completed.where(g.completed > 0), np.nan)
         out["groups"] = len(g)
     out["seconds"] = time.perf_counter() - t0
+    out["peak_rss_gb"] = peak_rss_gb()
     return out
 
 
+def peak_rss_gb() -> float:
+    """This process's own high-water RSS (VmHWM is per address space, so it starts afresh at exec; wait4's
+    ru_maxrss would also count the parent's size at fork)."""
+    with open("/proc/self/status") as status:
+        for row in status:
+            if row.startswith("VmHWM:"):
+                return int(row.split()[1]) / 1024**2
+    return float("nan")
+
+
 def run_child(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
-    """Run a step in a fresh process; add its peak RSS in GB."""
+    """Run a step in a fresh process (it reports its own time and peak RSS in GB)."""
     cmd = [sys.executable, __file__, "--step", name, "--release", str(release), "--clean", str(clean), "--db", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        raise SystemExit(f"step {name} failed: {out}")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_gb"] = usage.ru_maxrss / 1024**2
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"step {name} failed: {proc.stdout}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -159,6 +166,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000, help="schedule (hearing) rows in the synthetic release")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir, removed after)")
+    ap.add_argument("--reuse", action="store_true", help="keep a release already written in --work")
     ap.add_argument("--step")
     ap.add_argument("--release", type=Path)
     ap.add_argument("--clean", type=Path)
@@ -175,15 +183,19 @@ def main() -> None:
     try:
         cases = max(1000, int(args.rows / 3.7))  # the generator draws about 3.7 hearings per case
         t0 = time.perf_counter()
-        summary = court.synth_eoir(work / "release", cases, seed=7)
+        clean = work / "tbl_schedule.clean.csv"
+        if not (args.reuse and clean.exists()):
+            court.synth_eoir(work / "release", cases, seed=7)
         synth_s = time.perf_counter() - t0
         sched = next((work / "release").rglob("tbl_schedule.csv"))
+        with open(sched, "rb") as handle:
+            n_sched = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b"")) - 1
         print(
-            f"SYNTHETIC release: {cases:,} cases, {summary.rows['tbl_schedule']:,} schedule rows "
+            f"SYNTHETIC release: {cases:,} cases, {n_sched:,} schedule rows "
             f"({sched.stat().st_size / 1e9:.2f} GB), written in {synth_s:.0f}s"
         )
-        clean = work / "tbl_schedule.clean.csv"
-        clean_copy(sched, clean)
+        if not (args.reuse and clean.exists()):
+            clean_copy(sched, clean)
         res = {}
         for name in ("ingest", "duckdb_clean", "pandas_clean", "full_load", "crosstab", "crosstab_pandas"):
             db = work / ("store.duckdb" if name.startswith(("full_load", "crosstab")) else f"{name}.duckdb")

@@ -610,3 +610,17 @@ def test_cli_contract_shape(tmp_path: Path) -> None:
         cell = row.split(",")[2]
         assert cell == "<10" or int(cell) >= 10
     duckdb.connect(db, read_only=True).close()
+
+
+def test_no_final_newline_and_blank_line_are_counted(tmp_path: Path) -> None:
+    root = write_release(tmp_path / "n")
+    f = root / "EOIR Case Data" / "tbl_schedule.csv"
+    body = f.read_bytes().rstrip(b"\n")
+    lines = body.split(b"\n")
+    f.write_bytes(b"\n".join(lines[:3] + [b""] + lines[3:]))  # a blank line 4, no line break at the end
+    store = Store.open(tmp_path / "n.duckdb")
+    court.load(store, root, "2025-12")
+    c = counts(store).set_index("table").loc["court_schedule"]
+    assert list(c) == [8, 7, 0, 1]
+    rej = store.query("SELECT line, reason FROM court_rejects WHERE file LIKE '%tbl_schedule.csv'")
+    assert rej.line.tolist() == [4] and "1 fields" in rej.reason.iloc[0]

@@ -149,7 +149,8 @@ class _Reader:
     block that does not is split into lines (numpy) to find the rows with the wrong number of fields.
     """
 
-    def __init__(self, ncols: int = 0) -> None:
+    def __init__(self, ncols: int = 0, on_bytes: Callable[[int], None] | None = None) -> None:
+        self.on_bytes = on_bytes
         self.sha = hashlib.sha256()
         self.newlines = 0
         self.last = b"\n"
@@ -165,6 +166,8 @@ class _Reader:
                     sink.write(block)
                 self.sha.update(block)
                 self.last = block[-1:]
+                if self.on_bytes is not None:
+                    self.on_bytes(len(block))
                 if self.ncols:
                     text = carry + block
                     cut = text.rfind(b"\n") + 1
@@ -172,9 +175,8 @@ class _Reader:
                     carry = text[cut:]
                 else:
                     self.newlines += block.count(b"\n")
-            if self.ncols and carry:
+            if self.ncols and carry:  # a last line without a line break is still a row
                 self._check(carry + b"\n")
-                self.newlines -= 1
         except BaseException as exc:  # reported by the caller
             self.error = exc
 
@@ -195,13 +197,17 @@ class _Reader:
 
     @property
     def lines(self) -> int:
-        return self.newlines + (0 if self.last == b"\n" or self.ncols else 1)
+        if self.ncols:
+            return self.newlines
+        return self.newlines + (0 if self.last == b"\n" else 1)
 
 
 @contextmanager
-def opened(member: Member, tmp: Path, ncols: int = 0) -> Iterator[tuple[str, _Reader, threading.Thread]]:
+def opened(
+    member: Member, tmp: Path, ncols: int = 0, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[str, _Reader, threading.Thread]]:
     """A path DuckDB can read for `member`, plus a thread hashing and checking it (join before reading counts)."""
-    reader = _Reader(ncols)
+    reader = _Reader(ncols, on_bytes)
     if member.path is not None:
         path = member.path
 
@@ -235,6 +241,13 @@ def opened(member: Member, tmp: Path, ncols: int = 0) -> Iterator[tuple[str, _Re
         yield str(fifo), reader, thread
     finally:
         thread.join(timeout=5)
+        if thread.is_alive():  # DuckDB stopped reading (an error): unblock the writer and stop unzip
+            try:
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            proc.kill()
+            thread.join(timeout=5)
         proc.wait()
         fifo.unlink(missing_ok=True)
     if proc.returncode not in (0, None):
@@ -406,7 +419,14 @@ def _repair(
     return len(repaired_lines), len(rows) - len(repaired_lines), taken_out
 
 
-def load_table(store: Store, spec: TableSpec, member: Member, release: str, tmp: Path) -> tuple[TableCount, str]:
+def load_table(
+    store: Store,
+    spec: TableSpec,
+    member: Member,
+    release: str,
+    tmp: Path,
+    on_bytes: Callable[[int], None] | None = None,
+) -> tuple[TableCount, str]:
     """Stream one release file into `spec.table` for `release`; returns the counts and the file's sha256."""
     columns, newline = read_header(member)
     if spec.key not in columns or "IDNCASE" not in columns:
@@ -418,7 +438,7 @@ def load_table(store: Store, spec: TableSpec, member: Member, release: str, tmp:
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
     ascii_only, nul = prescan(member)
-    with opened(member, tmp, len(columns)) as (path, reader, thread):
+    with opened(member, tmp, len(columns), on_bytes) as (path, reader, thread):
         con.execute(
             f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec, nul)} "
             f"FROM read_csv('{path}', {_csv_options(columns, spec, newline, rejects, ascii_only)})"
@@ -517,7 +537,15 @@ def load(
                     continue
                 if progress:
                     progress(member.name, done, total)
-                count, sha = load_table(store, spec, member, rel, tmp)
+                start = done
+
+                def advance(n: int, name: str = member.name) -> None:
+                    nonlocal start
+                    start += n
+                    if progress:
+                        progress(name, min(start, total), total)
+
+                count, sha = load_table(store, spec, member, rel, tmp, advance)
                 load_id = store.begin_load(
                     member.name, sha, f"court:{rel}:{spec.stem}", count.rows_loaded, kind="court"
                 )
