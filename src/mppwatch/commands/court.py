@@ -40,8 +40,11 @@ def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
     if frame.attrs.get("synthetic"):
         title = f"SYNTHETIC DATA - {title}"
         if fmt is not Format.table:
+            rel = frame.attrs.get("release") or " and ".join(
+                str(frame.attrs[k]) for k in ("release_a", "release_b") if k in frame.attrs
+            )
             err.print(
-                f"note: SYNTHETIC data (release {frame.attrs.get('release', '')}), not real court records",
+                f"note: SYNTHETIC data (release {rel}), not real court records",
                 markup=False,
                 highlight=False,
             )
