@@ -42,10 +42,10 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
     sql = f"""
         WITH st AS ({case_status_sql(None)}),
         w AS (
-            SELECT f.*, st.open, st.last,
+            SELECT f.*, st.open, st.last_c, st.last_dec,
                    CASE WHEN f.first_hearing >= f.nta_date THEN date_diff('day', f.nta_date, f.first_hearing) END AS fh,
-                   CASE WHEN NOT st.open AND st.last.c::DATE >= f.nta_date
-                        THEN date_diff('day', f.nta_date, st.last.c::DATE) END AS comp
+                   CASE WHEN NOT st.open AND st.last_c::DATE >= f.nta_date
+                        THEN date_diff('day', f.nta_date, st.last_c::DATE) END AS comp
             FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
             WHERE {"f.mpp" if mpp_only else "true"}
         )
