@@ -49,5 +49,14 @@ def test_rounding_tolerance_grows_with_cells(store: Store) -> None:
 
 def test_cross_source_rows_are_appended(store: Store) -> None:
     extra = pd.DataFrame([{"check": "cross_source", "dataset": "a", "published": 1.0, "computed": 2.0}])
-    found = reconcile(store, ["trac_mpp_cases_by_month_hearing_location_2019"], cross_source=[lambda s: extra])
-    assert found["check"].tolist()[-1] == "cross_source" and len(found) == 6
+    found = reconcile(store, cross_source=[lambda s: extra])
+    assert found["check"].tolist()[-1] == "cross_source" and len(found) == len(KNOWN) + 1
+
+
+def test_dataset_filter_applies_to_cross_source_rows(store: Store) -> None:
+    extra = pd.DataFrame([{"check": "cross_source", "dataset": "a"}, {"check": "cross_source", "dataset": "b"}])
+    trac = "trac_mpp_cases_by_month_hearing_location_2019"
+    only_trac = reconcile(store, [trac], cross_source=[lambda s: extra])
+    assert set(only_trac["dataset"]) == {trac} and len(only_trac) == 5
+    with_b = reconcile(store, [trac, "b"], cross_source=[lambda s: extra])
+    assert with_b["dataset"].tolist()[-1] == "b" and len(with_b) == 6

@@ -171,7 +171,8 @@ def reconcile(
     """Every published total that differs from the sum of its parts by more than rounding allows.
 
     `cross_source` adds comparisons between publishers (e.g. OHSS MPP book-outs by citizenship against INM's
-    nationality totals); each returns rows in the same columns.
+    nationality totals); each returns rows in the same columns. With `datasets`, only findings about those datasets
+    are kept, cross-source ones included.
     """
     names = list(datasets) if datasets else [r[0] for r in store.con.execute(
         "SELECT DISTINCT dataset FROM observations ORDER BY 1").fetchall()]  # fmt: skip
@@ -182,7 +183,8 @@ def reconcile(
     extra, skipped = [], []
     for check in cross_source:
         try:
-            extra.append(check(store))
+            found = check(store)
+            extra.append(found[found["dataset"].isin(names)] if datasets else found)
         except MppwatchError as exc:  # the data this comparison needs is not loaded
             skipped.append(f"{getattr(check, '__name__', 'cross-source check')}: {exc}")
     if extra:
