@@ -606,6 +606,7 @@ def test_cli_contract_shape(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     lines = [x for x in r.stdout.splitlines() if x and not x.startswith("note:")]
     assert lines[0] == "hearing_location,nationality,cases,in_absentia_rate"
+    assert "note: SYNTHETIC data (release 2026-01-SYNTHETIC), not real court records" in r.stderr
     for row in lines[1:]:
         cell = row.split(",")[2]
         assert cell == "<10" or int(cell) >= 10

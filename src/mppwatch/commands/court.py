@@ -40,11 +40,15 @@ def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
     if frame.attrs.get("synthetic"):
         title = f"SYNTHETIC DATA - {title}"
         if fmt is not Format.table:
-            rel = frame.attrs.get("release") or " and ".join(
-                str(frame.attrs[k]) for k in ("release_a", "release_b") if k in frame.attrs
-            )
+            if "written_to" in frame.attrs:
+                what = f"written to {frame.attrs['written_to']}"
+            else:
+                what = "release " + (
+                    frame.attrs.get("release")
+                    or " and ".join(str(frame.attrs[k]) for k in ("release_a", "release_b") if k in frame.attrs)
+                )
             err.print(
-                f"note: SYNTHETIC data (release {rel}), not real court records",
+                f"note: SYNTHETIC data ({what}), not real court records",
                 markup=False,
                 highlight=False,
             )
@@ -198,5 +202,5 @@ def register(app: typer.Typer) -> None:
                 for k, v in summary.rows.items()
             ]
         )
-        frame.attrs["synthetic"] = True
+        frame.attrs.update(synthetic=True, written_to=str(summary.release_dir))
         _show(frame, format, f"SYNTHETIC release in {summary.release_dir} ({summary.mpp_cases} MPP cases)")
