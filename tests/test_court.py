@@ -462,6 +462,21 @@ def test_as_of(loaded: Store, testing: None) -> None:
     ]
 
 
+def test_stored_status_gives_the_same_tables_as_the_proceedings(tmp_path: Path, testing: None) -> None:
+    """Whole-release tables read the status kept in court_facts; recomputing it from the proceedings must agree."""
+    court.synth_eoir(tmp_path / "s", 2500, seed=5)
+    store = Store.open(tmp_path / "s.duckdb")
+    rel = court.load(store, tmp_path / "s", "2026-01").release
+    by = ["decision", "hearing_location", "nationality"]
+    stored = court.measures.raw_counts(store, rel, by)
+    assert court.measures._status_stored(store, rel)
+    store.con.execute("UPDATE court_facts SET open = NULL")  # as in a store loaded before the status was kept
+    assert not court.measures._status_stored(store, rel)
+    recomputed = court.measures.raw_counts(store, rel, by)
+    pd.testing.assert_frame_equal(stored, recomputed)
+    assert stored.cases.sum() > 2000
+
+
 def test_pending_needs_a_release(tmp_path: Path) -> None:
     with pytest.raises(MppwatchError, match="no court release"):
         court.pending(Store.open(tmp_path / "empty.duckdb"), dt.date(2020, 1, 1))
@@ -625,3 +640,25 @@ def test_no_final_newline_and_blank_line_are_counted(tmp_path: Path) -> None:
     assert list(c) == [8, 7, 0, 1]
     rej = store.query("SELECT line, reason FROM court_rejects WHERE file LIKE '%tbl_schedule.csv'")
     assert rej.line.tolist() == [4] and "1 fields" in rej.reason.iloc[0]
+
+
+def test_field_count_check_across_read_blocks() -> None:
+    """The streaming check finds wrong-width lines wherever they fall, including across a 4 MB read boundary."""
+    import hashlib
+    import io
+
+    from mppwatch.court.ingest import _Reader
+
+    good = b"123\tabc\tdef\n"
+    rows = [good] * 800_000  # about 9.6 MB: three read blocks
+    straddle = (1 << 22) // len(good)  # the line that crosses the first block boundary
+    bad_at = {5: b"1\t2\t3\t4\n", straddle: b"12\tab\tcd\tef\n", 700_000: b"1\t2\n"}
+    for i, raw in bad_at.items():
+        rows[i] = raw
+    data = b"".join(rows) + b"9\t9"  # a last line without a line break
+    reader = _Reader(ncols=3)
+    reader.feed(io.BytesIO(data), None)
+    assert reader.error is None
+    assert reader.lines == 800_001
+    assert [(line, fields) for line, fields, _ in reader.bad] == [(6, 4), (straddle + 1, 4), (700_001, 2), (800_001, 2)]
+    assert reader.sha.hexdigest() == hashlib.sha256(data).hexdigest()

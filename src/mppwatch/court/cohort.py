@@ -6,6 +6,8 @@ test location MPP). Membership is decided over the whole history, so a case stay
 
 `hearing_location` of a case is its first MPP location when it has one (the MPP court that heard it), else the
 location of its first proceeding; `nta_date` is the earliest OSC (Notice to Appear) date of its proceedings.
+The case's status over the whole release (open, last decision, in absentia) is stored too, so that whole-release
+tables, what the dashboard reads most, need no pass over the proceedings; `open` is NULL for a case with none.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ CREATE TABLE IF NOT EXISTS court_facts (
     release VARCHAR NOT NULL, idncase BIGINT NOT NULL, mpp BOOLEAN NOT NULL, mpp_via VARCHAR,
     hearing_location VARCHAR, base_city VARCHAR, return_city VARCHAR, nta_date DATE,
     nationality VARCHAR, language VARCHAR, custody VARCHAR, first_hearing DATE,
-    represented BOOLEAN NOT NULL, rep_date DATE
+    represented BOOLEAN NOT NULL, rep_date DATE,
+    open BOOLEAN, last_dec VARCHAR, last_abs VARCHAR
 )"""
+STATUS_COLUMNS = {"open": "BOOLEAN", "last_dec": "VARCHAR", "last_abs": "VARCHAR"}
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -28,8 +32,12 @@ def _in(values: tuple[str, ...]) -> str:
 
 def build_facts(store: Store, release: str) -> int:
     """(Re)build `court_facts` for one release from its proceedings, hearings, identifiers and representatives."""
+    from mppwatch.court.measures import case_status_sql
+
     con = store.con
     con.execute(FACTS_DDL)
+    for col, kind in STATUS_COLUMNS.items():  # a store made before the status was kept
+        con.execute(f"ALTER TABLE court_facts ADD COLUMN IF NOT EXISTS {col} {kind}")
     con.execute("DELETE FROM court_facts WHERE release = ?", [release])
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
@@ -77,6 +85,7 @@ def build_facts(store: Store, release: str) -> int:
         ),
         c AS (SELECT IDNCASE, any_value(NAT) AS nat, any_value(LANG) AS lang, any_value(CUSTODY) AS custody
               FROM {case} GROUP BY IDNCASE),
+        st AS ({case_status_sql(None)}),
         ids AS (SELECT IDNCASE FROM firstp UNION SELECT IDNCASE FROM c)
         SELECT $rel, ids.IDNCASE,
                (at_mpp.IDNCASE IS NOT NULL OR ident.IDNCASE IS NOT NULL) AS mpp,
@@ -90,10 +99,12 @@ def build_facts(store: Store, release: str) -> int:
                trim(coalesce(c.nat, firstp.nat)), trim(coalesce(c.lang, firstp.lang)),
                trim(coalesce(c.custody, firstp.custody)),
                firsth.d,
-               rep.IDNCASE IS NOT NULL, rep.d
+               rep.IDNCASE IS NOT NULL, rep.d,
+               st.open, st.last_dec, st.last_abs
         FROM ids
         LEFT JOIN at_mpp USING (IDNCASE) LEFT JOIN ident USING (IDNCASE) LEFT JOIN firstp USING (IDNCASE)
         LEFT JOIN firsth USING (IDNCASE) LEFT JOIN rep USING (IDNCASE) LEFT JOIN c USING (IDNCASE)
+        LEFT JOIN st ON st.idncase = ids.IDNCASE
         """,
         {"rel": release},
     )

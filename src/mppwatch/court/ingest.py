@@ -169,10 +169,18 @@ class _Reader:
                 if self.on_bytes is not None:
                     self.on_bytes(len(block))
                 if self.ncols:
-                    text = carry + block
-                    cut = text.rfind(b"\n") + 1
-                    self._check(text[:cut])
-                    carry = text[cut:]
+                    cut = block.rfind(b"\n") + 1
+                    if cut == 0:  # no line ends in this block
+                        carry += block
+                        continue
+                    # count in place (no copy of the block) unless the carried-over line start needs joining
+                    n = block.count(b"\n", 0, cut)
+                    tabs = carry.count(b"\t") + block.count(b"\t", 0, cut)
+                    if tabs == (self.ncols - 1) * n:
+                        self.newlines += n
+                    else:
+                        self._check(carry + block[:cut])
+                    carry = block[cut:]
                 else:
                     self.newlines += block.count(b"\n")
             if self.ncols and carry:  # a last line without a line break is still a row

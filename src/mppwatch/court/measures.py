@@ -140,6 +140,15 @@ def case_status_sql(as_of: dt.date | None) -> str:
         GROUP BY IDNCASE"""
 
 
+def _status_stored(store: Store, release: str) -> bool:
+    """Whether `court_facts` holds the whole-release case status for `release` (stores loaded since it was kept)."""
+    have = {r[0] for r in store.con.execute("SELECT column_name FROM (DESCRIBE court_facts)").fetchall()}
+    if "open" not in have:
+        return False
+    row = store.con.execute("SELECT bool_or(open IS NOT NULL) FROM court_facts WHERE release = ?", [release]).fetchone()
+    return bool(row and row[0])
+
+
 def raw_counts(
     store: Store, release: str, by: list[str], as_of: dt.date | None = None, mpp_only: bool = False
 ) -> pd.DataFrame:
@@ -150,18 +159,25 @@ def raw_counts(
     d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
     groups = ", ".join(f"{_DIM_SQL[b]} AS {b}" for b in by)
     relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
+    if as_of is None and _status_stored(store, release):  # the status kept at load: no pass over proceedings
+        groups = groups.replace("st.", "f.")
+        source = "court_facts f WHERE f.release = $rel AND f.open IS NOT NULL AND"
+        st = "f"
+    else:
+        source = (
+            f"({case_status_sql(as_of)}) st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase WHERE"
+        )
+        st = "st"
     sql = f"""
-        WITH st AS ({case_status_sql(as_of)})
         SELECT {groups + "," if groups else ""}
                count(*) AS cases,
-               count(*) FILTER (WHERE NOT st.open) AS completed,
-               count(*) FILTER (WHERE st.open) AS pending,
-               count(*) FILTER (WHERE NOT st.open AND st.last_abs = 'Y') AS in_absentia,
+               count(*) FILTER (WHERE NOT {st}.open) AS completed,
+               count(*) FILTER (WHERE {st}.open) AS pending,
+               count(*) FILTER (WHERE NOT {st}.open AND {st}.last_abs = 'Y') AS in_absentia,
                count(*) FILTER (WHERE f.represented AND (f.rep_date <= {d} OR ({"true" if as_of is None else "false"})))
                    AS represented,
-               count(*) FILTER (WHERE NOT st.open AND st.last_dec IN ({relief})) AS relief_granted
-        FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
-        WHERE {"f.mpp" if mpp_only else "true"}
+               count(*) FILTER (WHERE NOT {st}.open AND {st}.last_dec IN ({relief})) AS relief_granted
+        FROM {source} {"f.mpp" if mpp_only else "true"}
         {"GROUP BY ALL" if by else ""}"""
     frame = store.con.execute(sql, {"rel": release}).df()
     for b in by:
