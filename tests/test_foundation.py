@@ -135,3 +135,14 @@ def test_generic_reader_loads_a_file_it_has_never_seen(fresh_db: Path, tmp_path:
             {"city": "Tijuana", "period": "2019-05", "value": 180.0},
         ]
         assert "beds" in set(metrics.datasets(store)["dataset"])
+
+
+def test_csv_output_prints_floats_as_a_person_would_read_them() -> None:
+    import pandas as pd
+
+    from mppwatch.output import to_csv
+
+    frame = pd.DataFrame(
+        {"q": [1056.1499999999999, 0.5089, None], "n": [1.0, 2.0, None], "big": [123456789.125, 2.5, 3]}
+    )
+    assert to_csv(frame) == "q,n,big\n1056.15,1,123456789.125\n0.5089,2,2.5\n,,3\n"

@@ -37,6 +37,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
+    """CSV with whole floats as integers and other floats at 12 significant digits (no 1056.1499999999999)."""
     out = io.StringIO()
     plain = frame.copy()
     for col in plain.columns:
@@ -44,7 +45,7 @@ def to_csv(frame: pd.DataFrame) -> str:
             vals = plain[col]
             if vals.dropna().apply(float.is_integer).all():
                 plain[col] = vals.astype("Int64")
-    plain.to_csv(out, index=False, lineterminator="\n")
+    plain.to_csv(out, index=False, lineterminator="\n", float_format="%.12g")
     return out.getvalue()
 
 
