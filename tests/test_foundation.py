@@ -57,6 +57,17 @@ def test_series_unknown_column_is_a_clear_error(store: Store) -> None:
         metrics.series(store, BOOKOUTS, {"sector": ["x"]})
 
 
+def test_series_refuses_to_add_different_measures(store: Store) -> None:
+    usbp = "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019"
+    with pytest.raises(metrics.QueryError, match="mixes measures"):
+        metrics.series(store, usbp, {"location": ["El Paso"]})
+    # SOURCES.md: FY2019 SW total 851,508; El Paso May 2019 read from the CBP PDF transcription.
+    total = metrics.series(store, usbp, {"measure": ["total_apprehensions"]}, start="2018-10", end="2019-09")
+    assert total.value.sum() == 851_508
+    split = metrics.series(store, usbp, {"location": ["El Paso"]}, by=["measure"], start="2019-05", end="2019-05")
+    assert dict(zip(split.measure, split.value, strict=True))["total_apprehensions"] == 38_637
+
+
 def test_returns_to_end_of_june(store: Store) -> None:
     by_city = metrics.returns(store, "2019-06-30", by="city").set_index("city")
     assert by_city.loc["Tijuana", "value"] == 5709

@@ -141,6 +141,9 @@ def _default_kind(store: Store, where_sql: str, params: list[object]) -> str:
     return "month" if "month" in kinds else kinds[0]
 
 
+NON_ADDITIVE = ("measure", "unit")  # dimension columns whose values are different quantities
+
+
 def series(
     store: Store,
     dataset: str,
@@ -155,7 +158,8 @@ def series(
     """Sum a dataset's figures per period (and per `by` column): columns `*by, period, value`.
 
     `value` is empty where every summed cell was not published (flag X / NA). `frame.attrs` carries the
-    source ids and load ids behind the numbers.
+    source ids and load ids behind the numbers. Figures of different measures (a `measure` or `unit` column) do
+    not add up, so a selection that mixes them must be split with `by` or narrowed with `where`.
     """
     by = [b for b in (by or []) if b]
     rows = select(store, dataset, where, start, end, row_type, period_kind, edition)
@@ -163,6 +167,14 @@ def series(
     for col in by:
         if col not in dims and col not in KEY_COLUMNS:
             raise QueryError(f"{dataset} has no column {col!r}; its columns are: {', '.join(dims)}")
+    for col in NON_ADDITIVE:
+        if col in dims and col not in by and len(rows):
+            kinds = sorted({str(d.get(col)) for d in rows["dims"]})
+            if len(kinds) > 1:
+                raise QueryError(
+                    f"{dataset}: the selection mixes {col}s ({', '.join(kinds)}), which do not add up; "
+                    f"pick one with --where {col}=... or split with --by {col}"
+                )
     frame = pd.DataFrame(
         {
             **{col: rows[col] if col in KEY_COLUMNS else rows["dims"].map(lambda d, c=col: d.get(c)) for col in by},
