@@ -81,6 +81,7 @@ def test_seed_article_all_claims(mj: dict[str, dict[str, object]]) -> None:
     assert mj["MJ04"]["is_estimate"] is True
     assert mj["MJ05"]["tolerance"] == "(2,500, 2,750]"
     assert mj["MJ08"]["value"] == round(11970 / 31, 2)
+    assert "11,970 (386.13 a day)" in mj["MJ08"]["method"]  # the method text shows the same rate as the value
     assert mj["MJ06"]["value"] == "2019-01-29"
 
 

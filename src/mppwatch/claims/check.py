@@ -221,7 +221,7 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
             if spec.per == "day" and ev.value is not None:
                 days = (period.end - period.start).days + 1
                 ev.value, ev.lo, ev.hi = ev.value / days, (ev.lo or 0) / days, (ev.hi or 0) / days
-                ev.steps.append(msg("per_day", value=ev.value * days, days=days, rate=round(ev.value, 1)))
+                ev.steps.append(msg("per_day", value=ev.value * days, days=days, rate=round(ev.value, 2)))
             return ev
         if spec.aggregation == "cumulative":
             return returns_cumulative(ctx, period, cities)

@@ -575,7 +575,7 @@ def _flow_evidence(
     if per == "day":
         days = (period.end - period.start).days + 1
         rate = value / days
-        ev.steps.append(msg("per_day", value=value, days=days, rate=round(rate, 1)))
+        ev.steps.append(msg("per_day", value=value, days=days, rate=round(rate, 2)))
         ev.value = ev.lo = ev.hi = rate
         ev.abs_tol = ev.abs_tol / days
     return ev
@@ -741,7 +741,7 @@ def peak(
             "max_rate",
             period=top["period"],
             value=float(top["value"]),
-            rate=round(float(top["value"]) / top["days"], 1),
+            rate=round(float(top["value"]) / top["days"], 2),
             start=frame["period"].iloc[0],
             end=frame["period"].iloc[-1],
             sources=" ".join(sorted(sources)),
