@@ -60,3 +60,23 @@ def test_court_claims_use_the_release_and_say_synthetic(store_path: Path, tmp_pa
         assert "SYNTHETIC" in v[cid].dataset and "SYNTHETIC" in v[cid].method()
         assert "SYNTHETIC" in v[cid].method("es")
     assert "SYNTHETIC" in to_html(result)
+
+
+def test_a_real_release_wins_over_a_newer_synthetic_one(store_path: Path, tmp_path: Path) -> None:
+    """A release whose files do not say SYNTHETIC counts as real: it decides claims even when a synthetic one is newer."""
+    import shutil
+
+    root = tmp_path / "plain"
+    court.synth_eoir(tmp_path / "s", 1200, seed=4)
+    shutil.copytree(next((tmp_path / "s").iterdir()), root / "EOIR Case Data")  # same format, no SYNTHETIC name
+    (root / "EOIR Case Data" / "SYNTHETIC_README.txt").unlink(missing_ok=True)
+    db = tmp_path / "both.duckdb"
+    shutil.copy(store_path, db)
+    claims = tmp_path / "c.csv"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    with Store.open(db) as store:
+        assert court.load(store, root, "2025-06").release == "2025-06"  # older than the synthetic 2026-01
+        v = {x.claim.claim_id: x for x in check(store, claims).verdicts}
+        rate = court.table(store, [], ["represented_rate"], mpp_only=True, as_of=date(2019, 11, 30), release="2025-06")
+    assert v["R1"].dataset == "court:2025-06" and "SYNTHETIC" not in v["R1"].method()
+    assert v["R1"].value == pytest.approx(float(rate["represented_rate"].iloc[0]) * 100)

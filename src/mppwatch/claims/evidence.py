@@ -903,7 +903,8 @@ def unique(items: Iterable[str]) -> list[str]:
 def court_figure(
     ctx: Context, measure: str, where: Mapping[str, Sequence[str]], as_of: Period, percent: bool
 ) -> Evidence:
-    """A TRAC-style measure over MPP cases as of a date, from the latest court release (small cells withheld)."""
+    """A TRAC-style measure over MPP cases as of a date, from the latest real court release, else the latest
+    SYNTHETIC one, which the evidence then names as such (small cells withheld)."""
     from mppwatch import court
 
     if court.releases(ctx.store).empty:
@@ -912,7 +913,10 @@ def court_figure(
             "EOIR case data for MPP cases (mppwatch court load PATH --release YYYY-MM)",
         )
     by = list(where)
-    frame = court.table(ctx.store, by, [measure], mpp_only=True, as_of=as_of.end)
+    loaded = court.releases(ctx.store)
+    real = loaded[~loaded["synthetic"].astype(bool)]["release"].tolist()  # newest first: real data wins
+    chosen = str(real[0]) if real else None
+    frame = court.table(ctx.store, by, [measure], mpp_only=True, as_of=as_of.end, release=chosen)
     release = str(frame.attrs.get("release", ""))
     if by:
         wanted = {fold(v) for v in where[by[0]]}
