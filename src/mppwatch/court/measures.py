@@ -120,6 +120,16 @@ def labels(store: Store, release: str, dim: str) -> dict[str, str]:
     return names
 
 
+def with_labels(store: Store, release: str, frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The `by` columns of a grouped frame with codes replaced by their names; missing values read UNKNOWN."""
+    for b in by:
+        names = labels(store, release, b)
+        frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
+        if names:
+            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
+    return frame
+
+
 def case_status_sql(as_of: dt.date | None) -> str:
     """Per-case status as of a date: open?, and the last completed proceeding's date, decision and absentia flag.
 
@@ -179,12 +189,7 @@ def raw_counts(
                count(*) FILTER (WHERE NOT {st}.open AND {st}.last_dec IN ({relief})) AS relief_granted
         FROM {source} {"f.mpp" if mpp_only else "true"}
         {"GROUP BY ALL" if by else ""}"""
-    frame = store.con.execute(sql, {"rel": release}).df()
-    for b in by:
-        names = labels(store, release, b)
-        frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
-        if names:
-            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
+    frame = with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
     if by and len(frame):  # two codes can share a name: add them up under it
         frame = frame.groupby(by, as_index=False, dropna=False, sort=True).sum(numeric_only=True)
     return frame.reset_index(drop=True)

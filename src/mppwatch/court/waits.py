@@ -14,8 +14,8 @@ from mppwatch.court.measures import (
     case_status_sql,
     check_threshold,
     is_synthetic,
-    labels,
     resolve_release,
+    with_labels,
 )
 from mppwatch.court.tables import RETURN_CITY
 from mppwatch.errors import MppwatchError
@@ -57,13 +57,7 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
                quantile_cont(comp, 0.1) AS completion_p10, median(comp) AS completion_median,
                quantile_cont(comp, 0.9) AS completion_p90
         FROM w {"GROUP BY ALL ORDER BY ALL" if by else ""}"""
-    frame = store.con.execute(sql, {"rel": release}).df()
-    for b in by:
-        names = labels(store, release, b)
-        frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
-        if names:
-            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
-    return frame
+    return with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
 
 
 def waits(
