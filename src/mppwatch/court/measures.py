@@ -50,11 +50,16 @@ _DIM_SQL = {
     "hearing_location": "f.hearing_location",
     "base_city": "f.base_city",
     "nta_month": "strftime(f.nta_date, '%Y-%m')",
-    "decision": "CASE WHEN st.open THEN 'PENDING' ELSE coalesce(st.last_dec, 'NONE') END",
+    "decision": "CASE WHEN {st}.open THEN 'PENDING' ELSE coalesce({st}.last_dec, 'NONE') END",
     "language": "f.language",
     "custody": "f.custody",
     "return_city": "f.return_city",
 }
+
+
+def group_sql(by: list[str], st: str = "st") -> str:
+    """The SELECT list for the `by` dimensions; `st` names the relation holding each case's status."""
+    return ", ".join(f"{_DIM_SQL[b].format(st=st)} AS {b}" for b in by)
 
 
 def check_threshold(threshold: int) -> int:
@@ -167,10 +172,8 @@ def raw_counts(
         if b not in DIMENSIONS:
             raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
     d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
-    groups = ", ".join(f"{_DIM_SQL[b]} AS {b}" for b in by)
     relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
     if as_of is None and _status_stored(store, release):  # the status kept at load: no pass over proceedings
-        groups = groups.replace("st.", "f.")
         source = "court_facts f WHERE f.release = $rel AND f.open IS NOT NULL AND"
         st = "f"
     else:
@@ -178,6 +181,7 @@ def raw_counts(
             f"({case_status_sql(as_of)}) st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase WHERE"
         )
         st = "st"
+    groups = group_sql(by, st)
     sql = f"""
         SELECT {groups + "," if groups else ""}
                count(*) AS cases,

@@ -8,11 +8,11 @@ import datetime as dt
 import pandas as pd
 
 from mppwatch.court.measures import (
-    _DIM_SQL,
     DIMENSIONS,
     MIN_THRESHOLD,
     case_status_sql,
     check_threshold,
+    group_sql,
     is_synthetic,
     resolve_release,
     with_labels,
@@ -38,7 +38,7 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
     for b in by:
         if b not in DIMENSIONS:
             raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
-    groups = ", ".join(f"{_DIM_SQL[b]} AS {b}" for b in by)
+    groups = group_sql(by)
     sql = f"""
         WITH st AS ({case_status_sql(None)}),
         w AS (
