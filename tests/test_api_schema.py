@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from mppwatch.web.app import create_app
 
 
-def test_api_never_fails_with_a_server_error(bundled_db: Path) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(bundled_db))
+@pytest.mark.parametrize("db", ["bundled_db", "court_db"])
+def test_api_never_fails_with_a_server_error(db: str, request: pytest.FixtureRequest) -> None:
+    """Against the bundled data alone, and with court releases loaded (the court endpoints' success paths)."""
+    path: Path = request.getfixturevalue(db)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(path))
     checked = []
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -6,9 +6,9 @@ with the source ids behind the numbers, as Datasette returns every table as JSON
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -20,6 +20,7 @@ from mppwatch.output import records, to_csv
 from mppwatch.reconcile import reconcile
 from mppwatch.store import Store, StoreError
 
+T = TypeVar("T")
 router = APIRouter(prefix="/api/v1")
 FormatQuery = Annotated[str, Query(pattern="^(json|csv)$", description="json (default) or csv")]
 
@@ -45,7 +46,8 @@ def respond(frame: pd.DataFrame, fmt: str, **meta: Any) -> Any:
     return {**meta, "columns": list(frame.columns), "rows": records(frame)}
 
 
-def _query(call: Any) -> pd.DataFrame:
+def client_error_on_failure(call: Callable[[], T]) -> T:
+    """Run a library call; a MppwatchError (bad parameters, missing data) is the client's: 400 with its message."""
     try:
         return call()
     except MppwatchError as exc:
@@ -87,7 +89,7 @@ def series(
 ) -> Any:
     """A dataset summed per period (and per `by` column), as `mppwatch series` prints it."""
     by_cols = [b.strip() for b in by.split(",") if b.strip()] if by else []
-    frame = _query(
+    frame = client_error_on_failure(
         lambda: metrics.series(
             store, dataset, metrics.parse_where(where or []), by_cols, start, end, row_type, period_kind, edition
         )
@@ -105,11 +107,13 @@ def returns(
     format: FormatQuery = "json",
 ) -> Any:
     """Cumulative MPP returns to Mexico as of a date (interpolated between snapshots, and labelled so)."""
-    frame = _query(lambda: metrics.returns(store, as_of, by))
+    frame = client_error_on_failure(lambda: metrics.returns(store, as_of, by))
     return respond(frame, format, as_of=as_of)
 
 
 @router.get("/reconcile")
 def reconcile_totals(store: StoreDep, format: FormatQuery = "json") -> Any:
     """Published totals that differ from the sum of their parts."""
-    return respond(_query(lambda: reconcile(store, cross_source=metrics.cross_source_checks())), format)
+    return respond(
+        client_error_on_failure(lambda: reconcile(store, cross_source=metrics.cross_source_checks())), format
+    )

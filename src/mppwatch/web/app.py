@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from mppwatch import __version__
-from mppwatch.web import api
+from mppwatch.web import analysis, api
 
 
 def create_app(db: str | Path) -> FastAPI:
@@ -16,6 +16,7 @@ def create_app(db: str | Path) -> FastAPI:
     app = FastAPI(title="mppwatch", version=__version__, docs_url=None, redoc_url=None)
     app.state.db = Path(db)
     app.include_router(api.router)
+    app.include_router(analysis.router)
 
     @app.get("/")
     def index() -> dict[str, Any]:

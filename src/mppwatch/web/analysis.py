@@ -1,0 +1,171 @@
+"""`/api/v1/court/*`, `/api/v1/claims`, `/api/v1/forecast`: the analyses as read-only JSON or CSV.
+
+Court endpoints return only suppressed aggregates (the threshold cannot go below 10 here, whatever the
+environment) and never case ids; a SYNTHETIC release says so in the response. Claims are checked from the bundled
+claims files only, against what the store holds (the server never loads or writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from mppwatch import court
+from mppwatch.court.measures import MIN_THRESHOLD
+from mppwatch.metrics import parse_where
+from mppwatch.sources.loader import bundled_data_dir
+from mppwatch.web.api import FormatQuery, StoreDep, client_error_on_failure, respond
+
+router = APIRouter(prefix="/api/v1")
+ThresholdQuery = Annotated[int, Query(ge=MIN_THRESHOLD, le=1_000_000, description="suppress counts below this")]
+ReleaseQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}(-SYNTHETIC)?$", description="YYYY-MM")]
+DateQuery = Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(status_code=400, detail=f"{text!r}: expected a real date YYYY-MM-DD") from None
+
+
+def _court_response(frame: Any, fmt: str, name: str) -> Any:
+    """JSON with the release and, for synthetic data, a bilingual note; CSV named and headed SYNTHETIC likewise."""
+    synthetic = bool(frame.attrs.get("synthetic"))
+    release = frame.attrs.get("release") or "_vs_".join(str(frame.attrs.get(k, "")) for k in ("release_a", "release_b"))
+    meta: dict[str, Any] = {"release": release, "synthetic": synthetic}
+    if synthetic:
+        meta["note"] = "SYNTHETIC data, not real court records / datos SINTÉTICOS, no son registros judiciales reales"
+    response = respond(frame, fmt, **meta)
+    if fmt == "csv":
+        label = "" if "SYNTHETIC" in release or not synthetic else "-SYNTHETIC"
+        response.headers["Content-Disposition"] = f'inline; filename="court-{name}-{release}{label}.csv"'
+        response.headers["X-Mppwatch-Synthetic"] = "true" if synthetic else "false"
+    return response
+
+
+@router.get("/court/releases")
+def court_releases(store: StoreDep, format: FormatQuery = "json") -> Any:
+    """EOIR releases loaded, newest first (synthetic ones flagged)."""
+    return respond(court.releases(store), format)
+
+
+@router.get("/court/table")
+def court_table(
+    store: StoreDep,
+    by: Annotated[str | None, Query(description="COL[,COL]: nationality, hearing_location, nta_month, ...")] = None,
+    measure: Annotated[str, Query(description="cases,completed,pending,in_absentia_rate,...")] = "cases",
+    mpp_only: bool = False,
+    as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")] = None,
+    release: ReleaseQuery = None,
+    total: bool = False,
+    threshold: ThresholdQuery = MIN_THRESHOLD,
+    format: FormatQuery = "json",
+) -> Any:
+    """TRAC-style measures, as `mppwatch court table` prints them: counts below the threshold read `<10`."""
+    day = _day(as_of)
+    frame = client_error_on_failure(
+        lambda: court.table(store, _split(by), _split(measure), mpp_only, day, release, threshold, total)
+    )
+    return _court_response(frame, format, "table")
+
+
+@router.get("/court/waits")
+def court_waits(
+    store: StoreDep,
+    by: Annotated[str | None, Query(description="COL[,COL]")] = None,
+    all_cases: bool = False,
+    release: ReleaseQuery = None,
+    threshold: ThresholdQuery = MIN_THRESHOLD,
+    format: FormatQuery = "json",
+) -> Any:
+    """Days from NTA to first hearing and to completion (p10, median, p90); small groups withheld."""
+    frame = client_error_on_failure(lambda: court.waits(store, _split(by), not all_cases, release, threshold))
+    return _court_response(frame, format, "waits")
+
+
+@router.get("/court/pending")
+def court_pending(
+    store: StoreDep,
+    on: DateQuery,
+    by: Annotated[str, Query(pattern="^(hearing_location|return_city)$")] = "hearing_location",
+    release: ReleaseQuery = None,
+    threshold: ThresholdQuery = MIN_THRESHOLD,
+    format: FormatQuery = "json",
+) -> Any:
+    """MPP cases pending on a date by hearing location or by Mexican return city."""
+    day = _day(on)
+    assert day is not None
+    frame = client_error_on_failure(lambda: court.pending_table(store, day, by, release, threshold))
+    return _court_response(frame, format, "pending")
+
+
+@router.get("/court/diff")
+def court_diff(
+    store: StoreDep,
+    release_a: Annotated[str, Query(pattern=r"^\d{4}-\d{2}(-SYNTHETIC)?$")],
+    release_b: Annotated[str, Query(pattern=r"^\d{4}-\d{2}(-SYNTHETIC)?$")],
+    format: FormatQuery = "json",
+) -> Any:
+    """Records added, removed and changed per table, overall and for the MPP cohort (counts only, no ids)."""
+    frame = client_error_on_failure(lambda: court.diff(store, release_a, release_b))
+    return _court_response(frame, format, "diff")
+
+
+@router.get("/claims")
+def claims(
+    store: StoreDep,
+    file: Annotated[str, Query(pattern=r"^claims_[A-Za-z0-9_.-]+\.csv$", description="a bundled claims file")],
+    lang: Annotated[str, Query(pattern="^(en|es)$")] = "en",
+    format: FormatQuery = "json",
+) -> Any:
+    """One verdict per claim of a bundled claims file, with its evidence and method text in English or Spanish."""
+    from mppwatch.claims import check
+
+    path = bundled_data_dir() / file
+    if not path.is_file():
+        known = sorted(p.name for p in bundled_data_dir().glob("claims_*.csv"))
+        raise HTTPException(status_code=404, detail=f"{file}: not a bundled claims file ({', '.join(known)})")
+    result = client_error_on_failure(lambda: check(store, path, load_missing=False))
+    return respond(result.frame(lang), format, file=file, errors=[str(e) for e in result.errors])
+
+
+@router.get("/forecast")
+def forecast(
+    store: StoreDep,
+    dataset: str,
+    where: Annotated[list[str] | None, Query(description="COLUMN=VALUE, repeatable")] = None,
+    by: Annotated[str | None, Query(description="COL[,COL]")] = None,
+    horizon: Annotated[int, Query(ge=1, le=36)] = 12,
+    model: Annotated[str, Query(pattern="^(auto|snaive|naive|drift|ets|sarima|ensemble)$")] = "auto",
+    since: Annotated[str | None, Query(alias="from", description="YYYY-MM")] = None,
+    as_of: Annotated[str | None, Query(alias="to", description="YYYY-MM")] = None,
+    row_type: str = "detail",
+    edition: str | None = None,
+    format: FormatQuery = "json",
+) -> Any:
+    """A forecast of each series of a selection with 80% and 95% intervals, labelled as an estimate."""
+    from mppwatch.forecast import forecast as run_forecast
+    from mppwatch.forecast.data import Selection
+
+    def run() -> Any:
+        sel = Selection(dataset, parse_where(where or []), tuple(_split(by)), since, as_of, row_type, edition)
+        return run_forecast(store, sel, horizon, model)
+
+    result = client_error_on_failure(run)
+    return respond(
+        result.frame,
+        format,
+        dataset=dataset,
+        kind="FORECAST (estimate)",
+        source_ids=result.frame.attrs.get("source_ids", []),
+        notes=result.notes,
+    )
