@@ -662,3 +662,16 @@ def test_field_count_check_across_read_blocks() -> None:
     assert reader.lines == 800_001
     assert [(line, fields) for line, fields, _ in reader.bad] == [(6, 4), (straddle + 1, 4), (700_001, 2), (800_001, 2)]
     assert reader.sha.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_lookup_lines_the_lenient_read_skips_are_recorded(tmp_path: Path) -> None:
+    root = write_release(tmp_path / "l")
+    lookup = root / "EOIR Case Data" / "Lookup" / "tblLookupNationality.csv"
+    lookup.write_bytes(lookup.read_bytes() + b"BR\tBRAZIL\textra\tfields\nCO\tCOLOMBIA\n")  # line 9 is too wide
+    store = Store.open(tmp_path / "l.duckdb")
+    court.load(store, root, "2025-12")
+    codes = store.query("SELECT code FROM court_lookups WHERE lookup = 'tblLookupNationality' ORDER BY code")
+    assert "CO" in codes.code.tolist() and "BR" not in codes.code.tolist() and len(codes) == 8
+    rej = store.query("SELECT file, line, reason, raw FROM court_rejects WHERE file LIKE '%tblLookupNationality%'")
+    assert rej.line.tolist() == [9] and rej.reason.iloc[0].startswith("lookup line skipped")
+    assert "BRAZIL" in rej.raw.iloc[0]

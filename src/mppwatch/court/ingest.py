@@ -484,17 +484,37 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> int:
         return 0
     types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
-    with opened(member, tmp) as (path, _reader, thread):
+    rejects = "_rej_lookup"
+    with opened(member, tmp) as (path, reader, thread):
         n = store.con.execute(
             f"""INSERT INTO court_lookups SELECT ?, ?, trim(replace({_quote(code)}, chr(0), '')),
                     trim(replace({_quote(desc)}, chr(0), ''))
                 FROM read_csv('{path}', delim='\\t', quote='', escape='', header=true, auto_detect=false,
                     new_line='{newline}', encoding='latin-1', nullstr=[{nulls}], columns={{{types}}},
-                    null_padding=true, ignore_errors=true)""",
+                    null_padding=true, store_rejects=true, rejects_table='{rejects}_err',
+                    rejects_scan='{rejects}_scan')""",
             [release, member.stem],
         ).fetchone()
         thread.join()
-    return int(n[0]) if n else 0
+    # every line the lenient read skipped is recorded, with DuckDB's reason
+    store.con.execute(
+        f"""INSERT INTO court_rejects SELECT ?, ?, line, 'lookup line skipped: ' || string_agg(DISTINCT error_message, '; '),
+                any_value(csv_line)
+            FROM {rejects}_err GROUP BY line ORDER BY line""",
+        [release, member.name],
+    )
+    store.con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
+    loaded = int(n[0]) if n else 0
+    skipped = max(reader.lines - 1, 0) - loaded
+    recorded = store.con.execute(
+        "SELECT count(*) FROM court_rejects WHERE release = ? AND file = ?", [release, member.name]
+    ).fetchone()
+    if recorded and skipped > int(recorded[0]):  # blank lines and the like: counted, not lost silently
+        store.con.execute(
+            "INSERT INTO court_rejects VALUES (?, ?, NULL, ?, NULL)",
+            [release, member.name, f"{skipped - int(recorded[0])} lookup lines neither loaded nor parsed"],
+        )
+    return loaded
 
 
 def delete_release(store: Store, release: str) -> None:
