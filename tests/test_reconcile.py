@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from mppwatch.reconcile import reconcile
+from mppwatch.sources.loader import load_file
 from mppwatch.store import Store
 
 # (dataset, period, key, published, computed) as SOURCES.md describes them.
@@ -60,3 +63,26 @@ def test_dataset_filter_applies_to_cross_source_rows(store: Store) -> None:
     assert set(only_trac["dataset"]) == {trac} and len(only_trac) == 5
     with_b = reconcile(store, [trac, "b"], cross_source=[lambda s: extra])
     assert with_b["dataset"].tolist()[-1] == "b" and len(with_b) == 6
+
+
+def test_a_total_with_unlisted_parts_may_exceed_its_parts_but_not_fall_short(fresh_db: Path, tmp_path: Path) -> None:
+    sid = "ZETA_2019-04_TIJUANA_SHELTERS"
+    rows = [
+        ("2019-04", "Total", "published_total_incl_unlisted", 130),  # 100 + 20 printed, 10 unlisted: fine
+        ("2019-04", "A", "detail", 100),
+        ("2019-04", "B", "detail", 20),
+        ("2019-05", "Total", "published_total_incl_unlisted", 110),  # short of 100 + 25 by 15: a finding
+        ("2019-05", "A", "detail", 100),
+        ("2019-05", "B", "detail", 25),
+    ]
+    new = tmp_path / "agencies.csv"
+    new.write_text(
+        "source_id,month,agency,row_type,count\n" + "".join(f"{sid},{m},{a},{t},{v}\n" for m, a, t, v in rows),
+        encoding="utf-8",
+    )
+    with Store.open(fresh_db) as store:
+        load_file(store, new, dataset="agencies")
+        found = reconcile(store, ["agencies"])
+    assert found[["check", "period", "published", "computed", "difference"]].values.tolist() == [
+        ["total_below_parts", "2019-05", 110.0, 125.0, -15.0]
+    ]

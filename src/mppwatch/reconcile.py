@@ -1,9 +1,11 @@
 """Compare every published total with the sum of its parts, and list the ones that do not add up.
 
-Two checks, both generic:
+Three checks, all generic:
 - `total_vs_parts`: a published total against the rows of the same source, period and span whose dimensions
   match it. A part printed X (not applicable) counts as none; a part printed NA makes the total uncheckable. A dimension the total aggregates over is one whose value (e.g. "Total", "All", "Total Encounters")
   never appears on a detail row. Published components are its parts when present, else the details.
+- `total_below_parts`: a total that its notes say includes parts not printed (`published_total_incl_unlisted`)
+  can exceed its printed parts but never fall short of them.
 - `period_vs_months`: a fiscal-year, multi-month or yearly figure against the months it spans (same source and
   dimensions; a total's own monthly totals when the months carry them).
 Rounded tables (every value a multiple of 10, as OHSS publishes) get a tolerance of 5 per cell summed, plus 5.
@@ -86,6 +88,9 @@ def _finding(check: str, dataset: str, total: dict, parts: list[dict], step: int
     }
 
 
+INCL_UNLISTED = "published_total_incl_unlisted"
+
+
 def _is_total(row_type: str) -> bool:
     return bool(TOTAL_TYPE.match(row_type)) and not NOT_TOTAL.search(row_type)
 
@@ -109,7 +114,8 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
     steps = {sid: _rounding_step(pd.Series(vals, dtype="float64")) for sid, vals in values_by_source.items()}
     month_rows = [r for r in rows if r["period_kind"] == "month"]
     for total in rows:
-        if not _is_total(total["row_type"]):
+        lower_bound = total["row_type"] == INCL_UNLISTED
+        if not (lower_bound or _is_total(total["row_type"])):
             continue
         aggregated = {k for k, v in total["dims"].items() if v not in detail_values.get(k, set())}
         if not aggregated:
@@ -120,8 +126,10 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
         parts = parts or [r for r in candidates if not r["row_type"].startswith("published_")]
         if any(p["value"] is None and p["flag"] != "not_applicable" for p in parts):
             continue  # a part printed NA (not available) cannot be summed; X (not applicable) counts as none
-        if parts and (f := _finding("total_vs_parts", dataset, total, parts, steps[total["source_id"]])):
-            findings.append(f)
+        check = "total_below_parts" if lower_bound else "total_vs_parts"
+        if parts and (f := _finding(check, dataset, total, parts, steps[total["source_id"]])):
+            if not (lower_bound and f["difference"] > 0):  # more than the printed parts is what such a total says
+                findings.append(f)
     for coarse in rows:
         if coarse["period_kind"] not in COARSE_KINDS:
             continue
