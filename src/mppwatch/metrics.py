@@ -141,6 +141,12 @@ def _default_kind(store: Store, where_sql: str, params: list[object]) -> str:
     return "month" if "month" in kinds else kinds[0]
 
 
+def totals(store: Store) -> dict[str, int]:
+    """How much is loaded: distinct datasets and observation rows (what /health reports)."""
+    row = store.con.execute("SELECT count(DISTINCT dataset), count(*) FROM observations").fetchone()
+    return {"datasets": int(row[0]), "observations": int(row[1])} if row else {"datasets": 0, "observations": 0}
+
+
 NON_ADDITIVE = ("measure", "unit")  # dimension columns whose values are different quantities
 
 
@@ -263,5 +269,5 @@ from mppwatch.returns import returns  # noqa: E402  (re-exported: metrics is the
 
 __all__ = [
     "DEFAULT_RETURN_DATASETS", "cross_source_checks", "datasets", "loads", "parse_where", "returns", "select",
-    "series", "sources", "to_tidy",
+    "series", "sources", "to_tidy", "totals",
 ]  # fmt: skip

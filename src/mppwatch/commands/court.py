@@ -174,14 +174,9 @@ def register(app: typer.Typer) -> None:
     @court_app.command("rejects")
     def rejects(ctx: typer.Context, release: ReleaseOpt = None, format: FormatOpt = Format.table) -> None:
         """Rows a load could not parse (or repaired): file, line, reason."""
-        from mppwatch.court.measures import resolve_release
-
         with store_of(ctx, read_only=True) as store:
-            rel = resolve_release(store, release)
-            frame = store.query(
-                "SELECT file, line, reason FROM court_rejects WHERE release = ? ORDER BY file, line", [rel]
-            )
-        emit(frame, format, title=f"court rejects, release {rel}")
+            frame = _court().rejects(store, release)
+        _show(frame, format, f"court rejects, release {frame.attrs['release']}")
 
     @synth_app.command("eoir")
     def eoir(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mppwatch.court.cohort import cohort
 from mppwatch.court.diff import diff, removed_ids
 from mppwatch.court.ingest import LoadSummary, load
-from mppwatch.court.measures import releases, table
+from mppwatch.court.measures import rejects, releases, table
 from mppwatch.court.synth import synth_eoir
 from mppwatch.court.waits import pending, pending_table, waits
 
@@ -20,6 +20,7 @@ __all__ = [
     "load",
     "pending",
     "pending_table",
+    "rejects",
     "releases",
     "removed_ids",
     "synth_eoir",

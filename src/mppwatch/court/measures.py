@@ -78,6 +78,14 @@ def releases(store: Store) -> pd.DataFrame:
     return store.query("SELECT * FROM court_releases ORDER BY release DESC")
 
 
+def rejects(store: Store, release: str | None = None) -> pd.DataFrame:
+    """Lines a load could not parse, or repaired: file, line, reason (the raw line stays in the store)."""
+    rel = resolve_release(store, release)
+    frame = store.query("SELECT file, line, reason FROM court_rejects WHERE release = ? ORDER BY file, line", [rel])
+    frame.attrs.update(release=rel, synthetic=is_synthetic(store, rel))
+    return frame
+
+
 def _has(store: Store, table: str) -> bool:
     row = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()
     return bool(row and row[0])
