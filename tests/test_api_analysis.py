@@ -57,6 +57,12 @@ def test_court_waits_pending_and_diff(client: TestClient, court_db: Path) -> Non
     same = client.get("/api/v1/court/diff", params={"release_a": "2026-01", "release_b": "2026-01"})
     assert same.status_code == 400
     assert client.get("/api/v1/court/pending", params={"on": "2020-02-30"}).status_code == 400
+    timeline = client.get(
+        "/api/v1/court/pending-series", params={"from": "2019-06", "to": "2020-03", "by": "return_city"}
+    ).json()
+    on_march = {r["return_city"]: r["pending"] for r in timeline["rows"] if r["date"] == "2020-03-01"}
+    assert on_march == {r["return_city"]: r["pending"] for r in pending["rows"]}
+    assert len({r["date"] for r in timeline["rows"]}) == 10
 
 
 def test_court_without_a_release_is_a_client_error(bundled_db: Path) -> None:

@@ -675,3 +675,22 @@ def test_lookup_lines_the_lenient_read_skips_are_recorded(tmp_path: Path) -> Non
     rej = store.query("SELECT file, line, reason, raw FROM court_rejects WHERE file LIKE '%tblLookupNationality%'")
     assert rej.line.tolist() == [9] and rej.reason.iloc[0].startswith("lookup line skipped")
     assert "BRAZIL" in rej.raw.iloc[0]
+
+
+def test_pending_series_equals_pending_on_each_date(tmp_path: Path, testing: None) -> None:
+    """The one-pass monthly timeline gives, month by month, exactly what `pending` counts on that day."""
+    court.synth_eoir(tmp_path / "s", 2500, seed=9)
+    store = Store.open(tmp_path / "s.duckdb")
+    court.load(store, tmp_path / "s", "2026-01")
+    start, end = dt.date(2019, 1, 1), dt.date(2021, 6, 1)
+    for by in ("return_city", "hearing_location"):
+        series = court.pending_series(store, start, end, by, threshold=1)
+        assert series["date"].nunique() == 30 and series.attrs["synthetic"]
+        for day in (dt.date(2019, 3, 1), dt.date(2019, 10, 1), dt.date(2020, 3, 1), dt.date(2021, 6, 1)):
+            expected = court.pending_table(store, day, by, threshold=1).set_index(by)["pending"]
+            got = series[series["date"] == day].set_index(by)["pending"]
+            assert got[got != "<1"].to_dict() == expected.to_dict(), (by, day)
+    total = court.pending_series(store, start, end, None, threshold=1).set_index("date")["pending"]
+    assert total[dt.date(2020, 3, 1)] == court.pending(store, dt.date(2020, 3, 1))["pending"].sum() > 100
+    with pytest.raises(court.measures.MppwatchError, match="before"):
+        court.pending_series(store, end, start)

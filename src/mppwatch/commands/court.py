@@ -35,6 +35,13 @@ def _date(text: str | None) -> dt.date | None:
         raise MppwatchError(f"--as-of {text!r}: expected YYYY-MM-DD") from None
 
 
+def _month(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise MppwatchError(f"{option} {text!r}: expected YYYY-MM") from None
+
+
 def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
     """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact)."""
     if frame.attrs.get("synthetic"):
@@ -146,6 +153,22 @@ def register(app: typer.Typer) -> None:
                 frame = _court().waits(store, split_by(by), not all_cases, release, threshold)
                 title = f"days from NTA, release {frame.attrs['release']}"
         _show(frame, format, title)
+
+    @court_app.command("pending")
+    def pending_over_time(
+        ctx: typer.Context,
+        start: Annotated[str, typer.Option("--from", help="first month YYYY-MM")],
+        end: Annotated[str, typer.Option("--to", help="last month YYYY-MM")],
+        by: Annotated[str, typer.Option("--by", help="return_city, hearing_location or none")] = "return_city",
+        release: ReleaseOpt = None,
+        threshold: ThresholdOpt = 10,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """MPP cases pending on the 1st of each month, by Mexican return city or hearing location (a timeline)."""
+        first, last = _month(start, "--from"), _month(end, "--to")
+        with store_of(ctx, read_only=True) as store:
+            frame = _court().pending_series(store, first, last, None if by == "none" else by, release, threshold)
+        _show(frame, format, f"MPP cases pending on the 1st of each month, release {frame.attrs['release']}")
 
     @court_app.command("diff")
     def diff(

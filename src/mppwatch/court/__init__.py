@@ -11,7 +11,7 @@ from mppwatch.court.diff import diff, removed_ids
 from mppwatch.court.ingest import LoadSummary, load
 from mppwatch.court.measures import rejects, releases, table
 from mppwatch.court.synth import synth_eoir
-from mppwatch.court.waits import pending, pending_table, waits
+from mppwatch.court.waits import pending, pending_series, pending_table, waits
 
 __all__ = [
     "LoadSummary",
@@ -19,6 +19,7 @@ __all__ = [
     "diff",
     "load",
     "pending",
+    "pending_series",
     "pending_table",
     "rejects",
     "releases",

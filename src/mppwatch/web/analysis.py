@@ -108,6 +108,24 @@ def court_pending(
     return _court_response(frame, format, "pending")
 
 
+@router.get("/court/pending-series")
+def court_pending_series(
+    store: StoreDep,
+    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$", description="first month YYYY-MM")],
+    end: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}$", description="last month YYYY-MM")],
+    by: Annotated[str, Query(pattern="^(hearing_location|return_city|none)$")] = "return_city",
+    release: ReleaseQuery = None,
+    threshold: ThresholdQuery = MIN_THRESHOLD,
+    format: FormatQuery = "json",
+) -> Any:
+    """MPP cases pending on the 1st of each month, by return city or hearing location: the timeline."""
+    first, last = _day(f"{start}-01"), _day(f"{end}-01")
+    assert first is not None and last is not None
+    group = None if by == "none" else by
+    frame = client_error_on_failure(lambda: court.pending_series(store, first, last, group, release, threshold))
+    return _court_response(frame, format, "pending")
+
+
 @router.get("/court/diff")
 def court_diff(
     store: StoreDep,
