@@ -16,9 +16,10 @@ from mppwatch import metrics
 from mppwatch.cli import app
 from mppwatch.errors import InputError
 from mppwatch.publishers import load as load_module
-from mppwatch.publishers.citizenship import RECONCILE_COLUMNS, compare_with_inm, mpp_by_nationality
+from mppwatch.publishers.citizenship import CHECK, RECONCILE_COLUMNS, compare_with_inm, mpp_by_nationality
 from mppwatch.publishers.diff import DiffError, diff_editions, editions, summarize_diff
 from mppwatch.publishers.load import load_workbook, workbook_sheets
+from mppwatch.reconcile import reconcile
 from mppwatch.sources.loader import load_file
 from mppwatch.store import Store, sha256_of
 
@@ -224,7 +225,19 @@ def test_compare_with_inm(db: Path) -> None:
     assert "150 more than its printed months" in rows["All"]["note"]
     assert rows["Honduras"]["computed"] == 20240
     assert pd.isna(rows["Nicaragua"]["computed"]) and "does not itemise" in rows["Nicaragua"]["note"]
-    assert rows["Cuba"]["source_ids"] == "LAJORNADA_2021-12-04_INM OHSS_IELP_2024-08"
+    assert rows["All"]["cells"] == 10
+    assert rows["Cuba"]["source_id"] == "LAJORNADA_2021-12-04_INM OHSS_IELP_2024-08"
+
+
+def test_reconcile_keeps_the_sources_of_the_inm_comparison(db: Path) -> None:
+    """Through `reconcile` (as the CLI and API call it) the comparison keeps its source ids and cell counts."""
+    with Store.open(db, read_only=True) as store:
+        frame = reconcile(store, cross_source=metrics.cross_source_checks())
+    rows = {r["key"]: r for r in frame[frame["check"] == CHECK].to_dict("records")}
+    assert len(rows) == 9
+    assert rows["All"]["source_id"] == "LAJORNADA_2021-12-04_INM OHSS_IELP_2024-08"
+    assert rows["All"]["published"] == 62144 and rows["All"]["computed"] == 55680 and rows["All"]["cells"] == 10
+    assert all(r["source_id"] for r in rows.values())
 
 
 def test_a_bad_file_leaves_the_store_unchanged(db: Path, tmp_path: Path) -> None:

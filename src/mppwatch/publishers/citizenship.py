@@ -13,6 +13,7 @@ import unicodedata
 import pandas as pd
 
 from mppwatch.metrics import QueryError
+from mppwatch.reconcile import COLUMNS as RECONCILE_COLUMNS
 from mppwatch.store import Store
 
 DATASET = "ohss_cbp_swb_book_outs_by_citp"
@@ -22,9 +23,6 @@ INM_DATASET = "inm_mpp_returns_by_nationality_2019"
 INM_AS_OF = "2019-12-31"
 ROUNDING = 5.0  # each OHSS cell is rounded to the nearest 10
 CHECK = "ohss_mpp_bookouts_vs_inm_returns_by_nationality_2019"
-RECONCILE_COLUMNS = [
-    "check", "dataset", "period", "key", "published", "computed", "difference", "tolerance", "note", "source_ids",
-]  # fmt: skip
 
 
 def _editions(store: Store) -> list[str]:
@@ -96,8 +94,9 @@ def _hidden_in_fy2019(store: Store, edition: str) -> dict[str, float]:
 def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
     """Calendar-2019 OHSS MPP book-outs by citizenship against INM's 2019 returns by nationality.
 
-    One row per INM nationality (`published` = INM, `computed` = OHSS Jan-Dec 2019 sum, `difference` =
-    computed - published). `tolerance` is OHSS rounding only (5 per monthly cell summed): the two count
+    One row per INM nationality in `reconcile`'s columns (`published` = INM, `computed` = OHSS Jan-Dec 2019
+    sum, `difference` = computed - published, `cells` = OHSS monthly cells summed, `source_id` = INM's and
+    OHSS's source ids, space-separated). `tolerance` is OHSS rounding only (5 per monthly cell summed): the two count
     different events (a CBP book-out by encounter date vs a person received by Mexico), so differences
     beyond it are expected and explained in `note`, not errors. Nationalities OHSS does not itemise get
     no computed value.
@@ -128,8 +127,8 @@ def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
         sources = f"{source_id} {ohss_sources}".strip()
         if match is None:
             rows.append(
-                [CHECK, INM_DATASET, "2019", name, published, None, None, None,
-                 f"OHSS does not itemise {name} (counted under 'Others'); no comparison", sources]
+                [CHECK, INM_DATASET, sources, "2019", name, published, None, None, None, None,
+                 f"OHSS does not itemise {name} (counted under 'Others'); no comparison"]
             )  # fmt: skip
             continue
         label, computed, cells = match
@@ -143,7 +142,7 @@ def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
         )
         if (gap := hidden.get(label, 0.0)) > ROUNDING * 12:
             note += f" OHSS's FY2019 total is {gap:,.0f} more than its printed months (months printed X hide them)."
-        rows.append([CHECK, INM_DATASET, "2019", name, published, computed, diff, tolerance, note, sources])
+        rows.append([CHECK, INM_DATASET, sources, "2019", name, published, computed, diff, cells, tolerance, note])
     out = pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
     out.attrs.update({"edition": monthly.attrs["edition"], "ohss_months": span})
     return out
