@@ -204,6 +204,54 @@ def test_baseline_monthly_returns_within_15_percent_of_ohss(store: Store) -> Non
     assert "TRAC_2019-08-26_TABLE1" in result.inputs.sources
 
 
+def test_baseline_fills_the_months_ohss_does_not_publish(store: Store) -> None:
+    # OHSS prints Jan-Feb 2019 as "X"; INM counted 157 returned to Tijuana 29 Jan - 28 Feb 2019 (31 days).
+    sc = load_scenario(SCENARIOS / "baseline_2019.toml", ["arrivals.noise='none'"])
+    result = run(sc, 2, seed=1, store=store)
+    cum = result.series("cumulative_returns")
+    day = {d: i for i, d in enumerate(result.dates.date.astype(str))}
+    assert (cum[day["2019-01-31"]] == round(3 * 157 / 31)).all()  # 3 of the 31 days: 15.2 -> 15
+    assert (cum[day["2019-02-28"]] == 157).all()
+    # OHSS from March on: 590 + 2,640 + 5,310 + 4,700 + 11,270 + 11,970 + 7,620 + 4,860 + 3,630 + 3,090 = 55,680
+    assert (cum[day["2019-12-31"]] == 157 + 55680).all()
+    assert "ELSOLDETIJUANA_2019-03_TIJUANA_RETURNS" in result.inputs.sources
+    assert any("157 returned 2019-01-29..2019-02-28" in n for n in result.inputs.notes)
+    assert not any("no published value" in n for n in result.inputs.notes)
+    # a fill may not replace a published month
+    with pytest.raises(ScenarioError, match=r"arrivals\.fill\[0\]: .* publishes 2019-03"):
+        prepare(sc.with_overrides(["arrivals.fill=[{from=2019-02-01, to=2019-03-05, total=10}]"]), store)
+    with pytest.raises(ScenarioError, match=r"arrivals\.fill: fill is for days a series does not publish"):
+        parse(scenario(arrivals__fill=[{"from": date(2020, 1, 1), "to": date(2020, 1, 2), "total": 5}]), "x.toml")
+    with pytest.raises(ScenarioError, match=r"arrivals\.fill\[0\]\.to: 2019-01-01 is before"):
+        sc.with_overrides(["arrivals.fill=[{from=2019-01-29, to=2019-01-01, total=10}]"])
+
+
+def test_compare_against_inm_cumulative_totals(store: Store) -> None:
+    sc = load_scenario(SCENARIOS / "baseline_2019.toml", ["arrivals.noise='none'"])
+    table = compare(run(sc, 2, seed=1, store=store), store)
+    cum = table[table["measure"] == "cumulative_returns"].set_index("period")
+    # INM's exact, day-dated national totals inside 2019-01-29..2019-12-31 (approximate ones are left out)
+    assert list(cum.index) == [
+        "2019-04-17", "2019-05-01", "2019-05-27", "2019-06-05", "2019-06-08", "2019-06-12",
+        "2019-06-24", "2019-06-30", "2019-07-07", "2019-10-31", "2019-12-31",
+    ]  # fmt: skip
+    year = cum.loc["2019-12-31"]
+    assert year["observed"] == 62144 and year["source_id"] == "TVBUS_2020-01-30"
+    assert year["sim_mean"] == year["sim_p50"] == 55837  # no noise: 157 + OHSS Mar-Dec 55,680
+    assert year["error"] == 55837 - 62144 and year["rel_error"] == pytest.approx(-6307 / 62144)
+    # the article's projection, warm-started from 10,393 on 8 June with no arrivals that day, against INM
+    art = load_scenario(SCENARIOS / "article_june2019.toml", ["arrivals.noise='none'"])
+    table = compare(run(art, 2, seed=1, store=store), store)
+    cum = table[table["measure"] == "cumulative_returns"].set_index("period")
+    assert list(cum.index) == ["2019-06-08", "2019-06-12", "2019-06-24", "2019-06-30", "2019-07-07"]
+    assert cum.loc["2019-06-08", "sim_mean"] == 10393 and cum.loc["2019-06-08", "observed"] == 11037
+    assert cum.loc["2019-07-07", "sim_mean"] == 10393 + 28 * 1000  # 10 June .. 7 July
+    # a run that starts mid-year without saying how many were returned before it is not compared
+    late = art.with_overrides(["warm_start.source='none'"])
+    table = compare(run(late, 2, seed=1, store=store), store)
+    assert "cumulative_returns" not in set(table["measure"])
+
+
 def test_baseline_needs_its_datasets(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="ohss_swb_bookouts_by_agency_monthly"):
         prepare(load_scenario(SCENARIOS / "baseline_2019.toml"), None)

@@ -112,16 +112,35 @@ def _arrival_totals(
         raise ScenarioError(scenario.file, "arrivals.dataset", f"{arr.dataset} is not a monthly series")
     values = dict(zip(periods, frame["value"], strict=True))
     month_keys = pd.Index(dates.strftime("%Y-%m"))
-    missing = []
+    published: set[str] = set()
     for month in sorted(set(month_keys)):
         value = values.get(month)
         if value is None or pd.isna(value):
-            missing.append(month)
             continue
+        published.add(month)
         y, m = map(int, month.split("-"))
         total[month_keys == month] = float(value) / calendar.monthrange(y, m)[1]
     where = ", ".join(f"{k}={'|'.join(v)}" for k, v in arr.where.items())
     notes.append(f"arrivals: {arr.dataset} ({where}) monthly totals spread evenly over each month's days")
+    filled = np.zeros(len(dates), bool)
+    for i, fill in enumerate(arr.fill):
+        span = pd.date_range(fill.start, fill.end, freq="D").strftime("%Y-%m")
+        clash = sorted(set(span) & published)
+        if clash:
+            raise ScenarioError(
+                scenario.file,
+                f"arrivals.fill[{i}]",
+                f"{arr.dataset} publishes {', '.join(clash)}: fill only unpublished months",
+            )
+        mask = (days >= fill.start) & (days <= fill.end)
+        total[mask] = fill.total / fill.days
+        filled |= mask
+        sources.append(fill.source)
+        notes.append(
+            f"arrivals: {fill.total:,.0f} returned {fill.start.isoformat()}..{fill.end.isoformat()} "
+            f"({fill.source or 'scenario'}) spread evenly over those {fill.days} days ({int(mask.sum())} in the window)"
+        )
+    missing = sorted({m for m, f in zip(month_keys, filled, strict=True) if m not in published and not f})
     if missing:
         notes.append(f"arrivals: no published value for {', '.join(missing)}: zero arrivals assumed there")
     return total * arr.scale
@@ -317,7 +336,9 @@ CITY_SNAPSHOTS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_
 
 def compare(result: Any, store: Store) -> pd.DataFrame:
     """Simulated against observed: OHSS monthly CBP MPP book-outs (returns) for the months inside the window,
-    and INM city shares of cumulative returns on each snapshot date inside it (cities of the scenario only).
+    INM's cumulative returns since the programme began on each exact, day-dated snapshot inside it (e.g.
+    62,144 by 2019-12-31), and INM city shares of cumulative returns on each snapshot date inside it (cities of
+    the scenario only).
 
     Columns: `measure, period, city, sim_p5, sim_p50, sim_p95, sim_mean, observed, error, rel_error, source_id`.
     """
@@ -337,6 +358,7 @@ def compare(result: Any, store: Store) -> pd.DataFrame:
         if r.month not in full:
             continue
         rows.append(_row("monthly_returns", r.month, "all", r.p5, r.p50, r.p95, r.mean, obs_by.get(r.month), ohss_ids))
+    rows += _cumulative_totals(result, store)
     rows += _city_shares(result, store)
     out = pd.DataFrame(
         rows,
@@ -374,6 +396,47 @@ def _row(
         "rel_error": rel,
         "source_id": ids,
     }
+
+
+def _cumulative_totals(result: Any, store: Store) -> list[dict[str, Any]]:
+    """INM's national cumulative returns (exact, day-dated snapshots) against simulated cumulative returns.
+
+    Only when the simulated total also counts from the programme's start: the run starts within a month of
+    it, or the scenario's warm start says how many were returned before the run.
+    """
+    from mppwatch import returns
+
+    loaded = [d for d in CITY_SNAPSHOTS if d in store.datasets_loaded()]
+    if not loaded:
+        return []
+    snaps = returns.snapshots(store, loaded)
+    dates = result.dates
+    programme_start = pd.Timestamp(snaps.attrs["programme_start"])
+    counts_from_start = dates[0] <= programme_start + pd.Timedelta(days=31) or result.inputs.warm_returned.sum() > 0
+    if not counts_from_start:
+        return []
+    cum = result.series("cumulative_returns")  # (T, R)
+    rows = []
+    for snap in snaps[snaps["exact"]].sort_values(["date", "source_id"]).itertuples(index=False):
+        day = pd.Timestamp(str(snap.date))
+        if not dates[0] <= day <= dates[-1]:
+            continue
+        sim = cum[int((day - dates[0]).days)]
+        p5, p50, p95 = np.percentile(sim, (5, 50, 95))
+        rows.append(
+            _row(
+                "cumulative_returns",
+                day.date().isoformat(),
+                "all",
+                p5,
+                p50,
+                p95,
+                float(sim.mean()),
+                snap.value,
+                str(snap.source_id),
+            )
+        )
+    return rows
 
 
 def _city_shares(result: Any, store: Store) -> list[dict[str, Any]]:

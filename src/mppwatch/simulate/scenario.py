@@ -12,6 +12,8 @@ Keys (see scenarios/*.toml for worked, cited examples):
     [arrivals]    source = "ramp" | "series"; noise = "poisson" | "none"; scale
                   ramp = [{from, per_day}, ...]                       (source = "ramp")
                   dataset, where = {column = value | [values]}       (source = "series": a monthly store series)
+                  fill = [{from, to, total, source}, ...]  (source = "series": people returned on days whose
+                  month the series does not publish, spread evenly; a published month cannot be filled)
     [split]       shares = {city = weight}, sources; or [[split.steps]] {from, shares, sources};
                   source = "trac" overrides months with cases by hearing location (city.court names them)
     [cities.X]    area, court, hearings_per_weekday (number | "unlimited" | [{from, per_weekday}]), daily_cap,
@@ -54,6 +56,21 @@ class Ramp:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """Arrivals for days whose month the series does not publish: `total` people spread evenly over start..end."""
+
+    start: date
+    end: date
+    total: float
+    source: str = ""
+
+    @property
+    def days(self) -> int:
+        """Days from start to end, both included."""
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
 class Arrivals:
     source: str  # "ramp" | "series"
     noise: str  # "poisson" | "none"
@@ -61,6 +78,7 @@ class Arrivals:
     dataset: str = "ohss_swb_bookouts_by_agency_monthly"
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scale: float = 1.0
+    fill: tuple[Fill, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -467,8 +485,34 @@ def _arrivals(r: _Reader) -> Arrivals:
     if not isinstance(where_raw, Mapping):
         r.fail("where", "expected a table COLUMN = VALUE or [VALUES]")
     where = {str(k): _text_list(v, r.key(f"where.{k}")) for k, v in where_raw.items()}
+    fills: list[Fill] = []
+    r.used.add("fill")
+    if "fill" in r.table:
+        if source != "series":
+            r.fail("fill", "fill is for days a series does not publish (arrivals.source = 'series')")
+        steps = r.table["fill"]
+        if not isinstance(steps, list) or not steps:
+            r.fail("fill", "expected a list of {from, to, total, source}")
+        for i, step in enumerate(steps):
+            s = _Reader(r.file, step, r.key(f"fill[{i}]"))
+            fill = Fill(
+                s.get("from", _date),
+                s.get("to", _date),
+                s.get("total", _num(0.0, 1e9)),
+                s.get("source", _text(), default=""),
+            )
+            s.done()
+            if fill.end < fill.start:
+                s.fail("to", f"{fill.end.isoformat()} is before from = {fill.start.isoformat()}")
+            fills.append(fill)
+        fills.sort(key=lambda f: f.start)
+        for a, b in zip(fills, fills[1:], strict=False):
+            if b.start <= a.end:
+                r.fail(
+                    "fill", f"fills overlap ({a.start.isoformat()}..{a.end.isoformat()} and {b.start.isoformat()}..)"
+                )
     r.done()
-    return Arrivals(source, noise, tuple(ramp), dataset, where, scale)
+    return Arrivals(source, noise, tuple(ramp), dataset, where, scale, tuple(fills))
 
 
 def _shares(r: _Reader, names: Sequence[str]) -> dict[str, float]:
