@@ -202,3 +202,66 @@ def test_cli_json_html_and_explain(db: Path) -> None:
     out = runner.invoke(app, ["--db", str(db), "claims", "explain", "C015", "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert "15,079" in out.stdout and "11,037" in out.stdout and "4,042" in out.stdout
+
+
+def test_bundled_spec_texts_are_bilingual() -> None:
+    """Every reason, would_decide and note of the bundled specs has its Spanish `_es` twin."""
+    from mppwatch.claims.spec import TRANSLATED, load_spec
+
+    checked = 0
+    for path in sorted(DATA.glob("claims_*.spec.toml")):
+        specs, errors = load_spec(path)
+        assert errors == []
+        for cid, spec in specs.items():
+            for key in TRANSLATED:
+                if getattr(spec, key):
+                    assert getattr(spec, f"{key}_es"), (path.name, cid, key)
+                    assert getattr(spec, f"{key}_es") != getattr(spec, key), (path.name, cid, key)
+                    checked += 1
+    assert checked == 5 + 38  # 5 notes in the seed article's spec; 15 reasons, 15 would_decide, 8 notes
+
+
+def test_spanish_method_uses_the_spec_translations(db: Path) -> None:
+    with Store.open(db) as store:
+        result = check(store, SECONDARY)
+    es = {r["claim_id"]: r for r in result.frame("es").to_dict("records")}
+    en = {r["claim_id"]: r for r in result.frame("en").to_dict("records")}
+    # a refusal: reason and the data that would decide it, in Spanish in both the method and the column
+    assert "no verificable: ninguna tabla cargada desglosa las devoluciones MPP por edad" in es["C005"]["method"]
+    assert es["C005"]["would_decide"].startswith("devoluciones o inscripciones MPP por grupo de edad")
+    assert en["C005"]["would_decide"].startswith("MPP returns or enrolments by age group")
+    # a decided claim's note
+    assert "nota: inscripciones en MPP 2.0" in es["C049"]["method"]
+    assert "note: MPP 2.0 enrolments" in en["C049"]["method"]
+    # a court claim with no release loaded: the evidence's own reason, in Spanish
+    assert "no hay cargada ninguna publicación judicial de EOIR" in es["C019"]["method"]
+    assert es["C019"]["would_decide"].startswith("datos de casos de EOIR")
+    for cid, row in es.items():  # the generic English words of a refusal never reach the Spanish text
+        assert "not checkable" not in row["method"] and "data that would decide" not in row["method"], cid
+    with Store.open(db) as store:
+        page = to_html(check(store, SECONDARY))
+    assert "ninguna tabla cargada desglosa las devoluciones MPP por edad" in page
+    assert "no loaded table breaks MPP returns down by age" in page
+
+
+def test_spec_translations_are_validated(db: Path, tmp_path: Path) -> None:
+    from mppwatch.claims.spec import load_spec
+
+    spec = tmp_path / "t.spec.toml"
+    spec.write_text(
+        '[claims.A]\ncheckable = false\nreason = "r"\nreason_es = 3\n\n'
+        '[claims.B]\ndataset = "x"\nnote_es = "solo en español"\n\n'
+        '[claims.C]\ncheckable = false\nreason = "only in English"\n',
+        encoding="utf-8",
+    )
+    specs, errors = load_spec(spec)
+    assert {(e.claim_id, e.field) for e in errors} == {("A", "reason_es"), ("B", "note_es")}
+    assert specs["C"].reason_es == ""  # optional: Spanish text then shows the English
+    claims = tmp_path / "t.csv"
+    claims.write_text(
+        "claim_id,source_url,quote,quantity,value,unit,as_of_date,geography\nC,,,x,1,persons,2019-05,y\n",
+        encoding="utf-8",
+    )
+    with Store.open(db) as store:
+        (verdict,) = check(store, claims, spec).verdicts
+    assert verdict.method("es") == "no verificable: only in English"

@@ -32,7 +32,7 @@ from mppwatch.claims.evidence import (
 )
 from mppwatch.claims.infer import infer, read_claim
 from mppwatch.claims.spec import CheckSpec, Claim, ClaimError, default_spec_path, load_spec, read_claims
-from mppwatch.claims.text import Msg, msg, render_all
+from mppwatch.claims.text import Bi, Msg, msg, render_all
 from mppwatch.store import Store
 
 COLUMNS = [
@@ -57,6 +57,7 @@ class Verdict:
     comparator: str = ""
     dataset: str = ""
     would_decide: str = ""
+    would_decide_es: str = ""  # the same in Spanish ("" = the English)
 
     def method(self, lang: str = "en") -> str:
         return render_all(self.steps, lang)
@@ -70,8 +71,12 @@ class Verdict:
             "claimed_value": self.claim.value_text, "tolerance": self.tolerance,
             "evidence_date": self.evidence_date, "source_ids": " ".join(self.source_ids),
             "method": self.method(lang), "is_estimate": self.is_estimate, "comparator": self.comparator,
-            "dataset": self.dataset, "would_decide": self.would_decide, "quote": self.claim.quote,
+            "dataset": self.dataset, "would_decide": self.would_decide_in(lang), "quote": self.claim.quote,
         }  # fmt: skip
+
+    def would_decide_in(self, lang: str = "en") -> str:
+        """The data that would decide the claim, in English or Spanish."""
+        return Bi(self.would_decide, self.would_decide_es).render(lang)
 
 
 @dataclass
@@ -174,7 +179,10 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
         candidates, refusal = infer(ctx, claim)
     if refusal is not None:
         steps = [msg("inferred", why="topic words")] if refusal.inferred else []
-        return _not_checkable(claim, comparator, refusal.reason, refusal.would_decide, steps, refusal.note)
+        return _not_checkable(
+            claim, comparator, Bi(refusal.reason, refusal.reason_es),
+            Bi(refusal.would_decide, refusal.would_decide_es), steps, Bi(refusal.note, refusal.note_es),
+        )  # fmt: skip
     failures: list[tuple[CheckSpec, NoEvidence]] = []
     for cand in candidates:
         try:
@@ -183,21 +191,26 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
             failures.append((cand, exc))
             continue
         return judge(claim, cand, comparator, evidence, failures)
-    reason = "; ".join(f.reason for _, f in failures) or "no candidate data"
-    would = next((f.would_decide for _, f in failures if f.would_decide), "")
+    reason = Bi(
+        "; ".join(f.reason for _, f in failures) or "no candidate data",
+        "; ".join(f.reason_es or f.reason for _, f in failures) or "ningún dato candidato",
+    )
+    would = next((Bi(f.would_decide, f.would_decide_es) for _, f in failures if f.would_decide), Bi(""))
     steps = [msg("inferred", why=", ".join(failures[0][0].why))] if failures and failures[0][0].inferred else []
-    return _not_checkable(claim, comparator, reason, would, steps, spec.note if spec else "")
+    note = Bi(spec.note, spec.note_es) if spec else Bi("")
+    return _not_checkable(claim, comparator, reason, would, steps, note)
 
 
-def _not_checkable(
-    claim: Claim, comparator: Comparator, reason: str, would: str, steps: list[Msg], note: str = ""
-) -> Verdict:
+def _not_checkable(claim: Claim, comparator: Comparator, reason: Bi, would: Bi, steps: list[Msg], note: Bi) -> Verdict:
     steps = [*steps, msg("not_checkable", reason=reason)]
-    if would:
+    if would.en:
         steps.append(msg("would_decide", what=would))
-    if note:
+    if note.en:
         steps.append(msg("spec_note", note=note))
-    return Verdict(claim, "not_checkable", steps=steps, comparator=_comparator_name(comparator), would_decide=would)
+    return Verdict(
+        claim, "not_checkable", steps=steps, comparator=_comparator_name(comparator),
+        would_decide=would.en, would_decide_es=would.es,
+    )  # fmt: skip
 
 
 def _comparator_name(c: Comparator) -> str:
@@ -233,6 +246,8 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
             raise NoEvidence(
                 f"court tables give {measure} as a rate, but the claim is a count",
                 f"a court table of the number of MPP cases behind {measure}",
+                f"las tablas judiciales dan {measure} como tasa, pero la afirmación es un conteo",
+                f"una tabla judicial del número de casos MPP detrás de {measure}",
             )
         return court_figure(ctx, measure, spec.where, period, percent)
     assert spec.dataset is not None
@@ -264,7 +279,12 @@ def _resolve_cities(ctx: Context, cities: list[str]) -> list[str]:
     out = []
     for c in cities:
         if fold(c) not in known:
-            raise NoEvidence(f"no returns snapshots for city {c!r}", f"dated cumulative counts of MPP returns to {c}")
+            raise NoEvidence(
+                f"no returns snapshots for city {c!r}",
+                f"dated cumulative counts of MPP returns to {c}",
+                f"no hay cifras publicadas de devoluciones para la ciudad {c!r}",
+                f"conteos acumulados fechados de devoluciones MPP a {c}",
+            )
         out.append(known[fold(c)])
     return out
 
@@ -277,10 +297,10 @@ def judge(
     if spec.inferred:
         steps.append(msg("inferred", why="; ".join(spec.why)))
     for cand, fail in failures:
-        steps.append(msg("skipped", what=cand.dataset or cand.metric, reason=fail.reason))
+        steps.append(msg("skipped", what=cand.dataset or cand.metric, reason=Bi(fail.reason, fail.reason_es)))
     steps += ev.steps
     if spec.note:
-        steps.append(msg("spec_note", note=spec.note))
+        steps.append(msg("spec_note", note=Bi(spec.note, spec.note_es)))
     base = Verdict(
         claim, "not_checkable", evidence_date=ev.date, source_ids=sorted(ev.sources), is_estimate=ev.is_estimate,
         comparator=_comparator_name(comparator),
@@ -320,7 +340,8 @@ def judge(
     base.steps = steps
     if outcome is None:
         base.would_decide = f"a published figure for {claim.quantity} dated {claim.as_of.text}"
-        base.steps.append(msg("would_decide", what=base.would_decide))
+        base.would_decide_es = f"una cifra publicada de {claim.quantity} con fecha {claim.as_of.text}"
+        base.steps.append(msg("would_decide", what=Bi(base.would_decide, base.would_decide_es)))
         return base
     base.verdict = _name(comparator, outcome)
     return base

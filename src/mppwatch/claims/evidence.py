@@ -35,11 +35,12 @@ SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
 
 
 class NoEvidence(Exception):
-    """The loaded data cannot give this figure; `reason` says why and `would_decide` what would."""
+    """The loaded data cannot give this figure; `reason` says why and `would_decide` what would (`*_es`: Spanish)."""
 
-    def __init__(self, reason: str, would_decide: str = "") -> None:
+    def __init__(self, reason: str, would_decide: str = "", reason_es: str = "", would_decide_es: str = "") -> None:
         super().__init__(reason)
         self.reason, self.would_decide = reason, would_decide
+        self.reason_es, self.would_decide_es = reason_es, would_decide_es
 
 
 @dataclass
@@ -911,6 +912,8 @@ def court_figure(
         raise NoEvidence(
             "no EOIR court release is loaded",
             "EOIR case data for MPP cases (mppwatch court load PATH --release YYYY-MM)",
+            "no hay cargada ninguna publicación judicial de EOIR",
+            "datos de casos de EOIR para los casos MPP (mppwatch court load RUTA --release AAAA-MM)",
         )
     by = list(where)
     loaded = court.releases(ctx.store)

@@ -17,6 +17,7 @@ A spec file `<claims stem>.spec.toml` beside it may hold one `[claims.<ID>]` tab
     tolerance = 0.05                    # override the default tolerance
     checkable = false                   # with `reason` and `would_decide`: an honest not_checkable
     note = "..."                        # shown in the method
+    note_es = "..."                     # the same in Spanish (also reason_es, would_decide_es); else English is shown
 
 A claim without an entry is still attempted: `infer.py` builds a spec from its own columns.
 """
@@ -41,7 +42,9 @@ AGGREGATIONS = ("sum", "cumulative", "latest", "share", "ratio", "max", "first")
 SPEC_KEYS = {
     "dataset", "metric", "where", "period", "aggregation", "numerator", "denominator", "per", "since",
     "comparator", "tolerance", "checkable", "reason", "would_decide", "note", "row_type", "measure",
+    "reason_es", "would_decide_es", "note_es",
 }  # fmt: skip
+TRANSLATED = ("reason", "would_decide", "note")  # spec texts that may carry a Spanish `<key>_es`
 METRICS = ("returns", "court")
 COURT_MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
@@ -109,6 +112,9 @@ class CheckSpec:
     reason: str = ""
     would_decide: str = ""
     note: str = ""
+    reason_es: str = ""  # Spanish texts of reason, would_decide and note ("" = show the English)
+    would_decide_es: str = ""
+    note_es: str = ""
     row_type: str | None = None
     measure: str | None = None  # metric = "court": one of COURT_MEASURES
     inferred: bool = False
@@ -254,9 +260,14 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
         raise ClaimError(file, cid, unknown[0], f"unknown key (known: {', '.join(sorted(SPEC_KEYS))})")
     spec = CheckSpec()
     spec.checkable = bool(entry.get("checkable", True))
-    for key in ("reason", "would_decide", "note", "comparator", "row_type"):
+    for key in ("reason", "would_decide", "note", "comparator", "row_type", *(f"{k}_es" for k in TRANSLATED)):
         if key in entry and not isinstance(entry[key], str):
             raise ClaimError(file, cid, key, "expected a string")
+    for key in TRANSLATED:
+        if f"{key}_es" in entry and not entry.get(key):
+            raise ClaimError(file, cid, f"{key}_es", f"a Spanish {key} without the English {key}")
+    spec.reason_es, spec.would_decide_es = entry.get("reason_es", ""), entry.get("would_decide_es", "")
+    spec.note_es = entry.get("note_es", "")
     spec.reason, spec.would_decide = entry.get("reason", ""), entry.get("would_decide", "")
     spec.note, spec.comparator, spec.row_type = entry.get("note", ""), entry.get("comparator"), entry.get("row_type")
     if not spec.checkable:

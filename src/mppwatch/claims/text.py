@@ -21,8 +21,19 @@ class Msg:
         en, es = TEMPLATES[self.key]
         template = es if lang == "es" else en
         return template.format(
-            **{k: v.render(lang) if isinstance(v, Msg) else _show(v) for k, v in self.params.items()}
+            **{k: v.render(lang) if isinstance(v, Msg | Bi) else _show(v) for k, v in self.params.items()}
         )
+
+
+@dataclass(frozen=True)
+class Bi:
+    """A text written in both languages (a spec's note, a reason); Spanish falls back to English when not given."""
+
+    en: str
+    es: str = ""
+
+    def render(self, lang: str = "en") -> str:
+        return (self.es or self.en) if lang == "es" else self.en
 
 
 def msg(key: str, **params: Any) -> Msg:
