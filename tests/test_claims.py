@@ -265,3 +265,24 @@ def test_spec_translations_are_validated(db: Path, tmp_path: Path) -> None:
     with Store.open(db) as store:
         (verdict,) = check(store, claims, spec).verdicts
     assert verdict.method("es") == "no verificable: only in English"
+
+
+def test_inferred_refusals_are_bilingual(db: Path, tmp_path: Path) -> None:
+    """Without a spec, the refusals inference gives (out of scope, no dataset) also read in Spanish."""
+    empty = tmp_path / "empty.spec.toml"
+    empty.write_text("", encoding="utf-8")
+    claims = tmp_path / "c.csv"
+    claims.write_text(
+        "claim_id,source_url,quote,quantity,value,unit,as_of_date,geography\n"
+        "K1,,,reported kidnappings of asylum seekers,418,cases,2019-10,Tamaulipas\n"
+        "K2,,,bus tickets sold,900,tickets,2019-10,Tijuana\n",
+        encoding="utf-8",
+    )
+    with Store.open(db) as store:
+        result = check(store, claims, empty)
+    es = {r["claim_id"]: r for r in result.frame("es").to_dict("records")}
+    assert "no verificable: las tablas cargadas cuentan personas y casos" in es["K1"]["method"]
+    assert es["K1"]["would_decide"].startswith("un registro por incidente")
+    assert "ningún conjunto de datos cargado mide 'bus tickets sold'" in es["K2"]["method"]
+    assert es["K2"]["would_decide"].startswith("un conjunto de datos de bus tickets sold para Tijuana")
+    assert {r["verdict"] for r in es.values()} == {"not_checkable"}

@@ -55,31 +55,45 @@ DEMONYMS = {
 }  # fmt: skip
 
 # Topics the bundled tables cannot measure, and the data that would decide them.
-OUT_OF_SCOPE: list[tuple[str, str, str]] = [
+# (pattern, reason, would decide, the same two in Spanish)
+OUT_OF_SCOPE: list[tuple[str, str, str, str, str]] = [
     (
         r"\bkidnap|\brapes?\b|\btortur|\bviolen|\battack|\bassault|\bextort|\bmurder",
         "the loaded tables count people and cases, not crimes against them",
         "an incident-level register of violence against MPP returnees (e.g. Human Rights First's database)",
+        "las tablas cargadas cuentan personas y casos, no delitos contra ellas",
+        "un registro por incidente de la violencia contra personas devueltas bajo MPP (p. ej., la base de Human"
+        " Rights First)",
     ),
     (
         r"\bchild|\bminor|\bage\b|juvenile|\bkids?\b",
         "no loaded table breaks MPP returns down by age",
         "MPP returns or enrolments broken down by age (INM or DHS tables, or EOIR juvenile flags)",
+        "ninguna tabla cargada desglosa las devoluciones MPP por edad",
+        "devoluciones o inscripciones MPP desglosadas por edad (tablas del INM o del DHS, o las marcas de menores"
+        " de EOIR)",
     ),
     (
         r"\btransferred\b|\blanguage\b|\bdocket|\basylum decisions?\b|\bhearing dates?\b",
         "this is a measure of immigration-court records the court tables do not compute",
         "EOIR case data for MPP cases with the fields this claim counts (venue changes, languages, dockets)",
+        "es una medida de registros judiciales de inmigración que las tablas judiciales no calculan",
+        "datos de casos de EOIR para casos MPP con los campos que cuenta esta afirmación (cambios de sede,"
+        " idiomas, agendas)",
     ),
     (
         r"\badmitted\b|\ballowed into\b|\bentered the u|\bwind-?down\b|\bparoled into\b",
         "no loaded table counts former MPP enrollees let into the US",
         "DHS or UNHCR counts of MPP enrollees admitted to the US during the 2021 wind-down",
+        "ninguna tabla cargada cuenta a los antiguos inscritos en MPP admitidos en EE. UU.",
+        "conteos del DHS o ACNUR de inscritos en MPP admitidos en EE. UU. durante el cierre de 2021",
     ),
     (
         r"\bannounc|\bpromis|\binitially said\b|\bpolicy stated\b",
         "this is what officials said, not a measured quantity",
         "a dated official statement of the announced figure",
+        "esto es lo que dijeron las autoridades, no una cantidad medida",
+        "una declaración oficial fechada de la cifra anunciada",
     ),
 ]
 
@@ -183,9 +197,12 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
             spec.inferred = True
             spec.why = [f"court-record words → EOIR MPP cases, {measure}" + (f" where {where}" if where else "")]
             return [spec], None
-    for pattern, reason, would in OUT_OF_SCOPE:
+    for pattern, reason, would, reason_es, would_es in OUT_OF_SCOPE:
         if re.search(pattern, fold(claim.quantity)):
-            return [], CheckSpec(checkable=False, reason=reason, would_decide=would, inferred=True)
+            return [], CheckSpec(
+                checkable=False, reason=reason, would_decide=would, reason_es=reason_es, would_decide_es=would_es,
+                inferred=True,
+            )  # fmt: skip
     cands: list[CheckSpec] = []
     t = r.text
 
@@ -208,6 +225,8 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
                 checkable=False, inferred=True,
                 reason="no loaded table gives both the part and the whole this share needs",
                 would_decide=f"a table of {claim.quantity} with the part and the total from one source",
+                reason_es="ninguna tabla cargada da a la vez la parte y el total que esta proporción necesita",
+                would_decide_es=f"una tabla de {claim.quantity} con la parte y el total de una misma fuente",
             )  # fmt: skip
         return cands, None
     if r.per_day and r.projection:
@@ -234,6 +253,10 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
             reason="returns under the reinstated MPP (2.0): the snapshot tables mix both phases and OHSS book-outs"
             " count enrolments, an upper bound on returns",
             would_decide="a count of MPP 2.0 returns to Mexico (DHS monthly MPP 2.0 reports or INM figures)",
+            reason_es="devoluciones bajo el MPP reinstaurado (2.0): las tablas de cifras publicadas mezclan ambas"
+            " fases y las salidas de OHSS cuentan inscripciones, una cota superior de las devoluciones",
+            would_decide_es="un conteo de devoluciones a México bajo MPP 2.0 (informes mensuales del DHS sobre MPP"
+            " 2.0 o cifras del INM)",
         )  # fmt: skip
     if returns_topic:
         where = _return_cities(ctx, texts)
@@ -438,4 +461,7 @@ def _unmatched(claim: Claim) -> CheckSpec:
         reason=f"no loaded dataset measures '{claim.quantity}'",
         would_decide=f"a dataset of {claim.quantity} for {claim.geography or 'the place named'} dated"
         f" {claim.as_of.text} (load it with `mppwatch load FILE` and name it in the spec)",
+        reason_es=f"ningún conjunto de datos cargado mide '{claim.quantity}'",
+        would_decide_es=f"un conjunto de datos de {claim.quantity} para {claim.geography or 'el lugar nombrado'}"
+        f" con fecha {claim.as_of.text} (cárguelo con `mppwatch load ARCHIVO` y nómbrelo en la especificación)",
     )  # fmt: skip
