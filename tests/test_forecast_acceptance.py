@@ -163,3 +163,17 @@ def test_forecast_as_of_uses_no_later_data(bundled_db: Path) -> None:
     f = res.frame
     assert f["ds"].iloc[0] == pd.Timestamp("2019-07-01") and f["model"].iloc[0] == "snaive"
     assert f["y_hat"].tolist() == res.history.set_index("ds").loc["2018-07-01":"2018-09-01", "y"].tolist()
+
+
+def test_since_cuts_at_a_policy_break(bundled_db: Path) -> None:
+    """`--since` (Selection.start) drops the months before a break: drift is then the change since the cut."""
+    with Store.open(bundled_db, read_only=True) as store:
+        cut = forecast(store, Selection(MPP.dataset, MPP.where, start="2020-04", end="2021-01"), 2, "drift")
+        whole = forecast(store, Selection(MPP.dataset, MPP.where, end="2021-01"), 2, "drift")
+    assert cut.history["ds"].min() == pd.Timestamp("2020-04-01")
+    # on the log1p scale: last value plus the mean monthly change, from 170 (Apr 2020) to 540 (Jan 2021), 9 steps
+    step = (np.log1p(540) - np.log1p(170)) / 9
+    assert cut.frame["y_hat"].tolist() == pytest.approx([np.expm1(np.log1p(540) + k * step) for k in (1, 2)])
+    # without the cut the drift runs from 590 (Mar 2019, the first published month): a slight fall instead
+    step_all = (np.log1p(540) - np.log1p(590)) / 22
+    assert whole.frame["y_hat"].tolist() == pytest.approx([np.expm1(np.log1p(540) + k * step_all) for k in (1, 2)])
