@@ -239,6 +239,13 @@ def test_compare_against_inm_cumulative_totals(store: Store) -> None:
     assert year["observed"] == 62144 and year["source_id"] == "TVBUS_2020-01-30"
     assert year["sim_mean"] == year["sim_p50"] == 55837  # no noise: 157 + OHSS Mar-Dec 55,680
     assert year["error"] == 55837 - 62144 and year["rel_error"] == pytest.approx(-6307 / 62144)
+    # city shares: INM's persons by city; TVBUS's calendar-2019 'ingresos' by city include re-entries: left out
+    shares = table[table["measure"] == "city_share"]
+    assert sorted(set(shares["period"])) == ["2019-06-05", "2019-06-12", "2019-06-24", "2019-06-30", "2019-07-07"]
+    july = shares[shares["source_id"] == "LAJORNADA_2019-07-08_INM"].set_index("city")["observed"]
+    assert july.to_dict() == pytest.approx(
+        {"Tijuana": 6217 / 18503, "Mexicali": 3637 / 18503, "Ciudad Juárez": 8649 / 18503}
+    )
     # the article's projection, warm-started from 10,393 on 8 June with no arrivals that day, against INM
     art = load_scenario(SCENARIOS / "article_june2019.toml", ["arrivals.noise='none'"])
     table = compare(run(art, 2, seed=1, store=store), store)

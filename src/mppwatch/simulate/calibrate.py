@@ -440,17 +440,24 @@ def _cumulative_totals(result: Any, store: Store) -> list[dict[str, Any]]:
 
 
 def _city_shares(result: Any, store: Store) -> list[dict[str, Any]]:
-    """INM city snapshots (day-dated, cumulative from before the window) against simulated city shares."""
+    """INM city snapshots (day-dated, cumulative from before the window) against simulated city shares.
+
+    Figures whose note says they count "ingresos" (re-entries after US hearings included) are not counts of
+    persons returned, the simulated measure, and are left out as in `mppwatch returns`.
+    """
+    from mppwatch.returns import NOT_PERSONS
+
     loaded = [d for d in CITY_SNAPSHOTS if d in store.datasets_loaded()]
     if not loaded:
         return []
     dates = result.dates
     snaps = store.query(
-        "SELECT source_id, period_end AS as_of, period_start, dims['city'] AS city, value FROM observations "
+        "SELECT source_id, period_end AS as_of, period_start, dims['city'] AS city, value, note FROM observations "
         f"WHERE dataset IN ({', '.join('?' for _ in loaded)}) AND row_type = 'detail' AND period_kind = 'day' "
         "AND value IS NOT NULL ORDER BY period_end, source_id",
         list(loaded),
     )
+    snaps = snaps[~snaps["note"].fillna("").str.contains(NOT_PERSONS)]
     col_of = {_fold(c): j for j, c in enumerate(result.cities)}
     snaps["j"] = snaps["city"].map(lambda c: col_of.get(_fold(str(c))))
     snaps = snaps[snaps["j"].notna()]
