@@ -157,3 +157,24 @@ def test_csv_output_prints_floats_as_a_person_would_read_them() -> None:
         {"q": [1056.1499999999999, 0.5089, None], "n": [1.0, 2.0, None], "big": [123456789.125, 2.5, 3]}
     )
     assert to_csv(frame) == "q,n,big\n1056.15,1,123456789.125\n0.5089,2,2.5\n,,3\n"
+
+
+def test_memory_limit_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mppwatch.store import StoreError
+
+    monkeypatch.setenv("MPPWATCH_MEMORY_LIMIT", "1GB")
+    with Store.open(tmp_path / "m.duckdb") as store:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit is not None and limit[0] in ("953.6 MiB", "1.0 GiB", "1000.0 MB")
+    monkeypatch.setenv("MPPWATCH_MEMORY_LIMIT", "lots")
+    with pytest.raises(StoreError, match="MPPWATCH_MEMORY_LIMIT='lots'"):
+        Store.open(tmp_path / "n.duckdb")
+
+
+def test_json_records_print_months_as_dates_and_instants_in_full() -> None:
+    import pandas as pd
+
+    from mppwatch.output import records
+
+    frame = pd.DataFrame({"ds": pd.to_datetime(["2020-01-01 00:00", "2020-02-01 10:30"]), "y": [1.0, float("nan")]})
+    assert records(frame) == [{"ds": "2020-01-01", "y": 1.0}, {"ds": "2020-02-01T10:30:00", "y": None}]

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import sys
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +24,8 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, datetime) and value.time() == time(0):  # a month or a day, not an instant
+        return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "item"):
@@ -31,7 +34,8 @@ def _plain(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready records: NaN becomes null, dates become ISO strings, whole floats stay floats."""
+    """JSON-ready records: NaN becomes null, dates become ISO strings (midnight as a plain date), whole floats stay
+    floats."""
     cols = list(frame.columns)
     return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in frame.itertuples(index=False, name=None)]
 

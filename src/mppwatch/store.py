@@ -101,7 +101,12 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no database here yet; run `mppwatch load` first")
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        limit = os.environ.get("MPPWATCH_MEMORY_LIMIT")
+        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": limit} if limit else {}
+        try:  # DuckDB takes up to 80% of RAM by default and spills to disk beyond its limit
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+            raise StoreError(f"MPPWATCH_MEMORY_LIMIT={limit!r}: {exc}") from None
         if not read_only:
             self.con.execute(SCHEMA)
 
