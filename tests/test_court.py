@@ -694,3 +694,36 @@ def test_pending_series_equals_pending_on_each_date(tmp_path: Path, testing: Non
     assert total[dt.date(2020, 3, 1)] == court.pending(store, dt.date(2020, 3, 1))["pending"].sum() > 100
     with pytest.raises(court.measures.MppwatchError, match="before"):
         court.pending_series(store, end, start)
+
+
+def test_as_of_status_matches_a_plain_group_by(tmp_path: Path) -> None:
+    """The split (single proceeding / grouped) status equals grouping every proceeding, on any date."""
+    court.synth_eoir(tmp_path / "s", 3000, seed=13)
+    store = Store.open(tmp_path / "s.duckdb")
+    rel = court.load(store, tmp_path / "s", "2026-01").release
+    multi = store.query("SELECT count(*) AS n FROM court_proceeding_status WHERE NOT single").n.iloc[0]
+    assert multi > 0  # transfers and re-opened cases are there to be grouped
+    for day in (dt.date(2019, 5, 1), dt.date(2019, 12, 15), dt.date(2020, 7, 1), None):
+        d = f"TIMESTAMP '{day}'" if day else "TIMESTAMP 'infinity'"
+        plain = store.query(
+            f"""SELECT IDNCASE AS idncase, bool_or(COMP_DATE IS NULL OR COMP_DATE > {d}) AS open,
+                       max(COMP_DATE) FILTER (WHERE COMP_DATE <= {d}) AS last_c,
+                       trim(arg_max_null(DEC_CODE, epoch(COMP_DATE)::BIGINT * 1000000000 + IDNPROCEEDING)
+                            FILTER (WHERE COMP_DATE <= {d})) AS last_dec,
+                       trim(arg_max_null(ABSENTIA, epoch(COMP_DATE)::BIGINT * 1000000000 + IDNPROCEEDING)
+                            FILTER (WHERE COMP_DATE <= {d})) AS last_abs
+                FROM court_proceeding WHERE release = '{rel}'
+                  AND coalesce(OSC_DATE, INPUT_DATE, TIMESTAMP '1900-01-01') <= {d}
+                GROUP BY IDNCASE ORDER BY 1"""
+        )
+        split = store.con.execute(
+            f"SELECT * FROM ({court.measures.case_status_sql(day)}) ORDER BY 1", {"rel": rel}
+        ).df()
+        pd.testing.assert_frame_equal(plain, split, check_dtype=False)
+        assert len(split) > 100
+
+
+def test_a_store_from_an_older_version_asks_for_a_reload(loaded: Store) -> None:
+    loaded.con.execute("DROP TABLE court_proceeding_status")
+    with pytest.raises(court.measures.MppwatchError, match="load them again"):
+        court.table(loaded)

@@ -24,6 +24,30 @@ CREATE TABLE IF NOT EXISTS court_facts (
     open BOOLEAN, last_dec VARCHAR, last_abs VARCHAR
 )"""
 STATUS_COLUMNS = {"open": "BOOLEAN", "last_dec": "VARCHAR", "last_abs": "VARCHAR"}
+PROCEEDING_STATUS_DDL = """
+CREATE TABLE IF NOT EXISTS court_proceeding_status (
+    release VARCHAR NOT NULL, idncase BIGINT, single BOOLEAN NOT NULL, s TIMESTAMP NOT NULL, c TIMESTAMP,
+    k BIGINT, dec VARCHAR, ab VARCHAR
+)"""
+
+
+def build_proceeding_status(store: Store, release: str) -> None:
+    """The few proceeding columns a case's status needs, with whether the case has only one proceeding.
+
+    Most cases have one proceeding, whose status needs no grouping; `case_status_sql` groups only the others.
+    `s` is the start (OSC date, else input date), `c` the completion, `k` the ordering key of completions.
+    """
+    con = store.con
+    con.execute(PROCEEDING_STATUS_DDL)
+    con.execute("DELETE FROM court_proceeding_status WHERE release = ?", [release])
+    con.execute(
+        """INSERT INTO court_proceeding_status
+           SELECT $rel, IDNCASE, count(*) OVER (PARTITION BY IDNCASE) = 1,
+                  coalesce(OSC_DATE, INPUT_DATE, TIMESTAMP '1900-01-01'), COMP_DATE,
+                  epoch(COMP_DATE)::BIGINT * 1000000000 + IDNPROCEEDING, trim(DEC_CODE), trim(ABSENTIA)
+           FROM court_proceeding WHERE release = $rel""",
+        {"rel": release},
+    )
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -34,6 +58,7 @@ def build_facts(store: Store, release: str) -> int:
     """(Re)build `court_facts` for one release from its proceedings, hearings, identifiers and representatives."""
     from mppwatch.court.measures import case_status_sql
 
+    build_proceeding_status(store, release)
     con = store.con
     con.execute(FACTS_DDL)
     for col, kind in STATUS_COLUMNS.items():  # a store made before the status was kept

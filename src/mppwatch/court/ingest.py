@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS court_load_counts (
     rows_in BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_repaired BIGINT NOT NULL, rows_rejected BIGINT NOT NULL
 );
 """
-COURT_TABLES = tuple(s.table for s in SPECS) + ("court_lookups", "court_rejects", "court_load_counts", "court_facts")
+COURT_TABLES = tuple(s.table for s in SPECS) + (
+    "court_lookups", "court_rejects", "court_load_counts", "court_facts", "court_proceeding_status",
+)  # fmt: skip
 
 
 @dataclass
