@@ -32,7 +32,7 @@ from mppwatch.claims.evidence import (
 )
 from mppwatch.claims.infer import infer, read_claim
 from mppwatch.claims.spec import CheckSpec, Claim, ClaimError, default_spec_path, load_spec, read_claims
-from mppwatch.claims.text import Bi, Msg, msg, render_all
+from mppwatch.claims.text import Bi, Join, Msg, Text, msg, render_all
 from mppwatch.store import Store
 
 COLUMNS = [
@@ -58,6 +58,7 @@ class Verdict:
     dataset: str = ""
     would_decide: str = ""
     would_decide_es: str = ""  # the same in Spanish ("" = the English)
+    tolerance_text: Msg | None = None  # a tolerance in words ("same day"), shown in the reader's language
 
     def method(self, lang: str = "en") -> str:
         return render_all(self.steps, lang)
@@ -68,7 +69,8 @@ class Verdict:
             value = int(value) if value.is_integer() else round(value, 2)
         return {
             "claim_id": self.claim.claim_id, "verdict": self.verdict, "value": value,
-            "claimed_value": self.claim.value_text, "tolerance": self.tolerance,
+            "claimed_value": self.claim.value_text,
+            "tolerance": self.tolerance_text.render(lang) if self.tolerance_text else self.tolerance,
             "evidence_date": self.evidence_date, "source_ids": " ".join(self.source_ids),
             "method": self.method(lang), "is_estimate": self.is_estimate, "comparator": self.comparator,
             "dataset": self.dataset, "would_decide": self.would_decide_in(lang), "quote": self.claim.quote,
@@ -178,7 +180,7 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
     else:
         candidates, refusal = infer(ctx, claim)
     if refusal is not None:
-        steps = [msg("inferred", why="topic words")] if refusal.inferred else []
+        steps = [msg("inferred", why=msg("why_topic_words"))] if refusal.inferred else []
         return _not_checkable(
             claim, comparator, Bi(refusal.reason, refusal.reason_es),
             Bi(refusal.would_decide, refusal.would_decide_es), steps, Bi(refusal.note, refusal.note_es),
@@ -191,25 +193,27 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
             failures.append((cand, exc))
             continue
         return judge(claim, cand, comparator, evidence, failures)
-    reason = Bi(
-        "; ".join(f.reason for _, f in failures) or "no candidate data",
-        "; ".join(f.reason_es or f.reason for _, f in failures) or "ningún dato candidato",
-    )
-    would = next((Bi(f.would_decide, f.would_decide_es) for _, f in failures if f.would_decide), Bi(""))
-    steps = [msg("inferred", why=", ".join(failures[0][0].why))] if failures and failures[0][0].inferred else []
+    reason: Text = Join(tuple(f.why for _, f in failures)) if failures else msg("no_candidate")
+    would: Text = next((f.would for _, f in failures if f.would is not None), Bi(""))
+    first = failures[0][0] if failures else None
+    steps = [msg("inferred", why=Join(tuple(first.why), ", "))] if first and first.inferred else []
     note = Bi(spec.note, spec.note_es) if spec else Bi("")
     return _not_checkable(claim, comparator, reason, would, steps, note)
 
 
-def _not_checkable(claim: Claim, comparator: Comparator, reason: Bi, would: Bi, steps: list[Msg], note: Bi) -> Verdict:
+def _not_checkable(
+    claim: Claim, comparator: Comparator, reason: Text, would: Text, steps: list[Msg], note: Bi
+) -> Verdict:
+    """A not-checkable verdict: the reason, the data that would decide it and the spec's note, in either language."""
     steps = [*steps, msg("not_checkable", reason=reason)]
-    if would.en:
+    would_en, would_es = would.render("en"), would.render("es")
+    if would_en:
         steps.append(msg("would_decide", what=would))
     if note.en:
         steps.append(msg("spec_note", note=note))
     return Verdict(
         claim, "not_checkable", steps=steps, comparator=_comparator_name(comparator),
-        would_decide=would.en, would_decide_es=would.es,
+        would_decide=would_en, would_decide_es=would_es if would_es != would_en else "",
     )  # fmt: skip
 
 
@@ -238,17 +242,12 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
             return ev
         if spec.aggregation == "cumulative":
             return returns_cumulative(ctx, period, cities)
-        raise NoEvidence(f"metric returns does not support aggregation {spec.aggregation!r}")
+        raise NoEvidence(msg("metric_aggregation", metric="returns", aggregation=spec.aggregation))
     if spec.metric == "court":
         percent = bool(re.search(r"percent|%|rate|share", f"{claim.unit} {claim.quantity}", re.I))
         measure = spec.measure or "cases"
         if measure.endswith("_rate") and not percent:
-            raise NoEvidence(
-                f"court tables give {measure} as a rate, but the claim is a count",
-                f"a court table of the number of MPP cases behind {measure}",
-                f"las tablas judiciales dan {measure} como tasa, pero la afirmación es un conteo",
-                f"una tabla judicial del número de casos MPP detrás de {measure}",
-            )
+            raise NoEvidence(msg("court_rate", measure=measure), msg("want_court_count", measure=measure))
         return court_figure(ctx, measure, spec.where, period, percent)
     assert spec.dataset is not None
     where = resolve_where(ctx, spec.dataset, spec.where)
@@ -267,7 +266,7 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
             return peak(ctx, spec.dataset, where, period, spec.per, spec.row_type)
         case "first":
             return flow_first(ctx, spec.dataset, where, spec.row_type)
-    raise NoEvidence(f"unknown aggregation {spec.aggregation!r}")
+    raise NoEvidence(msg("unknown_aggregation", aggregation=spec.aggregation))
 
 
 def _resolve_cities(ctx: Context, cities: list[str]) -> list[str]:
@@ -279,12 +278,7 @@ def _resolve_cities(ctx: Context, cities: list[str]) -> list[str]:
     out = []
     for c in cities:
         if fold(c) not in known:
-            raise NoEvidence(
-                f"no returns snapshots for city {c!r}",
-                f"dated cumulative counts of MPP returns to {c}",
-                f"no hay cifras publicadas de devoluciones para la ciudad {c!r}",
-                f"conteos acumulados fechados de devoluciones MPP a {c}",
-            )
+            raise NoEvidence(msg("no_city_returns", city=c), msg("want_city_returns", city=c))
         out.append(known[fold(c)])
     return out
 
@@ -295,9 +289,9 @@ def judge(
     """Compare the evidence with the claim through its comparator, and say how."""
     steps: list[Msg] = []
     if spec.inferred:
-        steps.append(msg("inferred", why="; ".join(spec.why)))
+        steps.append(msg("inferred", why=Join(tuple(spec.why))))
     for cand, fail in failures:
-        steps.append(msg("skipped", what=cand.dataset or cand.metric, reason=Bi(fail.reason, fail.reason_es)))
+        steps.append(msg("skipped", what=cand.dataset or cand.metric, reason=fail.why))
     steps += ev.steps
     if spec.note:
         steps.append(msg("spec_note", note=Bi(spec.note, spec.note_es)))
@@ -322,7 +316,7 @@ def judge(
         msg(
             key,
             claimed=claim.value_text,
-            phrase=comparator.phrase or comparator.kind,
+            phrase=comparator.phrase or msg(f"kind_{comparator.kind}"),
             range=accepted,
             date=(spec.period or claim.as_of).text,
         )  # fmt: skip
@@ -339,9 +333,9 @@ def judge(
             steps.append(msg("conflicts", what=what, verdict=msg(f"verdict_{_name(comparator, agrees)}")))
     base.steps = steps
     if outcome is None:
-        base.would_decide = f"a published figure for {claim.quantity} dated {claim.as_of.text}"
-        base.would_decide_es = f"una cifra publicada de {claim.quantity} con fecha {claim.as_of.text}"
-        base.steps.append(msg("would_decide", what=Bi(base.would_decide, base.would_decide_es)))
+        wanted = msg("want_published_figure", quantity=claim.quantity, date=claim.as_of.text)
+        base.would_decide, base.would_decide_es = wanted.render("en"), wanted.render("es")
+        base.steps.append(msg("would_decide", what=wanted))
         return base
     base.verdict = _name(comparator, outcome)
     return base
@@ -385,7 +379,8 @@ def _decide(comparator: Comparator, claimed: float, abs_tol: float, ev: Evidence
 
 def _judge_date(claim: Claim, comparator: Comparator, ev: Evidence, base: Verdict, steps: list[Msg]) -> Verdict:
     base.value = ev.value_text
-    base.tolerance = "same day" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", claim.value_text) else "same month"
+    base.tolerance_text = msg("same_day" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", claim.value_text) else "same_month")
+    base.tolerance = base.tolerance_text.render("en")
     if not claim.is_date:
         raise ClaimError(claim.file, claim.claim_id, "value", "a number, but the spec computes a date")
     found = ev.value_text

@@ -23,7 +23,7 @@ import pandas as pd
 
 from mppwatch import metrics
 from mppwatch.claims.spec import Period
-from mppwatch.claims.text import Msg, msg
+from mppwatch.claims.text import Bi, Msg, Text, msg
 from mppwatch.store import Store
 
 RETURN_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
@@ -35,12 +35,11 @@ SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
 
 
 class NoEvidence(Exception):
-    """The loaded data cannot give this figure; `reason` says why and `would_decide` what would (`*_es`: Spanish)."""
+    """The loaded data cannot give this figure: `why` says why and `would` what data would, in either language."""
 
-    def __init__(self, reason: str, would_decide: str = "", reason_es: str = "", would_decide_es: str = "") -> None:
-        super().__init__(reason)
-        self.reason, self.would_decide = reason, would_decide
-        self.reason_es, self.would_decide_es = reason_es, would_decide_es
+    def __init__(self, why: Text, would: Text | None = None) -> None:
+        super().__init__(why.render("en"))
+        self.why, self.would = why, would
 
 
 @dataclass
@@ -162,10 +161,7 @@ class Context:
         if key not in self._returns:
             datasets = self.return_datasets()
             if not datasets:
-                raise NoEvidence(
-                    "no snapshots of cumulative MPP returns are loaded",
-                    "INM cumulative returns (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
-                )
+                raise NoEvidence(msg("no_returns_loaded"), msg("want_returns_loaded"))
             self._returns[key] = metrics.returns(self.store, day, by=by, datasets=datasets)
         return self._returns[key]
 
@@ -173,7 +169,7 @@ class Context:
 def resolve_where(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """Map filter values onto the dataset's own spelling (case and accents ignored); unknown ones raise."""
     if dataset not in ctx.loaded:
-        raise NoEvidence(f"dataset {dataset!r} is not loaded", f"{dataset} (mppwatch load FILE)")
+        raise NoEvidence(msg("no_dataset", dataset=dataset), msg("want_dataset", dataset=dataset))
     dims = ctx.dims(dataset)
     out: dict[str, list[str]] = {}
     for col, vals in where.items():
@@ -181,19 +177,24 @@ def resolve_where(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]
             out[col] = list(vals)
             continue
         if col not in dims:
-            raise NoEvidence(f"{dataset} has no column {col!r} (its columns: {', '.join(dims)})")
+            raise NoEvidence(msg("no_column", dataset=dataset, column=col, columns=", ".join(dims)))
         known = {fold(v): v for v in ctx.values(dataset, col)}
         resolved = []
         for v in vals:
             if fold(v) not in known:
-                raise NoEvidence(f"{dataset} has no {col} = {v!r}", f"{dataset} figures for {col} = {v}")
+                raise NoEvidence(
+                    msg("no_value", dataset=dataset, column=col, value=v),
+                    msg("want_value", dataset=dataset, column=col, value=v),
+                )
             resolved.append(known[fold(v)])
         out[col] = resolved
     return out
 
 
-def where_text(where: Mapping[str, Sequence[str]]) -> str:
-    return ", ".join(f"{k}={'|'.join(v)}" for k, v in where.items()) or "(all rows)"
+def where_text(where: Mapping[str, Sequence[str]]) -> Text:
+    """Filters as `column=value|value, ...` (names and values as in the data), or "(all rows)" in either language."""
+    text = ", ".join(f"{k}={'|'.join(v)}" for k, v in where.items())
+    return Bi(text, text) if text else msg("all_rows")
 
 
 def month_end(d: date) -> date:
@@ -217,7 +218,7 @@ def _geo_row(ctx: Context, day: date, geo: str | None) -> dict[str, Any]:
     if geo:
         frame = frame[frame["city"] == geo]
     if frame.empty:
-        return {"value": None, "method": "no snapshots for this place", "is_estimate": True}
+        return {"value": None, "method": "", "is_estimate": True, "no_place": True}
     return dict(frame.iloc[0])
 
 
@@ -244,15 +245,15 @@ def returns_point(ctx: Context, day: date, geos: Sequence[str] | None) -> Eviden
 
 
 def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
-    name = geo or "Mexico (all points)"
+    name: Text = place_name(geo)
     row = _geo_row(ctx, day, geo)
     value = row.get("value")
     method = str(row.get("method", ""))
     sources = set(str(row.get("source_ids") or "").split())
     if value is None or pd.isna(value):
         raise NoEvidence(
-            f"{name}: no usable snapshot of cumulative returns around {day} ({method})",
-            f"a published cumulative count of MPP returns to {name} dated near {day}",
+            msg("no_returns", geo=name, date=day, why=_no_returns_why(row)),
+            msg("want_returns_near", geo=name, date=day),
         )
     value = float(value)
     if method.startswith("before the programme"):
@@ -302,9 +303,24 @@ def _returns_geo(ctx: Context, day: date, geo: str | None) -> Evidence:
     return ev
 
 
+def place_name(geo: str | None) -> Text:
+    """A city as the data spells it, or "Mexico (all points)" in either language for the national figure."""
+    return Bi(geo, geo) if geo else msg("place_mexico")
+
+
+def _no_returns_why(row: Mapping[str, Any]) -> Msg:
+    """Why `metrics.returns` gave no figure (its own `method` text is English only)."""
+    if row.get("no_place"):
+        return msg("why_no_place")
+    after = row.get("after_date")
+    if not _known(after):
+        return msg("why_none_after")
+    return msg("why_before_first", date=_as_date(after))
+
+
 def _corroborate_snapshot(ctx: Context, day: date, geo: str | None, ev: Evidence) -> None:
     """Beside a snapshot on the day: the back-cast and the nearest snapshots on either side."""
-    name = geo or "Mexico (all points)"
+    name = place_name(geo)
     backcast = _backcast(ctx, day, geo)
     if backcast is not None:
         bc_value, bc_steps, bc_sources = backcast
@@ -435,7 +451,7 @@ def returns_first(ctx: Context, geos: Sequence[str] | None) -> Evidence:
     if geos:
         rows = rows[rows["city"].map(lambda c: fold(str(c)) in {fold(g) for g in geos})]
     if rows.empty:
-        raise NoEvidence("no dated counts of returns for this place", "a dated count of MPP returns there")
+        raise NoEvidence(msg("no_first_count"), msg("want_first_count"))
     first = _as_date(rows["period_start"].min())
     sources = set(rows.loc[pd.to_datetime(rows["period_start"]).dt.date == first, "source_id"])
     ev = Evidence(mode="date", date=first.isoformat(), sources=sources, value_text=first.isoformat())
@@ -504,7 +520,7 @@ def flow_sum(
         if not frame.empty:
             return _flow_evidence(ctx, dataset, wtext, frame, period, per, period.text)
     if "month" not in kinds:
-        raise NoEvidence(f"{dataset} has no monthly figures to sum over {period.text}")
+        raise NoEvidence(msg("no_monthly_sum", dataset=dataset, period=period.text))
     first_month = period.start if period.start.day == 1 else month_end(period.start) + timedelta(days=1)
     last_month = period.end if period.end == month_end(period.end) else date(period.end.year, period.end.month, 1)
     frame = cells(ctx, dataset, where, period.start, period.end, "month", row_type)
@@ -514,13 +530,15 @@ def flow_sum(
     got = set(frame.loc[frame["value"].notna(), "period"])
     missing = [m for m in wanted if m not in got]
     if not wanted:
-        raise NoEvidence(f"{period.text} is shorter than a month; {dataset} is monthly", f"daily figures of {dataset}")
+        raise NoEvidence(
+            msg("shorter_than_month", period=period.text, dataset=dataset), msg("want_daily", dataset=dataset)
+        )
     if missing:
         first, last = _coverage(ctx, dataset, where)
+        months = ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
         raise NoEvidence(
-            f"{dataset} ({wtext}) has no figure for {', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}"
-            f" (it covers {first}..{last})",
-            f"{dataset} figures for {missing[0]}..{missing[-1]}",
+            msg("no_months", dataset=dataset, where=wtext, months=months, first=first, last=last),
+            msg("want_months", dataset=dataset, start=missing[0], end=missing[-1]),
         )
     frame = frame[frame["period"].isin(wanted)]
     ev = _flow_evidence(ctx, dataset, wtext, frame, period, per, f"{wanted[0]}..{wanted[-1]}")
@@ -539,7 +557,7 @@ def _coverage(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]) ->
 
 
 def _flow_evidence(
-    ctx: Context, dataset: str, wtext: str, frame: pd.DataFrame, period: Period, per: str | None, span: str
+    ctx: Context, dataset: str, wtext: Text, frame: pd.DataFrame, period: Period, per: str | None, span: str
 ) -> Evidence:
     value = float(frame["value"].sum())
     sources = {s for cell in frame["sources"] for s in cell.split()}
@@ -598,14 +616,14 @@ def flow_cumulative(
     if monthly.empty:
         first, last = _coverage(ctx, dataset, where)
         raise NoEvidence(
-            f"{dataset} ({where_text(where)}) has no monthly figures up to {day} (it covers {first}..{last})",
-            f"{dataset} figures up to {day}",
+            msg("no_monthly_to", dataset=dataset, where=where_text(where), date=day, first=first, last=last),
+            msg("want_figures_to", dataset=dataset, date=day),
         )
     first, last = _coverage(ctx, dataset, where)
     if str(monthly["period"].iloc[-1]) < day.strftime("%Y-%m") and (day - monthly["period_end"].iloc[-1]).days > 0:
         raise NoEvidence(
-            f"{dataset} ({where_text(where)}) ends in {monthly['period'].iloc[-1]}, before the claim's date {day}",
-            f"{dataset} or a similar count through {day}",
+            msg("ends_before", dataset=dataset, where=where_text(where), period=monthly["period"].iloc[-1], date=day),
+            msg("want_count_through", dataset=dataset, date=day),
         )
     if since is not None:
         start = date(since.start.year, since.start.month, 1)
@@ -728,7 +746,7 @@ def peak(
     frame = cells(ctx, dataset, where, window.start, window.end, "month", row_type)
     frame = frame[frame["value"].notna()]
     if frame.empty:
-        raise NoEvidence(f"{dataset} ({where_text(where)}) has no monthly figures in {window.text}")
+        raise NoEvidence(msg("no_monthly_in", dataset=dataset, where=where_text(where), period=window.text))
     frame = frame.assign(
         days=[(e - s).days + 1 for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]
     )
@@ -759,7 +777,7 @@ def flow_first(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], r
     frame = cells(ctx, dataset, where, date(1900, 1, 1), date(2999, 12, 31), "month", row_type)
     frame = frame[frame["value"].fillna(0) > 0]
     if frame.empty:
-        raise NoEvidence(f"{dataset} ({where_text(where)}) has no non-zero month")
+        raise NoEvidence(msg("no_nonzero_month", dataset=dataset, where=where_text(where)))
     top = frame.iloc[0]
     ev = Evidence(
         mode="date", date=str(top["period"]), sources=set(top["sources"].split()), value_text=str(top["period"])
@@ -819,7 +837,8 @@ def latest(
     rows = _per_source_date(_dated_rows(ctx, dataset, where, row_type))
     if rows.empty:
         raise NoEvidence(
-            f"{dataset} has no figures where {where_text(where)}", f"{dataset} figures where {where_text(where)}"
+            msg("no_figures_where", dataset=dataset, where=where_text(where)),
+            msg("want_figures_where", dataset=dataset, where=where_text(where)),
         )
     wtext = where_text(where)
     inside = rows[(rows["period_end"] >= as_of.start) & (rows["period_end"] <= as_of.end)]
@@ -828,8 +847,8 @@ def latest(
         if before.empty:
             dates = ", ".join(str(p) for p in rows["period"].unique()[:6])
             raise NoEvidence(
-                f"{dataset} ({wtext}) has no figure dated in or shortly before {as_of.text} (it has: {dates})",
-                f"{dataset} figures ({wtext}) dated {as_of.text}",
+                msg("no_figure_dated", dataset=dataset, where=wtext, period=as_of.text, dates=dates),
+                msg("want_figures_dated", dataset=dataset, where=wtext, period=as_of.text),
             )
         inside = before[before["period_end"] == before["period_end"].max()]
     sources = set(inside["source_id"])
@@ -869,9 +888,10 @@ def share(
     pairs = num_rows.merge(den_rows, on=["source_id", "period", "period_kind", "period_end"], suffixes=("_n", "_d"))
     pairs = pairs[(pairs["period_end"] <= as_of.end) & (pairs["value_d"] > 0)]
     if pairs.empty:
+        num, den = where_text(numerator), where_text(denominator)
         raise NoEvidence(
-            f"{dataset}: no source gives both {where_text(numerator)} and {where_text(denominator)} up to {as_of.text}",
-            f"{dataset} figures for {where_text(numerator)} and {where_text(denominator)} from one source",
+            msg("no_share_pair", dataset=dataset, num=num, den=den, period=as_of.text),
+            msg("want_share_pair", dataset=dataset, num=num, den=den),
         )
     r = pairs.sort_values("period_end").iloc[-1]
     factor = 100.0 if percent else 1.0
@@ -880,8 +900,8 @@ def share(
     ev.steps.append(
         msg(
             "share" if percent else "ratio",
-            num=f"{where_text(numerator)} {float(r['value_n']):,.0f}",
-            den=f"{where_text(denominator)} {float(r['value_d']):,.0f}",
+            num=msg("where_value", where=where_text(numerator), value=float(r["value_n"])),
+            den=msg("where_value", where=where_text(denominator), value=float(r["value_d"])),
             value=round(value, 2),
             date=r["period"],
             sources=r["source_id"],
@@ -909,12 +929,7 @@ def court_figure(
     from mppwatch import court
 
     if court.releases(ctx.store).empty:
-        raise NoEvidence(
-            "no EOIR court release is loaded",
-            "EOIR case data for MPP cases (mppwatch court load PATH --release YYYY-MM)",
-            "no hay cargada ninguna publicación judicial de EOIR",
-            "datos de casos de EOIR para los casos MPP (mppwatch court load RUTA --release AAAA-MM)",
-        )
+        raise NoEvidence(msg("no_court_release"), msg("want_court_release"))
     by = list(where)
     loaded = court.releases(ctx.store)
     real = loaded[~loaded["synthetic"].astype(bool)]["release"].tolist()  # newest first: real data wins
@@ -925,14 +940,13 @@ def court_figure(
         wanted = {fold(v) for v in where[by[0]]}
         frame = frame[frame[by[0]].map(lambda v: fold(str(v)) in wanted or fold(str(v)).split(" (")[0] in wanted)]
         if frame.empty:
-            raise NoEvidence(f"court release {release}: no MPP cases with {where_text(where)}")
+            raise NoEvidence(msg("no_court_cases", release=release, where=where_text(where)))
     raw = frame[measure].iloc[0] if len(frame) == 1 else None
     if raw is None or isinstance(raw, str) or pd.isna(raw):
-        shown = f"printed as {raw!r}" if raw is not None else f"{len(frame)} matching rows"
+        shown = msg("printed_as", value=repr(raw)) if raw is not None else msg("matching_rows", n=len(frame))
         raise NoEvidence(
-            f"court release {release}: {measure} for MPP cases where {where_text(where)} is withheld ({shown};"
-            " small cells are suppressed)",
-            f"a court release with enough MPP cases to publish {measure}",
+            msg("court_withheld", release=release, measure=measure, where=where_text(where), shown=shown),
+            msg("want_court_cell", measure=measure),
         )
     value = float(raw) * (100.0 if percent and measure.endswith("_rate") else 1.0)
     label_text = f"court:{release}"

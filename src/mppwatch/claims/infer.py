@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end
+from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end, place_name, where_text
 from mppwatch.claims.spec import CheckSpec, Claim, Period
+from mppwatch.claims.text import Msg, Text, msg
 
 OHSS_ENC = "ohss_swb_encounters_by_sector_field_office_monthly"
 OHSS_BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
@@ -117,7 +118,7 @@ class ClaimReading:
     cumulative: bool
     per_day: bool
     projection: bool
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
 
 def read_claim(claim: Claim) -> ClaimReading:
@@ -128,28 +129,32 @@ def read_claim(claim: Claim) -> ClaimReading:
     projection = bool(re.search(r"project|expect|forecast", text))
     per_day = bool(re.search(r"per day|a day|daily|/day", text))
     cumulative = bool(re.search(r"cumulative|since|to date|so far|total since|running total", q))
-    notes: list[str] = []
+    notes: list[Msg] = []
     if m := re.search(r"\bfy\s?(\d{4})\b|fiscal year (\d{4})", q):
         year = int(m[1] or m[2])
         p = Period(f"FY{year}", "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30))
-        return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → fiscal year {year}"])
+        notes = [msg("read_fiscal_year", words=m[0], year=str(year))]
+        return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(r"(\d+)\s+days\s+(?:after|following|since|from)", q):
         n = int(m[1])
         end = as_of.end
         p = Period(f"{end - timedelta(days=n - 1)}..{end}", "range", end - timedelta(days=n - 1), end)
-        return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → the {n} days ending {end}"])
+        notes = [msg("read_days", words=m[0], n=str(n), end=end)]
+        return ClaimReading(text, p, True, False, per_day, projection, notes)
     month_names = "|".join(sorted(MONTHS, key=len, reverse=True))
     if m := re.search(rf"\b(?:in |during )?({month_names})\.? (\d{{4}})\b", q):
         y, mo = int(m[2]), MONTHS[m[1]]
         start = date(y, mo, 1)
         p = Period(f"{y:04d}-{mo:02d}", "month", start, month_end(start))
         if not cumulative:
-            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0].strip()}' → month {p.text}"])
+            notes = [msg("read_month", words=m[0].strip(), period=p.text)]
+            return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(r"\b(?:in|during)(?: calendar(?: year)?)? (\d{4})\b|\bcalendar(?: year)? (\d{4})\b", q):
         y = int(m[1] or m[2])
         p = Period(str(y), "year", date(y, 1, 1), date(y, 12, 31))
         if not cumulative:
-            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → calendar year {y}"])
+            notes = [msg("read_year", words=m[0], year=str(y))]
+            return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(rf"\bsince (?:the )?(?:({month_names})\.? (\d{{4}})|(\d{{4}}-\d{{2}}-\d{{2}}))", q):
         if m[3]:
             start = date.fromisoformat(m[3])
@@ -157,9 +162,10 @@ def read_claim(claim: Claim) -> ClaimReading:
             start = date(int(m[2]), MONTHS[m[1]], 1)
         if start <= as_of.end:
             p = Period(f"{start}..{as_of.end}", "range", start, as_of.end)
-            return ClaimReading(text, p, True, False, per_day, projection, [f"'{m[0]}' → from {start} to {as_of.end}"])
+            notes = [msg("read_since", words=m[0], start=start, end=as_of.end)]
+            return ClaimReading(text, p, True, False, per_day, projection, notes)
     if cumulative:
-        notes.append(f"'cumulative' → running total as of {as_of.text}")
+        notes.append(msg("read_cumulative", date=as_of.text))
     return ClaimReading(text, as_of, False, cumulative, per_day, projection, notes)
 
 
@@ -195,7 +201,11 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
             where = _court_nationality(claim.quantity)
             spec = CheckSpec(metric="court", measure=measure, where=where, aggregation="latest", period=claim.as_of)
             spec.inferred = True
-            spec.why = [f"court-record words → EOIR MPP cases, {measure}" + (f" where {where}" if where else "")]
+            spec.why = [
+                msg("why_court_where", measure=measure, where=where_text(where))
+                if where
+                else msg("why_court", measure=measure)
+            ]
             return [spec], None
     for pattern, reason, would, reason_es, would_es in OUT_OF_SCOPE:
         if re.search(pattern, fold(claim.quantity)):
@@ -206,7 +216,7 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     cands: list[CheckSpec] = []
     t = r.text
 
-    def add(spec: CheckSpec, why: str) -> None:
+    def add(spec: CheckSpec, why: Msg) -> None:
         spec.inferred = True
         spec.why = [why, *r.notes]
         if spec.period is None:
@@ -216,18 +226,15 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     returns_topic = bool(re.search(r"return|sent back|turned back|devuel|remitted|received by mexico", t))
     if claim.is_date and re.search(r"\bfirst\b|began|start", t):
         if returns_topic:
-            add(CheckSpec(metric="returns", aggregation="first", where=_return_cities(ctx, texts)), "first return date")
+            add(
+                CheckSpec(metric="returns", aggregation="first", where=_return_cities(ctx, texts)),
+                msg("why_first_return"),
+            )
         return cands, None if cands else _unmatched(claim)
     if re.search(r"\bshare\b|percent|proportion|\bper ?cent\b", t) and not re.search(r"shelter|capacity|camp", t):
         cands += _share_candidates(ctx, claim, r)
         if not cands:
-            return [], CheckSpec(
-                checkable=False, inferred=True,
-                reason="no loaded table gives both the part and the whole this share needs",
-                would_decide=f"a table of {claim.quantity} with the part and the total from one source",
-                reason_es="ninguna tabla cargada da a la vez la parte y el total que esta proporción necesita",
-                would_decide_es=f"una tabla de {claim.quantity} con la parte y el total de una misma fuente",
-            )  # fmt: skip
+            return [], _refusal(msg("no_share_table"), msg("want_share_table", quantity=claim.quantity))
         return cands, None
     if r.per_day and r.projection:
         for ds in (OHSS_BOOKOUTS,):
@@ -244,8 +251,7 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
                         per="day",
                         period=window,
                     ),  # fmt: skip
-                    "a rate 'per day' projected without a target date → the highest monthly rate in the next 12 months"
-                    " of MPP book-outs (people processed into MPP and returned)",
+                    msg("why_peak_rate"),
                 )
     if returns_topic and re.search(r"2\.0|reinstat|restart", t):
         return [], CheckSpec(
@@ -262,52 +268,55 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         where = _return_cities(ctx, texts)
         agg = "sum" if r.flow else "cumulative"
         add(CheckSpec(metric="returns", aggregation=agg, where=where, per="day" if r.per_day else None),
-            f"'returns' → INM/press snapshots of cumulative returns ({_place_text(where)})")  # fmt: skip
+            msg("why_returns", place=_place_text(where)))  # fmt: skip
     if re.search(r"encounter", t):
         comp = _component(t)
         for ds in (OHSS_ENC,):
             if ds in ctx.loaded:
                 where = {"component": [comp], **_where_place(ctx, ds, "location", texts, "Total")}
                 add(CheckSpec(dataset=ds, where=where, aggregation="sum" if r.flow or not r.cumulative else "cumulative"),
-                    f"'encounters' → OHSS SW border encounters, {comp}")  # fmt: skip
+                    msg("why_encounters", component=comp))  # fmt: skip
     if re.search(r"apprehen", t):
         if USBP_HIST in ctx.loaded:
             where = {"measure": ["total_apprehensions"],
                      **_where_place(ctx, USBP_HIST, "location", texts, "Southwest Border Total")}  # fmt: skip
-            add(CheckSpec(dataset=USBP_HIST, where=where, aggregation="sum"), "'apprehensions' → USBP monthly tables")
+            add(CheckSpec(dataset=USBP_HIST, where=where, aggregation="sum"), msg("why_apprehensions_usbp"))
         if OHSS_ENC in ctx.loaded:
             where = {"component": ["USBP"], **_where_place(ctx, OHSS_ENC, "location", texts, "Total")}
-            add(CheckSpec(dataset=OHSS_ENC, where=where, aggregation="sum"), "'apprehensions' → OHSS USBP encounters")
+            add(CheckSpec(dataset=OHSS_ENC, where=where, aggregation="sum"), msg("why_apprehensions_ohss"))
         if CBP_USBP in ctx.loaded:
             where = _where_place(ctx, CBP_USBP, "location", texts, "Total")
-            add(CheckSpec(dataset=CBP_USBP, where=where, aggregation="sum"), "'apprehensions' → CBP MPP page table")
+            add(CheckSpec(dataset=CBP_USBP, where=where, aggregation="sum"), msg("why_apprehensions_cbp"))
     if re.search(r"inadmissible", t) and CBP_OFO in ctx.loaded:
         where = _where_place(ctx, CBP_OFO, "location", texts, "Total")
-        add(CheckSpec(dataset=CBP_OFO, where=where, aggregation="sum"), "'inadmissibles' → CBP MPP page OFO table")
+        add(CheckSpec(dataset=CBP_OFO, where=where, aggregation="sum"), msg("why_inadmissibles"))
     if re.search(r"enrol|placed in|book-?out", t):
         agg = "sum" if r.flow else "cumulative"
         if OHSS_BOOKOUTS in ctx.loaded:
             where = {"component": [_component(t)], "outcome": ["Migrant Protection Protocols"]}
-            add(CheckSpec(dataset=OHSS_BOOKOUTS, where=where, aggregation=agg), "'enrolments' → OHSS MPP book-outs")
+            add(CheckSpec(dataset=OHSS_BOOKOUTS, where=where, aggregation=agg), msg("why_bookouts"))
         if CBP_ENROL in ctx.loaded:
             where = {"component": [_component(t)], **_where_place(ctx, CBP_ENROL, "location", texts, "Total")}
-            add(CheckSpec(dataset=CBP_ENROL, where=where, aggregation=agg), "'enrolments' → CBP MPP enrolment table")
+            add(CheckSpec(dataset=CBP_ENROL, where=where, aggregation=agg), msg("why_enrolments_cbp"))
     if re.search(r"\bcases?\b|proceedings|channel", t) and TRAC in ctx.loaded:
         where = _where_place(ctx, TRAC, "hearing_location", texts, "All")
         agg = "sum" if r.flow else "cumulative"
-        add(CheckSpec(dataset=TRAC, where=where, aggregation=agg), "'MPP cases' → TRAC court cases by month")
+        add(CheckSpec(dataset=TRAC, where=where, aggregation=agg), msg("why_trac"))
     if re.search(r"fear", t) and USCIS in ctx.loaded:
         add(CheckSpec(dataset=USCIS, where={}, aggregation="sum" if r.flow else "cumulative", row_type="monthly"),
-            "'fear' → USCIS MPP fear referrals")  # fmt: skip
+            msg("why_fear"))  # fmt: skip
     if re.search(r"shelter|camp|capacity|beds|occupan", t) and SHELTERS in ctx.loaded:
         measure = _shelter_measure(t)
         where = {"measure": [measure], **_where_place(ctx, SHELTERS, "city", texts, None)}
-        add(CheckSpec(dataset=SHELTERS, where=where, aggregation="latest"), f"shelter words → {SHELTERS} {measure}")
+        add(
+            CheckSpec(dataset=SHELTERS, where=where, aggregation="latest"),
+            msg("why_shelters", dataset=SHELTERS, measure=measure),
+        )
     if not cands:
         cands += _generic(ctx, claim, r)
     if r.projection:
         for c in cands:
-            c.why.append(f"projection: judged on the outcome at {r.period.text}")
+            c.why.append(msg("why_projection", period=r.period.text))
     return cands, None if cands else _unmatched(claim)
 
 
@@ -353,8 +362,9 @@ def _return_cities(ctx: Context, texts: list[str]) -> dict[str, list[str]]:
     return {"city": cities} if cities else {}
 
 
-def _place_text(where: dict[str, list[str]]) -> str:
-    return " + ".join(where.get("city", [])) or "Mexico, all points"
+def _place_text(where: dict[str, list[str]]) -> Text:
+    """The cities a returns claim names, or "Mexico (all points)" in either language."""
+    return place_name(" + ".join(where.get("city", [])) or None)
 
 
 def _share_candidates(ctx: Context, claim: Claim, r: ClaimReading) -> list[CheckSpec]:
@@ -384,7 +394,7 @@ def _share_candidates(ctx: Context, claim: Claim, r: ClaimReading) -> list[Check
             spec = CheckSpec(
                 dataset=ds, aggregation="share", numerator={dim: parts}, denominator=whole, period=r.period,
                 inferred=True,
-                why=[f"'share' → {ds}: {dim} {'|'.join(parts)} over {', '.join(f'{k}={v}' for k, v in whole.items()) or 'all rows'}"],
+                why=[msg("why_share", dataset=ds, dim=dim, parts="|".join(parts), whole=where_text(whole))],
             )  # fmt: skip
             if whole and dim not in whole:
                 spec.numerator = {dim: parts, **whole}
@@ -440,8 +450,7 @@ def _generic(ctx: Context, claim: Claim, r: ClaimReading) -> list[CheckSpec]:
                 period=r.period,
                 inferred=True,
                 why=[
-                    f"dataset name shares {score} word(s) with the claim's quantity; filters from the values it"
-                    f" names: {where or 'none'}",
+                    msg("why_generic", n=score, where=where_text(where) if where else msg("no_filters")),
                     *r.notes,
                 ],
             )  # fmt: skip
@@ -456,12 +465,17 @@ _STOP = {
 
 
 def _unmatched(claim: Claim) -> CheckSpec:
+    """A refusal for a claim no loaded dataset measures."""
+    place: Text = msg("place_named") if not claim.geography else place_name(claim.geography)
+    return _refusal(
+        msg("no_dataset_measures", quantity=claim.quantity),
+        msg("want_dataset_measures", quantity=claim.quantity, place=place, date=claim.as_of.text),
+    )
+
+
+def _refusal(reason: Msg, would: Msg) -> CheckSpec:
+    """A not-checkable spec made by inference, its texts rendered in English and Spanish."""
     return CheckSpec(
-        checkable=False, inferred=True,
-        reason=f"no loaded dataset measures '{claim.quantity}'",
-        would_decide=f"a dataset of {claim.quantity} for {claim.geography or 'the place named'} dated"
-        f" {claim.as_of.text} (load it with `mppwatch load FILE` and name it in the spec)",
-        reason_es=f"ningún conjunto de datos cargado mide '{claim.quantity}'",
-        would_decide_es=f"un conjunto de datos de {claim.quantity} para {claim.geography or 'el lugar nombrado'}"
-        f" con fecha {claim.as_of.text} (cárguelo con `mppwatch load ARCHIVO` y nómbrelo en la especificación)",
+        checkable=False, inferred=True, reason=reason.render("en"), would_decide=would.render("en"),
+        reason_es=reason.render("es"), would_decide_es=would.render("es"),
     )  # fmt: skip

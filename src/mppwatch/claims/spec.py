@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mppwatch.claims.text import Msg
 from mppwatch.errors import InputError, MppwatchError
 from mppwatch.sources.generic import parse_span
 
@@ -118,7 +119,7 @@ class CheckSpec:
     row_type: str | None = None
     measure: str | None = None  # metric = "court": one of COURT_MEASURES
     inferred: bool = False
-    why: list[str] = field(default_factory=list)  # how an inferred spec was chosen
+    why: list[Msg] = field(default_factory=list)  # how an inferred spec was chosen
 
 
 def parse_period(text: str, file: str = "", line: int | None = None, column: str = "period") -> Period:

@@ -21,7 +21,7 @@ class Msg:
         en, es = TEMPLATES[self.key]
         template = es if lang == "es" else en
         return template.format(
-            **{k: v.render(lang) if isinstance(v, Msg | Bi) else _show(v) for k, v in self.params.items()}
+            **{k: v.render(lang) if isinstance(v, Msg | Bi | Join) else _show(v) for k, v in self.params.items()}
         )
 
 
@@ -36,7 +36,22 @@ class Bi:
         return (self.es or self.en) if lang == "es" else self.en
 
 
+@dataclass(frozen=True)
+class Join:
+    """Several texts shown as one, each rendered in the reader's language (e.g. the reasons of several refusals)."""
+
+    parts: tuple[Msg | Bi | Join, ...]
+    sep: str = "; "
+
+    def render(self, lang: str = "en") -> str:
+        return self.sep.join(p.render(lang) for p in self.parts)
+
+
+Text = Msg | Bi | Join  # anything that renders in either language
+
+
 def msg(key: str, **params: Any) -> Msg:
+    """A message from TEMPLATES; params may themselves be Msg, Bi or Join and are rendered in the same language."""
     if key not in TEMPLATES:
         raise KeyError(f"no text for {key!r}")
     return Msg(key, params)
@@ -85,10 +100,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         " ({sources})",
         "retroproyección: {later} publicados al {later_date} menos {flow} devueltos del {flow_start} al"
         " {flow_end} = {value} ({sources})",
-    ),
-    "no_returns": (
-        "{geo}: no usable snapshot brackets {date} ({why})",
-        "{geo}: ninguna cifra publicada utilizable rodea el {date} ({why})",
     ),
     "before_start": (
         "{geo}: {date} is before the programme began, so 0",
@@ -238,6 +249,248 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "SINTÉTICO: la publicación {release} son datos sintéticos, no registros judiciales reales",
     ),
     "skipped": ("skipped {what}: {reason}", "descartado {what}: {reason}"),
+    # places and filters named by the code (not by the data)
+    "place_mexico": ("Mexico (all points)", "México (todos los puntos)"),
+    "place_named": ("the place named", "el lugar nombrado"),
+    "all_rows": ("(all rows)", "(todas las filas)"),
+    "no_filters": ("none", "ninguno"),
+    "where_value": ("{where} {value}", "{where} {value}"),
+    # comparator kinds, shown when the claim gives no qualifier words
+    "kind_exact": ("exact", "exacta"),
+    "kind_more_than": ("more than", "más de"),
+    "kind_at_least": ("at least", "al menos"),
+    "kind_less_than": ("less than", "menos de"),
+    "kind_at_most": ("at most", "como máximo"),
+    "kind_about": ("about", "aproximadamente"),
+    "kind_just_over": ("just over", "poco más de"),
+    "kind_nearly": ("nearly", "casi"),
+    # the accepted range of a date claim
+    "same_day": ("same day", "mismo día"),
+    "same_month": ("same month", "mismo mes"),
+    # why the loaded data cannot give a figure (NoEvidence), and the data that would ("want_*")
+    "no_returns_loaded": (
+        "no snapshots of cumulative MPP returns are loaded",
+        "no hay cargada ninguna cifra publicada de devoluciones MPP acumuladas",
+    ),
+    "want_returns_loaded": (
+        "INM cumulative returns (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
+        "devoluciones acumuladas del INM (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
+    ),
+    "no_dataset": ("dataset '{dataset}' is not loaded", "el conjunto de datos '{dataset}' no está cargado"),
+    "want_dataset": ("{dataset} (mppwatch load FILE)", "{dataset} (mppwatch load ARCHIVO)"),
+    "no_column": (
+        "{dataset} has no column '{column}' (its columns: {columns})",
+        "{dataset} no tiene la columna '{column}' (sus columnas: {columns})",
+    ),
+    "no_value": ("{dataset} has no {column} = '{value}'", "{dataset} no tiene {column} = '{value}'"),
+    "want_value": ("{dataset} figures for {column} = {value}", "cifras de {dataset} para {column} = {value}"),
+    "no_returns": (
+        "{geo}: no usable snapshot of cumulative returns around {date} ({why})",
+        "{geo}: ninguna cifra publicada utilizable de devoluciones acumuladas cerca del {date} ({why})",
+    ),
+    "want_returns_near": (
+        "a published cumulative count of MPP returns to {geo} dated near {date}",
+        "un conteo acumulado publicado de devoluciones MPP a {geo} con fecha cercana al {date}",
+    ),
+    "why_no_place": ("no snapshots for this place", "no hay cifras publicadas para este lugar"),
+    "why_none_after": (
+        "no snapshot on or after this date: not estimated",
+        "ninguna cifra publicada en esa fecha o después: no se estima",
+    ),
+    "why_before_first": (
+        "before the first snapshot ({date}): not estimated",
+        "anterior a la primera cifra publicada ({date}): no se estima",
+    ),
+    "no_city_returns": (
+        "no returns snapshots for city '{city}'",
+        "no hay cifras publicadas de devoluciones para la ciudad '{city}'",
+    ),
+    "want_city_returns": (
+        "dated cumulative counts of MPP returns to {city}",
+        "conteos acumulados fechados de devoluciones MPP a {city}",
+    ),
+    "no_first_count": (
+        "no dated counts of returns for this place",
+        "no hay conteos fechados de devoluciones para este lugar",
+    ),
+    "want_first_count": ("a dated count of MPP returns there", "un conteo fechado de devoluciones MPP allí"),
+    "no_monthly_sum": (
+        "{dataset} has no monthly figures to sum over {period}",
+        "{dataset} no tiene cifras mensuales que sumar en {period}",
+    ),
+    "shorter_than_month": (
+        "{period} is shorter than a month; {dataset} is monthly",
+        "{period} dura menos de un mes; {dataset} es mensual",
+    ),
+    "want_daily": ("daily figures of {dataset}", "cifras diarias de {dataset}"),
+    "no_months": (
+        "{dataset} ({where}) has no figure for {months} (it covers {first}..{last})",
+        "{dataset} ({where}) no tiene cifra para {months} (cubre {first}..{last})",
+    ),
+    "want_months": ("{dataset} figures for {start}..{end}", "cifras de {dataset} para {start}..{end}"),
+    "no_monthly_to": (
+        "{dataset} ({where}) has no monthly figures up to {date} (it covers {first}..{last})",
+        "{dataset} ({where}) no tiene cifras mensuales hasta el {date} (cubre {first}..{last})",
+    ),
+    "want_figures_to": ("{dataset} figures up to {date}", "cifras de {dataset} hasta el {date}"),
+    "ends_before": (
+        "{dataset} ({where}) ends in {period}, before the claim's date {date}",
+        "{dataset} ({where}) termina en {period}, antes de la fecha de la afirmación ({date})",
+    ),
+    "want_count_through": (
+        "{dataset} or a similar count through {date}",
+        "{dataset} u otro conteo similar hasta el {date}",
+    ),
+    "no_monthly_in": (
+        "{dataset} ({where}) has no monthly figures in {period}",
+        "{dataset} ({where}) no tiene cifras mensuales en {period}",
+    ),
+    "no_nonzero_month": (
+        "{dataset} ({where}) has no non-zero month",
+        "{dataset} ({where}) no tiene ningún mes con cifra no nula",
+    ),
+    "no_figures_where": ("{dataset} has no figures where {where}", "{dataset} no tiene cifras con {where}"),
+    "want_figures_where": ("{dataset} figures where {where}", "cifras de {dataset} con {where}"),
+    "no_figure_dated": (
+        "{dataset} ({where}) has no figure dated in or shortly before {period} (it has: {dates})",
+        "{dataset} ({where}) no tiene ninguna cifra fechada en {period} o poco antes (tiene: {dates})",
+    ),
+    "want_figures_dated": (
+        "{dataset} figures ({where}) dated {period}",
+        "cifras de {dataset} ({where}) con fecha {period}",
+    ),
+    "no_share_pair": (
+        "{dataset}: no source gives both {num} and {den} up to {period}",
+        "{dataset}: ninguna fuente da a la vez {num} y {den} hasta {period}",
+    ),
+    "want_share_pair": (
+        "{dataset} figures for {num} and {den} from one source",
+        "cifras de {dataset} para {num} y {den} de una misma fuente",
+    ),
+    "no_court_release": ("no EOIR court release is loaded", "no hay cargada ninguna publicación judicial de EOIR"),
+    "want_court_release": (
+        "EOIR case data for MPP cases (mppwatch court load PATH --release YYYY-MM)",
+        "datos de casos de EOIR para los casos MPP (mppwatch court load RUTA --release AAAA-MM)",
+    ),
+    "no_court_cases": (
+        "court release {release}: no MPP cases with {where}",
+        "publicación judicial {release}: ningún caso MPP con {where}",
+    ),
+    "court_withheld": (
+        "court release {release}: {measure} for MPP cases where {where} is withheld ({shown}; small cells are"
+        " suppressed)",
+        "publicación judicial {release}: {measure} de los casos MPP con {where} no se publica ({shown}; las celdas"
+        " pequeñas se suprimen)",
+    ),
+    "printed_as": ("printed as {value}", "impreso como {value}"),
+    "matching_rows": ("{n} matching rows", "{n} filas coincidentes"),
+    "want_court_cell": (
+        "a court release with enough MPP cases to publish {measure}",
+        "una publicación judicial con suficientes casos MPP para publicar {measure}",
+    ),
+    "court_rate": (
+        "court tables give {measure} as a rate, but the claim is a count",
+        "las tablas judiciales dan {measure} como tasa, pero la afirmación es un conteo",
+    ),
+    "want_court_count": (
+        "a court table of the number of MPP cases behind {measure}",
+        "una tabla judicial del número de casos MPP detrás de {measure}",
+    ),
+    "metric_aggregation": (
+        "metric {metric} does not support aggregation '{aggregation}'",
+        "la métrica {metric} no admite la agregación '{aggregation}'",
+    ),
+    "unknown_aggregation": ("unknown aggregation '{aggregation}'", "agregación desconocida '{aggregation}'"),
+    "no_candidate": ("no candidate data", "ningún dato candidato"),
+    "want_published_figure": (
+        "a published figure for {quantity} dated {date}",
+        "una cifra publicada de {quantity} con fecha {date}",
+    ),
+    "no_share_table": (
+        "no loaded table gives both the part and the whole this share needs",
+        "ninguna tabla cargada da a la vez la parte y el total que esta proporción necesita",
+    ),
+    "want_share_table": (
+        "a table of {quantity} with the part and the total from one source",
+        "una tabla de {quantity} con la parte y el total de una misma fuente",
+    ),
+    "no_dataset_measures": (
+        "no loaded dataset measures '{quantity}'",
+        "ningún conjunto de datos cargado mide '{quantity}'",
+    ),
+    "want_dataset_measures": (
+        "a dataset of {quantity} for {place} dated {date} (load it with `mppwatch load FILE` and name it in the spec)",
+        "un conjunto de datos de {quantity} para {place} con fecha {date} (cárguelo con `mppwatch load ARCHIVO` y"
+        " nómbrelo en la especificación)",
+    ),
+    # how inference read the claim and chose its data (the `why` of an inferred spec); quoted words are the claim's
+    "why_topic_words": ("topic words", "palabras del tema"),
+    "why_court": (
+        "court-record words → EOIR MPP cases, {measure}",
+        "palabras de registros judiciales → casos MPP de EOIR, {measure}",
+    ),
+    "why_court_where": (
+        "court-record words → EOIR MPP cases, {measure} where {where}",
+        "palabras de registros judiciales → casos MPP de EOIR, {measure} con {where}",
+    ),
+    "why_first_return": ("first return date", "fecha de la primera devolución"),
+    "why_peak_rate": (
+        "a rate 'per day' projected without a target date → the highest monthly rate in the next 12 months"
+        " of MPP book-outs (people processed into MPP and returned)",
+        "una tasa 'por día' proyectada sin fecha objetivo → la tasa mensual más alta de salidas a MPP (personas"
+        " procesadas en MPP y devueltas) en los 12 meses siguientes",
+    ),
+    "why_returns": (
+        "'returns' → INM/press snapshots of cumulative returns, {place}",
+        "'returns' → cifras publicadas por el INM y la prensa de devoluciones acumuladas, {place}",
+    ),
+    "why_encounters": (
+        "'encounters' → OHSS SW border encounters, {component}",
+        "'encounters' → encuentros de OHSS en la frontera suroeste, {component}",
+    ),
+    "why_apprehensions_usbp": (
+        "'apprehensions' → USBP monthly tables",
+        "'apprehensions' → tablas mensuales de la USBP",
+    ),
+    "why_apprehensions_ohss": (
+        "'apprehensions' → OHSS USBP encounters",
+        "'apprehensions' → encuentros de la USBP según OHSS",
+    ),
+    "why_apprehensions_cbp": (
+        "'apprehensions' → CBP MPP page table",
+        "'apprehensions' → tabla de la página de MPP de CBP",
+    ),
+    "why_inadmissibles": (
+        "'inadmissibles' → CBP MPP page OFO table",
+        "'inadmissibles' → tabla de la OFO en la página de MPP de CBP",
+    ),
+    "why_bookouts": ("'enrolments' → OHSS MPP book-outs", "'enrolments' → salidas a MPP de OHSS"),
+    "why_enrolments_cbp": (
+        "'enrolments' → CBP MPP enrolment table",
+        "'enrolments' → tabla de inscripciones en MPP de CBP",
+    ),
+    "why_trac": ("'MPP cases' → TRAC court cases by month", "'MPP cases' → casos judiciales de TRAC por mes"),
+    "why_fear": ("'fear' → USCIS MPP fear referrals", "'fear' → remisiones de USCIS a entrevistas de temor en MPP"),
+    "why_shelters": ("shelter words → {dataset} {measure}", "palabras de albergues → {dataset} {measure}"),
+    "why_projection": (
+        "projection: judged on the outcome at {period}",
+        "proyección: se juzga por el resultado en {period}",
+    ),
+    "why_share": (
+        "'share' → {dataset}: {dim} {parts} over {whole}",
+        "'share' → {dataset}: {dim} {parts} sobre {whole}",
+    ),
+    "why_generic": (
+        "dataset name shares {n} word(s) with the claim's quantity; filters from the values it names: {where}",
+        "el nombre del conjunto de datos comparte {n} palabra(s) con la cantidad de la afirmación; filtros según"
+        " los valores que nombra: {where}",
+    ),
+    "read_fiscal_year": ("'{words}' → fiscal year {year}", "'{words}' → año fiscal {year}"),
+    "read_days": ("'{words}' → the {n} days ending {end}", "'{words}' → los {n} días que terminan el {end}"),
+    "read_month": ("'{words}' → month {period}", "'{words}' → mes {period}"),
+    "read_year": ("'{words}' → calendar year {year}", "'{words}' → año natural {year}"),
+    "read_since": ("'{words}' → from {start} to {end}", "'{words}' → del {start} al {end}"),
+    "read_cumulative": ("'cumulative' → running total as of {date}", "'cumulative' → total acumulado al {date}"),
 }
 
 VERDICT_LABELS: dict[str, tuple[str, str]] = {
