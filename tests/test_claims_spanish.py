@@ -1,0 +1,254 @@
+"""Under --lang es no English sentence made by the code reaches the verdicts: refusals, inference notes, places.
+
+The English sentences are taken from text.py itself (the literal parts of every template), so a template added
+later is checked too. Claims that trigger every refusal path are checked beside the bundled claims files.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mppwatch import court
+from mppwatch.claims import check
+from mppwatch.claims.check import CheckResult, Verdict
+from mppwatch.claims.explain import to_html
+from mppwatch.claims.text import TEMPLATES, Bi, Join, Msg
+from mppwatch.sources.loader import bundled_data_dir
+from mppwatch.store import Store
+
+DATA = bundled_data_dir()
+BUNDLED = sorted(DATA.glob("claims_*.csv"))
+HEADER = "claim_id,source_url,quote,quantity,value,unit,as_of_date,geography\n"
+OHSS = "ohss_swb_encounters_by_sector_field_office_monthly"
+BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
+MPP = 'component = "CBP", outcome = "Migrant Protection Protocols"'
+
+# claim row (after the id), spec entry ("" = none: inferred), the refusal template it must reach
+REFUSALS: dict[str, tuple[str, str, str]] = {
+    "X01": ("widgets,5,persons,2019-05,US", 'dataset = "no_such_dataset"', "no_dataset"),
+    "X02": ("encounters,5,persons,2019-05,US", f'dataset = "{OHSS}"\nwhere = {{ nope = "x" }}', "no_column"),
+    "X03": ("encounters,5,persons,2019-05,US", f'dataset = "{OHSS}"\nwhere = {{ location = "Atlantis" }}', "no_value"),
+    "X04": (
+        "encounters,5,persons,1990-05,US",
+        f'dataset = "{OHSS}"\nwhere = {{ component = "CBP", location = "Total" }}',
+        "no_months",
+    ),
+    "X05": (
+        "encounters,5,persons,2019-05-10,US",
+        f'dataset = "{OHSS}"\nwhere = {{ component = "CBP", location = "Total" }}\nperiod = "2019-05-03..2019-05-10"',
+        "shorter_than_month",
+    ),
+    "X06": (
+        "Honduran returns,5,persons,2019-05,Mexico",
+        'dataset = "inm_mpp_returns_by_nationality_2019"\naggregation = "sum"',
+        "no_monthly_sum",
+    ),
+    "X07": (
+        "book-outs,5,persons,1990-01-31,US",
+        f'dataset = "{BOOKOUTS}"\nwhere = {{ {MPP} }}\naggregation = "cumulative"',
+        "no_monthly_to",
+    ),
+    "X08": (
+        "MPP cases,5,cases,2021-02-01,US",
+        'dataset = "trac_mpp_cases_by_month_hearing_location_2019"\nwhere = { hearing_location = "All" }\n'
+        'aggregation = "cumulative"',
+        "ends_before",
+    ),
+    "X09": (
+        "book-outs a day,5,persons,1990-01,US",
+        f'dataset = "{BOOKOUTS}"\nwhere = {{ {MPP} }}\naggregation = "max"\nper = "day"\nperiod = "1990-01..1990-12"',
+        "no_monthly_in",
+    ),
+    "X10": (
+        "first book-out,2019-01,date,2019-06,US",
+        f'dataset = "{BOOKOUTS}"\nwhere = {{ {MPP} }}\naggregation = "first"\nrow_type = "no_such_row_type"',
+        "no_nonzero_month",
+    ),
+    "X11": (
+        "camp population,5,persons,2020-03,Matamoros",
+        'dataset = "mpp_city_shelters"\naggregation = "latest"\nrow_type = "no_such_row_type"',
+        "no_figures_where",
+    ),
+    "X12": (
+        "camp population,5,persons,1990-01,Matamoros",
+        'dataset = "mpp_city_shelters"\naggregation = "latest"\n'
+        'where = { measure = "camp_population", city = "Matamoros" }',
+        "no_figure_dated",
+    ),
+    "X13": (
+        "Honduran share of returns,5,percent,1990-01,Mexico",
+        'dataset = "inm_mpp_returns_by_nationality_2019"\naggregation = "share"\n'
+        'numerator = { nationality = "Honduras" }\ndenominator = { nationality = "All" }',
+        "no_share_pair",
+    ),
+    "X14": (
+        "returns,5,persons,2019-06-08,Atlantis",
+        'metric = "returns"\nwhere = { city = "Atlantis" }',
+        "no_city_returns",
+    ),
+    "X15": ("returns,5,persons,2030-01-01,Mexico", 'metric = "returns"', "why_none_after"),
+    "X16": (
+        "returns,5,persons,2019-08-01,Matamoros",
+        'metric = "returns"\nwhere = { city = "Matamoros" }',
+        "why_before_first",
+    ),
+    "X17": ("pending MPP cases,5,cases,2020-01-31,US", 'metric = "court"\nmeasure = "pending"', "no_court_release"),
+    "X18": ("MPP no-shows,5,persons,2020-01-31,US", 'metric = "court"\nmeasure = "in_absentia_rate"', "court_rate"),
+    "X19": ("percent of bus tickets sold to tourists,5,percent,2019-10,Tijuana", "", "no_share_table"),
+    "X20": ("bus tickets sold,5,tickets,2019-10,", "", "no_dataset_measures"),
+}
+# With an EOIR release loaded: a filter matching no case, and a cell too small to publish.
+COURT_REFUSALS = {"Y1": "no_court_cases", "Y2": "court_withheld"}
+
+
+def english_fragments() -> list[str]:
+    """The literal parts of every English template (the sentences the code writes) that no Spanish one shares."""
+    spanish = " ".join(es for _, es in TEMPLATES.values())
+    out: set[str] = set()
+    for en, es in TEMPLATES.values():
+        if en == es:
+            continue
+        for part in re.split(r"\{[^{}]*\}", en):
+            part = part.strip(" ;,:=()'→.")
+            if len(re.sub(r"[^A-Za-z]", "", part)) >= 4 and not _has(spanish, part):
+                out.add(part)
+    return sorted(out)
+
+
+def _has(text: str, fragment: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(fragment)}(?![\w])", text) is not None
+
+
+def _walk(text: object) -> Iterator[Msg | Bi]:
+    if isinstance(text, Msg):
+        yield text
+        for value in text.params.values():
+            yield from _walk(value)
+    elif isinstance(text, Bi):
+        yield text
+    elif isinstance(text, Join):
+        for part in text.parts:
+            yield from _walk(part)
+
+
+def keys(v: Verdict) -> set[str]:
+    """Every template a verdict's method uses."""
+    return {m.key for step in v.steps for m in _walk(step) if isinstance(m, Msg)}
+
+
+def english_in_spanish(result: CheckResult) -> list[tuple[str, str, str]]:
+    """(claim, where, fragment) for every English template sentence found in the Spanish texts of a result.
+
+    A claim's own words (quote, quantity, unit, geography) are data and may be English: they are not counted.
+    """
+    fragments = english_fragments()
+    page = html.unescape(to_html(result))
+    es_page = page[page.index('<section lang="es">') :]
+    cells = [r.split('">', 1)[1] for r in es_page.split('<tr class="')[1:]]  # the row without its class
+    rows = {r.split("</td>", 1)[0].removeprefix("<td>"): r for r in cells}
+    found = []
+    for v in result.verdicts:
+        c = v.claim
+        own = " ".join([c.quote, c.quantity, c.unit, c.geography]).lower()
+        row = v.row("es")
+        texts = {"method": str(row["method"]), "would_decide": str(row["would_decide"]),
+                 "tolerance": str(row["tolerance"]), "html": rows[c.claim_id]}  # fmt: skip
+        for where, text in texts.items():
+            found += [(c.claim_id, where, f) for f in fragments if _has(text, f) and f.lower() not in own]
+    return found
+
+
+def untranslated(result: CheckResult) -> list[tuple[str, str]]:
+    """(claim, English) for every text in a method that has no Spanish version."""
+    return [
+        (v.claim.claim_id, t.en)
+        for v in result.verdicts
+        for step in v.steps
+        for t in _walk(step)
+        if isinstance(t, Bi) and t.en and not t.es
+    ]
+
+
+def test_english_fragments_are_taken_from_the_templates() -> None:
+    fragments = english_fragments()
+    for sentence in ("is not loaded", "Mexico (all points", "small cells are suppressed", "no candidate data"):
+        assert any(sentence in f for f in fragments), sentence
+    assert not any(_has(es, f) for f in fragments for _, es in TEMPLATES.values())
+
+
+@pytest.mark.parametrize("claims", BUNDLED, ids=[p.name for p in BUNDLED])
+@pytest.mark.parametrize("with_spec", [True, False], ids=["spec", "inferred"])
+def test_bundled_claims_in_spanish(claims: Path, with_spec: bool, store: Store, tmp_path: Path) -> None:
+    spec = None
+    if not with_spec:
+        spec = tmp_path / "empty.spec.toml"
+        spec.write_text("", encoding="utf-8")
+    result = check(store, claims, spec, load_missing=False)
+    assert result.errors == [] and result.verdicts
+    assert english_in_spanish(result) == []
+    assert untranslated(result) == []
+
+
+def _write(tmp_path: Path, rows: dict[str, tuple[str, str, str]]) -> tuple[Path, Path]:
+    claims, spec = tmp_path / "refusals.csv", tmp_path / "refusals.spec.toml"
+    claims.write_text(HEADER + "".join(f"{cid},,,{row}\n" for cid, (row, _, _) in rows.items()), encoding="utf-8")
+    spec.write_text("".join(f"[claims.{cid}]\n{entry}\n\n" for cid, (_, entry, _) in rows.items() if entry))
+    return claims, spec
+
+
+def test_every_refusal_path_reads_in_spanish(store: Store, tmp_path: Path) -> None:
+    claims, spec = _write(tmp_path, REFUSALS)
+    result = check(store, claims, spec, load_missing=False)
+    assert result.errors == []
+    verdicts = {v.claim.claim_id: v for v in result.verdicts}
+    for cid, (_, _, key) in REFUSALS.items():
+        assert verdicts[cid].verdict == "not_checkable", cid
+        assert key in keys(verdicts[cid]) or TEMPLATES[key][0].split("{")[0] in verdicts[cid].method("en"), cid
+        assert verdicts[cid].method("es") != verdicts[cid].method("en"), cid
+    assert english_in_spanish(result) == []
+    assert untranslated(result) == []
+    # the English method still says it in English
+    assert "dataset 'no_such_dataset' is not loaded" in verdicts["X01"].method("en")
+    assert "el conjunto de datos 'no_such_dataset' no está cargado" in verdicts["X01"].method("es")
+    assert "México (todos los puntos)" in verdicts["X15"].method("es")
+
+
+def test_refusals_on_an_empty_store_read_in_spanish(tmp_path: Path) -> None:
+    """Nothing loaded: no returns snapshots, no datasets."""
+    claims, spec = _write(tmp_path, {k: REFUSALS[k] for k in ("X01", "X02", "X14", "X15")})
+    with Store.open(tmp_path / "empty.duckdb") as store:
+        result = check(store, claims, spec, load_missing=False)
+    verdicts = {v.claim.claim_id: v for v in result.verdicts}
+    assert "no_returns_loaded" in keys(verdicts["X15"]) and "no_dataset" in keys(verdicts["X02"])
+    assert english_in_spanish(result) == [] and untranslated(result) == []
+
+
+def test_court_refusals_read_in_spanish(court_db: Path, tmp_path: Path) -> None:
+    with Store.open(court_db, read_only=True) as store:
+        by = court.table(store, ["nationality"], ["in_absentia_rate"], mpp_only=True, as_of=date(2020, 1, 31))
+        small = [str(n) for n, r in zip(by["nationality"], by["in_absentia_rate"], strict=True) if _withheld(r)]
+        assert small, "the synthetic release has no withheld cell"
+        rows = {
+            "Y1": ("MPP no-show rate,5,percent,2020-01-31,US", 'metric = "court"\nmeasure = "in_absentia_rate"\n'
+                   'where = { nationality = "atlantis" }', "no_court_cases"),
+            "Y2": ("MPP no-show rate,5,percent,2020-01-31,US", 'metric = "court"\nmeasure = "in_absentia_rate"\n'
+                   f'where = {{ nationality = "{small[0]}" }}', "court_withheld"),
+        }  # fmt: skip
+        claims, spec = _write(tmp_path, rows)
+        result = check(store, claims, spec, load_missing=False)
+    verdicts = {v.claim.claim_id: v for v in result.verdicts}
+    for cid, key in COURT_REFUSALS.items():
+        assert verdicts[cid].verdict == "not_checkable" and key in keys(verdicts[cid]), cid
+    assert "no se publica" in verdicts["Y2"].method("es")
+    assert english_in_spanish(result) == [] and untranslated(result) == []
+
+
+def _withheld(value: object) -> bool:
+    return isinstance(value, str) or value is None or bool(pd.isna(value))  # type: ignore[arg-type]
