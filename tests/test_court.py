@@ -727,3 +727,21 @@ def test_a_store_from_an_older_version_asks_for_a_reload(loaded: Store) -> None:
     loaded.con.execute("DROP TABLE court_proceeding_status")
     with pytest.raises(court.measures.MppwatchError, match="load them again"):
         court.table(loaded)
+
+
+def test_prescan_finds_the_fields_that_hold_nul_bytes(tmp_path: Path) -> None:
+    """Only the text fields where a NUL occurs are cleaned; a NUL in a line that crosses a read block counts too."""
+    from mppwatch.court.ingest import Member, prescan
+
+    good = b"123\tab\tcd\tef\n"
+    rows = [good] * 1_400_000  # about 18 MB: two 16 MB read blocks
+    straddle = ((1 << 24) - 9) // len(good)  # after the 8-byte header and the one byte line 5 gains
+    rows[5] = b"123\ta\x00b\tcd\tef\n"  # field 1
+    rows[straddle] = b"123\tab\tcd\te\x00\x00f\n"  # field 3, on the line that crosses the first block boundary
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"A\tB\tC\tD\n" + b"".join(rows))
+    start = path.read_bytes().find(rows[straddle])
+    assert start < 1 << 24 < start + len(rows[straddle])
+    assert prescan(Member(path.name, path, size=path.stat().st_size)) == (True, {1, 3})
+    path.write_bytes(b"A\tB\tC\tD\n" + good * 10 + "9\tPE\u00d1A\tx\ty\n".encode("latin-1"))
+    assert prescan(Member(path.name, path, size=path.stat().st_size)) == (False, set())

@@ -302,22 +302,31 @@ def _clean_text(col: str) -> str:
     )
 
 
-def prescan(member: Member) -> tuple[bool, bool]:
-    """(ASCII only?, has NUL bytes?) for a file on disk; a zip member is assumed to be neither clean nor ASCII.
+def prescan(member: Member) -> tuple[bool, set[int] | None]:
+    """(ASCII only?, the field positions holding NUL bytes) for a file on disk; None means "unknown: clean every
+    text field", which is what a zip member gets (it is read once, as a stream).
 
-    Plain ASCII reads the same as latin-1 or UTF-8, and DuckDB's UTF-8 path is the fast one; a file without NUL
-    bytes needs no per-field cleaning. Both checks run at memory speed (bytes.isascii, memchr) and stop early.
+    Plain ASCII reads the same as latin-1 or UTF-8, and DuckDB's UTF-8 path is the fast one. Only the text fields
+    where a NUL occurs get the per-field cleaning. Both checks run at memory speed (bytes.isascii, memchr); a NUL
+    costs a look back to its line start.
     """
     if member.path is None:
-        return False, True
-    ascii_only, nul = True, False
+        return False, None
+    ascii_only, nul_fields = True, set()
+    carry = b""
     with open(member.path, "rb") as handle:
         while block := handle.read(1 << 24):
             ascii_only = ascii_only and block.isascii()
-            nul = nul or b"\x00" in block
-            if nul and not ascii_only:
-                break
-    return ascii_only, nul
+            if b"\x00" in block or b"\x00" in carry:
+                text = carry + block
+                pos = text.find(b"\x00")
+                while pos != -1:
+                    start = text.rfind(b"\n", 0, pos) + 1
+                    nul_fields.add(text.count(b"\t", start, pos))
+                    pos = text.find(b"\x00", pos + 1)
+                block = text
+            carry = block[block.rfind(b"\n") + 1 :]
+    return ascii_only, nul_fields
 
 
 def _csv_options(columns: list[str], spec: TableSpec, newline: str, rejects: str, ascii_only: bool = False) -> str:
@@ -341,8 +350,12 @@ def _ensure_table(store: Store, spec: TableSpec, columns: list[str]) -> None:
             con.execute(f"ALTER TABLE {spec.table} ADD COLUMN {_quote(c)} {spec.duck_type(c)}")
 
 
-def _select(columns: list[str], spec: TableSpec, nul: bool = True) -> str:
-    return ", ".join(_clean_text(c) if nul and spec.duck_type(c) == "VARCHAR" else _quote(c) for c in columns)
+def _select(columns: list[str], spec: TableSpec, nul_fields: set[int] | None = None) -> str:
+    """The SELECT list: text fields at `nul_fields` (all when None) cleaned of NUL bytes."""
+    return ", ".join(
+        _clean_text(c) if spec.duck_type(c) == "VARCHAR" and (nul_fields is None or i in nul_fields) else _quote(c)
+        for i, c in enumerate(columns)
+    )
 
 
 def _repair(
@@ -447,10 +460,10 @@ def load_table(
     rejects = f"_rej_{spec.table}"
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
-    ascii_only, nul = prescan(member)
+    ascii_only, nul_fields = prescan(member)
     with opened(member, tmp, len(columns), on_bytes) as (path, reader, thread):
         con.execute(
-            f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec, nul)} "
+            f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec, nul_fields)} "
             f"FROM read_csv('{path}', {_csv_options(columns, spec, newline, rejects, ascii_only)})"
         )
         thread.join()
