@@ -551,7 +551,7 @@ def _hierarchy(
       group is a part with no breakdown: a detail that is its own group.
     - On agency sheets 'Total CBP' is the component CBP with its own details, as in the bundled CSVs.
     - When the notes say columns do not add to the total (it includes parts not printed), a total summed over
-      that level is `published_total_incl_unlisted`: reconcile does not compare it with its printed parts.
+      that level is `published_total_incl_unlisted`: reconcile checks it only as a lower bound of its printed parts.
     """
     grouped = len(names) == 2
     phrases = _level_phrases(measure, by, len(names))
