@@ -262,7 +262,7 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """The output contract: scenario, replicates, seed, days, daily, summary, answers (+ provenance)."""
-        from mppwatch.output import records
+        from mppwatch.jsonable import records
 
         summary = self.summary()
         return {
