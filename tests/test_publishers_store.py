@@ -196,6 +196,8 @@ def test_mpp_by_nationality(db: Path) -> None:
     assert "Mexico" not in set(frame["nationality"])  # the sheet has no MPP column for Mexico
     assert frame["month"].min() == "2019-03"  # Jan-Feb 2019 are printed X
     assert frame["value"].notna().all()
+    march = frame[frame["month"] == "2019-03"]["nationality"].tolist()  # countries A-Z, then Others, then All
+    assert march[-2:] == ["Others", "All"] and march[:-2] == sorted(march[:-2])
     # the citizenship columns add up to the all-citizenship column within rounding, month by month
     wide = frame.pivot(index="month", columns="nationality", values="value")
     parts = wide.drop(columns="All").sum(axis=1)

@@ -55,6 +55,8 @@ def mpp_by_nationality(store: Store, edition: str | None = None) -> pd.DataFrame
         [DATASET, chosen, MPP_OUTCOME],
     )
     frame["nationality"] = frame["nationality"].replace({ALL_LABEL: "All"})
+    rank = frame["nationality"].map({"Others": 1, "All": 2}).fillna(0)  # countries A-Z, then Others, then All
+    frame = frame.assign(_rank=rank).sort_values(["month", "_rank", "nationality"], kind="stable")
     out = frame[["nationality", "month", "value"]].reset_index(drop=True)
     out.attrs.update(
         {
