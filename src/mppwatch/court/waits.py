@@ -130,7 +130,7 @@ def pending_series(
 ) -> pd.DataFrame:
     """MPP cases pending on the first day of each month from `start` to `end`: columns `by`, date, pending.
 
-    One pass over the proceedings (a range join against the month grid) gives the same counts as `pending` on
+    One pass over the proceedings' start and completion dates kept at load (a range join against the month grid) gives the same counts as `pending` on
     each date, so a timeline for the dashboard or a forecast costs one query, not one per month. Suppressed."""
     if by not in (None, "hearing_location", "return_city"):
         raise MppwatchError("by: hearing_location, return_city or none")
@@ -143,12 +143,11 @@ def pending_series(
     raw = store.con.execute(
         f"""WITH grid AS (
                 SELECT unnest(generate_series(DATE '{first}', DATE '{last}', INTERVAL 1 MONTH))::TIMESTAMP AS t),
-            p AS (SELECT IDNCASE, coalesce(OSC_DATE, INPUT_DATE, TIMESTAMP '1900-01-01') AS s, COMP_DATE AS c
-                  FROM court_proceeding WHERE release = $rel),
-            open AS (SELECT DISTINCT g.t, p.IDNCASE FROM p JOIN grid g ON p.s <= g.t AND (p.c IS NULL OR p.c > g.t))
-            SELECT {group}g.t::DATE AS date, count(o.IDNCASE)::BIGINT AS pending
+            p AS (SELECT idncase, s, c FROM court_proceeding_status WHERE release = $rel),
+            open AS (SELECT DISTINCT g.t, p.idncase FROM p JOIN grid g ON p.s <= g.t AND (p.c IS NULL OR p.c > g.t))
+            SELECT {group}g.t::DATE AS date, count(o.idncase)::BIGINT AS pending
             FROM grid g
-            LEFT JOIN (open o JOIN court_facts f ON f.release = $rel AND f.idncase = o.IDNCASE AND f.mpp) ON o.t = g.t
+            LEFT JOIN (open o JOIN court_facts f ON f.release = $rel AND f.idncase = o.idncase AND f.mpp) ON o.t = g.t
             GROUP BY ALL ORDER BY ALL""",
         {"rel": rel},
     ).df()

@@ -16,16 +16,12 @@ from mppwatch import court
 from mppwatch.court.measures import MIN_THRESHOLD
 from mppwatch.metrics import parse_where
 from mppwatch.sources.loader import bundled_data_dir
-from mppwatch.web.api import FormatQuery, StoreDep, client_error_on_failure, respond
+from mppwatch.web.api import FormatQuery, StoreDep, client_error_on_failure, respond, split_list
 
 router = APIRouter(prefix="/api/v1")
 ThresholdQuery = Annotated[int, Query(ge=MIN_THRESHOLD, le=1_000_000, description="suppress counts below this")]
 ReleaseQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}(-SYNTHETIC)?$", description="YYYY-MM")]
 DateQuery = Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
-
-
-def _split(text: str | None) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else []
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -73,7 +69,7 @@ def court_table(
     """TRAC-style measures, as `mppwatch court table` prints them: counts below the threshold read `<10`."""
     day = _day(as_of)
     frame = client_error_on_failure(
-        lambda: court.table(store, _split(by), _split(measure), mpp_only, day, release, threshold, total)
+        lambda: court.table(store, split_list(by), split_list(measure), mpp_only, day, release, threshold, total)
     )
     return _court_response(frame, format, "table")
 
@@ -88,7 +84,7 @@ def court_waits(
     format: FormatQuery = "json",
 ) -> Any:
     """Days from NTA to first hearing and to completion (p10, median, p90); small groups withheld."""
-    frame = client_error_on_failure(lambda: court.waits(store, _split(by), not all_cases, release, threshold))
+    frame = client_error_on_failure(lambda: court.waits(store, split_list(by), not all_cases, release, threshold))
     return _court_response(frame, format, "waits")
 
 
@@ -175,7 +171,7 @@ def forecast(
     from mppwatch.forecast.data import Selection
 
     def run() -> Any:
-        sel = Selection(dataset, parse_where(where or []), tuple(_split(by)), since, as_of, row_type, edition)
+        sel = Selection(dataset, parse_where(where or []), tuple(split_list(by)), since, as_of, row_type, edition)
         return run_forecast(store, sel, horizon, model)
 
     result = client_error_on_failure(run)

@@ -46,6 +46,11 @@ def respond(frame: pd.DataFrame, fmt: str, **meta: Any) -> Any:
     return {**meta, "columns": list(frame.columns), "rows": records(frame)}
 
 
+def split_list(text: str | None) -> list[str]:
+    """`a, b` -> ["a", "b"]: the comma lists that `by` and `measure` take."""
+    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+
 def client_error_on_failure(call: Callable[[], T]) -> T:
     """Run a library call; a MppwatchError (bad parameters, missing data) is the client's: 400 with its message."""
     try:
@@ -86,7 +91,7 @@ def series(
     format: FormatQuery = "json",
 ) -> Any:
     """A dataset summed per period (and per `by` column), as `mppwatch series` prints it."""
-    by_cols = [b.strip() for b in by.split(",") if b.strip()] if by else []
+    by_cols = split_list(by)
     frame = client_error_on_failure(
         lambda: metrics.series(
             store, dataset, metrics.parse_where(where or []), by_cols, start, end, row_type, period_kind, edition
