@@ -6,8 +6,11 @@
 A SYNTHETIC release is written first (quirks included). Each step then runs in its own child process, so each
 peak RSS is its own (wait4 rusage):
 - ingest:        `court` loading tbl_schedule as published (NULs, null tokens, both timestamp forms, latin-1)
+- ingest_1thread: the same with DuckDB held to one thread: pandas' C reader uses one core, DuckDB all of them,
+                 so this shows how the pandas ratio depends on the machine's cores
 - duckdb_clean:  DuckDB `read_csv` (auto-detected) on a cleaned copy of the same file, into a table
 - pandas_clean:  `pandas.read_csv` (C engine, 1M-row chunks) on the cleaned copy, appended into DuckDB
+- pandas_read:   the same pandas read without storing it anywhere (the frames are dropped)
 - full_load:     `court load` of the whole release (all five tables, lookups, cohort facts)
 - crosstab:      nationality x hearing location x NTA month with in-absentia rate, from the store (whole release:
                  reads the case status kept at load)
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,10 +72,12 @@ def step(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
     sched = next(release.rglob("tbl_schedule.csv"))
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    if name == "ingest":
+    if name in ("ingest", "ingest_1thread"):
         store = Store.open(db)
         ensure_schema(store)
         store.con.execute("SET preserve_insertion_order = false")
+        if name == "ingest_1thread":
+            store.con.execute("SET threads = 1")
         tmp = Path(tempfile.mkdtemp())
         with store.transaction():
             count, _ = load_table(store, SCHEDULE, Member(sched.name, sched, size=sched.stat().st_size), "bench", tmp)
@@ -85,8 +91,8 @@ def step(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
             f"encoding='latin-1', nullstr={NULLS})"
         )
         out["rows"] = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
-    elif name == "pandas_clean":
-        con = duckdb.connect(str(db))
+    elif name in ("pandas_clean", "pandas_read"):
+        con = duckdb.connect(str(db)) if name == "pandas_clean" else None
         rows = 0
         for i, chunk in enumerate(
             pd.read_csv(
@@ -102,9 +108,10 @@ def step(name: str, release: Path, clean: Path, db: Path) -> dict[str, float]:
         ):
             for col in ("OSC_DATE", "INPUT_DATE", "UPDATE_DATE", "ADJ_DATE"):
                 chunk[col] = pd.to_datetime(chunk[col], format="ISO8601")
-            con.register("chunk", chunk)
-            con.execute("CREATE TABLE t AS SELECT * FROM chunk" if i == 0 else "INSERT INTO t SELECT * FROM chunk")
-            con.unregister("chunk")
+            if con is not None:
+                con.register("chunk", chunk)
+                con.execute("CREATE TABLE t AS SELECT * FROM chunk" if i == 0 else "INSERT INTO t SELECT * FROM chunk")
+                con.unregister("chunk")
             rows += len(chunk)
         out["rows"] = rows
     elif name == "full_load":
@@ -209,14 +216,18 @@ def main() -> None:
         res = {}
         for name in (
             "ingest",
+            "ingest_1thread",
             "duckdb_clean",
             "pandas_clean",
+            "pandas_read",
             "full_load",
             "crosstab",
             "crosstab_as_of",
             "crosstab_pandas",
         ):
             db = work / ("store.duckdb" if name.startswith(("full_load", "crosstab")) else f"{name}.duckdb")
+            if not name.startswith("crosstab"):  # a store left by an earlier run (--reuse) would make loads no-ops
+                db.unlink(missing_ok=True)
             res[name] = run_child(name, work / "release", clean, db)
             r = res[name]
             print(
@@ -230,6 +241,16 @@ def main() -> None:
         )
         print(
             f"ratio ingest vs pandas.read_csv on cleaned copy: {res['pandas_clean']['seconds'] / res['ingest']['seconds']:.2f}x (target >= 3)"
+        )
+        cores = os.cpu_count() or 1
+        print(
+            f"ratio ingest vs pandas.read_csv alone (nothing stored): "
+            f"{res['pandas_read']['seconds'] / res['ingest']['seconds']:.2f}x"
+        )
+        print(
+            f"ingest on 1 DuckDB thread vs {cores} cores: {res['ingest_1thread']['seconds'] / res['ingest']['seconds']:.2f}x "
+            f"faster on {cores}; on 1 thread the pandas ratio is "
+            f"{res['pandas_clean']['seconds'] / res['ingest_1thread']['seconds']:.2f}x (pandas' reader uses one core)"
         )
         print(
             f"ratio cross-tab vs pandas: {res['crosstab_pandas']['seconds'] / res['crosstab']['seconds']:.2f}x (target >= 5); "
