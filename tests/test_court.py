@@ -342,15 +342,43 @@ def test_both_timestamp_forms(loaded: Store) -> None:
 
 def test_reload_is_idempotent_and_releases_sit_side_by_side(loaded: Store, tmp_path: Path) -> None:
     before = loaded.query("SELECT count(*) n FROM court_schedule").n[0]
-    court.load(loaded, write_release(tmp_path / "again"), "2025-12")
+    loads_before = loaded.query("SELECT * FROM loads ORDER BY load_id")
+    assert len(loads_before) == 7  # five tables and two lookups, each with its sha256
+    again = court.load(loaded, write_release(tmp_path / "again"), "2025-12")  # the same files, another folder
+    assert again.unchanged and any("nothing changed" in n for n in again.notes)
+    fresh = court.load(Store.open(tmp_path / "fresh.duckdb"), write_release(tmp_path / "fresh"), "2025-12")
+    pd.testing.assert_frame_equal(again.frame(), fresh.frame())  # the counts of the load that stands
+    assert again.lookups == fresh.lookups == 9
+    pd.testing.assert_frame_equal(loaded.query("SELECT * FROM loads ORDER BY load_id"), loads_before)
     assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == before
-    assert loaded.query("SELECT count(*) n FROM court_rejects").n[0] == 3  # not doubled by the reload
+    assert loaded.query("SELECT count(*) n FROM court_rejects").n[0] == 3
     court.load(loaded, write_release(tmp_path / "b"), "2026-01")
     assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == 2 * before
     assert court.releases(loaded).release.tolist() == ["2026-01", "2025-12"]
+
+
+def test_a_changed_file_reloads_the_whole_release(loaded: Store, tmp_path: Path) -> None:
+    """One changed file (here a lookup) replaces the release; every file's load supersedes the one before."""
+    root = write_release(tmp_path / "c")
+    nat = root / "EOIR Case Data" / "Lookup" / "tblLookupNationality.csv"
+    nat.write_bytes(nat.read_bytes() + b"CO\tCOLOMBIA\n")
+    summary = court.load(loaded, root, "2025-12")
+    assert not summary.unchanged and summary.lookups == 10
     loads = loaded.query("SELECT dataset, status FROM loads WHERE kind = 'court' ORDER BY load_id")
-    assert (loads.dataset == "court:2025-12:B_TblProceeding").sum() == 2
     assert loads[loads.dataset == "court:2025-12:B_TblProceeding"].status.tolist() == ["superseded", "current"]
+    assert loads[loads.dataset == "court:2025-12:Lookup/tblLookupNationality"].status.tolist() == [
+        "superseded",
+        "current",
+    ]
+    assert loaded.query("SELECT count(*) n FROM court_rejects").n[0] == 3  # replaced, not doubled
+    assert loaded.query("SELECT count(*) n FROM court_lookups WHERE code = 'CO'").n[0] == 1
+
+
+def test_files_the_loader_does_not_read_are_named(tmp_path: Path) -> None:
+    root = write_release(tmp_path / "x")
+    (root / "EOIR Case Data" / "tbl_Court_Appln.csv").write_bytes(b"IDNPROCEEDING\tAPPL_CODE\n1\tASYL\n")
+    summary = court.load(Store.open(tmp_path / "x.duckdb"), root, "2025-12")
+    assert [n for n in summary.notes if "tbl_Court_Appln.csv: not read" in n]
 
 
 def test_bad_header_leaves_database_unchanged(loaded: Store, tmp_path: Path) -> None:

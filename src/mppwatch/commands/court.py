@@ -98,6 +98,8 @@ def register(app: typer.Typer) -> None:
         for note in summary.notes:
             err.print(f"note: {note}", markup=False, highlight=False)
         rejected = int(frame["rows_rejected"].sum()) if len(frame) else 0
+        if summary.unchanged:
+            return  # the note says so; the table shows the counts of the load that stands
         err.print(
             f"{summary.release}: {int(frame['rows_loaded'].sum()) if len(frame) else 0} rows loaded, "
             f"{rejected} rejected (see `mppwatch court rejects`), {summary.lookups} lookup codes",

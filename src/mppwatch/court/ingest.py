@@ -82,6 +82,7 @@ class LoadSummary:
     tables: list[TableCount] = field(default_factory=list)
     lookups: int = 0
     notes: list[str] = field(default_factory=list)
+    unchanged: bool = False  # the release was already loaded from these same files: nothing was done
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(t) for t in self.tables])
@@ -486,8 +487,9 @@ def load_table(
     return TableCount(member.name, spec.table, rows_in, loaded + repaired, repaired, rejected), reader.sha.hexdigest()
 
 
-def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> int:
-    """One Lookup/ file: keep the code and description columns it names (EOIR's names vary by table)."""
+def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[int, str]:
+    """One Lookup/ file: keep the code and description columns it names (EOIR's names vary by table).
+    Returns the codes kept and the file's sha256."""
     columns, newline = read_header(member)
     lower = {c.lower(): c for c in columns}
     code = next((lower[c.lower()] for c in LOOKUP_CODE_COLUMNS if c.lower() in lower), None)
@@ -499,7 +501,7 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> int:
             "INSERT INTO court_rejects VALUES (?, ?, 1, ?, NULL)",
             [release, member.name, f"lookup skipped: no code/description column in {columns}"],
         )
-        return 0
+        return 0, member_sha256(member)
     types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
     rejects = "_rej_lookup"
@@ -532,7 +534,52 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> int:
             "INSERT INTO court_rejects VALUES (?, ?, NULL, ?, NULL)",
             [release, member.name, f"{skipped - int(recorded[0])} lookup lines neither loaded nor parsed"],
         )
-    return loaded
+    return loaded, reader.sha.hexdigest()
+
+
+def member_sha256(member: Member) -> str:
+    """A release file's sha256 as its load records it (a zip member is hashed unpacked, through `unzip`)."""
+    if member.path is not None:
+        with open(member.path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    assert member.zip_path is not None
+    unzip = shutil.which("unzip")
+    if unzip is None:
+        raise MppwatchError(f"{member.zip_path}: reading a zip needs the `unzip` program (apt-get install unzip)")
+    proc = subprocess.Popen([unzip, "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    sha = hashlib.sha256()
+    while block := proc.stdout.read(1 << 22):
+        sha.update(block)
+    digest = sha.hexdigest()
+    if proc.wait() != 0:
+        raise InputError(f"{member.zip_path}!{member.name}", None, None, "unzip failed")
+    return digest
+
+
+def _dataset(release: str, member: Member, spec: TableSpec | None) -> str:
+    """The `loads.dataset` of a release file: court:<release>:<table stem>, or court:<release>:Lookup/<stem>."""
+    return f"court:{release}:{spec.stem}" if spec is not None else f"court:{release}:Lookup/{member.stem}"
+
+
+def _already_loaded(store: Store, release: str, files: list[tuple[Member, TableSpec | None]]) -> bool:
+    """True when `release` is stored from files with exactly these sha256 sums, by this mppwatch version.
+
+    Only asked when the release is in the store, so a first load reads each file once, not twice."""
+    from mppwatch import __version__
+
+    if not store.con.execute("SELECT count(*) FROM court_releases WHERE release = ?", [release]).fetchone()[0]:  # type: ignore[index]
+        return False
+    stored = set(
+        store.con.execute(
+            "SELECT dataset, sha256 FROM loads WHERE kind = 'court' AND status = 'current' "
+            "AND starts_with(dataset, ?) AND mppwatch_version = ?",
+            [f"court:{release}:", __version__],
+        ).fetchall()
+    )
+    if len(stored) != len(files):
+        return False
+    return stored == {(_dataset(release, m, spec), member_sha256(m)) for m, spec in files}
 
 
 def delete_release(store: Store, release: str) -> None:
@@ -567,11 +614,34 @@ def load(
     for spec in SPECS:
         if spec.stem not in found:
             summary.notes.append(f"{spec.stem}: not in this release")
+    read = {id(m) for m in tables.values()}
+    for m in members:
+        if not m.is_lookup and id(m) not in read and "readme" not in m.stem.lower():
+            summary.notes.append(
+                f"{m.name}: not read (mppwatch reads {', '.join(s.stem for s in SPECS)} and the Lookup/ files)"
+            )
     lookups = [m for m in members if m.is_lookup]
     total = sum(m.size for m in tables.values()) or 1
     done = 0
-    tmp = Path(tempfile.mkdtemp(prefix="mppwatch-court-"))
     ensure_schema(store)
+    files: list[tuple[Member, TableSpec | None]] = [(m, BY_STEM[k]) for k, m in tables.items()]
+    files += [(m, None) for m in lookups]
+    if _already_loaded(store, rel, files):
+        summary.unchanged = True
+        summary.tables = [
+            TableCount(*row)
+            for row in store.con.execute(
+                """SELECT file, "table", rows_in, rows_loaded, rows_repaired, rows_rejected FROM court_load_counts
+                   WHERE release = ? ORDER BY load_id""",
+                [rel],
+            ).fetchall()
+        ]
+        summary.lookups = int(
+            store.con.execute("SELECT count(*) FROM court_lookups WHERE release = ?", [rel]).fetchone()[0]  # type: ignore[index]
+        )
+        summary.notes.append(f"{rel}: already loaded from these same files (sha256): nothing changed")
+        return summary
+    tmp = Path(tempfile.mkdtemp(prefix="mppwatch-court-"))
     con = store.con
     con.execute("SET preserve_insertion_order = false")
     try:
@@ -593,7 +663,7 @@ def load(
 
                 count, sha = load_table(store, spec, member, rel, tmp, advance)
                 load_id = store.begin_load(
-                    member.name, sha, f"court:{rel}:{spec.stem}", count.rows_loaded, kind="court"
+                    member.name, sha, _dataset(rel, member, spec), count.rows_loaded, kind="court"
                 )
                 con.execute(
                     "INSERT INTO court_load_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -611,7 +681,9 @@ def load(
                 summary.tables.append(count)
                 done += member.size
             for member in lookups:
-                summary.lookups += load_lookup(store, member, rel, tmp)
+                codes, sha = load_lookup(store, member, rel, tmp)
+                store.begin_load(member.name, sha, _dataset(rel, member, None), codes, kind="court")
+                summary.lookups += codes
             if progress:
                 progress("cohort and case facts", done, total)
             build_facts(store, rel)
