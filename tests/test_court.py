@@ -381,6 +381,27 @@ def test_files_the_loader_does_not_read_are_named(tmp_path: Path) -> None:
     assert [n for n in summary.notes if "tbl_Court_Appln.csv: not read" in n]
 
 
+def test_header_names_in_another_case_load_the_same(loaded: Store, tmp_path: Path) -> None:
+    root = write_release(tmp_path / "case")
+    f = root / "EOIR Case Data" / "tbl_schedule.csv"
+    header, body = f.read_bytes().split(b"\n", 1)
+    f.write_bytes(header.replace(b"IDNSCHEDULE", b"IdnSchedule").replace(b"IDNCASE", b"idnCase") + b"\n" + body)
+    store = Store.open(tmp_path / "case.duckdb")
+    court.load(store, root, "2025-12")
+    sql = "SELECT * EXCLUDE (release) FROM court_schedule ORDER BY IDNSCHEDULE"
+    pd.testing.assert_frame_equal(store.query(sql), loaded.query(sql))
+    bom = write_release(tmp_path / "bom")
+    f = bom / "EOIR Case Data" / "tbl_schedule.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
+    court.load(store, bom, "2026-02")
+    assert len(store.query(sql)) == 2 * len(loaded.query(sql))  # both releases, every row
+    dup = write_release(tmp_path / "dup")
+    f = dup / "EOIR Case Data" / "tbl_schedule.csv"
+    f.write_bytes(f.read_bytes().replace(b"\tLANG\t", b"\tlang\t", 1).replace(b"\tCAL_TYPE\t", b"\tLang\t", 1))
+    with pytest.raises(MppwatchError, match="duplicate column"):
+        court.load(store, dup, "2026-01")
+
+
 def test_bad_header_leaves_database_unchanged(loaded: Store, tmp_path: Path) -> None:
     root = write_release(tmp_path / "broken")
     f = root / "EOIR Case Data" / "tbl_schedule.csv"

@@ -285,6 +285,7 @@ def read_header(member: Member) -> tuple[list[str], str]:
     if not first.strip():
         raise InputError(member.name, 1, None, "empty file: no header row")
     newline = "\\r\\n" if first.endswith(b"\r\n") else "\\n"
+    first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark from a re-saved file
     names = first.rstrip(b"\r\n").replace(b"\x00", b"").decode("latin-1").split("\t")
     return [n.strip() for n in names], newline
 
@@ -456,9 +457,11 @@ def load_table(
 ) -> tuple[TableCount, str]:
     """Stream one release file into `spec.table` for `release`; returns the counts and the file's sha256."""
     columns, newline = read_header(member)
+    known = {c.lower(): c for c in spec.columns}  # EOIR's spelling varies in case (IdnCase, Sex); DuckDB ignores it
+    columns = [known.get(c.lower(), c) for c in columns]
     if spec.key not in columns or "IDNCASE" not in columns:
         raise InputError(member.name, 1, spec.key, f"header lacks {spec.key} or IDNCASE: is this {spec.stem}?")
-    if len(set(columns)) != len(columns):
+    if len({c.lower() for c in columns}) != len(columns):
         raise InputError(member.name, 1, None, "duplicate column names in the header")
     _ensure_table(store, spec, columns)
     rejects = f"_rej_{spec.table}"
