@@ -617,9 +617,9 @@ def load(
     for spec in SPECS:
         if spec.stem not in found:
             summary.notes.append(f"{spec.stem}: not in this release")
-    read = {id(m) for m in tables.values()}
+    read = set(tables.values())
     for m in members:
-        if not m.is_lookup and id(m) not in read and "readme" not in m.stem.lower():
+        if not m.is_lookup and m not in read and "readme" not in m.stem.lower():
             summary.notes.append(
                 f"{m.name}: not read (mppwatch reads {', '.join(s.stem for s in SPECS)} and the Lookup/ files)"
             )
@@ -629,6 +629,8 @@ def load(
     ensure_schema(store)
     files: list[tuple[Member, TableSpec | None]] = [(m, BY_STEM[k]) for k, m in tables.items()]
     files += [(m, None) for m in lookups]
+    if progress:
+        progress("comparing with the stored release (sha256)", 0, total)
     if _already_loaded(store, rel, files):
         summary.unchanged = True
         summary.tables = [
