@@ -1,7 +1,8 @@
 """Under --lang es no English sentence made by the code reaches the verdicts: refusals, inference notes, places.
 
 The English sentences are taken from text.py itself (the literal parts of every template), so a template added
-later is checked too. Claims that trigger every refusal path are checked beside the bundled claims files.
+later is checked too. Claims that trigger every refusal path are checked beside the bundled claims files, and
+claim rows and spec entries that reach every error the checker reports.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from mppwatch import court
-from mppwatch.claims import check
+from mppwatch.claims import ClaimError, check
 from mppwatch.claims.check import CheckResult, Verdict
-from mppwatch.claims.explain import to_html
+from mppwatch.claims.comparators import ComparatorError, parse_comparator
+from mppwatch.claims.explain import explain, to_html
 from mppwatch.claims.text import TEMPLATES, Bi, Join, Msg
+from mppwatch.cli import app
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
+from mppwatch.web.app import create_app
 
 DATA = bundled_data_dir()
 BUNDLED = sorted(DATA.glob("claims_*.csv"))
@@ -252,3 +258,197 @@ def test_court_refusals_read_in_spanish(court_db: Path, tmp_path: Path) -> None:
 
 def _withheld(value: object) -> bool:
     return isinstance(value, str) or value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+
+
+# Claim rows and spec entries that cannot be used: every error template ("err_*") the checker can reach.
+BAD_ROWS = [
+    "E01,,,encounters,5,persons,2019-05,US,one field too many",  # field count
+    ",,,encounters,5,persons,2019-05,US",  # empty claim id
+    "G1,,,CBP southwest border encounters in June 2019,104000,encounters (about),2019-06,US southwest border",
+    "G1,,,encounters,5,persons,2019-05,US",  # duplicate claim id
+    "E03,,,encounters,,persons,2019-05,US",  # empty value
+    "E04,,,encounters,lots,persons,2019-05,US",  # neither number nor date
+    "E05,,,first return,2019-02-30,date,2019-05,US",  # a date that does not exist
+    "E06,,,encounters,5,persons,,US",  # empty date
+    "E07,,,encounters,5,persons,May 2019,US",  # not a date
+    "E08,,,encounters,5,persons,2019-06..2019-05,US",  # a range that ends before it starts
+    "E09,,,,5,persons,2019-05,US",  # empty quantity
+    "E10,,,encounters,2019-05,persons,2019-05,US",  # a date, but the spec computes a number
+    "E11,,,first book-out,5,persons,2019-06,US",  # a number, but the spec computes a date
+    *(f"S{n:02},,,encounters,5,persons,2019-05,US" for n in range(2, 22)),
+]
+BAD_ENTRIES = f"""[claims]
+S01 = 5
+
+[claims.E10]
+dataset = "{OHSS}"
+where = {{ component = "CBP", location = "Total" }}
+
+[claims.E11]
+dataset = "{BOOKOUTS}"
+where = {{ {MPP} }}
+aggregation = "first"
+
+[claims.S02]
+datset = "{OHSS}"
+
+[claims.S03]
+dataset = "{OHSS}"
+note = 5
+
+[claims.S04]
+dataset = "{OHSS}"
+note_es = "solo en español"
+
+[claims.S05]
+checkable = false
+
+[claims.S06]
+dataset = "{OHSS}"
+metric = "returns"
+
+[claims.S07]
+note = "no data named"
+
+[claims.S08]
+metric = "weather"
+
+[claims.S09]
+dataset = 5
+
+[claims.S10]
+dataset = "{OHSS}"
+aggregation = "median"
+
+[claims.S11]
+metric = "court"
+measure = "backlog"
+
+[claims.S12]
+metric = "court"
+measure = "pending"
+where = {{ nationality = "Honduras", hearing_location = "ELP" }}
+
+[claims.S13]
+metric = "returns"
+where = {{ nationality = "Honduras" }}
+
+[claims.S14]
+metric = "returns"
+aggregation = "latest"
+
+[claims.S15]
+dataset = "{OHSS}"
+aggregation = "share"
+
+[claims.S16]
+dataset = "{OHSS}"
+period = "sometime"
+
+[claims.S17]
+dataset = "{OHSS}"
+since = "2019-02-30"
+
+[claims.S18]
+dataset = "{OHSS}"
+per = "week"
+
+[claims.S19]
+dataset = "{OHSS}"
+tolerance = 5
+
+[claims.S20]
+dataset = "{OHSS}"
+where = "component = CBP"
+
+[claims.S21]
+dataset = "{OHSS}"
+where = {{ component = [] }}
+
+[claims.Z99]
+dataset = "{OHSS}"
+"""
+# reached outside `check`: a tolerance given to the comparator parser directly, `explain` of a missing claim
+ERROR_KEYS_ELSEWHERE = {"err_line", "err_comparator_tolerance", "err_no_such_claim"}
+
+
+def _bad_files(tmp_path: Path) -> tuple[Path, Path]:
+    claims, spec = tmp_path / "claims_bad.csv", tmp_path / "claims_bad.spec.toml"
+    claims.write_text(HEADER + "\n".join(BAD_ROWS) + "\n", encoding="utf-8")
+    spec.write_text(BAD_ENTRIES, encoding="utf-8")
+    return claims, spec
+
+
+def _spanish_errors_ok(lines: list[str], errors: list[ClaimError], files: list[Path]) -> None:
+    """Each line is its error in Spanish: no English template text, no English reason, no 'claim X: field'."""
+    assert len(lines) == len(errors)
+    fragments = english_fragments()
+    for line, e in zip(lines, errors, strict=True):
+        assert line == e.render("es") and line != str(e)
+        assert f"afirmación {e.claim_id or '?'}: campo {e.field!r}: " in line
+        assert f"claim {e.claim_id or '?'}: field" not in line and e.reason not in line
+        text = line
+        for f in files:
+            text = text.replace(str(f), "")  # the file names are data
+        assert [f for f in fragments if _has(text, f)] == [], line
+
+
+def test_every_claims_error_reads_in_spanish(store: Store, tmp_path: Path) -> None:
+    claims, spec = _bad_files(tmp_path)
+    result = check(store, claims, spec, load_missing=False)
+    reached = {m.key for e in result.errors for m in _walk(e.text) if isinstance(m, Msg)}
+    assert {k for k in TEMPLATES if k.startswith("err_")} - ERROR_KEYS_ELSEWHERE == reached
+    assert {v.claim.claim_id for v in result.verdicts} == {"G1"}  # the rest is still checked
+    # English stays exactly as it was
+    by_id = {(e.claim_id, e.field): e for e in result.errors}
+    assert str(by_id[("E04", "value")]) == (
+        f"{claims}:7: claim E04: field 'value': 'lots' is neither a number nor a date (YYYY-MM[-DD])"
+    )
+    assert by_id[("E04", "value")].render("es") == (
+        f"{claims}:7: afirmación E04: campo 'value': 'lots' no es ni un número ni una fecha (AAAA-MM[-DD])"
+    )
+    assert str(by_id[("S19", "tolerance")]).endswith("5: expected a fraction between 0 and 1 (0.05 = 5%)")
+    assert result.error_lines("en") == [str(e) for e in result.errors]
+    # the library's rendering
+    _spanish_errors_ok(result.error_lines("es"), result.errors, [claims, spec])
+    assert result.frame("es").attrs["errors"] == result.error_lines("es")
+    assert result.frame().attrs["errors"] == result.error_lines("en")
+    # the HTML report: each language section lists the errors in its own language
+    page = html.unescape(to_html(result))
+    en_page, es_page = page.split('<section lang="es">')
+    es_items = re.findall(r"<li>(.*?)</li>", es_page.split("</table>")[-1])
+    en_items = re.findall(r"<li>(.*?)</li>", en_page.split("</table>")[-1])
+    assert en_items == [str(e) for e in result.errors]
+    _spanish_errors_ok(es_items, result.errors, [claims, spec])
+    assert english_in_spanish(result) == [] and untranslated(result) == []
+
+
+def test_errors_from_elsewhere_read_in_spanish(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ComparatorError) as caught:
+        parse_comparator("persons (about)", tolerance=5)
+    assert str(caught.value) == "tolerance 5: expected a fraction between 0 and 1"
+    assert caught.value.text.render("es") == "tolerancia 5: se espera una fracción entre 0 y 1"
+    claims, _ = _bad_files(tmp_path)
+    with pytest.raises(ClaimError) as missing:
+        explain(store, "NOPE", claims)
+    assert str(missing.value) == f"{claims}: claim NOPE: field 'claim_id': no such claim in this file"
+    _spanish_errors_ok([missing.value.render("es")], [missing.value], [claims])
+
+
+def test_cli_and_api_give_errors_in_the_reader_language(
+    bundled_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claims, spec = _bad_files(tmp_path)
+    with Store.open(bundled_db, read_only=True) as store:
+        result = check(store, claims, spec, load_missing=False)
+    args = ["--db", str(bundled_db), "claims", "check", str(claims), "--format", "csv"]
+    for lang in ("en", "es"):
+        out = CliRunner().invoke(app, [*args, "--lang", lang])
+        assert out.exit_code == 1
+        printed = [line.removeprefix("error: ") for line in out.stderr.splitlines() if line.startswith("error: ")]
+        assert printed == result.error_lines(lang)
+    monkeypatch.setattr("mppwatch.web.analysis.bundled_data_dir", lambda: tmp_path)
+    client = TestClient(create_app(bundled_db))
+    for lang in ("en", "es"):
+        body = client.get("/api/v1/claims", params={"file": claims.name, "lang": lang}).json()
+        assert body["errors"] == result.error_lines(lang)

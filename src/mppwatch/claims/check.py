@@ -91,8 +91,12 @@ class CheckResult:
 
     def frame(self, lang: str = "en") -> pd.DataFrame:
         frame = pd.DataFrame([v.row(lang) for v in self.verdicts], columns=COLUMNS)
-        frame.attrs["errors"] = [str(e) for e in self.errors]
+        frame.attrs["errors"] = self.error_lines(lang)
         return frame
+
+    def error_lines(self, lang: str = "en") -> list[str]:
+        """One line per claim row or spec entry that could not be used, in English or Spanish."""
+        return [e.render(lang) for e in self.errors]
 
 
 def ensure_data(store: Store, specs: dict[str, CheckSpec], inferring: bool = True) -> list[str]:
@@ -138,9 +142,7 @@ def check(
     broken = {e.claim_id for e in spec_errors}
     ids = {c.claim_id for c in claims}
     for cid in sorted(set(specs) - ids):
-        errors.append(
-            ClaimError(str(spec_path), cid, "claim_id", "spec entry for a claim that is not in the claims file")
-        )
+        errors.append(ClaimError(str(spec_path), cid, "claim_id", msg("err_spec_without_claim")))
     verdicts = []
     for claim in claims:
         if claim.claim_id in broken:
@@ -170,7 +172,7 @@ def check_claim(ctx: Context, claim: Claim, spec: CheckSpec | None) -> Verdict:
             tolerance=spec.tolerance if spec else None,
         )
     except ComparatorError as exc:
-        raise ClaimError(claim.file, claim.claim_id, "unit", str(exc), claim.line) from None
+        raise ClaimError(claim.file, claim.claim_id, "unit", exc.text, claim.line) from None
     if spec is not None:
         candidates, refusal = ([spec], None) if spec.checkable else ([], spec)
         if spec.period is None and spec.checkable:
@@ -303,7 +305,7 @@ def judge(
     if ev.mode == "date":
         return _judge_date(claim, comparator, ev, base, steps)
     if claim.is_date:
-        raise ClaimError(claim.file, claim.claim_id, "value", "a date, but the spec computes a number")
+        raise ClaimError(claim.file, claim.claim_id, "value", msg("err_date_not_number"))
     claimed = claim.number
     # Rounding (of the claim's last digit, and of the publisher's cells) only widens exact comparisons.
     exact = comparator.kind == "exact" and not comparator.projection
@@ -382,7 +384,7 @@ def _judge_date(claim: Claim, comparator: Comparator, ev: Evidence, base: Verdic
     base.tolerance_text = msg("same_day" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", claim.value_text) else "same_month")
     base.tolerance = base.tolerance_text.render("en")
     if not claim.is_date:
-        raise ClaimError(claim.file, claim.claim_id, "value", "a number, but the spec computes a date")
+        raise ClaimError(claim.file, claim.claim_id, "value", msg("err_number_not_date"))
     found = ev.value_text
     n = min(len(found), len(claim.value_text))
     same = found[:n] == claim.value_text[:n]

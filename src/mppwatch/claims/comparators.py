@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from mppwatch.claims.text import Text, msg
+
 ABOUT_TOLERANCE = 0.05  # "about"/"approximately": ±5 %
 JUST_OVER_TOLERANCE = 0.10  # "just over": 0-10 % above
 NEARLY_TOLERANCE = 0.10  # "nearly"/"almost": 0-10 % below
@@ -36,7 +38,11 @@ _FALLING = re.compile(r"\b(?:fall|drop|decline|decrease|shrink|reduce|below|unde
 
 
 class ComparatorError(ValueError):
-    """A qualifier that cannot be read (for example contradictory words)."""
+    """A qualifier that cannot be read (for example contradictory words); `text` says why in either language."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.render("en"))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ def parse_comparator(*texts: str, tolerance: float | None = None) -> Comparator:
     }.get(kind, PROJECTION_TOLERANCE if projection else 0.0)
     if tolerance is not None:
         if not 0 <= tolerance < 1:
-            raise ComparatorError(f"tolerance {tolerance!r}: expected a fraction between 0 and 1")
+            raise ComparatorError(msg("err_comparator_tolerance", tolerance=repr(tolerance)))
         default = tolerance
     return Comparator(kind, default, projection, phrase)
 

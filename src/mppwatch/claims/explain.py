@@ -9,7 +9,7 @@ import pandas as pd
 
 from mppwatch.claims.check import CheckResult, check
 from mppwatch.claims.spec import ClaimError, read_claims
-from mppwatch.claims.text import COLUMN_LABELS, LANGS, REPORT_TEXT, VERDICT_LABELS, label
+from mppwatch.claims.text import COLUMN_LABELS, LANGS, REPORT_TEXT, VERDICT_LABELS, label, msg
 from mppwatch.errors import MppwatchError
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
@@ -37,7 +37,7 @@ def explain(
         raise errors[0]
     verdict = next((v for v in result.verdicts if v.claim.claim_id == claim_id), None)
     if verdict is None:
-        raise ClaimError(str(path), claim_id, "claim_id", "no such claim in this file")
+        raise ClaimError(str(path), claim_id, "claim_id", msg("err_no_such_claim"))
     c = verdict.claim
     rows: list[tuple[str, str]] = [
         (f'{c.claim_id}: "{c.quote}"', f'{c.claim_id}: "{c.quote}"'),
@@ -106,7 +106,7 @@ def to_html(result: CheckResult) -> str:
         parts.append("</tbody></table>")
         if result.errors:
             parts.append(f"<h2>{_e(label(REPORT_TEXT, 'errors', lang))}</h2><ul>")
-            parts += [f"<li>{_e(str(e))}</li>" for e in result.errors]
+            parts += [f"<li>{_e(line)}</li>" for line in result.error_lines(lang)]
             parts.append("</ul>")
         parts.append("</section>")
     parts.append("</body></html>")

@@ -33,9 +33,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mppwatch.claims.text import Msg
+from mppwatch.claims.text import Msg, Text, msg
 from mppwatch.errors import InputError, MppwatchError
-from mppwatch.sources.generic import parse_span
+from mppwatch.sources.generic import DAY_RE, MONTH_RE, YEAR_RE, parse_span
 
 CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
 REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
@@ -52,12 +52,29 @@ _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
 
 class ClaimError(MppwatchError):
-    """A claim row or spec entry that cannot be used, named by claim id and field."""
+    """A claim row or spec entry that cannot be used, named by claim id and field.
 
-    def __init__(self, file: str, claim_id: str, field: str, reason: str, line: int | None = None) -> None:
-        self.file, self.claim_id, self.field, self.reason, self.line = file, claim_id, field, reason, line
-        where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: claim {claim_id or '?'}: field {field!r}: {reason}")
+    `reason` is a bilingual text (a `msg("err_...")`); `render(lang)` gives the whole line in English or Spanish,
+    `str(exc)` the English line and `exc.reason` the English reason.
+    """
+
+    def __init__(self, file: str, claim_id: str, field: str, reason: Text, line: int | None = None) -> None:
+        self.file, self.claim_id, self.field, self.text, self.line = file, claim_id, field, reason, line
+        self.reason = reason.render("en")
+        super().__init__(self.render("en"))
+
+    def render(self, lang: str = "en") -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        line = msg("err_line", where=where, claim=self.claim_id or "?", field=repr(self.field), reason=self.text)
+        return line.render(lang)
+
+
+class PeriodError(InputError):
+    """A period or date that cannot be read (`parse_period`); `text` is its reason in both languages."""
+
+    def __init__(self, file: str, line: int | None, column: str, text: Text) -> None:
+        super().__init__(file, line, column, text.render("en"))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -132,10 +149,22 @@ def parse_period(text: str, file: str = "", line: int | None = None, column: str
         a, b = text.split("..", 1)
         first, last = parse_period(a, file, line, column), parse_period(b, file, line, column)
         if last.end < first.start:
-            raise InputError(file, line, column, f"{text!r} ends before it starts")
+            raise PeriodError(file, line, column, msg("err_period_reversed", text=repr(text)))
         return Period(text, "range", first.start, last.end)
-    kind, start, end = parse_span(text, file, line or 0, column)
+    if not (DAY_RE.match(text) or MONTH_RE.match(text) or YEAR_RE.match(text)):
+        raise PeriodError(file, line, column, msg("err_not_date", text=repr(text)))
+    if (m := DAY_RE.match(text)) and not _real_day(int(m[1]), int(m[2]), int(m[3])):
+        raise PeriodError(file, line, column, msg("err_not_real_date", text=repr(text)))
+    kind, start, end = parse_span(text, file, line or 0, column)  # cannot fail now
     return Period(text, kind, start, end)
+
+
+def _real_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
@@ -165,22 +194,23 @@ def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
         cid = row.get("claim_id", "")
         try:
             if None in record:
-                raise ClaimError(file, cid, "#", f"{len(header) + len(record[None])} fields, header has {len(header)}")
+                n = str(len(header) + len(record[None]))
+                raise ClaimError(file, cid, "#", msg("err_field_count", n=n, header=str(len(header))))
             if not cid:
-                raise ClaimError(file, cid, "claim_id", "empty claim id")
+                raise ClaimError(file, cid, "claim_id", msg("err_empty_id"))
             if cid in seen:
-                raise ClaimError(file, cid, "claim_id", f"duplicate claim id (first on line {seen[cid]})")
+                raise ClaimError(file, cid, "claim_id", msg("err_duplicate_id", line=str(seen[cid])))
             seen[cid] = line
             value = row.get("value", "")
             if not value:
-                raise ClaimError(file, cid, "value", "empty value")
+                raise ClaimError(file, cid, "value", msg("err_empty_value"))
             if not _NUMBER.match(value) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
-                raise ClaimError(file, cid, "value", f"{value!r} is neither a number nor a date (YYYY-MM[-DD])")
+                raise ClaimError(file, cid, "value", msg("err_value_kind", value=repr(value)))
             if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
                 _period_or_error(value, file, cid, "value", line)
             as_of = _period_or_error(row.get("as_of_date", ""), file, cid, "as_of_date", line)
             if not row.get("quantity"):
-                raise ClaimError(file, cid, "quantity", "empty quantity: the claim does not say what it counts")
+                raise ClaimError(file, cid, "quantity", msg("err_empty_quantity"))
             claims.append(
                 Claim(
                     cid,
@@ -196,18 +226,17 @@ def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
                 )  # fmt: skip
             )
         except ClaimError as exc:
-            exc.line = line
-            errors.append(ClaimError(file, cid, exc.field, exc.reason, line))
+            errors.append(ClaimError(file, cid, exc.field, exc.text, line))
     return claims, errors
 
 
 def _period_or_error(text: str, file: str, cid: str, column: str, line: int) -> Period:
     if not text:
-        raise ClaimError(file, cid, column, "empty date")
+        raise ClaimError(file, cid, column, msg("err_empty_date"))
     try:
         return parse_period(text, file, line, column)
-    except InputError as exc:
-        raise ClaimError(file, cid, column, exc.reason) from None
+    except PeriodError as exc:
+        raise ClaimError(file, cid, column, exc.text) from None
 
 
 def default_spec_path(claims_path: str | Path) -> Path:
@@ -242,12 +271,12 @@ def load_spec(path: str | Path) -> tuple[dict[str, CheckSpec], list[ClaimError]]
 
 def _filters(value: Any, file: str, cid: str, name: str) -> dict[str, list[str]]:
     if not isinstance(value, dict):
-        raise ClaimError(file, cid, name, "expected a table of COLUMN = VALUE or COLUMN = [VALUES]")
+        raise ClaimError(file, cid, name, msg("err_filter_table"))
     out: dict[str, list[str]] = {}
     for col, vals in value.items():
         vals = vals if isinstance(vals, list) else [vals]
         if not vals or not all(isinstance(v, str | int) for v in vals):
-            raise ClaimError(file, cid, f"{name}.{col}", "expected a string or a list of strings")
+            raise ClaimError(file, cid, f"{name}.{col}", msg("err_filter_values"))
         out[str(col)] = [str(v) for v in vals]
     return out
 
@@ -255,38 +284,40 @@ def _filters(value: Any, file: str, cid: str, name: str) -> dict[str, list[str]]
 def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
     """Validate one `[claims.<ID>]` table."""
     if not isinstance(entry, dict):
-        raise ClaimError(file, cid, "claims", "expected a table")
+        raise ClaimError(file, cid, "claims", msg("err_entry_table"))
     unknown = sorted(set(entry) - SPEC_KEYS)
     if unknown:
-        raise ClaimError(file, cid, unknown[0], f"unknown key (known: {', '.join(sorted(SPEC_KEYS))})")
+        raise ClaimError(file, cid, unknown[0], msg("err_unknown_key", known=", ".join(sorted(SPEC_KEYS))))
     spec = CheckSpec()
     spec.checkable = bool(entry.get("checkable", True))
     for key in ("reason", "would_decide", "note", "comparator", "row_type", *(f"{k}_es" for k in TRANSLATED)):
         if key in entry and not isinstance(entry[key], str):
-            raise ClaimError(file, cid, key, "expected a string")
+            raise ClaimError(file, cid, key, msg("err_not_string"))
     for key in TRANSLATED:
         if f"{key}_es" in entry and not entry.get(key):
-            raise ClaimError(file, cid, f"{key}_es", f"a Spanish {key} without the English {key}")
+            raise ClaimError(file, cid, f"{key}_es", msg("err_spanish_alone", name=key))
     spec.reason_es, spec.would_decide_es = entry.get("reason_es", ""), entry.get("would_decide_es", "")
     spec.note_es = entry.get("note_es", "")
     spec.reason, spec.would_decide = entry.get("reason", ""), entry.get("would_decide", "")
     spec.note, spec.comparator, spec.row_type = entry.get("note", ""), entry.get("comparator"), entry.get("row_type")
     if not spec.checkable:
         if not spec.reason:
-            raise ClaimError(file, cid, "reason", "checkable = false needs a reason")
+            raise ClaimError(file, cid, "reason", msg("err_reason_needed"))
         return spec
     if "dataset" in entry and "metric" in entry:
-        raise ClaimError(file, cid, "metric", "give a dataset or a metric, not both")
+        raise ClaimError(file, cid, "metric", msg("err_dataset_and_metric"))
     if "dataset" not in entry and "metric" not in entry:
-        raise ClaimError(file, cid, "dataset", "missing: name a dataset (or metric = 'returns')")
+        raise ClaimError(file, cid, "dataset", msg("err_no_dataset"))
     if "metric" in entry and entry["metric"] not in METRICS:
-        raise ClaimError(file, cid, "metric", f"{entry['metric']!r}: known metrics are {', '.join(METRICS)}")
+        raise ClaimError(
+            file, cid, "metric", msg("err_unknown_metric", metric=repr(entry["metric"]), known=", ".join(METRICS))
+        )
     spec.dataset, spec.metric = entry.get("dataset"), entry.get("metric")
     if spec.dataset is not None and not isinstance(spec.dataset, str):
-        raise ClaimError(file, cid, "dataset", "expected a string")
+        raise ClaimError(file, cid, "dataset", msg("err_not_string"))
     agg = entry.get("aggregation", "cumulative" if spec.metric == "returns" else "latest" if spec.metric else "sum")
     if agg not in AGGREGATIONS:
-        raise ClaimError(file, cid, "aggregation", f"{agg!r}: expected one of {', '.join(AGGREGATIONS)}")
+        raise ClaimError(file, cid, "aggregation", msg("err_one_of", value=repr(agg), known=", ".join(AGGREGATIONS)))
     spec.aggregation = agg
     for key in ("where", "numerator", "denominator"):
         if key in entry:
@@ -294,27 +325,28 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
     if spec.metric == "court":
         spec.measure = entry.get("measure")
         if spec.measure not in COURT_MEASURES:
-            raise ClaimError(file, cid, "measure", f"{spec.measure!r}: expected one of {', '.join(COURT_MEASURES)}")
+            known = ", ".join(COURT_MEASURES)
+            raise ClaimError(file, cid, "measure", msg("err_one_of", value=repr(spec.measure), known=known))
         if len(spec.where) > 1:
-            raise ClaimError(file, cid, "where", "court figures take at most one filter (e.g. nationality)")
+            raise ClaimError(file, cid, "where", msg("err_court_filters"))
     if spec.metric == "returns" and set(spec.where) - {"city"}:
-        raise ClaimError(file, cid, "where", "metric 'returns' is filtered by city only")
+        raise ClaimError(file, cid, "where", msg("err_returns_where"))
     if spec.metric == "returns" and agg not in ("cumulative", "sum", "first"):
-        raise ClaimError(file, cid, "aggregation", f"metric 'returns' supports cumulative, sum or first, not {agg!r}")
+        raise ClaimError(file, cid, "aggregation", msg("err_returns_aggregation", aggregation=repr(agg)))
     if agg in ("share", "ratio") and not (spec.numerator or spec.denominator):
-        raise ClaimError(file, cid, "numerator", f"aggregation {agg} needs numerator and/or denominator filters")
+        raise ClaimError(file, cid, "numerator", msg("err_share_filters", aggregation=agg))
     for key in ("period", "since"):
         if key in entry:
             try:
                 setattr(spec, key, parse_period(str(entry[key]), file, None, key))
-            except InputError as exc:
-                raise ClaimError(file, cid, key, exc.reason) from None
+            except PeriodError as exc:
+                raise ClaimError(file, cid, key, exc.text) from None
     if "per" in entry and entry["per"] not in ("day", "month"):
-        raise ClaimError(file, cid, "per", f"{entry['per']!r}: expected 'day' or 'month'")
+        raise ClaimError(file, cid, "per", msg("err_per", per=repr(entry["per"])))
     spec.per = entry.get("per")
     if "tolerance" in entry:
         tol = entry["tolerance"]
         if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
-            raise ClaimError(file, cid, "tolerance", f"{tol!r}: expected a fraction between 0 and 1 (0.05 = 5%)")
+            raise ClaimError(file, cid, "tolerance", msg("err_tolerance", tolerance=repr(tol)))
         spec.tolerance = float(tol)
     return spec

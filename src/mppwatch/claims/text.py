@@ -491,6 +491,95 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "read_year": ("'{words}' → calendar year {year}", "'{words}' → año natural {year}"),
     "read_since": ("'{words}' → from {start} to {end}", "'{words}' → del {start} al {end}"),
     "read_cumulative": ("'cumulative' → running total as of {date}", "'cumulative' → total acumulado al {date}"),
+    # claim rows and spec entries that cannot be used (ClaimError): the line, then its reason ("err_*");
+    # codes, field names, keys and values stay as written
+    "err_line": (
+        "{where}: claim {claim}: field {field}: {reason}",
+        "{where}: afirmación {claim}: campo {field}: {reason}",
+    ),
+    "err_field_count": ("{n} fields, header has {header}", "{n} campos, pero el encabezado tiene {header}"),
+    "err_empty_id": ("empty claim id", "falta el identificador de la afirmación"),
+    "err_duplicate_id": (
+        "duplicate claim id (first on line {line})",
+        "identificador de afirmación repetido (aparece primero en la línea {line})",
+    ),
+    "err_empty_value": ("empty value", "falta el valor"),
+    "err_value_kind": (
+        "{value} is neither a number nor a date (YYYY-MM[-DD])",
+        "{value} no es ni un número ni una fecha (AAAA-MM[-DD])",
+    ),
+    "err_empty_quantity": (
+        "empty quantity: the claim does not say what it counts",
+        "falta la cantidad: la afirmación no dice qué cuenta",
+    ),
+    "err_empty_date": ("empty date", "falta la fecha"),
+    "err_period_reversed": ("{text} ends before it starts", "{text} termina antes de empezar"),
+    "err_not_real_date": ("{text} is not a real date", "{text} no es una fecha que exista"),
+    "err_not_date": (
+        "{text} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)",
+        "{text} no es una fecha (se espera AAAA-MM-DD, AAAA-MM o AAAA)",
+    ),
+    "err_filter_table": (
+        "expected a table of COLUMN = VALUE or COLUMN = [VALUES]",
+        "se espera una tabla de COLUMNA = VALOR o COLUMNA = [VALORES]",
+    ),
+    "err_filter_values": ("expected a string or a list of strings", "se espera un texto o una lista de textos"),
+    "err_entry_table": ("expected a table", "se espera una tabla"),
+    "err_unknown_key": ("unknown key (known: {known})", "clave desconocida (las válidas son: {known})"),
+    "err_not_string": ("expected a string", "se espera un texto"),
+    "err_spanish_alone": (
+        "a Spanish {name} without the English {name}",
+        "hay {name}_es (en español) pero falta {name} (en inglés)",
+    ),
+    "err_reason_needed": ("checkable = false needs a reason", "checkable = false necesita un motivo (reason)"),
+    "err_dataset_and_metric": (
+        "give a dataset or a metric, not both",
+        "indique un conjunto de datos (dataset) o una métrica (metric), no ambos",
+    ),
+    "err_no_dataset": (
+        "missing: name a dataset (or metric = 'returns')",
+        "falta: indique un conjunto de datos (dataset), o bien metric = 'returns'",
+    ),
+    "err_unknown_metric": ("{metric}: known metrics are {known}", "{metric}: las métricas conocidas son {known}"),
+    "err_one_of": ("{value}: expected one of {known}", "{value}: se espera uno de estos valores: {known}"),
+    "err_court_filters": (
+        "court figures take at most one filter (e.g. nationality)",
+        "las cifras judiciales admiten como máximo un filtro (p. ej., nationality)",
+    ),
+    "err_returns_where": (
+        "metric 'returns' is filtered by city only",
+        "la métrica 'returns' solo se puede filtrar por city",
+    ),
+    "err_returns_aggregation": (
+        "metric 'returns' supports cumulative, sum or first, not {aggregation}",
+        "la métrica 'returns' admite cumulative, sum o first, no {aggregation}",
+    ),
+    "err_share_filters": (
+        "aggregation {aggregation} needs numerator and/or denominator filters",
+        "la agregación {aggregation} necesita filtros numerator o denominator (o ambos)",
+    ),
+    "err_per": ("{per}: expected 'day' or 'month'", "{per}: se espera 'day' o 'month'"),
+    "err_tolerance": (
+        "{tolerance}: expected a fraction between 0 and 1 (0.05 = 5%)",
+        "{tolerance}: se espera una fracción entre 0 y 1 (0.05 = 5%)",
+    ),
+    "err_comparator_tolerance": (
+        "tolerance {tolerance}: expected a fraction between 0 and 1",
+        "tolerancia {tolerance}: se espera una fracción entre 0 y 1",
+    ),
+    "err_spec_without_claim": (
+        "spec entry for a claim that is not in the claims file",
+        "la especificación tiene una entrada para una afirmación que no está en el archivo de afirmaciones",
+    ),
+    "err_date_not_number": (
+        "a date, but the spec computes a number",
+        "es una fecha, pero la especificación calcula un número",
+    ),
+    "err_number_not_date": (
+        "a number, but the spec computes a date",
+        "es un número, pero la especificación calcula una fecha",
+    ),
+    "err_no_such_claim": ("no such claim in this file", "esa afirmación no está en este archivo"),
 }
 
 VERDICT_LABELS: dict[str, tuple[str, str]] = {

@@ -30,7 +30,7 @@ def check_cmd(
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="table, csv, json or html")
     ] = ReportFormat.table,
-    lang: Annotated[str, typer.Option("--lang", help="en or es (table/csv/json method text)")] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="en or es (table/csv/json method text, and the errors)")] = "en",
 ) -> None:
     """One verdict per claim: supported, contradicted, projection_met, projection_missed or not_checkable.
 
@@ -49,7 +49,7 @@ def check_cmd(
     else:
         emit(result.frame(lang), Format(format.value), title=f"claims: {file.name}")
     for error in result.errors:
-        err.print(f"error: {error}", markup=False, highlight=False)
+        err.print(f"error: {error.render(lang)}", markup=False, highlight=False)
     if result.errors:
         raise typer.Exit(1)
 

@@ -149,7 +149,7 @@ def claims(
         known = sorted(p.name for p in bundled_data_dir().glob("claims_*.csv"))
         raise HTTPException(status_code=404, detail=f"{file}: not a bundled claims file ({', '.join(known)})")
     result = client_error_on_failure(lambda: check(store, path, load_missing=False))
-    return respond(result.frame(lang), format, file=file, errors=[str(e) for e in result.errors])
+    return respond(result.frame(lang), format, file=file, errors=result.error_lines(lang))
 
 
 @router.get("/forecast")
