@@ -35,7 +35,7 @@ from typing import Any
 
 from mppwatch.claims.text import Msg, Text, msg
 from mppwatch.errors import InputError, MppwatchError
-from mppwatch.sources.generic import DAY_RE, MONTH_RE, YEAR_RE, parse_span
+from mppwatch.sources.generic import DAY_RE, parse_span
 
 CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
 REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
@@ -151,20 +151,12 @@ def parse_period(text: str, file: str = "", line: int | None = None, column: str
         if last.end < first.start:
             raise PeriodError(file, line, column, msg("err_period_reversed", text=repr(text)))
         return Period(text, "range", first.start, last.end)
-    if not (DAY_RE.match(text) or MONTH_RE.match(text) or YEAR_RE.match(text)):
-        raise PeriodError(file, line, column, msg("err_not_date", text=repr(text)))
-    if (m := DAY_RE.match(text)) and not _real_day(int(m[1]), int(m[2]), int(m[3])):
-        raise PeriodError(file, line, column, msg("err_not_real_date", text=repr(text)))
-    kind, start, end = parse_span(text, file, line or 0, column)  # cannot fail now
-    return Period(text, kind, start, end)
-
-
-def _real_day(year: int, month: int, day: int) -> bool:
     try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
+        kind, start, end = parse_span(text, file, line or 0, column)
+    except InputError:  # parse_span fails only on a day that does not exist or on a text that is no date
+        key = "err_not_real_date" if DAY_RE.match(text) else "err_not_date"
+        raise PeriodError(file, line, column, msg(key, text=repr(text))) from None
+    return Period(text, kind, start, end)
 
 
 def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:

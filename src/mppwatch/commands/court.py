@@ -97,9 +97,9 @@ def register(app: typer.Typer) -> None:
         _show(frame, format, f"court release {summary.release}")
         for note in summary.notes:
             err.print(f"note: {note}", markup=False, highlight=False)
-        rejected = int(frame["rows_rejected"].sum()) if len(frame) else 0
         if summary.unchanged:
             return  # the note says so; the table shows the counts of the load that stands
+        rejected = int(frame["rows_rejected"].sum()) if len(frame) else 0
         err.print(
             f"{summary.release}: {int(frame['rows_loaded'].sum()) if len(frame) else 0} rows loaded, "
             f"{rejected} rejected (see `mppwatch court rejects`), {summary.lookups} lookup codes",
