@@ -1,0 +1,142 @@
+"""English and Spanish for everything people read: language choice, gettext catalogs, numbers and dates.
+
+The catalogs are `mppwatch/locale/<lang>/LC_MESSAGES/mppwatch.po` (source) and `.mo` (compiled by
+`scripts/compile_catalogs.py`, shipped in the wheel). Strings are marked `_("...")` in code so Babel can extract
+them; English is the msgid, so a missing translation falls back to English rather than failing, and
+`tests/test_i18n.py` fails when any marked string has no Spanish.
+
+Formatting is for tables and pages only: CSV and JSON keep plain machine numbers and ISO dates.
+This module imports nothing heavy (no Babel at run time), so the CLI can use it at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import math
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "LANGS",
+    "DOMAIN",
+    "resolve_lang",
+    "translator",
+    "format_number",
+    "format_date",
+    "accept_language",
+    "locale_dir",
+]
+
+LANGS = ("en", "es")
+DOMAIN = "mppwatch"
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    # CLDR's abbreviations (what Babel prints for `d MMM y` in es), so CLI and web pages agree
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+}
+_NBSP = "\u00a0"
+
+
+def _norm(value: str | None) -> str | None:
+    """`"es_MX.UTF-8"` -> `"es"`; `"EN"` -> `"en"`; anything not English or Spanish -> None."""
+    if not value:
+        return None
+    code = value.strip().lower().replace("-", "_").split("_")[0].split(".")[0]
+    return code if code in LANGS else None
+
+
+def resolve_lang(explicit: str | None = None) -> str:
+    """The language to speak: `explicit`, else $MPPWATCH_LANG, else the locale ($LC_ALL, $LC_MESSAGES, $LANG), else en.
+
+    An explicit value that is neither en nor es is an error (a typo should not silently give English);
+    environment values that are not en/es are ignored (a French locale gets English).
+    """
+    if explicit is not None:
+        lang = explicit.strip().lower()
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {explicit!r}: choose en or es")
+        return lang
+    env = _norm(os.environ.get("MPPWATCH_LANG"))
+    if env:
+        return env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:  # the first one set decides, as in POSIX
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+def locale_dir() -> str:
+    """The directory holding `<lang>/LC_MESSAGES/mppwatch.mo`, inside the installed package."""
+    return str(resources.files("mppwatch").joinpath("locale"))
+
+
+@lru_cache(maxsize=4)
+def _translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=locale_dir(), languages=[lang], fallback=True)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """`_ = translator("es"); _("Returns to Mexico")` -> the Spanish text (the English one when untranslated)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: choose en or es")
+    return _translations(lang).gettext
+
+
+def format_number(value: float | int | None, lang: str, decimals: int | None = None) -> str:
+    """A number for a table or page: 16,714 in English, 16 714 in Spanish (no-break space groups, comma decimals).
+
+    Spanish leaves four-digit numbers ungrouped (RAE/ISO 31-0: 4245, but 16 714). Whole values print without
+    decimals; others with `decimals` places (default 3). None and NaN print as an empty string.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 3
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    whole, _, frac = text.partition(".")
+    digits = whole.lstrip("-").replace(",", "")
+    if len(digits) <= 4:
+        whole = whole.replace(",", "")
+    else:
+        whole = whole.replace(",", _NBSP)
+    return f"{whole},{frac}" if frac else whole
+
+
+def format_date(d: dt.date | str, lang: str) -> str:
+    """`30 Jun 2019` in English, `30 jun 2019` in Spanish; accepts a date, datetime or ISO string."""
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    return f"{d.day} {_MONTHS['es' if lang == 'es' else 'en'][d.month - 1]} {d.year}"
+
+
+def accept_language(header: str | None) -> str:
+    """The best of en/es for an HTTP Accept-Language header (`"es-MX,es;q=0.9,en;q=0.8"` -> es); en by default."""
+    if not header:
+        return "en"
+    best, best_q = "en", -1.0
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, val = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(val)
+                except ValueError:
+                    q = 0.0
+        lang = _norm(tag) if tag.strip() != "*" else None
+        # ties keep the earlier tag (the client's order); q=0 means "not this one"
+        if lang and q > 0 and q > best_q:
+            best, best_q = lang, q
+    return best
