@@ -35,7 +35,7 @@ from typing import Any
 
 from mppwatch.claims.text import Msg, Text, msg
 from mppwatch.errors import InputError, MppwatchError
-from mppwatch.sources.generic import DAY_RE, parse_span
+from mppwatch.sources.generic import DAY_RE, decode_csv, parse_span
 
 CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
 REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
@@ -164,11 +164,9 @@ def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
     path = Path(path)
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = decode_csv(path.read_bytes(), file)
     except OSError as exc:
         raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(file, None, None, "not UTF-8 (re-save the file as UTF-8)") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:

@@ -571,6 +571,9 @@ def _already_loaded(store: Store, release: str, files: list[tuple[Member, TableS
     Only asked when the release is in the store, so a first load reads each file once, not twice."""
     from mppwatch import __version__
 
+    tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "court_releases" not in tables:
+        return False
     if not store.con.execute("SELECT count(*) FROM court_releases WHERE release = ?", [release]).fetchone()[0]:  # type: ignore[index]
         return False
     stored = set(
@@ -626,7 +629,6 @@ def load(
     lookups = [m for m in members if m.is_lookup]
     total = sum(m.size for m in tables.values()) or 1
     done = 0
-    ensure_schema(store)
     files: list[tuple[Member, TableSpec | None]] = [(m, BY_STEM[k]) for k, m in tables.items()]
     files += [(m, None) for m in lookups]
     if progress:
@@ -650,7 +652,8 @@ def load(
     con = store.con
     con.execute("SET preserve_insertion_order = false")
     try:
-        with store.transaction():
+        with store.transaction():  # the schema too: a load that fails leaves the file as it was
+            ensure_schema(store)
             delete_release(store, rel)
             for spec in SPECS:
                 member = tables.get(spec.stem.lower())

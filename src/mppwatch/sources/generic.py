@@ -125,20 +125,28 @@ def row_period(record: dict[str, str], file: str, line: int) -> tuple[str, str, 
     raise InputError(file, line, column, "no period: the cell is empty")
 
 
-def _decode(raw: bytes, file: str) -> str:
+def decode_csv(raw: bytes, file: str) -> str:
+    """A CSV file's bytes as text: UTF-8 with or without a byte-order mark; a NUL byte or a non-UTF-8 byte is an
+    error at its line and column (latin-1 and cp1252 exports are refused, not guessed)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    nul = raw.find(b"\x00")
+    if nul != -1:  # a NUL byte is a broken export or a binary file, never text a publisher printed
+        raise InputError(file, *_place(raw, nul), "NUL byte (0x00) in the file: a broken export or not a CSV")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_no = raw[: exc.start].count(b"\n") + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
-        field_index = raw[line_start : exc.start].count(b",")
-        column = header[field_index] if field_index < len(header) else None
         raise InputError(
-            file, line_no, column, f"not UTF-8: byte 0x{raw[exc.start]:02x} (re-save the file as UTF-8)"
+            file, *_place(raw, exc.start), f"not UTF-8: byte 0x{raw[exc.start]:02x} (re-save the file as UTF-8)"
         ) from None
+
+
+def _place(raw: bytes, offset: int) -> tuple[int, str | None]:
+    """(line, column name) of a byte offset in a CSV, for an error found before the file is parsed."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    field_index = raw[line_start:offset].count(b",")
+    return raw[:offset].count(b"\n") + 1, header[field_index] if field_index < len(header) else None
 
 
 def read_long_csv(
@@ -157,7 +165,7 @@ def read_long_csv(
         raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
     if not raw.strip():
         raise InputError(file, 1, None, "the file is empty (expected a header row and data rows)")
-    text = _decode(raw, file)
+    text = decode_csv(raw, file)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -184,8 +192,12 @@ def read_long_csv(
                 raise InputError(file, line, missing, f"expected {len(header)} fields, found {len(cells)}")
             record = dict(zip(header, (c.strip() for c in cells), strict=True))
             rows.append(_observation(record, dimensions, dataset, file, line, family, known, seen))
-    except csv.Error as exc:
-        raise InputError(file, reader.line_num, None, f"malformed CSV: {exc} (truncated file?)") from None
+    except csv.Error as exc:  # the bad record starts on the line after the last one read whole
+        start = line + 1
+        reason = f"malformed CSV: {exc}"
+        if "unexpected end of data" in str(exc):
+            reason = f"a quote opened on line {start} is never closed (truncated file?)"
+        raise InputError(file, start, None, reason) from None
     if not rows:
         raise InputError(file, 2, None, "no data rows after the header")
     frame = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
@@ -236,6 +248,8 @@ def _observation(
         raise InputError(file, line, "row_type", f"unknown row_type {row_type!r}")
     if not ROW_TYPE_RE.match(row_type):
         raise InputError(file, line, "row_type", f"{row_type!r}: expected detail, monthly or published_*")
+    if record.get("fiscal_year") and not YEAR_RE.match(record["fiscal_year"]):
+        raise InputError(file, line, "fiscal_year", f"{record['fiscal_year']!r} is not a fiscal year (expected YYYY)")
     period, kind, start, end = row_period(record, file, line)
     count = (
         record["count"].replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", record["count"]) else record["count"]

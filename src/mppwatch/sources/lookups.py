@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from mppwatch.errors import InputError
+from mppwatch.sources.generic import decode_csv
 
 SOURCE_COLUMNS = ("source_id", "source_url", "title", "retrieved_via", "note")
 LOOKUP_COLUMNS = ("table", "column_hint", "code", "description")
@@ -20,10 +21,7 @@ def read_table(path: Path, columns: tuple[str, ...], key: tuple[str, ...], uniqu
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(file, 1, None, "the file is empty")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(file, raw[: exc.start].count(b"\n") + 1, None, "not UTF-8") from None
+    text = decode_csv(raw, file)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header = next(reader)
     for col in columns:
