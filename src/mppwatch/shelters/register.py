@@ -1,0 +1,235 @@
+"""The shelter register: create shelters, take daily reports, and answer the public questions about them.
+
+Writes take a verified `Token` (or None for the command line), run in one short transaction and add an audit row
+with the row before and after; a refused write changes nothing. Public answers never include a shelter's contact
+or a report's note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from mppwatch.errors import MppwatchError
+from mppwatch.shelters import audit
+from mppwatch.shelters.schema import KINDS, STATUSES, ensure_schema, has_register
+from mppwatch.shelters.tokens import AuthError, Token
+from mppwatch.store import Store
+
+COUNTS = ("occupied", "turned_away", "arrivals", "departures")
+MAX_COUNT = 1_000_000  # no shelter holds a million people: a larger number is a typing slip
+OCCUPANCY_WINDOW = timedelta(days=31)  # an occupancy figure stands for at most this long (monthly press figures)
+
+
+class ReportError(MppwatchError):
+    """A report or shelter that cannot be stored as given, naming the field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {reason}")
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write did: the row id, whether it replaced an earlier report, and plain warnings (never blocks)."""
+
+    id: int
+    replaced: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _count(payload: dict[str, Any], name: str, required: bool = False) -> int | None:
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            raise ReportError(name, "required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ReportError(name, f"{value!r} is not a whole number")
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ReportError(name, f"{value!r} is not a whole number of people (0 or more)")
+    number = int(text)
+    if number > MAX_COUNT:
+        raise ReportError(name, f"{number} is more than {MAX_COUNT:,}: a typing slip?")
+    return number
+
+
+def _date(value: Any, name: str = "date") -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ReportError(name, f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _text(payload: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
+    value = payload.get(name)
+    if value is None or str(value).strip() == "":
+        if required:
+            raise ReportError(name, "required")
+        return None
+    if not isinstance(value, str):
+        raise ReportError(name, f"{value!r} is not text")
+    if len(value) > limit:
+        raise ReportError(name, f"longer than {limit} characters")
+    return value.strip()
+
+
+def _require_admin(token: Token | None) -> None:
+    if token is not None and token.role != "admin":
+        raise AuthError(403, f"token {token.id} is a shelter token: only an admin token creates shelters")
+
+
+def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -> Written:
+    """Add a shelter: {name, city, kind, capacity, status[, opened_on, contact, note]}; admin (or command line) only.
+
+    An open shelter without `opened_on` opened today (its beds count from then); a planned one counts no beds.
+    """
+    _require_admin(token)
+    name = _text(payload, "name", 200, required=True)
+    city = _text(payload, "city", 100, required=True)
+    kind = _text(payload, "kind", 40, required=True)
+    status = _text(payload, "status", 20) or "open"
+    if kind not in KINDS:
+        raise ReportError("kind", f"{kind!r}: expected one of {', '.join(KINDS)}")
+    if status not in STATUSES:
+        raise ReportError("status", f"{status!r}: expected one of {', '.join(STATUSES)}")
+    capacity = _count(payload, "capacity")
+    opened = payload.get("opened_on")
+    opened_on = _date(opened, "opened_on") if opened else (date.today() if status != "planned" else None)
+    contact = _text(payload, "contact", 500)
+    note = _text(payload, "note", 2000)
+    ensure_schema(store)
+    with store.transaction() as con:
+        if con.execute("SELECT 1 FROM shelters WHERE city = ? AND name = ?", [city, name]).fetchone():
+            raise ReportError("name", f"{city} already has a shelter named {name!r}")
+        new_id = int(con.execute("SELECT nextval('shelter_ids')").fetchone()[0])  # type: ignore[index]
+        con.execute(
+            "INSERT INTO shelters VALUES (?, ?, ?, ?, 'facility', ?, NULL, ?, NULL, ?, ?, NULL, ?, ?, ?)",
+            [new_id, name, city, kind, status, opened_on, capacity, contact, note, audit.now(), _who(token)],
+        )
+        audit.record(
+            con, _tid(token), "shelter.create", "shelters", new_id, None, audit.row_of(con, "shelters", "id", new_id)
+        )
+    return Written(new_id, False)
+
+
+def _who(token: Token | None) -> str:
+    return token.id if token is not None else "command line"
+
+
+def _tid(token: Token | None) -> str | None:
+    return token.id if token is not None else None
+
+
+def add_report(
+    store: Store, shelter_id: int, payload: dict[str, Any], token: Token | None, origin: str = "report"
+) -> Written:
+    """Store one day's report for a shelter: {date, occupied, turned_away, arrivals, departures, note}.
+
+    A second report for the same shelter and day replaces the first (the audit row keeps both). Occupied beds
+    above the shelter's capacity is a warning, not an error: overcrowding is what the register is for.
+    """
+    if token is not None and not token.may_write(shelter_id):
+        raise AuthError(403, f"token {token.id} is for shelter {token.shelter_id}, not shelter {shelter_id}")
+    day = _date(payload.get("date") or date.today().isoformat())
+    if day > date.today() + timedelta(days=1):
+        raise ReportError("date", f"{day} is in the future")
+    counts = {name: _count(payload, name, required=(name == "occupied")) for name in COUNTS}
+    note = _text(payload, "note", 2000)
+    ensure_schema(store)
+    with store.transaction() as con:
+        shelter = con.execute("SELECT capacity, status, name FROM shelters WHERE id = ?", [shelter_id]).fetchone()
+        if shelter is None:
+            raise ReportError("shelter", f"no shelter with id {shelter_id}")
+        warnings = []
+        capacity = shelter[0]
+        if capacity is not None and counts["occupied"] is not None and counts["occupied"] > capacity:
+            warnings.append(f"occupied ({counts['occupied']}) is more than the capacity ({capacity})")
+        old = con.execute(
+            "SELECT id FROM occupancy_reports WHERE shelter_id = ? AND date = ? AND origin = ?",
+            [shelter_id, day, origin],
+        ).fetchone()
+        values = [counts[n] for n in COUNTS]
+        if old is not None:
+            report_id = int(old[0])
+            before = audit.row_of(con, "occupancy_reports", "id", report_id)
+            con.execute(
+                "UPDATE occupancy_reports SET occupied = ?, turned_away = ?, arrivals = ?, departures = ?, note = ?, "
+                "token_id = ?, reported_at = ? WHERE id = ?",
+                [*values, note, _tid(token), audit.now(), report_id],
+            )
+        else:
+            before = None
+            report_id = int(con.execute("SELECT nextval('report_ids')").fetchone()[0])  # type: ignore[index]
+            con.execute(
+                "INSERT INTO occupancy_reports VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, false, NULL)",
+                [report_id, shelter_id, day, day.isoformat(), *values, note, _tid(token), audit.now(), origin],
+            )
+        after = audit.row_of(con, "occupancy_reports", "id", report_id)
+        audit.record(
+            con,
+            _tid(token),
+            "report.replace" if before else "report.add",
+            "occupancy_reports",
+            report_id,
+            before,
+            after,
+        )
+    return Written(report_id, before is not None, tuple(warnings))
+
+
+# -- public answers ----------------------------------------------------------------------------------------------
+
+PUBLIC_COLUMNS = [
+    "id", "name", "city", "kind", "status", "opened_on", "closed_on", "capacity",
+    "latest_occupied", "latest_date", "latest_is_estimate", "latest_source_id",
+]  # fmt: skip
+
+
+def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
+    """The register's facilities (no contacts, no notes) with their latest occupancy and its date.
+
+    The latest occupancy is the most recent figure with an occupied count (a staff report, or a published figure
+    with its source id; a press estimate of a camp says so in `latest_is_estimate`).
+    """
+    if not has_register(store):
+        frame = pd.DataFrame(columns=PUBLIC_COLUMNS)
+        frame.attrs["why_empty"] = "no shelter register in this store yet (run `mppwatch shelters seed`)"
+        return frame
+    frame = store.query(
+        "WITH latest AS ("
+        "  SELECT shelter_id, occupied, date, is_estimate, source_id, ROW_NUMBER() OVER ("
+        "    PARTITION BY shelter_id ORDER BY date DESC, reported_at DESC, id DESC) AS k "
+        "  FROM occupancy_reports WHERE occupied IS NOT NULL) "
+        "SELECT s.id, s.name, s.city, s.kind, s.status, s.opened_on, s.closed_on, s.capacity, "
+        "l.occupied AS latest_occupied, l.date AS latest_date, l.is_estimate AS latest_is_estimate, "
+        "l.source_id AS latest_source_id "
+        "FROM shelters s LEFT JOIN latest l ON l.shelter_id = s.id AND l.k = 1 "
+        "WHERE s.scope = 'facility' AND (? IS NULL OR lower(s.city) = lower(?)) ORDER BY s.city, s.name, s.id",
+        [city, city],
+    )
+    if frame.empty:
+        frame.attrs["why_empty"] = f"no shelter in the register for city {city!r}" if city else "the register is empty"
+    return frame
+
+
+def history(store: Store, shelter_id: int, days: int = 60) -> pd.DataFrame:
+    """One shelter's reports for its last `days` days (date, capacity, occupied, turned away, ...): for its staff."""
+    return store.query(
+        "SELECT date, occupied, turned_away, arrivals, departures, origin, source_id, is_estimate "
+        "FROM occupancy_reports WHERE shelter_id = ? AND occupied IS NOT NULL "
+        "AND date >= (SELECT max(date) FROM occupancy_reports WHERE shelter_id = ?) - ?::INTEGER "
+        "ORDER BY date",
+        [shelter_id, shelter_id, days],
+    )
+
+
+def shelter(store: Store, shelter_id: int) -> dict[str, Any] | None:
+    """One register row (with its private fields: for an admin or that shelter's own token)."""
+    return audit.row_of(store.con, "shelters", "id", shelter_id) if has_register(store) else None

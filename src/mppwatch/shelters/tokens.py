@@ -1,0 +1,137 @@
+"""Access tokens for the register: an admin token, or a token scoped to one shelter.
+
+A token is 256 random bits (`secrets.token_urlsafe(32)`) behind a fixed prefix, shown once and stored only as its
+sha256. A plain, fast hash is enough here: a slow password hash (bcrypt, scrypt) protects secrets people choose,
+which are guessable; a 256-bit random secret cannot be found by trying hashes, so a stolen database gives nothing
+usable. The public handle (`id`) is separate random text, safe to list, log and write in the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from mppwatch.errors import MppwatchError
+from mppwatch.shelters import audit
+from mppwatch.shelters.schema import ensure_schema
+from mppwatch.store import Store
+
+PREFIX = "mppw_"
+TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class AuthError(MppwatchError):
+    """A request without usable credentials (status 401) or with credentials that may not do this (403)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A verified token: who may do what."""
+
+    id: str
+    role: str  # 'admin' or 'shelter'
+    shelter_id: int | None
+
+    def may_write(self, shelter_id: int) -> bool:
+        return self.role == "admin" or self.shelter_id == shelter_id
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def well_formed(secret: str) -> bool:
+    """The shape every issued token has: the prefix and 43 URL-safe characters (32 bytes)."""
+    body = secret[len(PREFIX) :]
+    return secret.startswith(PREFIX) and len(body) == 43 and set(body) <= TOKEN_CHARS
+
+
+def create(
+    store: Store, role: str, shelter_id: int | None = None, expires: date | None = None, label: str | None = None
+) -> tuple[str, str]:
+    """Issue a token; returns (id, secret). The secret is not kept anywhere: show it once."""
+    if role not in ("admin", "shelter"):
+        raise MppwatchError(f"role {role!r}: expected admin or shelter")
+    if role == "shelter" and shelter_id is None:
+        raise MppwatchError("a shelter token needs --shelter ID")
+    if role == "admin" and shelter_id is not None:
+        raise MppwatchError("an admin token is not tied to a shelter: give --admin or --shelter ID, not both")
+    if expires is not None and expires <= date.today():
+        raise MppwatchError(f"--expires {expires}: the date has passed (expected a future date)")
+    ensure_schema(store)
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token_id = "tok_" + secrets.token_hex(6)
+    with store.transaction() as con:
+        if shelter_id is not None and not con.execute("SELECT 1 FROM shelters WHERE id = ?", [shelter_id]).fetchone():
+            raise MppwatchError(f"no shelter with id {shelter_id} (see `mppwatch shelters list`)")
+        con.execute(
+            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+            [token_id, digest(secret), role, shelter_id, audit.now(), expires, label],
+        )
+        audit.record(con, None, "token.create", "tokens", token_id, None, _public(store, token_id))
+    return token_id, secret
+
+
+def _public(store: Store, token_id: str) -> dict[str, object] | None:
+    row = audit.row_of(store.con, "tokens", "id", token_id)
+    if row is not None:
+        row.pop("hash")
+    return row
+
+
+def listing(store: Store) -> pd.DataFrame:
+    """Every token without its hash: id, role, shelter, created, expires, revoked."""
+    ensure_schema(store)
+    return store.query(
+        "SELECT id, role, shelter_id, created_at, expires_on, revoked_at, label FROM tokens ORDER BY created_at, id"
+    )
+
+
+def revoke(store: Store, token_id: str) -> None:
+    """Revoke a token at once (a revoked token is refused with 403, and stays listed)."""
+    ensure_schema(store)
+    with store.transaction() as con:
+        before = _public(store, token_id)
+        if before is None:
+            raise MppwatchError(f"no token with id {token_id!r} (see `mppwatch token list`)")
+        if before["revoked_at"] is not None:
+            raise MppwatchError(f"token {token_id} was already revoked at {before['revoked_at']}")
+        con.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", [audit.now(), token_id])
+        audit.record(con, None, "token.revoke", "tokens", token_id, before, _public(store, token_id))
+
+
+def parse_bearer(header: str | None) -> str:
+    """The secret from an `Authorization: Bearer ...` header; AuthError 401 when it is missing or malformed."""
+    if not header:
+        raise AuthError(401, "no token: send Authorization: Bearer <token>")
+    scheme, _, secret = header.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise AuthError(401, "malformed Authorization header: expected 'Bearer <token>'")
+    if not well_formed(secret):
+        raise AuthError(401, "malformed token: not a token this server issues")
+    return secret
+
+
+def verify(store: Store, secret: str, today: date | None = None) -> Token:
+    """The token for `secret`; AuthError 403 when it is unknown, revoked or expired."""
+    wanted = digest(secret)
+    row = store.con.execute(
+        "SELECT id, hash, role, shelter_id, expires_on, revoked_at FROM tokens WHERE hash = ?", [wanted]
+    ).fetchone()
+    if row is None or not hmac.compare_digest(str(row[1]), wanted):
+        raise AuthError(403, "unknown token")
+    if row[5] is not None:
+        raise AuthError(403, f"token {row[0]} was revoked")
+    if row[4] is not None and row[4] < (today or date.today()):
+        raise AuthError(403, f"token {row[0]} expired on {row[4]}")
+    return Token(str(row[0]), str(row[2]), None if row[3] is None else int(row[3]))
