@@ -2,23 +2,22 @@
 
 Every row is either seeded (capacity, occupancy and camp-population figures, as printed, with their source id, line
 and date as printed) or counted as not seeded with its reason (shelter counts and percentages are not one
-facility's figure). What the notes say about a facility (kind, planned and opening dates) is in `register.toml`.
+facility's figure). What the notes say about a facility (kind, planned and opening dates) is in `curation.py`.
 Seeding is one transaction and idempotent: the same file again changes nothing; a changed file replaces the seeded
 figures and keeps every staff report.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from mppwatch.shelters import audit
+from mppwatch.shelters.curation import FACILITIES, GROUPS
 from mppwatch.shelters.schema import ensure_schema
 from mppwatch.sources.generic import read_long_csv
 from mppwatch.sources.loader import bundled_data_dir
@@ -43,23 +42,16 @@ class SeedResult:
     not_seeded: dict[str, int] = field(default_factory=dict)
 
 
-def curation() -> dict[str, Any]:
-    """The facilities' kinds, statuses and dates read from the table's notes (register.toml)."""
-    text = resources.files("mppwatch.shelters").joinpath("register.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
 def _entries(
-    frame: pd.DataFrame, cur: dict[str, Any]
+    frame: pd.DataFrame,
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], str]]:
     """Register entries keyed by (city, name), and each (city, label) of the table -> its entry's name."""
-    facilities = {(f["city"], f["name"]): f for f in cur.get("facility", [])}
-    alias = {(f["city"], a): f["name"] for f in cur.get("facility", []) for a in f.get("aliases", [])}
-    groups = set(cur.get("group", {}).get("labels", []))
+    facilities = {(f["city"], f["name"]): f for f in FACILITIES}
+    alias = {(f["city"], a): f["name"] for f in FACILITIES for a in f.get("aliases", [])}
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     label_of: dict[tuple[str, str], str] = {}
     for key, rows in frame.groupby(["city", "shelter"], sort=True):
@@ -71,7 +63,7 @@ def _entries(
             (city, name),
             {
                 "kind": conf.get("kind", "camp" if set(rows["measure"]) == {"camp_population"} else "shelter"),
-                "scope": "group" if name in groups else "facility",
+                "scope": "group" if name in GROUPS else "facility",
                 "status": conf.get("status", "open"),
                 "planned_on": _day(conf.get("planned_on")),
                 "opened_on": _day(conf.get("opened_on")),
@@ -105,7 +97,7 @@ def seed(store: Store, path: str | Path | None = None) -> SeedResult:
     ).fetchone()
     if last is not None and last[0] == sha:
         return SeedResult(path.name, "skipped")
-    entries, label_of = _entries(frame, curation())
+    entries, label_of = _entries(frame)
     result = SeedResult(path.name, "replaced" if last is not None else "seeded")
     with store.transaction() as con:
         ids: dict[tuple[str, str], int] = {}
