@@ -99,6 +99,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        self._depth = 0  # open transactions: an inner one joins the outer one
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no database here yet; run `mppwatch load` first")
         limit = os.environ.get("MPPWATCH_MEMORY_LIMIT")
@@ -125,13 +126,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing: commit when the block ends, roll back on any exception."""
+        """All or nothing: commit when the block ends, roll back on any exception.
+
+        A transaction opened inside another joins it, so a set of loads (all the bundled files) can be one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.con.execute("COMMIT")
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:

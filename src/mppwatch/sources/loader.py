@@ -145,11 +145,12 @@ def bundled_files(data_dir: Path | None = None) -> list[Path]:
 def load_bundled(
     store: Store, data_dir: Path | None = None, on_file: Callable[[Path, LoadResult], None] | None = None
 ) -> list[LoadResult]:
-    """Load every bundled file; each file is its own transaction and is skipped when unchanged."""
+    """Load every bundled file in one transaction (a killed load leaves none of them); unchanged files are skipped."""
     results = []
-    for path in bundled_files(data_dir):
-        result = load_file(store, path)
-        results.append(result)
-        if on_file:
-            on_file(path, result)
+    with store.transaction():
+        for path in bundled_files(data_dir):
+            result = load_file(store, path)
+            results.append(result)
+            if on_file:
+                on_file(path, result)
     return results

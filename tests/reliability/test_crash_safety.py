@@ -1,0 +1,133 @@
+"""Crash safety: loads killed with SIGKILL at random moments leave the store whole, and the next load succeeds.
+
+Each command runs as a real `mppwatch` process and is killed at a moment drawn uniformly over the time an
+uninterrupted run takes (so kills land in start-up, parsing, writing and commit alike). After each kill the store
+is reopened: every load is either fully present or fully absent, `loads` matches the rows it describes, and a
+set of loads (all the bundled files) is all there or not at all. 20 kills per command in CI; `make stress` sets
+MPPWATCH_STRESS=1 for 50.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mppwatch import court
+from mppwatch.sources.loader import bundled_files
+from mppwatch.store import Store
+
+EXE = str(Path(sys.executable).with_name("mppwatch"))
+KILLS = 50 if os.environ.get("MPPWATCH_STRESS") else 20
+WORKBOOK = next(Path(__file__).parents[2].joinpath("data", "publisher_files").glob("*august-2024.xlsx"))
+
+
+def _run(args: list[str], db: Path) -> float:
+    start = time.monotonic()
+    subprocess.run([EXE, "--db", str(db), *args], check=True, capture_output=True)
+    return time.monotonic() - start
+
+
+def _kill_at(args: list[str], db: Path, delay: float) -> None:
+    proc = subprocess.Popen([EXE, "--db", str(db), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _observation_loads_match(store: Store) -> None:
+    """Every current observation load has exactly the rows `loads` says, and no row lacks its load."""
+    bad = store.con.execute(
+        """SELECT l.load_id, l.rows, count(o.load_id) FROM loads l LEFT JOIN observations o USING (load_id)
+           WHERE l.kind = 'observations' AND l.status = 'current' GROUP BY l.load_id, l.rows
+           HAVING count(o.load_id) <> l.rows"""
+    ).fetchall()
+    assert not bad, f"loads that do not match their rows: {bad}"
+    orphans = store.con.execute(
+        "SELECT count(*) FROM observations WHERE load_id NOT IN (SELECT load_id FROM loads WHERE status = 'current')"
+    ).fetchone()
+    assert orphans == (0,)
+
+
+def test_killed_bundled_loads_leave_all_or_nothing(tmp_path: Path) -> None:
+    expected = {p.stem for p in bundled_files()}
+    full = _run(["load"], tmp_path / "timing.duckdb")
+    rng = random.Random(18)
+    db = tmp_path / "killed.duckdb"
+    for _ in range(KILLS):
+        db.unlink(missing_ok=True)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+        _kill_at(["load"], db, rng.uniform(0.0, full))
+        if not db.exists():
+            continue
+        with Store.open(db) as store:
+            loaded = {r[0] for r in store.con.execute("SELECT dataset FROM loads WHERE status = 'current'").fetchall()}
+            assert loaded in (set(), expected), f"a killed load left a partial set: {sorted(loaded)}"
+            _observation_loads_match(store)
+    _run(["load"], db)  # the next load succeeds and completes the set
+    with Store.open(db, read_only=True) as store:
+        loaded = {r[0] for r in store.con.execute("SELECT dataset FROM loads WHERE status = 'current'").fetchall()}
+        assert loaded == expected
+        _observation_loads_match(store)
+
+
+def test_killed_workbook_loads_leave_the_edition_whole_or_absent(tmp_path: Path, bundled_db: Path) -> None:
+    timing = tmp_path / "timing.duckdb"
+    shutil.copy(bundled_db, timing)
+    full = _run(["load-workbook", str(WORKBOOK)], timing)
+    with Store.open(timing, read_only=True) as store:
+        whole = store.con.execute("SELECT count(*) FROM observations").fetchone()
+        base = store.con.execute("SELECT count(*) FROM loads").fetchone()
+    with Store.open(bundled_db, read_only=True) as store:
+        before = store.con.execute("SELECT count(*) FROM observations").fetchone()
+    rng = random.Random(7)
+    db = tmp_path / "killed.duckdb"
+    for _ in range(KILLS):
+        shutil.copy(bundled_db, db)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+        _kill_at(["load-workbook", str(WORKBOOK)], db, rng.uniform(0.0, full))
+        with Store.open(db) as store:
+            n = store.con.execute("SELECT count(*) FROM observations").fetchone()
+            assert n in (before, whole), f"{n} observations: neither before ({before}) nor after ({whole})"
+            _observation_loads_match(store)
+    _run(["load-workbook", str(WORKBOOK)], db)
+    with Store.open(db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM observations").fetchone() == whole
+        assert store.con.execute("SELECT count(*) FROM loads").fetchone() == base
+
+
+@pytest.mark.slow
+def test_killed_court_loads_leave_the_release_whole_or_absent(tmp_path: Path) -> None:
+    release = tmp_path / "rel"
+    court.synth_eoir(release, 3000, seed=4)
+    timing = tmp_path / "timing.duckdb"
+    full = _run(["court", "load", str(release), "--release", "2026-01"], timing)
+    with Store.open(timing, read_only=True) as store:
+        whole = store.con.execute("SELECT count(*) FROM court_proceeding").fetchone()
+    rng = random.Random(11)
+    db = tmp_path / "killed.duckdb"
+    for _ in range(KILLS):
+        db.unlink(missing_ok=True)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+        _kill_at(["court", "load", str(release), "--release", "2026-01"], db, rng.uniform(0.0, full))
+        if not db.exists():
+            continue
+        with Store.open(db) as store:
+            tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "court_releases" not in tables:
+                continue
+            releases = store.con.execute("SELECT count(*) FROM court_releases").fetchone()
+            n = store.con.execute("SELECT count(*) FROM court_proceeding").fetchone()
+            assert (releases, n) in (((0,), (0,)), ((1,), whole)), f"releases {releases}, proceedings {n}"
+    _run(["court", "load", str(release), "--release", "2026-01"], db)
+    with Store.open(db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM court_proceeding").fetchone() == whole
