@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from mppwatch import __version__
-from mppwatch.web import analysis, api
+from mppwatch.web import analysis, api, pages
 
 
 def create_app(db: str | Path) -> FastAPI:
@@ -17,10 +17,13 @@ def create_app(db: str | Path) -> FastAPI:
     app.state.db = Path(db)
     app.include_router(api.router)
     app.include_router(analysis.router)
+    app.include_router(pages.router)  # the dashboard: HTML pages, downloads, assets
 
-    @app.get("/")
-    def index() -> dict[str, Any]:
-        """What this server offers: the API endpoints and the OpenAPI description."""
+    @app.get("/", response_model=None)
+    def index(request: Request) -> Any:
+        """A browser gets the overview page; other clients get what this server offers: endpoints and OpenAPI."""
+        if "text/html" in request.headers.get("accept", ""):
+            return pages.overview(request)
         paths = sorted(p for p in app.openapi()["paths"] if p.startswith("/api/"))
         return {"name": "mppwatch", "version": __version__, "endpoints": paths, "openapi": "/openapi.json"}
 

@@ -1,0 +1,661 @@
+"""What the dashboard pages show: each page's panels (chart + table + sources), read from the library functions.
+
+This is the pages' only data access. Every figure comes from the same call the CLI makes (`metrics.series`,
+`returns.returns`, `court.table`, `forecast`, `claims.check`, ...); a `Panel` carries the machine values, the
+source ids behind them and the flags (estimate, suppressed, SYNTHETIC) that every renderer (page, zip, embed)
+shows the same way. Nothing here formats for a language except the titles and notes it is given `_` for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mppwatch import metrics
+from mppwatch import returns as returns_mod
+from mppwatch.errors import MppwatchError
+from mppwatch.sources.loader import bundled_data_dir
+from mppwatch.store import Store
+from mppwatch.web import charts
+
+Gettext = Callable[[str], str]
+
+MPP_BOOKOUTS = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}
+PRESS_SNAPSHOTS = "mexico_mpp_returns_city_snapshots"
+NUMBER, TEXT, DATE, BOOL, URL, SOURCES = "number", "text", "date", "bool", "url", "sources"
+
+
+@dataclass
+class Column:
+    """A table column: its key in the frame, its label, and how to show it (number, text, date, bool, url, sources)."""
+
+    key: str
+    label: str
+    kind: str = TEXT
+
+
+@dataclass
+class Panel:
+    """One chart with its table, sources and flags: the unit of download, permalink and embed."""
+
+    key: str
+    title: str
+    frame: pd.DataFrame
+    columns: list[Column]
+    source_ids: list[str]
+    summary: str
+    chart: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # units, as_of, estimate, suppression, synthetic
+
+    def records(self) -> list[dict[str, Any]]:
+        """The table's rows as plain Python values (NaN as None)."""
+        out = []
+        for row in self.frame[[c.key for c in self.columns]].itertuples(index=False):
+            out.append({c.key: clean(v) for c, v in zip(self.columns, row, strict=True)})
+        return out
+
+
+@dataclass
+class Page:
+    """A rendered page's content: headline figures, panels, and anything else its template needs."""
+
+    name: str
+    title: str
+    panels: list[Panel] = field(default_factory=list)
+    headlines: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def clean(value: Any) -> Any:
+    """A value for a table cell or JSON: NaN/NaT -> None, numpy scalars -> Python, dates -> ISO strings."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def whole(value: Any) -> int:
+    """A count for a summary sentence."""
+    return round(float(value))
+
+
+def split_ids(text: Any) -> list[str]:
+    """`"A B"` (the store's space-separated source ids) -> ["A", "B"]."""
+    return [s for s in str(text or "").split() if s and s != "nan"]
+
+
+def all_ids(frame: pd.DataFrame, col: str) -> list[str]:
+    return sorted({s for v in frame.get(col, pd.Series(dtype=object)) for s in split_ids(v)})
+
+
+# ---------------------------------------------------------------- registers
+
+
+def source_register(store: Store) -> dict[str, dict[str, Any]]:
+    """source id -> title, url, note, datasets: the register every Sources tab reads."""
+    frame = metrics.sources(store)
+    return {str(r["source_id"]): {k: clean(r[k]) for k in frame.columns} for _, r in frame.iterrows()}
+
+
+def dataset_list(store: Store) -> pd.DataFrame:
+    """One row per loaded dataset (the latest edition's row when a workbook sheet has several)."""
+    frame = metrics.datasets(store)
+    return frame.sort_values(["dataset", "load_id"]).drop_duplicates("dataset", keep="last").reset_index(drop=True)
+
+
+def dataset_titles() -> dict[str, dict[str, str]]:
+    """Dataset titles and descriptions from the bundled Frictionless package (English; Spanish when it has one)."""
+    import json
+
+    path = bundled_data_dir() / "datapackage.json"
+    out: dict[str, dict[str, str]] = {}
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return out
+    for res in package.get("resources", []):
+        name = str(res.get("name", ""))
+        out[name] = {
+            "en": str(res.get("title") or name),
+            "es": str(res.get("title_es") or res.get("title") or name),
+            "description": str(res.get("description") or ""),
+            "description_es": str(res.get("description_es") or res.get("description") or ""),
+        }
+    return out
+
+
+# ---------------------------------------------------------------- returns
+
+
+def snapshot_frame(store: Store, datasets: Sequence[str]) -> pd.DataFrame:
+    """Every usable cumulative snapshot, per city and for Mexico as a whole (`geo` = All)."""
+    by_city = returns_mod.snapshots(store, datasets, by="city")
+    total = returns_mod.snapshots(store, datasets, None)
+    total["geo"] = returns_mod.ALL
+    out = pd.concat([total, by_city], ignore_index=True)
+    return out.sort_values(["geo", "date"]).reset_index(drop=True)
+
+
+def last_snapshot_date(store: Store, datasets: Sequence[str] = returns_mod.DEFAULT_DATASETS) -> dt.date:
+    points = returns_mod.snapshots(store, datasets, None)
+    if points.empty:
+        raise MppwatchError("returns: no snapshots loaded (run `mppwatch load`)")
+    return max(points["date"])
+
+
+def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict[str, Any]:
+    """The headline: cumulative returns to Mexico as of a date, with estimate flag, method and sources."""
+    frame = (
+        metrics.returns(store, as_of, None, datasets) if _returns_takes_datasets() else metrics.returns(store, as_of)
+    )
+    row = frame.iloc[0]
+    return {
+        "value": clean(row["value"]),
+        "is_estimate": bool(row["is_estimate"]),
+        "method": str(row["method"]),
+        "source_ids": split_ids(row["source_ids"]),
+        "as_of": as_of.isoformat(),
+    }
+
+
+def _returns_takes_datasets() -> bool:
+    import inspect
+
+    return "datasets" in inspect.signature(metrics.returns).parameters
+
+
+def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Gettext) -> Panel:
+    frame = returns_mod.returns(store, as_of, "city", datasets)
+    frame = frame.copy()
+    frame["source_ids"] = frame["source_ids"].fillna("")
+    estimates = [bool(v) for v in frame["is_estimate"]]
+    chart = charts.bars(
+        [str(c) for c in frame["city"]],
+        [clean(v) for v in frame["value"]],
+        estimates,
+        _("estimate (interpolated)"),
+        _("published snapshot"),
+        _("persons returned"),
+    )
+    known = frame.dropna(subset=["value"])
+    summary = "; ".join(f"{c}: {whole(v)}" for c, v in zip(known["city"], known["value"], strict=True))
+    summary = summary or _("no figure for this date")
+    return Panel(
+        key="by_city",
+        title=_("Returns by city as of {date}").format(date=as_of.isoformat()),
+        frame=frame,
+        columns=[
+            Column("city", _("City")),
+            Column("value", _("Persons returned"), NUMBER),
+            Column("is_estimate", _("Estimate"), BOOL),
+            Column("method", _("Method")),
+            Column("source_ids", _("Sources"), SOURCES),
+        ],
+        source_ids=all_ids(frame, "source_ids"),
+        summary=_("Cumulative MPP returns by city as of {date}: {figures}.").format(
+            date=as_of.isoformat(), figures=summary
+        ),
+        chart=chart,
+        notes=[_("Between two snapshots the figure is interpolated linearly and marked as an estimate.")],
+        meta={"unit": "persons", "as_of": as_of.isoformat(), "estimate_column": "is_estimate"},
+    )
+
+
+def snapshots_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel:
+    frame = snapshot_frame(store, datasets)
+    frame = frame.rename(columns={"source_id": "source_ids"})
+    geos = sorted(frame["geo"].unique(), key=lambda g: (g != returns_mod.ALL, g))
+    lines = []
+    for geo in geos:
+        part = frame[frame["geo"] == geo]
+        lines.append((_("Mexico (all points)") if geo == returns_mod.ALL else str(geo), part))
+    chart = charts.snapshot_lines(lines, _("published snapshot"), _("interpolated (estimate)"), _("persons returned"))
+    latest = frame[frame["geo"] == returns_mod.ALL].tail(1)
+    text = ""
+    if len(latest):
+        text = _("The latest published total is {value} on {date}.").format(
+            value=whole(latest["value"].iloc[0]), date=latest["date"].iloc[0].isoformat()
+        )
+    return Panel(
+        key="snapshots",
+        title=_("INM's cumulative returns over time"),
+        frame=frame,
+        columns=[
+            Column("geo", _("Place")),
+            Column("date", _("Date"), DATE),
+            Column("value", _("Persons returned"), NUMBER),
+            Column("exact", _("Exact date"), BOOL),
+            Column("source_ids", _("Sources"), SOURCES),
+            Column("dataset", _("Dataset")),
+        ],
+        source_ids=all_ids(frame, "source_ids"),
+        summary=_("{n} published snapshots of cumulative returns.").format(n=len(frame)) + " " + text,
+        chart=chart,
+        notes=[_("Lines between snapshots are linear interpolations: estimates, not published figures.")],
+        meta={"unit": "persons", "estimate": "dashed lines are interpolations"},
+    )
+
+
+def last_known_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel:
+    frame = snapshot_frame(store, datasets).rename(columns={"source_id": "source_ids"})
+    last = frame.sort_values("date").groupby("geo", sort=True).tail(1).sort_values("geo").reset_index(drop=True)
+    return Panel(
+        key="last_known",
+        title=_("Last known figure per city"),
+        frame=last,
+        columns=[
+            Column("geo", _("Place")),
+            Column("date", _("Date"), DATE),
+            Column("value", _("Persons returned"), NUMBER),
+            Column("source_ids", _("Sources"), SOURCES),
+        ],
+        source_ids=all_ids(last, "source_ids"),
+        summary="; ".join(
+            f"{g}: {whole(v)} ({clean(d)})" for g, v, d in zip(last["geo"], last["value"], last["date"], strict=True)
+        ),
+        chart=charts.bars(
+            [str(g) for g in last["geo"]], [clean(v) for v in last["value"]], None, "", "", _("persons returned")
+        ),
+        meta={"unit": "persons"},
+    )
+
+
+# ---------------------------------------------------------------- series (explorer, encounters)
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    """The CLI's `series` choices, as URL parameters."""
+
+    dataset: str
+    where: tuple[tuple[str, str], ...] = ()
+    by: tuple[str, ...] = ()
+    start: str | None = None
+    end: str | None = None
+    row_type: str = "detail"
+    period_kind: str | None = None
+    edition: str | None = None
+
+    def where_dict(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for col, val in self.where:
+            out.setdefault(col, []).append(val)
+        return out
+
+
+def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", title: str = "") -> Panel:
+    frame = metrics.series(
+        store, q.dataset, q.where_dict(), list(q.by), q.start, q.end, q.row_type, q.period_kind, q.edition
+    )
+    source_ids = list(frame.attrs.get("source_ids", []))
+    load_ids = list(frame.attrs.get("load_ids", []))
+    groups: list[tuple[str, pd.DataFrame]] = []
+    if q.by:
+        for name, part in frame.groupby(list(q.by), sort=True, dropna=False):
+            label = " / ".join(str(x) for x in (name if isinstance(name, tuple) else (name,)))
+            groups.append((label, part))
+    else:
+        groups.append((q.dataset, frame))
+    chart = charts.series_lines(groups[:20], _("value")) if len(frame) else None
+    cols = [Column(b, b) for b in q.by] + [Column("period", _("Period")), Column("value", _("Value"), NUMBER)]
+    missing = int(frame["value"].isna().sum()) if len(frame) else 0
+    notes = []
+    if missing:
+        notes.append(_("{n} cells were not published (printed X or NA): shown empty, not as zero.").format(n=missing))
+    if len(groups) > 20:
+        notes.append(_("The chart draws the first 20 series; the table has all {n}.").format(n=len(groups)))
+    if frame.empty:
+        notes.append(_("No rows match this selection."))
+    summary = _("{n} rows from {dataset}").format(n=len(frame), dataset=q.dataset)
+    if len(frame) and not q.by:
+        last = frame.dropna(subset=["value"]).tail(1)
+        if len(last):
+            summary += "; " + _("latest {period}: {value}").format(
+                period=last["period"].iloc[0], value=whole(last["value"].iloc[0])
+            )
+    return Panel(
+        key=key,
+        title=title or q.dataset,
+        frame=frame,
+        columns=cols,
+        source_ids=source_ids,
+        summary=summary + ".",
+        chart=chart,
+        notes=notes,
+        meta={
+            "dataset": q.dataset,
+            "where": [f"{c}={v}" for c, v in q.where],
+            "by": list(q.by),
+            "from": q.start,
+            "to": q.end,
+            "row_type": q.row_type,
+            "period_kind": q.period_kind,
+            "edition": q.edition,
+            "load_ids": load_ids,
+            "empty_cells": "not published (X/NA), left empty",
+        },
+    )
+
+
+def facets(store: Store, dataset: str, limit: int = 60) -> dict[str, list[str]]:
+    """Each dimension of a dataset with its values (up to `limit`): the explorer's filter choices."""
+    rows = metrics.select(store, dataset, None, None, None, None)
+    out: dict[str, list[str]] = {}
+    for col in metrics.dimensions(store, dataset):
+        values = sorted({str(d.get(col)) for d in rows["dims"] if d.get(col) is not None})
+        out[col] = values[:limit]
+    return out
+
+
+def latest_month(store: Store) -> dict[str, Any] | None:
+    """The latest month of CBP's MPP book-outs (OHSS), the 'latest month' headline."""
+    try:
+        frame = metrics.series(store, "ohss_swb_bookouts_by_agency_monthly", MPP_BOOKOUTS)
+    except MppwatchError:
+        return None
+    frame = frame.dropna(subset=["value"])
+    frame = frame[frame["value"] > 0]
+    if frame.empty:
+        return None
+    row = frame.iloc[-1]
+    return {"value": clean(row["value"]), "period": str(row["period"]), "source_ids": frame.attrs["source_ids"]}
+
+
+# ---------------------------------------------------------------- court
+
+
+def court_releases(store: Store) -> pd.DataFrame:
+    from mppwatch import court
+
+    return court.releases(store)
+
+
+def court_panels(store: Store, release: str | None, _: Gettext) -> list[Panel]:
+    """TRAC-style tables and waits, under the disclosure control the API applies (threshold >= 10)."""
+    from mppwatch import court
+    from mppwatch.court.measures import MIN_THRESHOLD
+
+    panels = []
+    for key, by, title in (
+        ("by_location", ["hearing_location"], _("MPP cases by hearing location")),
+        ("by_nationality", ["nationality"], _("MPP cases by nationality")),
+    ):
+        frame = court.table(store, by, ["cases", "completed", "in_absentia_rate"], True, None, release, MIN_THRESHOLD)
+        panels.append(_court_panel(key, title, frame, by, _, MIN_THRESHOLD))
+    frame = court.waits(store, ["hearing_location"], True, release, MIN_THRESHOLD)
+    panels.append(
+        _court_panel("waits", _("Days waited, by hearing location"), frame, ["hearing_location"], _, MIN_THRESHOLD)
+    )
+    return panels
+
+
+def _court_panel(key: str, title: str, frame: pd.DataFrame, by: list[str], _: Gettext, threshold: int) -> Panel:
+    synthetic = bool(frame.attrs.get("synthetic"))
+    release = str(frame.attrs.get("release", ""))
+    columns = [Column(c, c, TEXT if c in by or frame[c].dtype == object else NUMBER) for c in frame.columns]
+    chart = None
+    numeric = [c.key for c in columns if c.kind == NUMBER]
+    if numeric and len(frame):
+        ys = pd.to_numeric(frame[numeric[0]], errors="coerce")
+        chart = charts.bars(
+            [" / ".join(str(x) for x in r) for r in frame[by].itertuples(index=False)],
+            [clean(v) for v in ys],
+            None,
+            "",
+            "",
+            numeric[0],
+        )
+    notes = [
+        _("Counts below {n} are withheld (shown as <{n}); no case-level rows leave the store.").format(n=threshold)
+    ]
+    if synthetic:
+        notes.insert(0, _("SYNTHETIC data, not real court records."))
+    return Panel(
+        key=key,
+        title=f"{title} ({release})",
+        frame=frame,
+        columns=columns,
+        source_ids=[f"EOIR_CASE_DATA_{release}"],
+        summary=_("{n} groups from EOIR release {release}.").format(n=len(frame), release=release),
+        chart=chart,
+        notes=notes,
+        meta={"release": release, "synthetic": synthetic, "suppression": f"counts below {threshold} withheld"},
+    )
+
+
+def court_backlog(store: Store) -> dict[str, Any] | None:
+    """Cases pending in the latest release's MPP cohort, when a release is loaded (the overview's headline)."""
+    from mppwatch import court
+    from mppwatch.court.measures import MIN_THRESHOLD
+
+    rel = court_releases(store)
+    if rel.empty:
+        return None
+    frame = court.table(store, [], ["pending"], True, None, None, MIN_THRESHOLD)
+    if frame.empty:
+        return None
+    return {
+        "value": clean(frame["pending"].iloc[0]),
+        "release": str(frame.attrs.get("release", "")),
+        "synthetic": bool(frame.attrs.get("synthetic")),
+    }
+
+
+# ---------------------------------------------------------------- claims
+
+
+def claims_files() -> list[str]:
+    return sorted(p.name for p in bundled_data_dir().glob("claims_*.csv"))
+
+
+CLAIM_COLUMNS = ["claim_id", "verdict", "value", "claimed_value", "tolerance", "evidence_date", "source_ids", "method"]
+
+
+def claims_panel(store: Store, file: str, lang: str, _: Gettext) -> Panel:
+    from mppwatch.claims import check
+
+    path = bundled_data_dir() / file
+    if file not in claims_files():
+        raise MppwatchError(f"{file}: not a bundled claims file ({', '.join(claims_files())})")
+    result = check(store, path, load_missing=False)
+    frame = result.frame(lang)
+    return _claims_panel("verdicts", file, frame, result.error_lines(lang), _)
+
+
+def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], _: Gettext) -> Panel:
+    cols = [c for c in [*CLAIM_COLUMNS, "quote"] if c in frame.columns]
+    kinds = {"value": NUMBER, "claimed_value": NUMBER, "source_ids": SOURCES, "evidence_date": DATE}
+    labels = {
+        "claim_id": _("Claim"),
+        "verdict": _("Verdict"),
+        "value": _("Evidence value"),
+        "claimed_value": _("Claimed"),
+        "tolerance": _("Tolerance"),
+        "evidence_date": _("Evidence date"),
+        "source_ids": _("Sources"),
+        "method": _("How it was checked"),
+        "quote": _("Quote"),
+    }
+    counts = frame["verdict"].value_counts().to_dict() if "verdict" in frame else {}
+    return Panel(
+        key=key,
+        title=title,
+        frame=frame,
+        columns=[Column(c, labels.get(c, c), kinds.get(c, TEXT)) for c in cols],
+        source_ids=all_ids(frame, "source_ids"),
+        summary="; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or _("no verdicts"),
+        notes=errors,
+        meta={"estimate_column": "is_estimate"},
+    )
+
+
+def check_typed_claim(store: Store, fields: dict[str, str], lang: str, _: Gettext) -> Panel:
+    """A claim typed into the form, checked like a claims file row (same parsing, same refusals)."""
+    from mppwatch.claims import check
+
+    header = ["claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography"]
+    row = {"claim_id": "WEB1", "source_url": "", **{k: fields.get(k, "") for k in header[2:]}}
+    with tempfile.TemporaryDirectory(prefix="mppwatch-claim-") as tmp:
+        path = Path(tmp) / "claims_typed.csv"
+        frame = pd.DataFrame([row], columns=header)
+        frame.to_csv(path, index=False)
+        result = check(store, path, load_missing=False)
+        out = result.frame(lang)
+        errors = [e.replace(str(path), _("typed claim")) for e in result.error_lines(lang)]
+    return _claims_panel("typed", _("Your claim"), out, errors, _)
+
+
+# ---------------------------------------------------------------- forecasts
+
+FORECAST_PRESETS: dict[str, SeriesQuery] = {
+    "mpp_bookouts": SeriesQuery(
+        "ohss_swb_bookouts_by_agency_monthly", tuple((k, v[0]) for k, v in MPP_BOOKOUTS.items())
+    ),
+    "elpaso_apprehensions": SeriesQuery(
+        "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019",
+        (("measure", "total_apprehensions"), ("location", "El Paso")),
+        end="2019-03",
+    ),
+}
+
+
+def forecast_panels(store: Store, q: SeriesQuery, horizon: int, _: Gettext) -> list[Panel]:
+    from mppwatch.forecast import Selection, backtest, forecast
+
+    sel = Selection(q.dataset, q.where_dict(), (), q.start, q.end, q.row_type, q.edition)
+    result = forecast(store, sel, horizon, "auto")
+    hist = result.history
+    fc = result.frame
+    chart = charts.forecast_chart(
+        hist, fc, _("published"), _("forecast (estimate)"), _("80% interval"), _("95% interval")
+    )
+    table = fc.copy()
+    table["ds"] = pd.to_datetime(table["ds"]).dt.strftime("%Y-%m")
+    source_ids = list(fc.attrs.get("source_ids", []))
+    cols = [
+        Column("ds", _("Month")),
+        Column("method", _("Method")),
+        Column("y_hat", _("Forecast"), NUMBER),
+        Column("lo-80", _("80% low"), NUMBER),
+        Column("hi-80", _("80% high"), NUMBER),
+        Column("lo-95", _("95% low"), NUMBER),
+        Column("hi-95", _("95% high"), NUMBER),
+    ]
+    first = table.iloc[0] if len(table) else None
+    summary = _("Forecast, an estimate, for {n} months.").format(n=len(table))
+    if first is not None:
+        summary += " " + _("{month}: {value} (80% interval {lo} to {hi}).").format(
+            month=first["ds"],
+            value=round(float(first["y_hat"])),
+            lo=round(float(first["lo-80"])),
+            hi=round(float(first["hi-80"])),
+        )
+    fpanel = Panel(
+        key="forecast",
+        title=_("Forecast with 80% and 95% intervals"),
+        frame=table,
+        columns=cols,
+        source_ids=source_ids,
+        summary=summary,
+        chart=chart,
+        notes=[_("FORECAST: an estimate, not a published figure.")] + list(result.notes),
+        meta={"estimate": "forecast", "dataset": q.dataset, "where": [f"{c}={v}" for c, v in q.where]},
+    )
+    bt = backtest(store, sel, origins=12, horizon=min(horizon, 6))
+    summ = bt.summary.copy()
+    bcols = [c for c in ["model", "mase", "smape", "coverage_80", "coverage_95", "mase_vs_snaive"] if c in summ.columns]
+    bpanel = Panel(
+        key="backtest",
+        title=_("Backtest: past errors against seasonal naive"),
+        frame=summ,
+        columns=[Column(c, c, TEXT if c == "model" else NUMBER) for c in bcols],
+        source_ids=source_ids,
+        summary=_("Rolling-origin backtest: MASE per model and as a ratio to seasonal naive (below 1 is better)."),
+        chart=charts.bars(
+            [str(m) for m in summ["model"]],
+            [clean(v) for v in summ["mase_vs_snaive"]],
+            None,
+            "",
+            "",
+            _("MASE relative to seasonal naive"),
+        )
+        if "mase_vs_snaive" in summ
+        else None,
+        notes=list(bt.notes),
+        meta={"estimate": "backtest of forecasts"},
+    )
+    return [fpanel, bpanel]
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def scenario_files() -> dict[str, Path]:
+    """The bundled scenarios (`scenarios/*.toml` beside `data/`)."""
+    folder = bundled_data_dir().parent / "scenarios"
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def simulation_panels(result: Any, _: Gettext) -> list[Panel]:
+    daily = result.daily(["cumulative_returns", "waiting"])
+    panels = []
+    for key, output, title in (
+        ("cumulative", "cumulative_returns", _("Simulated cumulative returns (p5-p95 band)")),
+        ("waiting", "waiting", _("Simulated people waiting in Mexico (p5-p95 band)")),
+    ):
+        part = daily[(daily["output"] == output) & (daily["city"] == "all")].copy()
+        part["date"] = pd.to_datetime(part["date"]).dt.date
+        chart = charts.bands(part, _("median (p50)"), _("p5-p95 band"), title)
+        weekly = part.iloc[::7].reset_index(drop=True)
+        last = part.iloc[-1] if len(part) else None
+        summary = _("SIMULATED: an estimate.")
+        if last is not None:
+            summary += " " + _("On {date}: median {p50}, band {p5} to {p95}.").format(
+                date=last["date"].isoformat(),
+                p50=round(float(last["p50"])),
+                p5=round(float(last["p5"])),
+                p95=round(float(last["p95"])),
+            )
+        panels.append(
+            Panel(
+                key=key,
+                title=title,
+                frame=weekly,
+                columns=[
+                    Column("date", _("Date"), DATE),
+                    Column("p5", "p5", NUMBER),
+                    Column("p50", "p50", NUMBER),
+                    Column("p95", "p95", NUMBER),
+                    Column("mean", _("Mean"), NUMBER),
+                ],
+                source_ids=sorted(set(result.inputs.sources)) if hasattr(result.inputs, "sources") else [],
+                summary=summary,
+                chart=chart,
+                notes=[_("SIMULATED: every figure is an estimate from the model, not a published count.")],
+                meta={"estimate": "simulated", "scenario": result.scenario, "replicates": result.replicates},
+            )
+        )
+    return panels

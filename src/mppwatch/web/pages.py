@@ -1,0 +1,813 @@
+"""The dashboard: HTML pages at `/` beside `/api/v1`, bilingual, every chart with its table, sources and downloads.
+
+Pages are Jinja templates over `content.py` panels. They work without JavaScript (tables, forms, links); the
+bundled `app.js` adds tabs and Plotly charts (plotly.js is served from the installed `plotly` package, never a
+CDN). Built pages are cached per data version (the store file's size and mtime), so a page never waits for a
+forecast or a check twice. Simulations run as background jobs with progress.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+import uuid
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import jinja2
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import QueryParams
+
+from mppwatch import __version__
+from mppwatch.errors import MppwatchError
+from mppwatch.i18n import LANGS, accept_language, format_date, format_number, translator
+from mppwatch.store import Store, StoreError
+from mppwatch.web import content
+from mppwatch.web.content import Column, Page, Panel, SeriesQuery
+
+router = APIRouter(include_in_schema=False)
+WEB = resources.files("mppwatch.web")
+STATIC = Path(str(WEB.joinpath("static")))
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(WEB.joinpath("templates"))),
+    autoescape=jinja2.select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def N_(text: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
+NAV = [
+    ("overview", "/", N_("Overview")),
+    ("returns", "/returns", N_("Returns by city")),
+    ("encounters", "/encounters", N_("Enrollments and encounters")),
+    ("explorer", "/explorer", N_("Explorer")),
+    ("court", "/court", N_("Court")),
+    ("forecasts", "/forecasts", N_("Forecasts")),
+    ("simulation", "/simulation", N_("Simulation")),
+    ("claims", "/claims", N_("Claims")),
+    ("sources", "/sources", N_("Sources")),
+]
+PATHS = {name: path for name, path, _ in NAV}
+# which datasets each page reads: the Sources page says which pages use a source
+PAGE_DATASETS = {
+    "overview": ["inm_mpp_returns_by_crossing_point_2019", "ohss_swb_bookouts_by_agency_monthly"],
+    "returns": ["inm_mpp_returns_by_crossing_point_2019", content.PRESS_SNAPSHOTS],
+    "encounters": [
+        "cbp_mpp_enrollments_by_location",
+        "cbp_mpp_page_usbp_apprehensions_by_sector",
+        "cbp_mpp_page_ofo_inadmissibles_by_field_office",
+        "ohss_swb_bookouts_by_agency_monthly",
+    ],
+    "forecasts": [q.dataset for q in content.FORECAST_PRESETS.values()],
+}
+
+
+# ---------------------------------------------------------------- language, cache, store
+
+
+def lang_of(request: Request) -> str:
+    """`?lang=` when it is en or es, else the best of Accept-Language."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return str(asked)
+    return accept_language(request.headers.get("accept-language"))
+
+
+def data_version(db: Path) -> tuple[int, ...]:
+    """What identifies the store's contents for caching: size and mtime of the file and its write-ahead log."""
+    out: list[int] = []
+    for path in (db, db.with_name(db.name + ".wal")):
+        try:
+            st = path.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)
+
+
+class LRU:
+    """A small thread-safe LRU of built pages and rendered HTML."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size, self.items, self.lock = size, OrderedDict[Any, Any](), threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+PAGE_CACHE = LRU()
+HTML_CACHE = LRU()
+
+
+def open_store(request: Request) -> Store:
+    try:
+        return Store.open(request.app.state.db, read_only=True)
+    except (StoreError, OSError) as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+
+def canonical(params: QueryParams, drop: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in params.multi_items() if k not in drop))
+
+
+CONTROL = ("lang", "embed", "panel", "view")  # view-only parameters: not part of what the page computes
+
+
+def built(request: Request, name: str, lang: str) -> Page:
+    """The page's content for these parameters and this data version, built once."""
+    key = (data_version(request.app.state.db), name, canonical(request.query_params, CONTROL), lang)
+    page = PAGE_CACHE.get(key)
+    if page is None:
+        store = open_store(request)
+        try:
+            page = BUILDERS[name](store, request.query_params, lang, translator(lang))
+        finally:
+            store.close()
+        if name != "simulation" or page.extra.get("done", True):
+            PAGE_CACHE.put(key, page)
+    return page
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _num(lang: str) -> Callable[[Any], str]:
+    def fmt(value: Any, decimals: int | None = None) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                return value
+        if isinstance(value, float) and decimals is None and not value.is_integer():
+            decimals = 0 if abs(value) >= 100 else 3
+        return format_number(value, lang, decimals)
+
+    return fmt
+
+
+def _date(lang: str) -> Callable[[Any], str]:
+    def fmt(value: Any) -> str:
+        if not value:
+            return ""
+        try:
+            return format_date(value if isinstance(value, date) else str(value), lang)
+        except ValueError:
+            return str(value)
+
+    return fmt
+
+
+def cell(col: Column, value: Any, lang: str, _: Callable[[str], str]) -> str:
+    """A table cell's text in the page language (machine values stay in CSV and JSON)."""
+    value = content.clean(value)
+    if value is None:
+        return ""
+    if col.kind == content.NUMBER:
+        return _num(lang)(value)
+    if col.kind == content.DATE:
+        return _date(lang)(value)
+    if col.kind == content.BOOL:
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def query_with(params: QueryParams, **changes: Any) -> str:
+    """The current query string with some parameters set (None removes one)."""
+    items = [(k, v) for k, v in params.multi_items() if k not in changes]
+    for k, v in changes.items():
+        if v is None:
+            continue
+        for one in v if isinstance(v, list) else [v]:
+            items.append((k, str(one)))
+    return urlencode(items)
+
+
+def render(request: Request, name: str, template: str, status: int = 200, **extra: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    embed = request.query_params.get("embed") == "1"
+    hkey = (data_version(request.app.state.db), name, canonical(request.query_params), lang, request.url.path)
+    cacheable = not extra.pop("nocache", False)
+    if cacheable and (html := HTML_CACHE.get(hkey)) is not None:
+        return HTMLResponse(html, status_code=status)
+    _ = translator(lang)
+    page = extra.pop("page", None) or built(request, name, lang)
+    register = extra.pop("register", None) or sources_register(request)
+    params = request.query_params
+    base = request.url.path
+    panel_key = params.get("panel")
+    panels = [p for p in page.panels if not embed or not panel_key or p.key == panel_key]
+    ctx = {
+        "_": _,
+        "gettext": _,
+        "lang": lang,
+        "other_lang": "es" if lang == "en" else "en",
+        "page": page,
+        "panels": panels,
+        "nav": [(n, p, _(label)) for n, p, label in NAV],
+        "current": name,
+        "num": _num(lang),
+        "fdate": _date(lang),
+        "cell": lambda col, v: cell(col, v, lang, _),
+        "register": register,
+        "embed": embed,
+        "params": params,
+        "path": base,
+        "query_with": lambda **kw: query_with(params, **kw),
+        "view": params.get("view", "chart"),
+        "version": __version__,
+        "tojson": lambda obj: json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str).replace("</", "<\\/"),
+        **extra,
+    }
+    html = TEMPLATES.get_template("embed.html" if embed else template).render(ctx)
+    if cacheable and status == 200:
+        HTML_CACHE.put(hkey, html)
+    return HTMLResponse(html, status_code=status)
+
+
+def sources_register(request: Request) -> dict[str, dict[str, Any]]:
+    key = (data_version(request.app.state.db), "register")
+    reg = PAGE_CACHE.get(key)
+    if reg is None:
+        store = open_store(request)
+        try:
+            reg = content.source_register(store)
+        finally:
+            store.close()
+        PAGE_CACHE.put(key, reg)
+    return dict(reg)
+
+
+def guarded(build: Callable[[Store, QueryParams, str, Callable[[str], str]], Page]) -> Callable[..., Page]:
+    """A page builder whose library errors (bad parameters, missing data) become the page's error message."""
+
+    def run(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+        try:
+            return build(store, params, lang, _)
+        except MppwatchError as exc:
+            name = build.__name__.removeprefix("build_")
+            return Page(name, _(dict((n, t) for n, _p, t in NAV).get(name, name)), error=str(exc))
+
+    run.__name__ = build.__name__
+    return run
+
+
+# ---------------------------------------------------------------- page builders
+
+
+def _day(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MppwatchError(f"as_of {text!r}: expected a date YYYY-MM-DD") from None
+
+
+def _returns_datasets(params: QueryParams) -> tuple[str, ...]:
+    base = ("inm_mpp_returns_by_crossing_point_2019",)
+    return (*base, content.PRESS_SNAPSHOTS) if params.get("press") == "1" else base
+
+
+@guarded
+def build_overview(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    datasets = _returns_datasets(params)
+    last = content.last_snapshot_date(store, datasets)
+    total = content.returns_total(store, last, datasets)
+    heads: list[dict[str, Any]] = [
+        {
+            "label": _("People returned to Mexico under MPP, cumulative"),
+            "value": total["value"],
+            "date": total["as_of"],
+            "estimate": total["is_estimate"],
+            "source_ids": total["source_ids"],
+            "link": "/returns",
+        }
+    ]
+    month = content.latest_month(store)
+    if month:
+        heads.append(
+            {
+                "label": _("Latest month of CBP MPP book-outs ({period})").format(period=month["period"]),
+                "value": month["value"],
+                "date": None,
+                "estimate": False,
+                "source_ids": month["source_ids"],
+                "link": "/encounters",
+            }
+        )
+    backlog = content.court_backlog(store)
+    if backlog:
+        label = _("MPP court cases pending, EOIR release {release}").format(release=backlog["release"])
+        if backlog["synthetic"]:
+            label += " — " + _("SYNTHETIC data, not real court records.")
+        heads.append(
+            {
+                "label": label,
+                "value": backlog["value"],
+                "date": None,
+                "estimate": False,
+                "source_ids": [],
+                "link": "/court",
+            }
+        )
+    last_known = content.last_known_panel(store, datasets, _)
+    return Page(
+        "overview",
+        _("MPP in numbers"),
+        panels=[last_known, content.snapshots_panel(store, datasets, _)],
+        headlines=heads,
+        extra={"court_loaded": backlog is not None},
+    )
+
+
+@guarded
+def build_returns(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    datasets = _returns_datasets(params)
+    last = content.last_snapshot_date(store, datasets)
+    day = _day(params.get("as_of"), last)
+    total = content.returns_total(store, day, datasets)
+    head = {
+        "label": _("People returned to Mexico under MPP by {date}").format(date=format_date(day, lang)),
+        "value": total["value"],
+        "date": total["as_of"],
+        "estimate": total["is_estimate"],
+        "method": total["method"],
+        "source_ids": total["source_ids"],
+    }
+    return Page(
+        "returns",
+        _("Returns to Mexico by city"),
+        panels=[
+            content.returns_by_city(store, day, datasets, _),
+            content.snapshots_panel(store, datasets, _),
+            content.last_known_panel(store, datasets, _),
+        ],
+        headlines=[head],
+        extra={"as_of": day.isoformat(), "press": params.get("press") == "1", "last": last.isoformat()},
+    )
+
+
+def _series_query(params: QueryParams, default: str) -> SeriesQuery:
+    where = []
+    for item in params.getlist("where"):
+        if not item:
+            continue
+        col, sep, val = item.partition("=")
+        if not sep or not col.strip():
+            raise MppwatchError(f"where {item!r}: expected COLUMN=VALUE")
+        where.append((col.strip(), val.strip()))
+    by = tuple(b.strip() for item in params.getlist("by") for b in item.split(",") if b.strip())
+    return SeriesQuery(
+        dataset=params.get("dataset") or default,
+        where=tuple(where),
+        by=by,
+        start=params.get("from") or None,
+        end=params.get("to") or None,
+        row_type=params.get("row_type") or "detail",
+        period_kind=params.get("period_kind") or None,
+        edition=params.get("edition") or None,
+    )
+
+
+@guarded
+def build_explorer(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    listing = content.dataset_list(store)
+    names = [str(n) for n in listing["dataset"]]
+    q = _series_query(params, "ohss_swb_bookouts_by_agency_monthly")
+    if q.dataset not in names:
+        raise MppwatchError(f"dataset {q.dataset!r} is not loaded")
+    titles = content.dataset_titles()
+    title = titles.get(q.dataset, {}).get(lang, q.dataset)
+    page = Page(
+        "explorer",
+        _("Explorer"),
+        extra={"datasets": names, "q": q, "facets": content.facets(store, q.dataset), "titles": titles},
+    )
+    try:
+        page.panels.append(content.series_panel(store, q, _, title=title))
+    except MppwatchError as exc:
+        page.error = str(exc)
+    return page
+
+
+ENCOUNTER_PANELS = [
+    (
+        "enrollments",
+        SeriesQuery("cbp_mpp_enrollments_by_location", by=("location",)),
+        N_("MPP enrollments by location (CBP)"),
+    ),
+    (
+        "usbp_sectors",
+        SeriesQuery("cbp_mpp_page_usbp_apprehensions_by_sector", by=("location",)),
+        N_("MPP enrollments by Border Patrol sector (CBP)"),
+    ),
+    (
+        "ofo_offices",
+        SeriesQuery("cbp_mpp_page_ofo_inadmissibles_by_field_office", by=("location",)),
+        N_("MPP enrollments by OFO field office (CBP)"),
+    ),
+    (
+        "bookouts",
+        SeriesQuery(
+            "ohss_swb_bookouts_by_agency_monthly", (("outcome", "Migrant Protection Protocols"),), ("component",)
+        ),
+        N_("MPP book-outs by agency, both programmes (DHS OHSS)"),
+    ),
+]
+
+
+@guarded
+def build_encounters(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    page = Page("encounters", _("Enrollments and encounters"))
+    for key, q, title in ENCOUNTER_PANELS:
+        try:
+            panel = content.series_panel(store, q, _, key=key, title=_(title))
+        except MppwatchError as exc:
+            page.extra.setdefault("skipped", []).append(f"{q.dataset}: {exc}")
+            continue
+        panel.notes.append(_("MPP ran from January 2019 to January 2021 and again from December 2021 to August 2022."))
+        page.panels.append(panel)
+    listing = content.dataset_list(store)
+    page.extra["sheets"] = [str(n) for n in listing["dataset"] if str(n).startswith("ohss_")]
+    return page
+
+
+@guarded
+def build_sources(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    reg = content.source_register(store)
+    import pandas as pd
+
+    rows = []
+    for _sid, info in sorted(reg.items()):
+        ds = content.split_ids(info.get("datasets"))
+        pages = sorted({p for p, used in PAGE_DATASETS.items() for d in ds if d in used})
+        rows.append({**info, "pages": " ".join(pages), "datasets": " ".join(ds)})
+    frame = pd.DataFrame(
+        rows, columns=["source_id", "title", "source_url", "retrieved_via", "note", "datasets", "pages"]
+    )
+    panel = Panel(
+        key="register",
+        title=_("Every source"),
+        frame=frame,
+        columns=[
+            Column("source_id", _("Source")),
+            Column("title", _("What it is")),
+            Column("source_url", _("Address"), content.URL),
+            Column("datasets", _("Datasets")),
+            Column("pages", _("Pages")),
+        ],
+        source_ids=sorted(reg),
+        summary=_("{n} sources.").format(n=len(frame)),
+    )
+    return Page("sources", _("Sources"), panels=[panel])
+
+
+@guarded
+def build_court(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    rel = content.court_releases(store)
+    page = Page("court", _("Immigration court (EOIR)"), extra={"releases": [str(r) for r in rel["release"]]})
+    if rel.empty:
+        return page
+    release = params.get("release") or None
+    page.panels = content.court_panels(store, release, _)
+    return page
+
+
+@guarded
+def build_claims(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    files = content.claims_files()
+    file = params.get("file") or (files[0] if files else "")
+    page = Page("claims", _("Check a claim"), extra={"files": files, "file": file, "form": {}})
+    fields = ("quote", "quantity", "value", "unit", "as_of_date", "geography")
+    form = {k: params.get(k, "") for k in fields}
+    page.extra["form"] = form
+    if form["value"] or form["quote"]:
+        page.panels.append(content.check_typed_claim(store, form, lang, _))
+    if file:
+        page.panels.append(content.claims_panel(store, file, lang, _))
+    return page
+
+
+@guarded
+def build_forecasts(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    preset = params.get("preset") or "mpp_bookouts"
+    if params.get("dataset"):
+        q = _series_query(params, "")
+        preset = ""
+    elif preset in content.FORECAST_PRESETS:
+        q = content.FORECAST_PRESETS[preset]
+    else:
+        raise MppwatchError(f"preset {preset!r}: choose one of {', '.join(content.FORECAST_PRESETS)}")
+    try:
+        horizon = max(1, min(36, int(params.get("horizon") or 12)))
+    except ValueError:
+        raise MppwatchError("horizon: expected a whole number of months (1-36)") from None
+    page = Page(
+        "forecasts",
+        _("Forecasts"),
+        extra={"preset": preset, "presets": list(content.FORECAST_PRESETS), "horizon": horizon, "q": q},
+    )
+    page.panels = content.forecast_panels(store, q, horizon, _)
+    return page
+
+
+def build_simulation(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    page = Page("simulation", _("Simulation"), extra={"scenarios": list(content.scenario_files()), "done": True})
+    job_id = params.get("job")
+    if job_id:
+        job = JOBS.get(job_id)
+        page.extra["job"] = job
+        if job is None:
+            page.error = _("This simulation is no longer kept by the server: run it again.")
+        elif job.state == "done" and job.result is not None:
+            page.panels = content.simulation_panels(job.result, _)
+            page.extra["notes"] = list(job.result.inputs.notes)
+        elif job.state == "error":
+            page.error = job.error
+        else:
+            page.extra["done"] = False
+    return page
+
+
+BUILDERS: dict[str, Callable[[Store, QueryParams, str, Callable[[str], str]], Page]] = {
+    "overview": build_overview,
+    "returns": build_returns,
+    "encounters": build_encounters,
+    "explorer": build_explorer,
+    "sources": build_sources,
+    "court": build_court,
+    "claims": build_claims,
+    "forecasts": build_forecasts,
+    "simulation": build_simulation,
+}
+
+
+# ---------------------------------------------------------------- simulation jobs
+
+
+@dataclass
+class Job:
+    """A simulation running in a background thread, with its progress (0..1)."""
+
+    id: str
+    scenario: str
+    replicates: int
+    days: int | None
+    seed: int
+    state: str = "queued"
+    progress: float = 0.0
+    error: str | None = None
+    result: Any = None
+    started: float = field(default_factory=time.time)
+
+
+JOBS: dict[str, Job] = {}
+JOBS_LOCK = threading.Lock()
+MAX_RUNNING, MAX_KEPT, MAX_REPLICATES, MAX_DAYS = 2, 20, 500, 730
+
+
+def run_job(job: Job, db: Path) -> None:
+    """Run a bundled scenario chunk by chunk (the CLI's seeds and numbers), reporting days stepped."""
+    import numpy as np
+
+    from mppwatch.simulate import Model, Result, load_scenario
+    from mppwatch.simulate.calibrate import prepare
+    from mppwatch.simulate.result import CHUNK
+
+    try:
+        job.state = "running"
+        scenario = load_scenario(content.scenario_files()[job.scenario])
+        if job.days:
+            scenario = scenario.with_overrides([f"scenario.days={job.days}"])
+        store = Store.open(db, read_only=True)
+        try:
+            inputs = prepare(scenario, store)
+        finally:
+            store.close()
+        total = max(1, inputs.days * job.replicates)
+        done = [0]
+
+        class Tracked(Model):
+            """The same model, counting replicate-days stepped for the progress bar."""
+
+            def step(self, t: int) -> None:
+                super().step(t)
+                done[0] += self.R
+                job.progress = min(0.99, done[0] / total)
+
+        # the chunks and child seeds of `simulate_inputs`, so the numbers equal the CLI's for the same seed
+        sizes = [CHUNK] * (job.replicates // CHUNK) + ([job.replicates % CHUNK] if job.replicates % CHUNK else [])
+        children = np.random.SeedSequence(job.seed).spawn(len(sizes))
+        chunks = [
+            Tracked(inputs, size, np.random.default_rng(child)).run()
+            for size, child in zip(sizes, children, strict=True)
+        ]
+        name = scenario.name
+        synthetic = scenario.synthetic or inputs.synthetic
+        if synthetic and "SYNTHETIC" not in name.upper():
+            name = f"{name} (SYNTHETIC inputs)"
+        result = Result(
+            scenario=name,
+            inputs=inputs,
+            replicates=job.replicates,
+            seed=job.seed,
+            values={k: np.concatenate([c.values[k] for c in chunks], axis=1) for k in chunks[0].values},
+            waits_hist=np.sum([c.waits for c in chunks], axis=0),
+            synthetic=synthetic,
+            overrides=[f"scenario.days={job.days}"] if job.days else [],
+        )
+        job.result, job.progress, job.state = result, 1.0, "done"
+    except Exception as exc:  # the job reports any failure on its page rather than dying silently
+        job.state, job.error = "error", f"{type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The bundled assets, and plotly.js from the installed plotly package (never a CDN)."""
+    if name == "plotly.min.js":
+        path = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
+    elif "/" not in name and (STATIC / name).is_file():
+        path = STATIC / name
+    else:
+        raise HTTPException(status_code=404, detail=f"{name}: no such asset")
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def page_route(name: str, template: str) -> Callable[[Request], HTMLResponse]:
+    def handler(request: Request) -> HTMLResponse:
+        return render(request, name, template, nocache=name == "simulation")
+
+    handler.__name__ = f"page_{name}"
+    return handler
+
+
+def overview(request: Request) -> HTMLResponse:
+    """The overview page (what `/` shows a browser)."""
+    return render(request, "overview", "overview.html")
+
+
+for _name, _path, _label in NAV[1:]:
+    router.add_api_route(_path, page_route(_name, f"{_name}.html"), methods=["GET"], response_class=HTMLResponse)
+router.add_api_route("/overview", overview, methods=["GET"], response_class=HTMLResponse)
+
+
+@router.post("/simulation/run")
+async def simulation_run(request: Request) -> Response:
+    """Start a bundled scenario in the background; the page then shows its progress and bands.
+
+    The form is read as urlencoded text (at most 4 KB) rather than through a multipart parser.
+    """
+    body = await request.body()
+    if len(body) > 4096:
+        raise HTTPException(status_code=413, detail="form too large")
+    form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    scenario, lang = form.get("scenario", ""), form.get("lang", "en")
+    try:
+        replicates = int(form.get("replicates") or 100)
+        days = int(form["days"]) if form.get("days") else None
+        seed = int(form.get("seed") or 0)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="replicates, days and seed must be whole numbers") from None
+    if scenario not in content.scenario_files():
+        raise HTTPException(status_code=400, detail=f"{scenario}: not a bundled scenario")
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise HTTPException(status_code=400, detail=f"replicates: 1 to {MAX_REPLICATES}")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise HTTPException(status_code=400, detail=f"days: 1 to {MAX_DAYS}")
+    with JOBS_LOCK:
+        if sum(j.state in ("queued", "running") for j in JOBS.values()) >= MAX_RUNNING:
+            raise HTTPException(status_code=429, detail="two simulations are running already: wait for one to end")
+        job = Job(uuid.uuid4().hex[:12], scenario, replicates, days, seed)
+        JOBS[job.id] = job
+        for old in sorted(JOBS.values(), key=lambda j: j.started)[: max(0, len(JOBS) - MAX_KEPT)]:
+            if old.state in ("done", "error"):
+                JOBS.pop(old.id, None)
+    threading.Thread(target=run_job, args=(job, request.app.state.db), daemon=True).start()
+    lang = lang if lang in LANGS else "en"
+    return RedirectResponse(f"/simulation?{urlencode({'job': job.id, 'lang': lang})}", status_code=303)
+
+
+@router.get("/simulation/jobs/{job_id}")
+def simulation_job(job_id: str) -> JSONResponse:
+    """A job's state and progress, for the page's progress bar."""
+    job = JOBS.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"{job_id}: no such simulation")
+    return JSONResponse({"id": job.id, "state": job.state, "progress": round(job.progress, 3), "error": job.error})
+
+
+def _panel(request: Request, page_name: str, key: str, lang: str) -> tuple[Page, Panel]:
+    if page_name not in BUILDERS:
+        raise HTTPException(status_code=404, detail=f"{page_name}: no such page")
+    page = built(request, page_name, lang)
+    for panel in page.panels:
+        if panel.key == key:
+            return page, panel
+    raise HTTPException(status_code=404, detail=page.error or f"{page_name}: no panel {key!r} for these parameters")
+
+
+def panel_csv(panel: Panel) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    keys = [c.key for c in panel.columns]
+    writer.writerow(keys)
+    for row in panel.records():
+        writer.writerow(["" if row[k] is None else row[k] for k in keys])
+    return buf.getvalue()
+
+
+def panel_metadata(request: Request, page: str, panel: Panel, register: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": panel.title,
+        "page": page,
+        "permalink": str(request.url.replace(path=PATHS.get(page, "/"))).split("#")[0] + f"#panel-{panel.key}",
+        "columns": [{"name": c.key, "label": c.label, "type": c.kind} for c in panel.columns],
+        "sources": [
+            {"source_id": s, **{k: v for k, v in register.get(s, {}).items() if k != "source_id"}}
+            for s in panel.source_ids
+        ],
+        "notes": panel.notes,
+        "summary": panel.summary,
+        "mppwatch_version": __version__,
+        "generated": date.today().isoformat(),
+        **panel.meta,
+    }
+
+
+README = N_(
+    "{title}\n\nFrom mppwatch {version}, open data on the US Migrant Protection Protocols (Remain in Mexico).\n\n"
+    "data.csv: the table, with machine numbers and ISO dates; empty cells were not published or are withheld.\n"
+    "metadata.json: the sources (with addresses), columns, units, as-of date, estimate and suppression flags.\n\n"
+    "{summary}\n\nSources:\n{sources}\n\nPermalink: {permalink}\n"
+)
+
+
+@router.get("/download/{page_name}/{key}.zip")
+def download_zip(request: Request, page_name: str, key: str) -> Response:
+    """A panel as a zip: data.csv, metadata.json (sources, units, flags) and a README."""
+    lang = lang_of(request)
+    _ = translator(lang)
+    _page, panel = _panel(request, page_name, key, lang)
+    register = sources_register(request)
+    meta = panel_metadata(request, page_name, panel, register)
+    lines = [
+        f"- {s['source_id']}: {s.get('title') or ''} {s.get('source_url') or ''}".rstrip() for s in meta["sources"]
+    ]
+    readme = _(README).format(
+        title=panel.title,
+        version=__version__,
+        summary=panel.summary,
+        sources="\n".join(lines) or "-",
+        permalink=meta["permalink"],
+    )
+    if panel.notes:
+        readme += "\n" + "\n".join(f"* {n}" for n in panel.notes) + "\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data.csv", panel_csv(panel))
+        zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2, default=str))
+        zf.writestr("README.txt", readme)
+    name = f"mppwatch-{page_name}-{key}.zip"
+    return Response(
+        buf.getvalue(), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/download/{page_name}/{key}.csv")
+def download_csv(request: Request, page_name: str, key: str) -> Response:
+    """A panel's table as CSV (machine numbers)."""
+    _page, panel = _panel(request, page_name, key, lang_of(request))
+    return Response(panel_csv(panel), media_type="text/csv; charset=utf-8")

@@ -1,0 +1,81 @@
+/* mppwatch pages: tabs, Plotly charts and image downloads on top of pages that work without JavaScript. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var drawn = {};
+
+  function draw(panel) {
+    var el = panel.querySelector(".chart");
+    if (!el || drawn[el.id] || typeof Plotly === "undefined") return;
+    var data = document.getElementById(el.getAttribute("data-figure"));
+    if (!data) return;
+    var fig = JSON.parse(data.textContent);
+    drawn[el.id] = true;
+    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, responsive: true}).then(function () {
+      var svg = el.querySelectorAll("svg");
+      for (var i = 0; i < svg.length; i++) {
+        svg[i].setAttribute("aria-hidden", "true");
+        svg[i].setAttribute("focusable", "false");
+      }
+    });
+  }
+
+  function show(panel, view, push) {
+    var tabs = panel.querySelectorAll("[role=tab]");
+    var has = false;
+    for (var i = 0; i < tabs.length; i++) if (tabs[i].getAttribute("data-tab") === view) has = true;
+    if (!has) view = tabs.length ? tabs[0].getAttribute("data-tab") : "table";
+    for (var j = 0; j < tabs.length; j++) {
+      var on = tabs[j].getAttribute("data-tab") === view;
+      tabs[j].setAttribute("aria-selected", on ? "true" : "false");
+      tabs[j].setAttribute("tabindex", on ? "0" : "-1");
+    }
+    var views = panel.querySelectorAll(".tabpanel");
+    for (var k = 0; k < views.length; k++) views[k].hidden = views[k].getAttribute("data-view") !== view;
+    if (view === "chart") draw(panel);
+    if (push) {
+      var url = new URL(window.location.href);
+      url.searchParams.set("view", view);
+      window.history.replaceState(null, "", url.toString());
+    }
+  }
+
+  function init() {
+    var view = new URL(window.location.href).searchParams.get("view") || "chart";
+    var panels = document.querySelectorAll(".panel");
+    for (var i = 0; i < panels.length; i++) {
+      (function (panel) {
+        show(panel, view, false);
+        var tabs = panel.querySelectorAll("[role=tab]");
+        for (var j = 0; j < tabs.length; j++) {
+          tabs[j].addEventListener("click", function (ev) {
+            ev.preventDefault();
+            show(panel, this.getAttribute("data-tab"), true);
+          });
+        }
+      })(panels[i]);
+    }
+    var buttons = document.querySelectorAll("button[data-image]");
+    for (var b = 0; b < buttons.length; b++) {
+      buttons[b].hidden = false;
+      buttons[b].addEventListener("click", function () {
+        var el = document.getElementById(this.getAttribute("data-target"));
+        var panel = el.closest(".panel");
+        show(panel, "chart", false);
+        Plotly.downloadImage(el, {format: this.getAttribute("data-image"), filename: "mppwatch-" + panel.getAttribute("data-panel"), width: 1000, height: 560});
+      });
+    }
+    var auto = document.querySelectorAll("select[data-autosubmit]");
+    for (var a = 0; a < auto.length; a++) {
+      auto[a].addEventListener("change", function () {
+        var form = this.form;
+        var others = form.querySelectorAll("select[name=where], select[name=by]");
+        for (var o = 0; o < others.length; o++) others[o].value = "";
+        form.submit();
+      });
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
