@@ -7,7 +7,7 @@ DB ?= mppwatch.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run load serve test lint typecheck pytest bench clean
+.PHONY: install run load serve test lint typecheck pytest stress bench bench-quick clean
 
 install: $(STAMP)
 
@@ -38,8 +38,17 @@ pytest: install
 
 test: lint typecheck pytest
 
+stress: install
+	MPPWATCH_STRESS=1 $(BIN)/python -m pytest -q tests/reliability
+
+# The full benchmarks write multi-GB synthetic court releases to a temp folder (removed after) and take about
+# 15 minutes; bench-quick runs every script at a smoke-test size in under 2 minutes.
 bench: install
+	@echo "make bench: about 15 minutes; bench/court.py writes ~2 GB of SYNTHETIC court files to a temp folder (removed after)"
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+bench-quick: install
+	@set -e; for f in bench/*.py; do echo "== $$f --quick"; $(BIN)/python $$f --quick; done
 
 clean:
 	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache
