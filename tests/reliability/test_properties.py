@@ -1,0 +1,73 @@
+"""Properties that hold whatever the input: hypothesis draws the dates, rows and queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mppwatch import metrics
+from mppwatch.errors import InputError
+from mppwatch.sources import GENERIC, read_long_csv
+from mppwatch.store import Store
+
+FIRST, LAST = date(2019, 1, 1), date(2022, 12, 31)
+dates = st.dates(min_value=FIRST, max_value=LAST)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(first=dates, gap=st.integers(min_value=0, max_value=400), by_city=st.booleans())
+def test_returns_never_decrease_as_the_date_moves_forward(
+    bundled_db: Path, first: date, gap: int, by_city: bool
+) -> None:
+    later = min(first + timedelta(days=gap), LAST)
+    with Store.open(bundled_db, read_only=True) as store:
+        a = metrics.returns(store, first.isoformat(), "city" if by_city else None)
+        b = metrics.returns(store, later.isoformat(), "city" if by_city else None)
+    key = "city" if by_city else None
+    before = dict(zip(a[key], a["value"], strict=True)) if key else {"all": a["value"].iloc[0]}
+    after = dict(zip(b[key], b["value"], strict=True)) if key else {"all": b["value"].iloc[0]}
+    for place, value in before.items():
+        if value == value and after.get(place) == after.get(place) and after.get(place) is not None:
+            assert after[place] >= value, f"{place}: {value} on {first} but {after[place]} on {later}"
+
+
+SOURCE = "ZETA_2019-04_TIJUANA_SHELTERS"
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+counts = st.one_of(st.integers(min_value=0, max_value=10**7).map(str), cells)
+months = st.one_of(st.dates(min_value=date(2000, 1, 1)).map(lambda d: d.strftime("%Y-%m")), cells)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(months, cells, counts), min_size=1, max_size=8))
+def test_the_generic_reader_loads_valid_rows_and_refuses_the_rest_in_place(
+    tmp_path: Path, rows: list[tuple[str, str, str]]
+) -> None:
+    """Every generated file either reads with one observation per data row, or fails at a line inside the file."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["source_id", "month", "city", "count"])
+    for month, city, count in rows:
+        writer.writerow([SOURCE, month, city, count])
+    path = tmp_path / "generated.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    lines = out.getvalue().count("\r\n")
+    try:
+        parsed = read_long_csv(path, "generated", GENERIC, known_sources={SOURCE})
+    except InputError as exc:
+        assert exc.file == str(path)
+        assert exc.line is not None and 1 <= exc.line <= lines, str(exc)
+        return
+    assert parsed.rows_in == len(rows)  # the source_id column is never empty, so no row is a blank line
+    for (_month, _city, count), value in zip(rows, parsed.frame["value"], strict=True):
+        if count.strip():
+            assert value == pytest.approx(float(count.strip().replace(",", "")))
+        else:
+            assert pd.isna(value)  # an empty count is a missing figure, never zero
