@@ -8,16 +8,12 @@ from datetime import date
 
 import pandas as pd
 
-from mppwatch.errors import MppwatchError
-from mppwatch.sources.generic import parse_span
+from mppwatch import query
+from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, record
+from mppwatch.query import Result, Selection
 from mppwatch.store import Store
 
 Where = Mapping[str, str | Sequence[str]]
-KEY_COLUMNS = {"source_id", "row_type", "flag"}  # observation columns usable in where/by besides dims
-
-
-class QueryError(MppwatchError):
-    """A query that names something the store does not have."""
 
 
 def parse_where(items: Sequence[str]) -> dict[str, list[str]]:
@@ -31,38 +27,24 @@ def parse_where(items: Sequence[str]) -> dict[str, list[str]]:
     return where
 
 
-def _bound(text: str | date | None, end: bool) -> date | None:
-    if text is None or text == "":
-        return None
-    if isinstance(text, date):
-        return text
-    try:
-        _, first, last = parse_span(str(text), "--to" if end else "--from", 0, "")
-    except Exception:
-        raise QueryError(f"{'--to' if end else '--from'} {text!r}: expected YYYY-MM or YYYY-MM-DD") from None
-    return last if end else first
-
-
 def dimensions(store: Store, dataset: str) -> list[str]:
     """The dimension columns of a dataset, as named in its CSV."""
-    rows = store.con.execute(
-        "SELECT DISTINCT unnest(map_keys(dims)) FROM observations WHERE dataset = ?", [dataset]
-    ).fetchall()
-    return sorted(r[0] for r in rows)
+    return record(store, dataset).columns
 
 
-def _column_sql(col: str, dims: list[str], dataset: str) -> str:
-    if col in KEY_COLUMNS:
-        return col
-    if col not in dims:
-        raise QueryError(f"{dataset} has no column {col!r}; its columns are: {', '.join(dims)}")
-    return "dims['" + col.replace("'", "''") + "']"
-
-
-def _require_dataset(store: Store, dataset: str) -> None:
-    if not store.con.execute("SELECT 1 FROM observations WHERE dataset = ? LIMIT 1", [dataset]).fetchone():
-        known = ", ".join(sorted(store.datasets_loaded())) or "none (run `mppwatch load`)"
-        raise QueryError(f"no dataset {dataset!r} in {store.path}; loaded: {known}")
+def selection(
+    dataset: str,
+    where: Where | None = None,
+    by: Sequence[str] | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    row_type: str | None = "detail",
+    period_kind: str | None = None,
+    edition: str | None = None,
+) -> Selection:
+    """The `Selection` that `series(...)`'s arguments describe."""
+    filters = {k: [v] if isinstance(v, str) else list(v) for k, v in (where or {}).items()}
+    return Selection(dataset, filters, tuple(b for b in (by or []) if b), start, end, period_kind, row_type, edition)
 
 
 def select(
@@ -79,66 +61,9 @@ def select(
 
     When several captures (source ids) print the same cell, the one that covers most periods of that
     fiscal year wins, ties going to the later row of the file, which the publishers' revisions follow.
+    Filter values are taken as typed here (the claims checker resolves them first); see `query.cells`.
     """
-    _require_dataset(store, dataset)
-    dims = dimensions(store, dataset)
-    clauses: list[str] = ["dataset = ?"]
-    params: list[object] = [dataset]
-    for col, values in (where or {}).items():
-        vals = [values] if isinstance(values, str) else list(values)
-        clauses.append(f"{_column_sql(col, dims, dataset)} IN ({', '.join('?' for _ in vals)})")
-        params += vals
-    if row_type:
-        clauses.append("row_type = ?")
-        params.append(row_type)
-    if "edition" in dims and "edition" not in (where or {}):
-        # Datasets read from several editions of a publisher's file: the latest edition unless one is named.
-        clauses.append("dims['edition'] = ?")
-        params.append(edition or _latest_edition(store, dataset))
-    elif edition is not None and "edition" not in dims:
-        raise QueryError(f"{dataset} has no editions")
-    kind = period_kind or _default_kind(store, " AND ".join(clauses), params)
-    clauses.append("period_kind = ?")
-    params.append(kind)
-    if (lo := _bound(start, end=False)) is not None:
-        clauses.append("period_start >= ?")
-        params.append(lo)
-    if (hi := _bound(end, end=True)) is not None:
-        clauses.append("period_end <= ?")
-        params.append(hi)
-    sql = f"""
-        WITH picked AS (SELECT * FROM observations WHERE {" AND ".join(clauses)}),
-        fy AS (SELECT *, year(period_start + INTERVAL 3 MONTH) AS fy_of_period FROM picked),
-        coverage AS (
-            SELECT source_id, fy_of_period, count(DISTINCT period) AS periods FROM fy GROUP BY ALL
-        ),
-        ranked AS (
-            SELECT fy.*, row_number() OVER (
-                PARTITION BY dims::VARCHAR, period, row_type
-                ORDER BY coverage.periods DESC, fy.load_id DESC, fy.line DESC
-            ) AS capture_rank
-            FROM fy JOIN coverage USING (source_id, fy_of_period)
-        )
-        SELECT load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag, dims, value
-        FROM ranked WHERE capture_rank = 1 ORDER BY period_start, line
-    """
-    return store.query(sql, params)
-
-
-def _latest_edition(store: Store, dataset: str) -> str:
-    row = store.con.execute("SELECT max(dims['edition']) FROM observations WHERE dataset = ?", [dataset]).fetchone()
-    return str(row[0]) if row else ""
-
-
-def _default_kind(store: Store, where_sql: str, params: list[object]) -> str:
-    """Months when the selection has them, else its most common period kind."""
-    rows = store.con.execute(
-        f"SELECT period_kind, count(*) FROM observations WHERE {where_sql} GROUP BY 1 ORDER BY 2 DESC", params
-    ).fetchall()
-    kinds = [r[0] for r in rows]
-    if not kinds:
-        return "month"
-    return "month" if "month" in kinds else kinds[0]
+    return query.cells(store, selection(dataset, where, None, start, end, row_type, period_kind, edition))
 
 
 def totals(store: Store) -> dict[str, int]:
@@ -147,7 +72,9 @@ def totals(store: Store) -> dict[str, int]:
     return {"datasets": int(row[0]), "observations": int(row[1])} if row else {"datasets": 0, "observations": 0}
 
 
-NON_ADDITIVE = ("measure", "unit")  # dimension columns whose values are different quantities
+def series_result(store: Store, sel: Selection) -> Result:
+    """`series` with its provenance: the Result API (`query.series`)."""
+    return query.series(store, sel)
 
 
 def series(
@@ -163,46 +90,16 @@ def series(
 ) -> pd.DataFrame:
     """Sum a dataset's figures per period (and per `by` column): columns `*by, period, value`.
 
-    `value` is empty where every summed cell was not published (flag X / NA). `frame.attrs` carries the
-    source ids and load ids behind the numbers. Figures of different measures (a `measure` or `unit` column) do
-    not add up, so a selection that mixes them must be split with `by` or narrowed with `where`.
+    A thin wrapper over `query.series` (see there: a total is never added to its own parts, a stock never
+    across dates, filters forgive case and accents). `frame.attrs` keeps the source ids, load ids and the
+    provenance for callers that read them; `series_result` returns the typed `Result` instead.
     """
-    by = [b for b in (by or []) if b]
-    rows = select(store, dataset, where, start, end, row_type, period_kind, edition)
-    dims = dimensions(store, dataset)
-    for col in by:
-        if col not in dims and col not in KEY_COLUMNS:
-            raise QueryError(f"{dataset} has no column {col!r}; its columns are: {', '.join(dims)}")
-    for col in NON_ADDITIVE:
-        if col in dims and col not in by and len(rows):
-            kinds = sorted({str(d.get(col)) for d in rows["dims"]})
-            if len(kinds) > 1:
-                raise QueryError(
-                    f"{dataset}: the selection mixes {col}s ({', '.join(kinds)}), which do not add up; "
-                    f"pick one with --where {col}=... or split with --by {col}"
-                )
-    frame = pd.DataFrame(
-        {
-            **{col: rows[col] if col in KEY_COLUMNS else rows["dims"].map(lambda d, c=col: d.get(c)) for col in by},
-            "period": rows["period"],
-            "period_start": rows["period_start"],
-            "value": rows["value"],
-        }
-    )
-    keys = [*by, "period_start", "period"]
-    if frame.empty:
-        out = pd.DataFrame(columns=[*by, "period", "value"])
-    else:
-        out = (
-            frame.groupby(keys, sort=True, dropna=False)["value"]
-            .sum(min_count=1)
-            .reset_index()
-            .sort_values(["period_start", *by])
-        )
-        out = out[[*by, "period", "value"]].reset_index(drop=True)
-    out.attrs["source_ids"] = sorted(rows["source_id"].unique().tolist())
-    out.attrs["load_ids"] = sorted(int(x) for x in rows["load_id"].unique())
-    out.attrs["dataset"] = dataset
+    result = query.series(store, selection(dataset, where, by, start, end, row_type, period_kind, edition))
+    out = result.frame
+    out.attrs["source_ids"] = result.provenance.source_ids
+    out.attrs["load_ids"] = result.provenance.load_ids
+    out.attrs["dataset"] = result.provenance.dataset
+    out.attrs["notes"] = list(result.provenance.notes)
     return out
 
 
@@ -268,6 +165,7 @@ from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS  # noqa
 from mppwatch.returns import returns  # noqa: E402  (re-exported: metrics is the query API)
 
 __all__ = [
-    "DEFAULT_RETURN_DATASETS", "cross_source_checks", "datasets", "loads", "parse_where", "returns", "select",
-    "series", "sources", "to_tidy", "totals",
+    "DEFAULT_RETURN_DATASETS", "KEY_COLUMNS", "NON_ADDITIVE", "QueryError", "Result", "Selection",
+    "cross_source_checks", "datasets", "dimensions", "loads", "parse_where", "returns", "select", "selection",
+    "series", "series_result", "sources", "to_tidy", "totals",
 ]  # fmt: skip

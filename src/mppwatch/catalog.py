@@ -1,0 +1,296 @@
+"""The dataset catalogue: one record per dataset in the store, from the data package, the readers and `loads`.
+
+A record says what a dataset is (titles and descriptions in English and Spanish), its dimensions and their
+hierarchy (which value is the total of which: CBP = OFO + USBP, location "Total" above the sectors, city "All"),
+its period kinds with their coverage, row types, editions, source and load ids, the publisher's rounding, and
+its roles ("returns_snapshots", "bookouts", "encounters", "shelter_beds", ...), which analyses ask for instead
+of naming files. A dataset without a data-package entry (a user's own CSV, a publisher workbook sheet) gets a
+record too: its hierarchy then comes from the labels alone (a value named "Total" or "All" is the total of
+the others; CBP is OFO + USBP wherever the three appear together).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from mppwatch.core.rounding import rounding_step
+from mppwatch.core.text import choices_text, fold
+from mppwatch.errors import MppwatchError
+from mppwatch.store import Store
+
+KEY_COLUMNS = ("source_id", "row_type", "flag")  # observation columns usable in filters and `by` besides dims
+NON_ADDITIVE = ("measure", "unit")  # dimension columns whose values are different quantities
+NOT_DIMENSIONS = ("fiscal_year", "fy_label", "edition")  # describe the period or the edition, not a breakdown
+TOTAL_NAMES = {"total", "all", "grand total"}
+TOTAL_LIKE = re.compile(r"^total\b|\btotal$|^all \(")
+# CBP's two components, wherever all three are listed
+KNOWN_PARTS: dict[str, tuple[str, ...]] = {"CBP": ("OFO", "USBP")}
+EVERY_OTHER = "*"
+
+
+class QueryError(MppwatchError):
+    """A query that names something the store does not have, or asks for a figure that would be wrong."""
+
+
+CatalogError = QueryError  # a dataset the store does not hold is a query error
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension column: its values as published, and which of them are totals of which."""
+
+    name: str
+    values: tuple[str, ...]
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # total -> the values it adds up
+
+    def ancestors(self, value: str) -> set[str]:
+        """Every total that includes `value`, directly or through another total."""
+        out: set[str] = set()
+        todo = [value]
+        while todo:
+            v = todo.pop()
+            for parent, children in self.parts.items():
+                if v in children and parent not in out and parent != value:
+                    out.add(parent)
+                    todo.append(parent)
+        return out
+
+    def top(self) -> list[str]:
+        """The totals no other total includes."""
+        return [p for p in self.parts if not self.ancestors(p)]
+
+
+@dataclass(frozen=True)
+class PeriodKind:
+    kind: str
+    first: date
+    last: date
+    rows: int
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """Everything the query layer and the analyses need to know about one dataset."""
+
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    origin: str  # 'bundled', 'workbook' or 'user'
+    roles: tuple[str, ...]
+    stock: bool  # figures are levels on a date (cumulative counts, beds): never added across dates
+    dimensions: dict[str, Dimension]
+    period_kinds: dict[str, PeriodKind]
+    row_types: tuple[str, ...]
+    editions: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    load_ids: tuple[int, ...]
+    rounding: int  # the publisher's rounding step (10 for OHSS), 0 when not rounded
+    rows: int
+
+    @property
+    def columns(self) -> list[str]:
+        """Dimension names as in the CSV (fiscal_year, fy_label and edition included), sorted."""
+        return sorted(self.dimensions)
+
+    def dimension(self, name: str) -> Dimension:
+        if name not in self.dimensions:
+            raise QueryError(
+                f"{self.name} has no column {name!r}; its columns are: {choices_text(name, self.columns, 40)}"
+            )
+        return self.dimensions[name]
+
+    def coverage(self, kind: str | None = None) -> str:
+        kinds = [self.period_kinds[kind]] if kind in self.period_kinds else list(self.period_kinds.values())
+        return "; ".join(f"{k.kind} {k.first}..{k.last}" for k in kinds)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready record (for `mppwatch datasets --format json` and the metadata in downloads)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "origin": self.origin,
+            "roles": list(self.roles),
+            "stock": self.stock,
+            "dimensions": {
+                d.name: {"values": list(d.values), "hierarchy": {k: list(v) for k, v in d.parts.items()}}
+                for d in self.dimensions.values()
+            },
+            "period_kinds": {
+                k.kind: {"first": k.first.isoformat(), "last": k.last.isoformat(), "rows": k.rows}
+                for k in self.period_kinds.values()
+            },
+            "row_types": list(self.row_types),
+            "editions": list(self.editions),
+            "source_ids": list(self.source_ids),
+            "load_ids": list(self.load_ids),
+            "rounding": self.rounding,
+            "rows": self.rows,
+        }
+
+
+def datapackage_path() -> Path:
+    from mppwatch.sources.loader import bundled_data_dir
+
+    return bundled_data_dir() / "datapackage.json"
+
+
+@cache
+def _package(path: Path) -> dict[str, dict]:
+    """The `mppwatch` block of each resource in the bundled data package, by dataset (file stem)."""
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {Path(r["path"]).stem: r.get("mppwatch", {}) for r in package.get("resources", []) if "path" in r}
+
+
+def _is_total_name(value: str) -> bool:
+    return fold(value) in TOTAL_NAMES
+
+
+def _hierarchy(name: str, values: tuple[str, ...], declared: dict[str, list[str]] | None) -> dict[str, tuple]:
+    """Totals and their parts in one dimension: declared in the data package, else read from the labels."""
+    present = set(values)
+    parts: dict[str, tuple[str, ...]] = {}
+    if declared is not None:
+        for parent, children in declared.items():
+            if parent in present:
+                kids = [v for v in values if v != parent] if children == [EVERY_OTHER] else children
+                parts[parent] = tuple(k for k in kids if k in present and k != parent)
+        return {p: c for p, c in parts.items() if c}
+    totals = [v for v in values if _is_total_name(v)]
+    named = [v for v in values if TOTAL_LIKE.search(fold(v))]
+    if not totals and len(named) == 1:
+        totals = named  # one "Total Encounters" / "Southwest Border Total" among parts: the total of them
+    for parent, known in KNOWN_PARTS.items():
+        if parent in present and all(c in present for c in known):
+            parts[parent] = known
+    for total in totals:
+        parts[total] = tuple(v for v in values if v != total and v not in totals)
+    return {p: c for p, c in parts.items() if c}
+
+
+_CACHE: dict[tuple[str, tuple], dict[str, DatasetRecord]] = {}
+_LOCK = threading.Lock()
+
+
+def _signature(store: Store) -> tuple:
+    row = store.con.execute(
+        "SELECT count(*), max(load_id), max(loaded_at) FROM loads WHERE status = 'current'"
+    ).fetchone()
+    return tuple(row) if row else ()
+
+
+def catalog(store: Store) -> dict[str, DatasetRecord]:
+    """Every dataset with observations in the store, by name (cached until a load changes the store)."""
+    key = (str(Path(store.path).resolve()), _signature(store))
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    records = _build(store)
+    with _LOCK:
+        for old in [k for k in _CACHE if k[0] == key[0]]:
+            del _CACHE[old]
+        _CACHE[key] = records
+    return records
+
+
+def record(store: Store, dataset: str) -> DatasetRecord:
+    """One dataset's record; an unknown name is an error listing the loaded datasets, nearest first."""
+    records = catalog(store)
+    if dataset in records:
+        return records[dataset]
+    folded = {fold(n): n for n in records}
+    if fold(dataset) in folded:
+        return records[folded[fold(dataset)]]
+    known = choices_text(dataset, records, 8) if records else "none (run `mppwatch load`)"
+    raise QueryError(f"no dataset {dataset!r} in {store.path}; loaded: {known}")
+
+
+def with_role(store: Store, role: str) -> list[str]:
+    """The datasets that play a role (e.g. 'returns_snapshots'), by name."""
+    return sorted(name for name, rec in catalog(store).items() if role in rec.roles)
+
+
+def _build(store: Store) -> dict[str, DatasetRecord]:
+    con = store.con
+    base = con.execute(
+        """SELECT dataset, count(*), list(DISTINCT row_type ORDER BY row_type), list(DISTINCT source_id ORDER BY source_id),
+                  list(DISTINCT load_id ORDER BY load_id)
+           FROM observations GROUP BY dataset"""
+    ).fetchall()
+    kinds = con.execute(
+        "SELECT dataset, period_kind, min(period_start), max(period_end), count(*) FROM observations GROUP BY ALL"
+    ).fetchall()
+    dim_rows = con.execute(
+        """SELECT dataset, k, list(DISTINCT v ORDER BY v) FROM (
+               SELECT dataset, unnest(map_keys(dims)) AS k, unnest(map_values(dims)) AS v FROM observations
+           ) GROUP BY ALL"""
+    ).fetchall()
+    value_rows = con.execute(
+        "SELECT dataset, list(value) FROM observations WHERE value IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    origins = dict(
+        con.execute(
+            "SELECT dataset, any_value(file_name) FROM loads WHERE status = 'current' GROUP BY dataset"
+        ).fetchall()
+    )
+    package = _package(datapackage_path())
+    by_kind: dict[str, dict[str, PeriodKind]] = {}
+    for ds, kind, first, last, n in kinds:
+        by_kind.setdefault(ds, {})[kind] = PeriodKind(kind, first, last, int(n))
+    dims: dict[str, dict[str, tuple[str, ...]]] = {}
+    for ds, k, vals in dim_rows:
+        dims.setdefault(ds, {})[k] = tuple(str(v) for v in vals if v is not None)
+    steps = {ds: rounding_step(vals) for ds, vals in value_rows}
+    out: dict[str, DatasetRecord] = {}
+    for ds, n, row_types, source_ids, load_ids in base:
+        meta = package.get(ds, {})
+        declared = meta.get("hierarchy")
+        file_name = str(origins.get(ds, ""))
+        origin = "bundled" if meta else ("workbook" if file_name.endswith(".xlsx") else "user")
+        dimensions = {
+            k: Dimension(k, vals, {} if k in NOT_DIMENSIONS else
+                         _hierarchy(k, vals, None if declared is None else declared.get(k, {})))
+            for k, vals in sorted(dims.get(ds, {}).items())
+        }  # fmt: skip
+        roles = tuple(meta.get("roles") or _inferred_roles(ds, dimensions))
+        title = meta.get("title") or {"en": ds, "es": ds}
+        out[ds] = DatasetRecord(
+            name=ds,
+            title=title,
+            description=meta.get("description") or {"en": "", "es": ""},
+            origin=origin,
+            roles=roles,
+            stock=bool(meta.get("stock", "returns_snapshots" in roles)),
+            dimensions=dimensions,
+            period_kinds=by_kind.get(ds, {}),
+            row_types=tuple(row_types),
+            editions=dimensions["edition"].values if "edition" in dimensions else (),
+            source_ids=tuple(source_ids),
+            load_ids=tuple(int(x) for x in load_ids),
+            rounding=steps.get(ds, 0),
+            rows=int(n),
+        )
+    return out
+
+
+def _inferred_roles(name: str, dimensions: dict[str, Dimension]) -> list[str]:
+    """Roles of a dataset the data package does not describe, from its name and columns."""
+    roles = []
+    if "return" in name and "city" in dimensions and "nationality" not in dimensions:
+        roles.append("returns_snapshots")
+    if "book_out" in name or "bookout" in name:
+        roles.append("bookouts")
+    if "encounter" in name:
+        roles.append("encounters")
+    if "shelter" in name or "beds" in name:
+        roles.append("shelter_beds")
+    return roles

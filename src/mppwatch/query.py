@@ -1,0 +1,409 @@
+"""The query layer: a `Selection` becomes one SQL query with bound parameters, and a `Result` with its provenance.
+
+The CLI, the API and a notebook build the same `Selection`; `series(store, selection)` answers it. The rules
+that keep a figure from being silently wrong live here, once:
+
+- **A total is never added to its own parts.** When a sum runs over a dimension with a known hierarchy (from
+  the catalogue: CBP = OFO + USBP, location "Total" above the sectors, city "All" above the cities), the sum is
+  answered at the top level of that hierarchy: a part is left out wherever its total is in the same cell group,
+  and the provenance says so ("component: CBP is the total of OFO, USBP; ..."). Asking for a total and one of its
+  own parts together (`--where component=CBP --where component=OFO`) without splitting them is refused.
+- **Stocks are never summed across dates.** A dataset of levels on a date (cumulative returns to a day,
+  shelter beds) gives each dated figure on its own row, whether dated to the day or the month, and says so.
+- **Forgiving filters, strict answers.** Filter values match whatever their case and accents
+  (`city=Ciudad Juarez` finds "Ciudad Juárez"); the value matched is echoed in the provenance. A column, value,
+  row type, period kind or edition that matches nothing is an error listing the valid choices, nearest first;
+  a period outside the dataset's coverage gives the coverage; `from` later than `to` is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, NOT_DIMENSIONS, DatasetRecord, QueryError, record
+from mppwatch.core.periods import Bounds, PeriodError, fiscal_year_sql, parse_bounds
+from mppwatch.core.text import choices_text, fold
+from mppwatch.store import Store
+
+CELL_COLUMNS = [
+    "load_id", "line", "source_id", "period", "period_kind", "period_start", "period_end", "row_type", "flag",
+    "dims", "value",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to read: a dataset, filters (column -> values), `by` columns, a period range, kind, row type, edition."""
+
+    dataset: str
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    by: Sequence[str] = ()
+    start: str | date | None = None
+    end: str | date | None = None
+    period_kind: str | None = None
+    row_type: str | None = "detail"
+    edition: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["filters"] = {k: [v] if isinstance(v, str) else list(v) for k, v in self.filters.items()}
+        out["by"] = list(self.by)
+        out["start"] = None if self.start is None else str(self.start)
+        out["end"] = None if self.end is None else str(self.end)
+        return out
+
+
+@dataclass
+class Provenance:
+    """Where a result's figures come from and what the query resolved on the way."""
+
+    dataset: str
+    source_ids: list[str] = field(default_factory=list)
+    load_ids: list[int] = field(default_factory=list)
+    editions: list[str] = field(default_factory=list)
+    as_of: list[str] = field(default_factory=list)  # the dates of stock figures (snapshots)
+    is_estimate: bool = False
+    suppressed: bool = False
+    period_kind: str | None = None
+    row_type: str | None = None
+    matched: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {typed: published}
+    notes: list[str] = field(default_factory=list)
+    selection: dict[str, Any] = field(default_factory=dict)
+    title: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    """A tidy frame and its provenance (a typed field: pandas drops `attrs`, this is never lost)."""
+
+    frame: pd.DataFrame
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    record: DatasetRecord
+    filters: dict[str, list[str]]
+    kind: str | None
+    bounds: Bounds
+    edition: str | None
+    stock: bool
+
+
+def _column(rec: DatasetRecord, col: str) -> str:
+    """A filter or `by` column as SQL: a key column, or a bound map lookup (the name is a parameter)."""
+    if col in KEY_COLUMNS:
+        return '"' + col + '"'
+    rec.dimension(col)  # raises with the columns, nearest first
+    return "dims[?]"
+
+
+def _column_choices(rec: DatasetRecord) -> list[str]:
+    return [*rec.columns, *KEY_COLUMNS]
+
+
+def _check_column(rec: DatasetRecord, col: str) -> None:
+    if col not in rec.dimensions and col not in KEY_COLUMNS:
+        raise QueryError(
+            f"{rec.name} has no column {col!r}; its columns are: {choices_text(col, _column_choices(rec), 40)}"
+        )
+
+
+def _match_values(rec: DatasetRecord, col: str, values: Sequence[str], prov: Provenance | None) -> list[str]:
+    """Each typed value as the dataset spells it (case and accents ignored); no match is an error."""
+    if col == "source_id":
+        known: Sequence[str] = rec.source_ids
+    elif col == "row_type":
+        known = rec.row_types
+    elif col == "flag":
+        return list(values)
+    else:
+        known = rec.dimensions[col].values
+    exact = set(known)
+    folded: dict[str, str] = {}
+    for v in known:
+        folded.setdefault(fold(v), v)
+    out = []
+    for v in values:
+        if v in exact:
+            out.append(v)
+            continue
+        hit = folded.get(fold(v))
+        if hit is None:
+            raise QueryError(f"{rec.name}: no {col} {v!r}; its {col} values are: {choices_text(v, known)}")
+        out.append(hit)
+        if prov is not None:
+            prov.matched.setdefault(col, {})[v] = hit
+            prov.notes.append(f"{col}={v} matched {hit!r}")
+    return out
+
+
+def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool) -> _Resolved:
+    rec = record(store, sel.dataset)
+    try:
+        bounds = parse_bounds(sel.start, sel.end)
+    except PeriodError as exc:
+        raise QueryError(str(exc)) from None
+    filters: dict[str, list[str]] = {}
+    for col, vals in (sel.filters or {}).items():
+        _check_column(rec, col)
+        values = [vals] if isinstance(vals, str) else list(vals)
+        filters[col] = _match_values(rec, col, values, prov) if strict else values
+    if sel.row_type and sel.row_type not in rec.row_types:
+        raise QueryError(
+            f"{rec.name}: no row type {sel.row_type!r}; its row types are: {choices_text(sel.row_type, rec.row_types)}"
+        )
+    if sel.period_kind and sel.period_kind not in rec.period_kinds:
+        raise QueryError(
+            f"{rec.name}: no period kind {sel.period_kind!r}; its period kinds are: "
+            f"{choices_text(sel.period_kind, rec.period_kinds)}"
+        )
+    edition = None
+    if "edition" in rec.dimensions and "edition" not in filters:
+        if sel.edition is not None and sel.edition not in rec.editions:
+            raise QueryError(
+                f"{rec.name}: no edition {sel.edition!r}; its editions are: {choices_text(sel.edition, rec.editions)}"
+            )
+        edition = sel.edition or max(rec.editions)
+    elif sel.edition is not None and "edition" not in rec.dimensions:
+        raise QueryError(f"{rec.name} has no editions")
+    return _Resolved(rec, filters, sel.period_kind, bounds, edition, rec.stock)
+
+
+def _where(res: _Resolved, row_type: str | None) -> tuple[list[str], list[object]]:
+    clauses: list[str] = ["dataset = ?"]
+    params: list[object] = [res.record.name]
+    for col, vals in res.filters.items():
+        sql = _column(res.record, col)
+        if sql == "dims[?]":
+            params.append(col)
+        clauses.append(f"{sql} IN ({', '.join('?' for _ in vals)})")
+        params += vals
+    if row_type:
+        clauses.append("row_type = ?")
+        params.append(row_type)
+    if res.edition is not None:
+        clauses.append("dims['edition'] = ?")
+        params.append(res.edition)
+    return clauses, params
+
+
+def to_sql(
+    res: _Resolved, row_type: str | None, kind: str | None, dim_columns: Sequence[str] = ()
+) -> tuple[str, list[object]]:
+    """The one SQL over `observations` for a selection: bound parameters, quoted names, one capture per cell.
+
+    When several captures (source ids) print the same cell, the one that covers most periods of that fiscal
+    year wins, ties going to the later load and the later row of the file, which the publishers' revisions follow.
+    A stock's range applies to the date each figure is counted to (its period end).
+    """
+    clauses, params = _where(res, row_type)
+    if kind:
+        clauses.append("period_kind = ?")
+        params.append(kind)
+    lo, hi = res.bounds.start, res.bounds.end
+    if lo is not None:
+        clauses.append("period_end >= ?" if res.stock else "period_start >= ?")
+        params.append(lo)
+    if hi is not None:
+        clauses.append("period_end <= ?")
+        params.append(hi)
+    extra = "".join(f', dims[?] AS "d:{i}"' for i, _ in enumerate(dim_columns))
+    sql = f"""
+        WITH picked AS (SELECT * FROM observations WHERE {" AND ".join(clauses)}),
+        fy AS (SELECT *, {fiscal_year_sql("period_start")} AS fy_of_period FROM picked),
+        coverage AS (
+            SELECT source_id, fy_of_period, count(DISTINCT period) AS periods FROM fy GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT fy.*, row_number() OVER (
+                PARTITION BY dims::VARCHAR, period, row_type
+                ORDER BY coverage.periods DESC, fy.load_id DESC, fy.line DESC
+            ) AS capture_rank
+            FROM fy JOIN coverage USING (source_id, fy_of_period)
+        )
+        SELECT load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag, dims,
+               value{extra}
+        FROM ranked WHERE capture_rank = 1 ORDER BY period_end, period_start, line
+    """
+    return sql, [*params, *dim_columns]
+
+
+def _default_kind(store: Store, res: _Resolved, row_type: str | None) -> str | None:
+    """Months when the selection has them, else its most common period kind; a stock keeps every kind."""
+    if res.stock:
+        return None
+    clauses, params = _where(res, row_type)
+    rows = store.con.execute(
+        f"SELECT period_kind, count(*) FROM observations WHERE {' AND '.join(clauses)} GROUP BY 1 ORDER BY 2 DESC",
+        params,
+    ).fetchall()
+    kinds = [r[0] for r in rows]
+    if not kinds:
+        return "month"
+    return "month" if "month" in kinds else kinds[0]
+
+
+def cells(store: Store, sel: Selection, strict: bool = False) -> pd.DataFrame:
+    """The published cells a selection reads, one row per cell after choosing one capture (columns CELL_COLUMNS).
+
+    Not strict (what `metrics.select` gives): filter values are taken as typed and an empty answer is empty.
+    """
+    res = _resolve(store, sel, None, strict)
+    kind = sel.period_kind or _default_kind(store, res, sel.row_type)
+    sql, params = to_sql(res, sel.row_type, kind)
+    return store.query(sql, params)
+
+
+def _coverage_error(rec: DatasetRecord, res: _Resolved, kind: str | None) -> QueryError:
+    return QueryError(
+        f"{rec.name} has no figures in {res.bounds.text()}"
+        + (f" ({kind})" if kind else "")
+        + f"; it covers {rec.coverage(kind)}"
+    )
+
+
+def series(store: Store, sel: Selection) -> Result:
+    """Sum a dataset's figures per period (and per `by` column): a frame `*by, period, value` and its provenance.
+
+    `value` is empty where every summed cell was not published (flag X / NA). Figures of different measures (a
+    `measure` or `unit` column) do not add up, so a selection that mixes them must be split or narrowed. A total
+    is never added to its own parts and a stock is never added across dates (see the module docstring).
+    """
+    prov = Provenance(dataset=sel.dataset, selection=sel.describe())
+    res = _resolve(store, sel, prov, strict=True)
+    rec = res.record
+    prov.dataset, prov.title = rec.name, dict(rec.title)
+    by = [b for b in sel.by if b]
+    for col in by:
+        _check_column(rec, col)
+    if len(set(by)) != len(by):
+        raise QueryError(f"by: a column is named twice ({', '.join(by)}); name each column once")
+    kind = sel.period_kind or _default_kind(store, res, sel.row_type)
+    if res.bounds.start or res.bounds.end:
+        spans = [rec.period_kinds[kind]] if kind in rec.period_kinds else list(rec.period_kinds.values())
+        first, last = min(k.first for k in spans), max(k.last for k in spans)
+        lo, hi = res.bounds.start or first, res.bounds.end or last
+        if hi < first or lo > last:
+            raise _coverage_error(rec, res, kind)
+    dims = [d for d in rec.columns]
+    sql, params = to_sql(res, sel.row_type, kind, dims)
+    rows = store.query(sql, params).rename(columns={f"d:{i}": f"dim:{d}" for i, d in enumerate(dims)})
+    prov.period_kind, prov.row_type = kind, sel.row_type
+    if rows.empty:
+        raise QueryError(_empty_reason(rec, sel, res, kind))
+    _check_additive(rec, rows, by)
+    rows = _top_of_hierarchies(rec, rows, by, res.filters, prov)
+    if res.stock:
+        _stock_notes(rec, rows, by, prov)
+    frame = _sum(rows, by, res.stock)
+    prov.source_ids = sorted(rows["source_id"].unique().tolist())
+    prov.load_ids = sorted(int(x) for x in rows["load_id"].unique())
+    prov.editions = [res.edition] if res.edition else []
+    if res.stock:
+        prov.as_of = sorted({d.isoformat() for d in pd.to_datetime(rows["period_end"]).dt.date})
+    return Result(frame, prov)
+
+
+def _empty_reason(rec: DatasetRecord, sel: Selection, res: _Resolved, kind: str | None) -> str:
+    filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in res.filters.items()) or "no filters"
+    what = f"{rec.name}: no figures match {filters}, row type {sel.row_type or 'any'}"
+    what += f", period kind {kind}" if kind else ""
+    what += f" in {res.bounds.text()}" if res.bounds.start or res.bounds.end else ""
+    return what + f"; the dataset covers {rec.coverage(kind)} with row types {', '.join(rec.row_types)}"
+
+
+def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> None:
+    for col in NON_ADDITIVE:
+        if col in rec.dimensions and col not in by:
+            kinds = sorted({str(v) for v in rows[f"dim:{col}"]})
+            if len(kinds) > 1:
+                raise QueryError(
+                    f"{rec.name}: the selection mixes {col}s ({', '.join(kinds)}), which do not add up; "
+                    f"pick one with --where {col}=... or split with --by {col}"
+                )
+
+
+def _top_of_hierarchies(
+    rec: DatasetRecord, rows: pd.DataFrame, by: list[str], filters: dict[str, list[str]], prov: Provenance
+) -> pd.DataFrame:
+    """Leave out every part whose total is in the same cell group, so a sum never counts a figure twice."""
+    dim_cols = [f"dim:{d}" for d in rec.columns]
+    for name, dim in rec.dimensions.items():
+        if not dim.parts or name in by or name in NOT_DIMENSIONS:
+            continue
+        chosen = filters.get(name, [])
+        for v in chosen:
+            if clash := sorted(dim.ancestors(v) & set(chosen)):
+                raise QueryError(
+                    f"{rec.name}: {name}={clash[0]} already includes {name}={v}; adding them would count {v} twice. "
+                    f"Choose {clash[0]}, or its parts ({', '.join(dim.parts[clash[0]])}), or split with --by {name}"
+                )
+        col = f"dim:{name}"
+        values = rows[col]
+        ancestors = {v: dim.ancestors(v) for v in values.dropna().unique()}
+        if not any(ancestors.values()):
+            continue
+        keys = [c for c in dim_cols if c != col] + ["period", "row_type"]
+        group = rows[keys].fillna("\x00").groupby(keys, sort=False).ngroup().to_numpy()
+        present = set(zip(group.tolist(), values.tolist(), strict=True))
+        drop = []
+        dropped_under: dict[str, set[str]] = {}
+        for i, (g, v) in enumerate(zip(group.tolist(), values.tolist(), strict=True)):
+            hits = [a for a in ancestors.get(v, ()) if (g, a) in present]
+            if hits:
+                drop.append(i)
+                for a in hits:
+                    dropped_under.setdefault(a, set()).add(v)
+        if drop:
+            rows = rows.drop(rows.index[drop])
+            for parent in sorted(dropped_under):
+                if parent in {p for p in dropped_under if dim.ancestors(p) & set(dropped_under)}:
+                    continue
+                prov.notes.append(
+                    f"{name}: {parent} is the total of {', '.join(dim.parts[parent])}; the figures are {parent}'s "
+                    f"(its parts are not added to it again); --by {name} or --where {name}=... gives the parts"
+                )
+    return rows
+
+
+def _stock_notes(rec: DatasetRecord, rows: pd.DataFrame, by: list[str], prov: Provenance) -> None:
+    kinds = rows["period_kind"].value_counts().to_dict()
+    counted = ", ".join(f"{n} dated to the {str(k).replace('_', ' ')}" for k, n in sorted(kinds.items()))
+    prov.notes.append(
+        f"{rec.name} holds levels on a date (cumulative counts): each row is the figure to its date ({counted}), "
+        "never added across dates"
+    )
+    keys = [f"dim:{b}" if b not in KEY_COLUMNS else b for b in by] + ["period"]
+    for name in rec.dimensions:
+        if name in by or name in NOT_DIMENSIONS or not rec.dimensions[name].values:
+            continue
+        many = rows.groupby(keys, dropna=False)[f"dim:{name}"].nunique()
+        if (many > 1).any():
+            prov.notes.append(
+                f"on {int((many > 1).sum())} date(s) the figure adds several {name} values reported that day; "
+                f"--by {name} shows each"
+            )
+
+
+def _sum(rows: pd.DataFrame, by: list[str], stock: bool) -> pd.DataFrame:
+    cols = {b: rows[b] if b in KEY_COLUMNS else rows[f"dim:{b}"] for b in by}
+    order = "period_end" if stock else "period_start"
+    frame = pd.DataFrame({**cols, "period": rows["period"], "_order": rows[order], "value": rows["value"]})
+    if frame.empty:
+        return pd.DataFrame(columns=[*by, "period", "value"])
+    out = (
+        frame.groupby([*by, "_order", "period"], sort=True, dropna=False)["value"]
+        .sum(min_count=1)
+        .reset_index()
+        .sort_values(["_order", *by, "period"])
+    )
+    return out[[*by, "period", "value"]].reset_index(drop=True)

@@ -1,0 +1,125 @@
+"""The query layer: no total added to its own parts, stocks never summed across dates, forgiving filters,
+every empty answer explained. Figures hand-checked against the bundled CSVs (OHSS_IELP_2024-08, press snapshots).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mppwatch import metrics, query
+from mppwatch.catalog import QueryError, record, with_role
+from mppwatch.query import Selection
+from mppwatch.store import Store
+
+BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
+MPP = {"outcome": ["Migrant Protection Protocols"]}
+CITIES = "mexico_mpp_returns_city_snapshots"
+
+
+def test_a_total_is_never_added_to_its_own_parts(store: Store) -> None:
+    """CBP = OFO + USBP in the same file: summing over component used to print 9,400 / 22,530 / 23,930."""
+    result = query.series(store, Selection(BOOKOUTS, MPP, start="2019-06", end="2019-08"))
+    assert result.frame["value"].tolist() == [4700, 11270, 11970]
+    assert any("CBP is the total of OFO, USBP" in n for n in result.provenance.notes)
+    # The parts are still there when asked for.
+    split = metrics.series(store, BOOKOUTS, MPP, by=["component"], start="2019-08", end="2019-08")
+    got = dict(zip(split["component"], split["value"], strict=True))
+    assert got["CBP"] == 11970 and got["OFO"] + got["USBP"] == 11960  # 1,690 + 10,270, each rounded to 10
+
+
+def test_no_filter_at_all_is_not_double(store: Store) -> None:
+    """June 2019 with no filter printed 208,640; CBP's detail outcomes alone add up to half that."""
+    whole = metrics.series(store, BOOKOUTS, start="2019-06", end="2019-06")["value"].iloc[0]
+    cbp = metrics.series(store, BOOKOUTS, {"component": "CBP"}, start="2019-06", end="2019-06")["value"].iloc[0]
+    assert whole == cbp == 208_640 / 2
+
+
+def test_a_total_and_its_part_together_are_refused(store: Store) -> None:
+    with pytest.raises(QueryError, match=r"component=CBP already includes component=OFO.*--by component"):
+        metrics.series(store, BOOKOUTS, {**MPP, "component": ["CBP", "OFO"]}, start="2019-08", end="2019-08")
+    parts = metrics.series(store, BOOKOUTS, {**MPP, "component": ["OFO", "USBP"]}, start="2019-08", end="2019-08")
+    assert parts["value"].tolist() == [11960]  # OFO 1,690 + USBP 10,270 (each rounded to 10)
+
+
+def test_published_totals_answer_at_the_top_level(store: Store) -> None:
+    """CBP, OFO and USBP totals are all published_total rows: CBP's May 2019 encounters, 144,110."""
+    enc = "ohss_swb_encounters_by_sector_field_office_monthly"
+    frame = metrics.series(
+        store, enc, {"location": "Total"}, start="2019-05", end="2019-05", row_type="published_total"
+    )
+    assert frame["value"].tolist() == [144110]
+
+
+def test_snapshots_are_stocks_shown_per_date(store: Store) -> None:
+    """Ciudad Juárez: day-dated and month-dated detail figures, never summed, never dropped."""
+    result = query.series(store, Selection(CITIES, {"city": ["Ciudad Juarez"]}))
+    periods = result.frame["period"].tolist()
+    assert periods[:4] == ["2019-06-05", "2019-06-10", "2019-06-12", "2019-06-14"]
+    assert "2019-09" in periods and "2022-01" in periods and "2019-08-16" in periods
+    assert len(periods) == 12  # 13 detail figures, two of them for 2022-01 (one capture kept)
+    values = dict(zip(result.frame["period"], result.frame["value"], strict=True))
+    assert values["2019-08-16"] == 14235 and values["2019-09"] == 17041
+    assert result.provenance.matched == {"city": {"Ciudad Juarez": "Ciudad Juárez"}}
+    assert any("never added across dates" in n for n in result.provenance.notes)
+    assert "2019-08-16" in result.provenance.as_of
+
+
+def test_stock_range_is_on_the_date_counted_to(store: Store) -> None:
+    frame = metrics.series(store, CITIES, {"city": "Tijuana"}, start="2019-07", end="2019-07")
+    assert len(frame) and all(p.startswith("2019-07") for p in frame["period"])
+
+
+def test_filters_ignore_case_and_accents(store: Store) -> None:
+    lower = metrics.series(store, BOOKOUTS, {**MPP, "component": "cbp"}, start="2019-08", end="2019-08")
+    assert lower["value"].tolist() == [11970]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"where": {"component": "NOPE"}}, r"no component 'NOPE'; its component values are: .*CBP"),
+        ({"where": {"sector": "x"}}, r"has no column 'sector'; its columns are: "),
+        ({"row_type": "bogus"}, r"no row type 'bogus'; its row types are: published_total, detail"),
+        ({"period_kind": "bogus"}, r"no period kind 'bogus'; its period kinds are: "),
+        ({"edition": "1999-01"}, r"has no editions"),
+        ({"start": "2019-08", "end": "2019-06"}, r"later than --to"),
+        ({"start": "1990-01", "end": "1990-12"}, r"no figures in 1990-01-01..1990-12-31 \(month\); it covers month"),
+    ],
+)
+def test_what_matches_nothing_is_an_error_listing_choices(store: Store, kwargs: dict, pattern: str) -> None:
+    with pytest.raises(QueryError, match=pattern):
+        metrics.series(store, BOOKOUTS, **kwargs)
+
+
+def test_coverage_is_given_for_a_period_the_dataset_does_not_cover(store: Store) -> None:
+    with pytest.raises(QueryError, match=r"it covers month 2020-01-01\.\.") as info:
+        metrics.series(store, "cbp_mpp_enrollments_by_location", start="2019-01", end="2019-12")
+    assert "2019-01-01..2019-12-31" in str(info.value)
+
+
+def test_nearest_choice_first(store: Store) -> None:
+    with pytest.raises(QueryError, match=r"values are: Migrant Protection Protocols,"):
+        metrics.series(store, BOOKOUTS, {"outcome": "Migrant Protection Protocol"})
+    with pytest.raises(QueryError, match=r"loaded: ohss_swb_bookouts_by_agency_monthly,") as info:
+        metrics.series(store, "ohss_swb_bookouts_by_agency_montly")
+    assert "court_" not in str(info.value)
+
+
+def test_by_the_same_column_twice_is_an_error(store: Store) -> None:
+    with pytest.raises(QueryError, match="named twice"):
+        metrics.series(store, BOOKOUTS, MPP, by=["component", "component"])
+
+
+def test_catalogue_records(store: Store) -> None:
+    rec = record(store, BOOKOUTS)
+    assert rec.dimensions["component"].parts == {"CBP": ("OFO", "USBP")}
+    assert rec.rounding == 10 and "bookouts" in rec.roles and rec.title["es"].startswith("DHS OHSS")
+    assert record(store, CITIES).stock and not rec.stock
+    assert with_role(store, "returns_snapshots") == ["inm_mpp_returns_by_crossing_point_2019", CITIES]
+    assert record(store, CITIES).dimensions["city"].ancestors("Tijuana") == {"All", "Tijuana and Mexicali"}
+
+
+def test_sql_binds_every_value(store: Store) -> None:
+    """A quote in a filter value is data, never SQL."""
+    with pytest.raises(QueryError, match="no component"):
+        metrics.series(store, BOOKOUTS, {"component": "CBP' OR '1'='1"})
