@@ -1,0 +1,152 @@
+"""Load test: the real server under a bounded number of concurrent requests, to 127.0.0.1 only.
+
+    python bench/load_test.py                       # 10,000 requests, 32 at a time, over the overview page and series API
+    python bench/load_test.py --quick               # 1,000 requests (a smoke test, not the targets)
+    python bench/load_test.py --soak 600            # make stress: 10 minutes at the same concurrency, memory sampled
+
+It loads the bundled data into a temporary store, starts `mppwatch serve` on a free loopback port in a child
+process, waits for /api/v1/health, then sends the requests round-robin over the URLs with at most --concurrency in
+flight. It prints p50/p95/p99 latency per URL and overall, the error count (any status >= 500, a connection error,
+or a timeout) and the server's resident memory at the start and end (flat memory is the soak's target).
+Targets: p95 <= 50 ms at 32 concurrent requests, 0 errors over 10,000 requests. The baseline ratio printed is the
+p95 under load against the p95 of the same requests sent one at a time, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).with_name("mppwatch"))
+URLS = [
+    "/",
+    "/api/v1/series?dataset=ohss_swb_bookouts_by_agency_monthly&where=component=CBP"
+    "&where=outcome=Migrant%20Protection%20Protocols&from=2019-01&to=2019-12",
+    "/api/v1/health",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def drive(base: str, total: int, concurrency: int, seconds: float | None) -> tuple[dict[str, list[float]], int]:
+    """Send `total` requests (or keep going for `seconds`) with at most `concurrency` in flight."""
+    latencies: dict[str, list[float]] = {u: [] for u in URLS}
+    errors = 0
+    sent = 0
+    deadline = time.monotonic() + seconds if seconds else None
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) as client:
+
+        async def worker() -> None:
+            nonlocal errors, sent
+            while True:
+                if deadline is not None:
+                    if time.monotonic() >= deadline:
+                        return
+                elif sent >= total:
+                    return
+                url = URLS[sent % len(URLS)]
+                sent += 1
+                start = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    if response.status_code >= 500:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies[url].append((time.perf_counter() - start) * 1000)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=10_000)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--soak", type=float, default=None, help="run for this many seconds instead of --requests")
+    ap.add_argument("--quick", action="store_true", help="1,000 requests")
+    args = ap.parse_args()
+    total = 1_000 if args.quick else args.requests
+    work = Path(tempfile.mkdtemp(prefix="mppwatch-loadtest-"))
+    db = work / "load.duckdb"
+    env = dict(os.environ, MPPWATCH_DB=str(db))
+    subprocess.run([EXE, "--db", str(db), "load"], check=True, capture_output=True, env=env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [EXE, "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            sys.exit("the server did not answer /api/v1/health within 20 s")
+        for url in URLS:  # warm: the first request for a data version may compute and cache
+            httpx.get(base + url, timeout=60.0)
+        serial, _ = asyncio.run(drive(base, 60 * len(URLS), 1, None))
+        rss_start = rss_mb(server.pid)
+        started = time.monotonic()
+        loaded, errors = asyncio.run(drive(base, total, args.concurrency, args.soak))
+        wall = time.monotonic() - started
+        rss_end = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    every = [x for values in loaded.values() for x in values]
+    print(
+        f"{len(every)} requests, {args.concurrency} concurrent, {wall:.1f} s ({len(every) / wall:.0f}/s), errors {errors}"
+    )
+    for url, values in loaded.items():
+        p95_serial = pct(serial[url], 0.95)
+        print(
+            f"  {url[:70]:70s} p50 {pct(values, 0.5):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms  "
+            f"p99 {pct(values, 0.99):6.1f} ms  (one at a time: p95 {p95_serial:.1f} ms, "
+            f"{pct(values, 0.95) / p95_serial:.1f}x under load)"
+        )
+    print(f"overall p50 {pct(every, 0.5):.1f} ms  p95 {pct(every, 0.95):.1f} ms  p99 {pct(every, 0.99):.1f} ms  "
+          f"mean {statistics.fmean(every):.1f} ms")  # fmt: skip
+    print(f"server RSS {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
+    print(
+        f"target p95 <= 50 ms: {'met' if pct(every, 0.95) <= 50 else 'MISSED'}; errors 0: {'met' if not errors else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
