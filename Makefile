@@ -38,8 +38,10 @@ pytest: install
 
 test: lint typecheck pytest
 
+# The heavy variants: 50 kills per load kind, and a 10-minute soak of the server (memory must stay flat).
 stress: install
 	MPPWATCH_STRESS=1 $(BIN)/python -m pytest -q tests/reliability
+	$(BIN)/python bench/load_test.py --soak 600
 
 # The full benchmarks write multi-GB synthetic court releases to a temp folder (removed after) and take about
 # 15 minutes; bench-quick runs every script at a smoke-test size in under 2 minutes.
