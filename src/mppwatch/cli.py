@@ -7,6 +7,7 @@ Commands for court records, simulation, forecasts, claims and publisher workbook
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import sys
 from dataclasses import dataclass
@@ -94,14 +95,21 @@ def series(
     row_type: Annotated[str, typer.Option(help="detail (default), published_total, ...")] = "detail",
     period_kind: Annotated[str | None, typer.Option(help="month (default when present), fiscal_year, day, ...")] = None,
     edition: Annotated[str | None, typer.Option(help="publisher edition YYYY-MM (default: the latest)")] = None,
+    meta: Annotated[Path | None, typer.Option("--meta", help="also write the metadata JSON here")] = None,
     format: FormatOpt = Format.table,
 ) -> None:
-    """Sum a dataset per period: the `--by` columns, then period,value."""
+    """Sum a dataset per period: the `--by` columns, then period,value (sources and notes under the table)."""
+    from mppwatch import downloads
+
+    where_map = metrics.parse_where(where or [])
+    sel = metrics.selection(dataset, where_map, split_by(by), start, end, row_type, period_kind, edition)
     with store_of(ctx, read_only=True) as store:
-        frame = metrics.series(
-            store, dataset, metrics.parse_where(where or []), split_by(by), start, end, row_type, period_kind, edition
-        )
-    emit(frame, format, title=f"{dataset} (sources: {' '.join(frame.attrs['source_ids'])})")
+        result = metrics.series_result(store, sel)
+    if meta is not None:
+        meta.write_text(json.dumps(downloads.metadata(result), ensure_ascii=False, indent=1, default=str) + "\n")
+    emit(result.frame, format, title=result.provenance.dataset)
+    if format is Format.table:  # CSV and JSON on stdout stay plain; --meta carries their provenance
+        typer.echo(downloads.caption(result.provenance))
 
 
 @app.command()

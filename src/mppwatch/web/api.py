@@ -12,9 +12,9 @@ from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
-from mppwatch import __version__, metrics
+from mppwatch import __version__, downloads, metrics
 from mppwatch.errors import MppwatchError
 from mppwatch.output import records, to_csv
 from mppwatch.reconcile import reconcile
@@ -88,17 +88,39 @@ def series(
     row_type: str = "detail",
     period_kind: str | None = None,
     edition: str | None = None,
-    format: FormatQuery = "json",
+    format: Annotated[str, Query(pattern="^(json|csv|zip)$", description="json (default), csv or zip")] = "json",
 ) -> Any:
-    """A dataset summed per period (and per `by` column), as `mppwatch series` prints it."""
-    by_cols = split_list(by)
-    frame = client_error_on_failure(
-        lambda: metrics.series(
-            store, dataset, metrics.parse_where(where or []), by_cols, start, end, row_type, period_kind, edition
+    """A dataset summed per period (and per `by` column), as `mppwatch series` prints it.
+
+    Every format carries the sources: JSON in its body, CSV in the `X-Mppwatch-Sources` header, and `zip` as
+    CSV + Frictionless-style datapackage.json + README.md.
+    """
+    result = client_error_on_failure(
+        lambda: metrics.series_result(
+            store,
+            metrics.selection(
+                dataset, metrics.parse_where(where or []), split_list(by), start, end, row_type, period_kind, edition
+            ),
         )
     )
+    prov = result.provenance
+    headers = {
+        downloads.SOURCES_HEADER: downloads.header_value(downloads.sources_text(prov)),
+        downloads.NOTES_HEADER: downloads.header_value(" | ".join(prov.notes)),
+    }
+    if format == "zip":
+        body = downloads.zip_bytes(result, to_csv(result.frame), f"{prov.dataset}.csv")
+        disposition = {"Content-Disposition": f'attachment; filename="{prov.dataset}.zip"'}
+        return Response(body, media_type="application/zip", headers={**headers, **disposition})
+    if format == "csv":
+        return PlainTextResponse(to_csv(result.frame), media_type="text/csv; charset=utf-8", headers=headers)
     return respond(
-        frame, format, dataset=dataset, source_ids=frame.attrs["source_ids"], load_ids=frame.attrs["load_ids"]
+        result.frame,
+        format,
+        dataset=prov.dataset,
+        source_ids=prov.source_ids,
+        load_ids=prov.load_ids,
+        provenance=prov.to_dict(),
     )
 
 

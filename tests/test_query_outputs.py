@@ -1,0 +1,65 @@
+"""Provenance in every format: API CSV headers, the zip download, the CLI's --meta file and table caption."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from mppwatch.cli import app
+from mppwatch.web.app import create_app
+
+BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
+MPP = "outcome=Migrant Protection Protocols"
+
+
+def test_api_csv_carries_its_sources_in_a_header(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    params = {"dataset": BOOKOUTS, "where": MPP, "from": "2019-08", "to": "2019-08", "format": "csv"}
+    r = client.get("/api/v1/series", params=params)
+    assert r.status_code == 200 and r.text == "period,value\n2019-08,11970\n"
+    assert r.headers["X-Mppwatch-Sources"].startswith("sources: OHSS_IELP_2024-08; loads: ")
+    assert "CBP is the total of OFO, USBP" in r.headers["X-Mppwatch-Notes"]
+
+
+def test_api_zip_holds_csv_metadata_and_readme(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    params = {"dataset": "mexico_mpp_returns_city_snapshots", "where": "city=Ciudad Juarez", "format": "zip"}
+    r = client.get("/api/v1/series", params=params)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    name = "mexico_mpp_returns_city_snapshots.csv"
+    assert sorted(z.namelist()) == sorted([name, "datapackage.json", "README.md"])
+    meta = json.loads(z.read("datapackage.json"))
+    assert meta["resources"][0]["schema"]["fields"] == [
+        {"name": "period", "type": "string"},
+        {"name": "value", "type": "number"},
+    ]
+    assert "DEBATE_2019-08-16_JUAREZ" in [s["title"] for s in meta["resources"][0]["sources"]]
+    assert meta["mppwatch"]["matched"] == {"city": {"Ciudad Juarez": "Ciudad Juárez"}}
+    assert "2019-08-16,14235" in z.read(name).decode()
+    assert "DEBATE_2019-08-16_JUAREZ" in z.read("README.md").decode()
+
+
+def test_api_small_gaps(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    r = client.get("/api/v1/series", params={"dataset": BOOKOUTS, "by": "component,component"})
+    assert r.status_code == 400 and "named twice" in r.json()["detail"]
+    r = client.get("/api/v1/series", params={"dataset": "court_case"})
+    assert r.status_code == 400 and "court_" not in r.json()["detail"].split("loaded:")[1]
+    r = client.get("/api/v1/series", params={"dataset": BOOKOUTS, "where": "component=NOPE"})
+    assert r.status_code == 400 and "CBP" in r.json()["detail"]
+
+
+def test_cli_meta_file_and_table_sources(bundled_db: Path, tmp_path: Path) -> None:
+    meta = tmp_path / "meta.json"
+    args = ["--db", str(bundled_db), "series", BOOKOUTS, "-w", MPP, "--from", "2019-08", "--to", "2019-08"]
+    r = CliRunner().invoke(app, [*args, "--format", "csv", "--meta", str(meta)])
+    assert r.exit_code == 0 and r.stdout == "period,value\n2019-08,11970\n"  # CSV on stdout stays plain
+    assert json.loads(meta.read_text())["mppwatch"]["source_ids"] == ["OHSS_IELP_2024-08"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0 and "sources: OHSS_IELP_2024-08" in r.stdout and "note: component: CBP" in r.stdout
