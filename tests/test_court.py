@@ -794,3 +794,51 @@ def test_prescan_finds_the_fields_that_hold_nul_bytes(tmp_path: Path) -> None:
     assert prescan(Member(path.name, path, size=path.stat().st_size)) == (True, {1, 3})
     path.write_bytes(b"A\tB\tC\tD\n" + good * 10 + "9\tPE\u00d1A\tx\ty\n".encode("latin-1"))
     assert prescan(Member(path.name, path, size=path.stat().st_size)) == (False, set())
+
+
+# -- line ends, accounting, limits (issue 11) --------------------------------------------------------
+
+
+def _to_crlf(root: Path) -> Path:
+    for f in root.rglob("*.csv"):
+        f.write_bytes(f.read_bytes().replace(b"\n", b"\r\n"))
+    return root
+
+
+def test_crlf_release_loads_the_same_rows_as_lf(tmp_path: Path) -> None:
+    """DuckDB 2.x reads no rows from a CRLF file when `new_line` is given with auto_detect=false: the old loader
+    stored 0 rows here. The CR must not end up in the last field."""
+    plain = Store.open(tmp_path / "lf.duckdb")
+    court.load(plain, write_release(tmp_path / "lf"), "2025-12")
+    crlf = Store.open(tmp_path / "crlf.duckdb")
+    root = write_release(tmp_path / "crlf", change={"tbl_RepsAssigned:3": line(
+        REPS_ASSIGNED, IDNREPSASSIGNED="3", IDNCASE="12", E_28_DATE=ts("2019-10-01"), BLNPRIMEATTY="1")})  # fmt: skip
+    court.load(crlf, _to_crlf(root), "2025-12")
+    assert (
+        counts(crlf)
+        .sort_values("table")
+        .reset_index(drop=True)
+        .equals(counts(plain).sort_values("table").reset_index(drop=True))
+    )
+    assert crlf.query("SELECT BLNPRIMEATTY b FROM court_reps_assigned WHERE IDNREPSASSIGNED = 3").b[0] == "1"
+    assert not crlf.query("SELECT raw FROM court_rejects WHERE raw LIKE '%' || chr(13) || '%'").shape[0]
+    assert court.cohort(crlf) == court.cohort(plain) == [1, 2, 3, 4, 7, 8, 9, 10, 11, 12]
+    lookups = "SELECT lookup, code, description FROM court_lookups ORDER BY ALL"
+    assert crlf.query(lookups).equals(plain.query(lookups))
+    assert not crlf.query("SELECT * FROM court_lookups WHERE description LIKE '%' || chr(13)").shape[0]
+
+
+def test_synth_line_ends_give_identical_tables(tmp_path: Path) -> None:
+    """Both releases in one store (record keys are per case, so the published cells are comparable)."""
+    store = Store.open(tmp_path / "s.duckdb")
+    frames = []
+    for ends, month in (("crlf", "2026-01"), ("lf", "2026-02")):
+        court.synth_eoir(tmp_path / ends, 1500, seed=4, line_ends=ends)
+        schedule = next((tmp_path / ends).rglob("tbl_schedule.csv")).read_bytes()
+        assert (b"\r\n" in schedule) == (ends == "crlf") and schedule.count(b"\n") > 4000
+        rel = court.load(store, tmp_path / ends, month).release
+        frames.append(
+            court.table(store, ["hearing_location", "nationality"], ["cases", "in_absentia_rate"], True, release=rel)
+        )
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_like=False)
+    assert len(frames[0]) > 5

@@ -75,6 +75,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         path: Annotated[Path, typer.Argument(help="release folder or zip (tables at any depth, Lookup/ folder)")],
         release: Annotated[str, typer.Option("--release", help="YYYY-MM of the EOIR release")],
+        max_reject_share: Annotated[
+            float,
+            typer.Option("--max-reject-share", help="fail when a table rejects more than this share of its lines"),
+        ] = 0.01,
         format: FormatOpt = Format.table,
     ) -> None:
         """Load an EOIR case-data release; rows that cannot be parsed go to court_rejects and are counted here."""
@@ -91,7 +95,7 @@ def register(app: typer.Typer) -> None:
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
-            summary = _court().load(store, path, release, progress)
+            summary = _court().load(store, path, release, progress, max_reject_share)
         frame = summary.frame()
         frame.attrs.update(release=summary.release, synthetic=summary.synthetic)
         _show(frame, format, f"court release {summary.release}")
@@ -208,6 +212,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Argument(help="folder to write the SYNTHETIC release into")],
         cases: Annotated[int, typer.Option("--cases", help="number of cases")] = 20000,
         seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+        line_ends: Annotated[str, typer.Option("--line-ends", help="crlf (as re-saved on Windows) or lf")] = "crlf",
         format: FormatOpt = Format.table,
     ) -> None:
         """Write a SYNTHETIC EOIR case-data release in the real format, quirks included."""
@@ -215,7 +220,7 @@ def register(app: typer.Typer) -> None:
 
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("synthesising cases", total=cases)
-            summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n))
+            summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n), line_ends)
         frame = pd.DataFrame(
             [
                 {"file": k, "rows": v, "stray_tab_rows": summary.stray_tab_rows.get(k, 0)}

@@ -1,11 +1,18 @@
 """Load an EOIR "Case Data" release (folder or zip) into `court_*` tables, streaming, with every bad row accounted for.
 
 How: DuckDB's own CSV reader parses each table in parallel with the dialect fixed (TAB, no quote, latin-1, header)
-and explicit column types, so nothing is guessed. Rows it cannot parse are not dropped: `store_rejects` keeps each
+and explicit column types, so nothing is guessed. Lines may end in LF or CRLF: `new_line` is left to DuckDB, since
+DuckDB 2.x with `auto_detect=false` reads no rows from a CRLF file when `new_line` is given. Rows it cannot parse are not dropped: `store_rejects` keeps each
 one with its line number, a repair pass strips NUL bytes from those lines and tries them again, and what still fails
 lands in `court_rejects` (file, line, reason, raw text). NUL bytes inside text fields are removed as rows are
 inserted. Zip members go through the `unzip` program (it reads Deflate64, which Python's zipfile cannot) into a
 named pipe, so nothing is unpacked to disk. A release is replaced as a whole inside one transaction.
+
+Every line is accounted for or nothing is stored: loaded + repaired + rejected must equal the lines in each file,
+a table may reject at most `max_reject_share` of its lines, a file that ends mid-line is an error (truncated), and
+a line over 64 KB (EOIR's rows are under 1 KB) stops the load at once, before DuckDB's parser sees it. No case row
+is written outside the store: pipes and nothing else live in a private temporary folder (mode 0700) that is removed
+on exit, on SIGTERM/SIGINT/SIGHUP, and by the next load if a SIGKILL left it; `unzip` children are killed with it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -24,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -40,6 +49,9 @@ from mppwatch.store import Store
 
 RELEASE_RE = re.compile(r"^\d{4}-\d{2}$")
 SYNTHETIC = "SYNTHETIC"
+MAX_LINE_BYTES = 1 << 16  # no field, and no line, of a release may be longer (EOIR's widest row is under 1 KB)
+MAX_REJECT_SHARE = 0.01  # a table rejecting more of its lines than this (and more than one line) is not stored
+TMP_PREFIX = "mppwatch-court-"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS court_releases (
@@ -149,39 +161,99 @@ def _count_byte(buf: bytes, byte: int, end: int) -> int:
     return int(np.count_nonzero(np.frombuffer(buf, np.uint8, count=end) == byte))
 
 
+def _long_line(block: bytes, run: int, limit: int = MAX_LINE_BYTES) -> tuple[int, int | None]:
+    """Find a line longer than `limit` in `block`, given `run` bytes of the current line before it.
+
+    Returns (bytes of the line still open at the block's end, offset of the long line's start in the block, or
+    None; 0 also when the long line began in an earlier block). Costs a few `find` calls per 4 MB: every window of
+    limit/2 bytes must hold a line end, or no line of `limit` bytes can fit; only a window without one is looked
+    at closely."""
+    first = block.find(b"\n")
+    if first == -1:
+        run += len(block)
+        return run, (0 if run > limit else None)
+    if run + first > limit:
+        return run, 0
+    half, n, pos = limit // 2, len(block), first + 1
+    while pos + half <= n:
+        if block.find(b"\n", pos, pos + half) != -1:
+            pos += half
+            continue
+        start = block.rfind(b"\n", 0, pos) + 1
+        end = block.find(b"\n", pos + half)
+        if end == -1:
+            break
+        if end - start > limit:
+            return 0, start
+        pos = end + 1
+    tail = n - block.rfind(b"\n") - 1
+    return tail, (n - tail if tail > limit else None)
+
+
+def _too_long(name: str, line: int, segment: bytes, names: list[str] | None) -> InputError:
+    """The error for a line over MAX_LINE_BYTES, naming the field when one field alone is over it."""
+    fields = segment[: 4 * MAX_LINE_BYTES].split(b"\n", 1)[0].split(b"\t")
+    longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+    kb = MAX_LINE_BYTES // 1024
+    if len(fields[longest]) > MAX_LINE_BYTES or len(fields) == 1:
+        column = names[longest] if names and longest < len(names) else f"field {longest + 1}"
+        return InputError(name, line, column, f"field over the {kb} KB limit (a corrupt file?); nothing was stored")
+    return InputError(
+        name, line, None, f"line over the {kb} KB limit ({len(fields) - 1}+ TABs: rows run together without line "
+        "ends?); nothing was stored",
+    )  # fmt: skip
+
+
 class _Reader:
     """Hash, count and check a stream as it passes, optionally copying it into a pipe for DuckDB.
 
     DuckDB accepts a row with one field too many when the extra field is empty or a null token (it reads it as a
     trailing delimiter), which would shift a row with a stray tab silently. So every line's TAB count is checked
     here, independently: a block whose total matches the expected count is passed at memory speed, and only a
-    block that does not is split into lines (numpy) to find the rows with the wrong number of fields.
+    block that does not is split into lines (numpy) to find the rows with the wrong number of fields. Lines may
+    end in LF or CRLF (a CR before the LF is not part of the raw line kept for a reject). A line over
+    MAX_LINE_BYTES stops the stream before any of it reaches the pipe; a last line without a line end and with
+    too few fields is kept in `truncated`.
     """
 
-    def __init__(self, ncols: int = 0, on_bytes: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        ncols: int = 0,
+        on_bytes: Callable[[int], None] | None = None,
+        name: str = "",
+        names: list[str] | None = None,
+    ) -> None:
         self.on_bytes = on_bytes
         self.sha = hashlib.sha256()
         self.newlines = 0
         self.last = b"\n"
         self.error: BaseException | None = None
         self.ncols = ncols
+        self.name, self.names = name, names
         self.bad: list[tuple[int, int, bytes]] = []  # (line, fields, raw line)
+        self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
-        carry = b""
+        carry = b""  # the line still open: checked with the next block, and held back from the pipe until then
+        run = 0
         try:
             while block := src.read(1 << 22):
-                if sink is not None:
-                    sink.write(block)
+                run, long_at = _long_line(block, run)
+                if long_at is not None:
+                    line = self.newlines + block.count(b"\n", 0, long_at) + 1
+                    raise _too_long(self.name, line, block[long_at:] if long_at else carry + block, self.names)
                 self.sha.update(block)
                 self.last = block[-1:]
                 if self.on_bytes is not None:
                     self.on_bytes(len(block))
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:  # no line ends in this block
+                    carry += block
+                    continue
+                if sink is not None:  # only whole lines go to the pipe, so a stopped stream ends on a line end
+                    sink.write(carry)
+                    sink.write(memoryview(block)[:cut])
                 if self.ncols:
-                    cut = block.rfind(b"\n") + 1
-                    if cut == 0:  # no line ends in this block
-                        carry += block
-                        continue
                     # count in place (no copy of the block) unless the carried-over line start needs joining
                     n = _count_byte(block, 10, cut)
                     tabs = carry.count(b"\t") + _count_byte(block, 9, cut)
@@ -189,11 +261,16 @@ class _Reader:
                         self.newlines += n
                     else:
                         self._check(carry + block[:cut])
-                    carry = block[cut:]
                 else:
-                    self.newlines += _count_byte(block, 10, len(block))
-            if self.ncols and carry:  # a last line without a line break is still a row
+                    self.newlines += _count_byte(block, 10, cut)
+                carry = block[cut:]
+            if sink is not None and carry:
+                sink.write(carry)
+            if self.ncols and carry.rstrip(b"\r"):  # a last line without a line break is still a row
+                before = len(self.bad)
                 self._check(carry + b"\n")
+                if len(self.bad) > before and self.bad[-1][1] < self.ncols:
+                    self.truncated = (self.bad[-1][0], self.bad[-1][1])
         except BaseException as exc:  # reported by the caller
             self.error = exc
 
@@ -206,7 +283,7 @@ class _Reader:
             per_line = np.diff(np.concatenate([[0], tabs]))
             starts = np.concatenate([[0], ends[:-1] + 1])
             for i in np.flatnonzero(per_line != self.ncols - 1):
-                raw = lines[int(starts[i]) : int(ends[i])]
+                raw = lines[int(starts[i]) : int(ends[i])].removesuffix(b"\r")
                 self.bad.append((self.newlines + int(i) + 1, int(per_line[i]) + 1, raw))
         self.newlines += n
 
@@ -217,12 +294,148 @@ class _Reader:
         return self.newlines + (0 if self.last == b"\n" else 1)
 
 
+# -- child processes and the private temporary folder -------------------------------------------
+
+_CHILDREN: set[subprocess.Popen[bytes]] = set()
+
+
+def _unzip(member: Member, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """`unzip -p` of one member, tracked so that no `unzip` outlives the load (see `private_tmp`)."""
+    assert member.zip_path is not None
+    unzip = shutil.which("unzip")
+    if unzip is None:
+        raise MppwatchError(f"{member.zip_path}: reading a zip needs the `unzip` program (apt-get install unzip)")
+    proc = subprocess.Popen([unzip, "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE, stderr=stderr)
+    _CHILDREN.add(proc)
+    return proc
+
+
+def _reap(proc: subprocess.Popen[bytes], kill: bool = True) -> None:
+    if kill and proc.poll() is None:
+        proc.kill()
+    try:
+        proc.wait(timeout=10)
+    finally:
+        _CHILDREN.discard(proc)
+        for handle in (proc.stdout, proc.stderr):
+            if handle is not None:
+                handle.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_tmp(root: Path | None = None) -> list[Path]:
+    """Remove the private folders of loads that were killed (SIGKILL leaves them): ours, whose process is gone.
+
+    A folder is `mppwatch-court-<pid>-<random>`; one whose pid still runs is another load's and is left alone."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    for path in root.glob(TMP_PREFIX + "*"):
+        try:
+            if not path.is_dir() or path.is_symlink() or path.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        pid = path.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and _pid_alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+class _Stopped(BaseException):
+    """Raised by the signal handler inside a load, so that every `finally` runs; turned into SystemExit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def private_tmp() -> Iterator[Path]:
+    """A private (0700) folder for the load's pipes, removed on exit and on SIGTERM/SIGINT/SIGHUP; children killed.
+
+    A signal during a DuckDB query interrupts the query; the load then rolls back and the process exits 128+signal.
+    """
+    sweep_stale_tmp()
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
+    os.chmod(tmp, 0o700)
+    got: list[int] = []
+    old: dict[signal.Signals, object] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        got.append(signum)
+        raise _Stopped(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            old[sig] = signal.signal(sig, on_signal)
+    try:
+        yield tmp
+    except BaseException:
+        if got:
+            raise SystemExit(128 + got[0]) from None
+        raise
+    finally:
+        for proc in list(_CHILDREN):
+            _reap(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _fifo(tmp: Path, label: str, write: Callable[[IO[bytes]], None]) -> Iterator[tuple[str, threading.Thread]]:
+    """A named pipe in `tmp` that a thread fills with `write`; DuckDB reads it as a file. Nothing lands on disk."""
+    fifo = tmp / f"pipe-{label}-{threading.get_ident()}.csv"
+    os.mkfifo(fifo, 0o600)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with open(fifo, "wb") as sink:
+                write(sink)
+        except BrokenPipeError:
+            pass  # the reader stopped (an error it reports)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield str(fifo), thread
+    finally:
+        thread.join(timeout=5)
+        if thread.is_alive():  # DuckDB stopped reading (an error), or never opened the pipe: unblock the writer
+            try:
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            thread.join(timeout=10)
+        fifo.unlink(missing_ok=True)
+    if errors:
+        raise errors[0]
+
+
 @contextmanager
 def opened(
-    member: Member, tmp: Path, ncols: int = 0, on_bytes: Callable[[int], None] | None = None
+    member: Member,
+    tmp: Path,
+    ncols: int = 0,
+    on_bytes: Callable[[int], None] | None = None,
+    names: list[str] | None = None,
 ) -> Iterator[tuple[str, _Reader, threading.Thread]]:
     """A path DuckDB can read for `member`, plus a thread hashing and checking it (join before reading counts)."""
-    reader = _Reader(ncols, on_bytes)
+    reader = _Reader(ncols, on_bytes, member.name, names)
     if member.path is not None:
         path = member.path
 
@@ -235,56 +448,55 @@ def opened(
         yield str(path), reader, thread
         thread.join()
         return
-    assert member.zip_path is not None
-    unzip = shutil.which("unzip")
-    if unzip is None:
-        raise MppwatchError(f"{member.zip_path}: reading a zip needs the `unzip` program (apt-get install unzip)")
-    fifo = tmp / f"pipe-{abs(hash(member.name))}.csv"
-    os.mkfifo(fifo)
-    proc = subprocess.Popen(
-        [unzip, "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    proc = _unzip(member, stderr=subprocess.PIPE)
 
-    def run_pipe() -> None:
+    def write(sink: IO[bytes]) -> None:
         assert proc.stdout is not None
-        with open(fifo, "wb") as sink:
-            reader.feed(proc.stdout, sink)
+        reader.feed(proc.stdout, sink)
 
-    thread = threading.Thread(target=run_pipe, daemon=True)
-    thread.start()
+    failed, killed, err = False, False, ""
     try:
-        yield str(fifo), reader, thread
+        with _fifo(tmp, "member", write) as (fifo, pipe_thread):
+            yield fifo, reader, pipe_thread
+            pipe_thread.join()
+    except BaseException:
+        failed = True
+        raise
     finally:
-        thread.join(timeout=5)
-        if thread.is_alive():  # DuckDB stopped reading (an error): unblock the writer and stop unzip
-            try:
-                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
-            proc.kill()
-            thread.join(timeout=5)
-        proc.wait()
-        fifo.unlink(missing_ok=True)
-    if proc.returncode not in (0, None):
-        err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
-        raise InputError(f"{member.zip_path}!{member.name}", None, None, f"unzip failed: {err[:200]}")
+        killed = failed or reader.error is not None or (proc.poll() is None and not _drained(proc))
+        if not killed and proc.returncode not in (0, None) and proc.stderr is not None:
+            err = proc.stderr.read().decode(errors="replace").strip()
+        _reap(proc, kill=killed)
+    if proc.returncode not in (0, None) and not killed:
+        raise InputError(f"{member.zip_path}!{member.name}", None, None, f"unzip failed: {err[:300]}")
+
+
+def _drained(proc: subprocess.Popen[bytes]) -> bool:
+    """True when `proc` finishes within a moment (its output was read to the end)."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def read_header(member: Member) -> tuple[list[str], str]:
-    """The header row (column names) and the line ending of a release file."""
+    """The header row (column names) and the line ending of a release file ("crlf" or "lf")."""
     if member.path is not None:
         with open(member.path, "rb") as handle:
-            first = handle.readline(1 << 16)
+            first = handle.readline(MAX_LINE_BYTES + 1)
     else:
-        assert member.zip_path is not None
-        proc = subprocess.Popen(["unzip", "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE)
+        proc = _unzip(member)
         assert proc.stdout is not None
-        first = proc.stdout.readline(1 << 16)
-        proc.kill()
-        proc.wait()
+        try:
+            first = proc.stdout.readline(MAX_LINE_BYTES + 1)
+        finally:
+            _reap(proc)
     if not first.strip():
         raise InputError(member.name, 1, None, "empty file: no header row")
-    newline = "\\r\\n" if first.endswith(b"\r\n") else "\\n"
+    if not first.endswith(b"\n") and len(first) > MAX_LINE_BYTES:
+        raise InputError(member.name, 1, None, f"header line over the {MAX_LINE_BYTES // 1024} KB limit")
+    newline = "crlf" if first.endswith(b"\r\n") else "lf"
     first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark from a re-saved file
     names = first.rstrip(b"\r\n").replace(b"\x00", b"").decode("latin-1").split("\t")
     return [n.strip() for n in names], newline
@@ -308,9 +520,10 @@ def _clean_text(col: str) -> str:
     )
 
 
-def prescan(member: Member) -> tuple[bool, set[int] | None]:
+def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[int] | None]:
     """(ASCII only?, the field positions holding NUL bytes) for a file on disk; None means "unknown: clean every
-    text field", which is what a zip member gets (it is read once, as a stream).
+    text field", which is what a zip member gets (it is read once, as a stream). A line over MAX_LINE_BYTES is an
+    InputError here, before DuckDB's parser (which takes minutes over such a line) reads the file.
 
     Plain ASCII reads the same as latin-1 or UTF-8, and DuckDB's UTF-8 path is the fast one. Only the text fields
     where a NUL occurs get the per-field cleaning. Both checks run at memory speed (bytes.isascii, memchr); a NUL
@@ -320,8 +533,14 @@ def prescan(member: Member) -> tuple[bool, set[int] | None]:
         return False, None
     ascii_only, nul_fields = True, set()
     carry = b""  # the start of the line the block begins in
+    run, offset = 0, 0
     with open(member.path, "rb") as handle:
         while block := handle.read(1 << 22):
+            run, long_at = _long_line(block, run)
+            if long_at is not None:
+                start = offset + long_at if long_at else offset - len(carry)
+                raise _too_long(member.name, _line_at(member.path, start), _bytes_at(member.path, start), names)
+            offset += len(block)
             ascii_only = ascii_only and block.isascii()
             pos = block.find(b"\x00")
             while pos != -1:
@@ -334,12 +553,30 @@ def prescan(member: Member) -> tuple[bool, set[int] | None]:
     return ascii_only, nul_fields
 
 
-def _csv_options(columns: list[str], spec: TableSpec, newline: str, rejects: str, ascii_only: bool = False) -> str:
+def _line_at(path: Path, offset: int) -> int:
+    """The line number (from 1) of the byte at `offset`: only asked when a line is too long."""
+    lines, done = 1, 0
+    with open(path, "rb") as handle:
+        while done < offset and (block := handle.read(min(1 << 22, offset - done))):
+            lines += block.count(b"\n")
+            done += len(block)
+    return lines
+
+
+def _bytes_at(path: Path, offset: int) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        return handle.read(4 * MAX_LINE_BYTES)
+
+
+def _csv_options(columns: list[str], spec: TableSpec, rejects: str, ascii_only: bool = False) -> str:
+    """The fixed dialect. No `new_line`: DuckDB then reads LF and CRLF files alike (and strips the CR), whereas
+    `new_line='\\r\\n'` with `auto_detect=false` reads no rows at all from a CRLF file (DuckDB 2.0)."""
     types = ", ".join(f"'{c}': '{spec.duck_type(c)}'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
     encoding = "utf-8" if ascii_only else "latin-1"
     return (
-        f"delim='\\t', quote='', escape='', header=true, auto_detect=false, new_line='{newline}', "
+        f"delim='\\t', quote='', escape='', header=true, auto_detect=false, max_line_size={2 * MAX_LINE_BYTES}, "
         f"encoding='{encoding}', nullstr=[{nulls}], columns={{{types}}}, strict_mode=true, "
         f"store_rejects=true, rejects_table='{rejects}_err', rejects_scan='{rejects}_scan'"
     )
@@ -376,75 +613,130 @@ def _repair(
     """Settle every line that is not a clean row: (repaired, rejected, rows taken back out of the table).
 
     - Lines with the wrong number of fields (stray tabs) are rejects, also when DuckDB took them in with the extra
-      field read as a trailing delimiter: such a row is deleted again by its key.
-    - Lines DuckDB could not parse and that contain NUL bytes are parsed again without them ("repaired").
+      field read as a trailing delimiter: such rows are deleted again by their keys, in one statement.
+    - Lines DuckDB could not parse and that contain NUL bytes are parsed again without them ("repaired"), read by
+      DuckDB from a named pipe: no case row is written to a file outside the store.
     - Everything else DuckDB rejected is kept with its reason.
+    The cost is one pass over the rejects (and one DELETE), whatever their number.
     """
     con = store.con
     parsed: dict[int, tuple[str | None, str]] = {
-        int(line): (raw, reason)
+        int(line): (raw.strip("\r\n") if raw is not None else None, reason)
         for line, raw, reason in con.execute(
             f"""SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || error_message, '; ')
                 FROM {rejects}_err GROUP BY line"""
         ).fetchall()
     }
     width = {line: (fields, raw.decode("latin-1")) for line, fields, raw in wrong_width}
-    taken_out = 0
     key_at = columns.index(spec.key)
+    keys = []
     for line, (_fields, raw) in width.items():
         if line in parsed or line == 1:
             continue
         cells = raw.split("\t")
         key = cells[key_at].replace("\x00", "").strip() if key_at < len(cells) else ""
         if key.isdigit():
-            row = con.execute(
-                f"DELETE FROM {spec.table} WHERE release = ? AND {_quote(spec.key)} = ? RETURNING 1",
-                [release, int(key)],
-            ).fetchall()
-            taken_out += len(row)
+            keys.append(int(key))
+    taken_out = 0
+    if keys:
+        row = con.execute(
+            f"DELETE FROM {spec.table} WHERE release = ? AND {_quote(spec.key)} IN (SELECT unnest(?::BIGINT[]))",
+            [release, keys],
+        ).fetchone()
+        taken_out = int(row[0]) if row else 0
     fixable = [(line, raw) for line, (raw, _) in sorted(parsed.items()) if raw and "\x00" in raw and line not in width]
     repaired_lines: set[int] = set()
     if fixable:
-        path = tmp / "repair.csv"
-        with open(path, "w", encoding="latin-1", errors="replace", newline="\n") as out:
-            out.write("\t".join(columns) + "\n")
+
+        def write(sink: IO[bytes]) -> None:
+            sink.write(("\t".join(columns) + "\n").encode("latin-1", errors="replace"))
             for _, raw in fixable:
-                out.write(raw.replace("\x00", "").rstrip("\r\n") + "\n")
+                sink.write((raw.replace("\x00", "") + "\n").encode("latin-1", errors="replace"))
+
         second = rejects + "_2"
-        options = _csv_options(columns, spec, "\\n", second)
-        inserted = con.execute(
-            f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec)} "
-            f"FROM read_csv('{path}', {options})"
-        ).fetchone()
+        with _fifo(tmp, "repair", write) as (path, thread):
+            inserted = con.execute(
+                f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec)} "
+                f"FROM read_csv('{path}', {_csv_options(columns, spec, second)})"
+            ).fetchone()
+            thread.join()
         failed = {int(r[0]) for r in con.execute(f"SELECT DISTINCT line FROM {second}_err").fetchall()}
         con.execute(f"DROP TABLE IF EXISTS {second}_err; DROP TABLE IF EXISTS {second}_scan")
-        for i, (line, _) in enumerate(fixable, start=2):  # line 1 of the repair file is its header
+        for i, (line, _) in enumerate(fixable, start=2):  # line 1 of the repair stream is its header
             if i not in failed:
                 repaired_lines.add(line)
         if inserted and int(inserted[0]) != len(repaired_lines):
             raise MppwatchError(
                 f"{member.name}: repair pass inserted {inserted[0]} rows, expected {len(repaired_lines)}"
             )
-    rows: list[tuple[str, str, int, str, str | None]] = []
+    lines: list[int] = []
+    reasons: list[str] = []
+    raws: list[str | None] = []
     for line in sorted(set(parsed) | set(width)):
+        lines.append(line)
         if line in width:
             fields, raw = width[line]
-            rows.append(
-                (
-                    release,
-                    member.name,
-                    line,
-                    f"{fields} fields where the header has {len(columns)} (stray tab or broken line)",
-                    raw,
-                )
-            )
+            reasons.append(f"{fields} fields where the header has {len(columns)} (stray tab or broken line)")
+            raws.append(raw)
         elif line in repaired_lines:
-            rows.append((release, member.name, line, "repaired: NUL bytes removed", parsed[line][0]))
+            reasons.append("repaired: NUL bytes removed")
+            raws.append(parsed[line][0])
         else:
-            rows.append((release, member.name, line, parsed[line][1][:500], parsed[line][0]))
-    if rows:
-        con.executemany("INSERT INTO court_rejects VALUES (?, ?, ?, ?, ?)", rows)
-    return len(repaired_lines), len(rows) - len(repaired_lines), taken_out
+            reasons.append(parsed[line][1][:500])
+            raws.append(parsed[line][0])
+    if lines:
+        _insert_rejects(store, release, member.name, lines, reasons, raws)
+    return len(repaired_lines), len(lines) - len(repaired_lines), taken_out
+
+
+def _insert_rejects(
+    store: Store, release: str, file: str, lines: list[int], reasons: list[str], raws: list[str | None]
+) -> None:
+    """Many `court_rejects` rows in one INSERT (from an Arrow table: executemany costs a statement per row)."""
+    import pyarrow as pa
+
+    batch = pa.table(
+        {
+            "line": pa.array(lines, pa.int64()),
+            "reason": pa.array(reasons, pa.string()),
+            "raw": pa.array(raws, pa.string()),
+        }
+    )
+    store.con.register("_rejects_batch", batch)
+    try:
+        store.con.execute(
+            "INSERT INTO court_rejects SELECT ?, ?, line, reason, raw FROM _rejects_batch", [release, file]
+        )
+    finally:
+        store.con.unregister("_rejects_batch")
+
+
+def _parser_stopped(name: str, exc: Exception) -> InputError:
+    """DuckDB's strict parser stops on a CR that is not part of a CRLF line end (or on LF and CRLF mixed)."""
+    text = str(exc)
+    if "invalid state" in text:
+        return InputError(
+            name, None, None, "DuckDB's CSV parser stopped: a carriage return inside a field, or LF and CRLF line "
+            "ends mixed in one file; nothing was stored",
+        )  # fmt: skip
+    return InputError(name, None, None, f"DuckDB could not read the file: {text.splitlines()[0][:300]}")
+
+
+def _check_accounted(
+    member: Member, rows_in: int, loaded: int, repaired: int, rejected: int, max_reject_share: float, first: str
+) -> None:
+    """Every line loaded, repaired or rejected, and no more rejects than the share allows: else an InputError."""
+    missing = rows_in - loaded - repaired - rejected
+    if missing:
+        raise InputError(
+            member.name, None, None, f"{abs(missing)} of {rows_in} lines {'missing' if missing > 0 else 'too many'}: "
+            f"loaded {loaded} + repaired {repaired} + rejected {rejected} != lines in; nothing was stored",
+        )  # fmt: skip
+    if rejected > 1 and rejected > max_reject_share * rows_in:
+        raise InputError(
+            member.name, None, None, f"{rejected} of {rows_in} lines rejected ({rejected / max(rows_in, 1):.1%}), "
+            f"more than the {max_reject_share:.1%} allowed (--max-reject-share); nothing was stored. {first}",
+        )  # fmt: skip
 
 
 def load_table(
@@ -454,9 +746,10 @@ def load_table(
     release: str,
     tmp: Path,
     on_bytes: Callable[[int], None] | None = None,
+    max_reject_share: float = MAX_REJECT_SHARE,
 ) -> tuple[TableCount, str]:
     """Stream one release file into `spec.table` for `release`; returns the counts and the file's sha256."""
-    columns, newline = read_header(member)
+    columns, _line_end = read_header(member)
     known = {c.lower(): c for c in spec.columns}  # EOIR's spelling varies in case (IdnCase, Sex); DuckDB ignores it
     columns = [known.get(c.lower(), c) for c in columns]
     if spec.key not in columns or "IDNCASE" not in columns:
@@ -467,33 +760,51 @@ def load_table(
     rejects = f"_rej_{spec.table}"
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
-    ascii_only, nul_fields = prescan(member)
-    with opened(member, tmp, len(columns), on_bytes) as (path, reader, thread):
-        con.execute(
-            f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec, nul_fields)} "
-            f"FROM read_csv('{path}', {_csv_options(columns, spec, newline, rejects, ascii_only)})"
-        )
+    ascii_only, nul_fields = prescan(member, columns)
+    with opened(member, tmp, len(columns), on_bytes, columns) as (path, reader, thread):
+        try:
+            con.execute(
+                f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
+                f"{_select(columns, spec, nul_fields)} FROM read_csv('{path}', "
+                f"{_csv_options(columns, spec, rejects, ascii_only)})"
+            )
+        except duckdb.Error as exc:
+            thread.join(timeout=30)
+            if isinstance(reader.error, InputError):
+                raise reader.error from None
+            raise _parser_stopped(member.name, exc) from None
         thread.join()
+    if isinstance(reader.error, InputError):
+        raise reader.error
     if reader.error is not None:
         raise InputError(member.name, None, None, f"read failed: {reader.error}")
+    if reader.truncated is not None:
+        line, fields = reader.truncated
+        raise InputError(
+            member.name, line, None, f"the file ends mid-line ({fields} of {len(columns)} fields and no line end): "
+            "truncated? nothing was stored",
+        )  # fmt: skip
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     repaired, rejected, taken_out = _repair(store, spec, columns, release, member, rejects, tmp, reader.bad)
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
     loaded -= taken_out
     rows_in = max(reader.lines - 1, 0)
-    unaccounted = rows_in - loaded - repaired - rejected
-    if unaccounted:
-        con.execute(
-            "INSERT INTO court_rejects VALUES (?, ?, NULL, ?, NULL)",
-            [release, member.name, f"{unaccounted} lines neither loaded nor rejected by the parser (blank lines?)"],
-        )
+    first = ""
+    if rejected:
+        row = con.execute(
+            "SELECT line, reason FROM court_rejects WHERE release = ? AND file = ? AND NOT starts_with(reason, "
+            "'repaired') ORDER BY line LIMIT 1",
+            [release, member.name],
+        ).fetchone()
+        first = f"First: line {row[0]}: {row[1]}" if row else ""
+    _check_accounted(member, rows_in, loaded, repaired, rejected, max_reject_share, first)
     return TableCount(member.name, spec.table, rows_in, loaded + repaired, repaired, rejected), reader.sha.hexdigest()
 
 
 def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[int, str]:
     """One Lookup/ file: keep the code and description columns it names (EOIR's names vary by table).
     Returns the codes kept and the file's sha256."""
-    columns, newline = read_header(member)
+    columns, _line_end = read_header(member)
     lower = {c.lower(): c for c in columns}
     code = next((lower[c.lower()] for c in LOOKUP_CODE_COLUMNS if c.lower() in lower), None)
     code = code or next((c for c in columns if "CODE" in c.upper()), None)
@@ -508,21 +819,30 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[
     types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
     rejects = "_rej_lookup"
-    with opened(member, tmp) as (path, reader, thread):
-        n = store.con.execute(
-            f"""INSERT INTO court_lookups SELECT ?, ?, trim(replace({_quote(code)}, chr(0), '')),
-                    trim(replace({_quote(desc)}, chr(0), ''))
-                FROM read_csv('{path}', delim='\\t', quote='', escape='', header=true, auto_detect=false,
-                    new_line='{newline}', encoding='latin-1', nullstr=[{nulls}], columns={{{types}}},
-                    null_padding=true, store_rejects=true, rejects_table='{rejects}_err',
-                    rejects_scan='{rejects}_scan')""",
-            [release, member.stem],
-        ).fetchone()
+    prescan(member, columns)  # a line over the limit stops here, before DuckDB's parser
+    with opened(member, tmp, 0, None, columns) as (path, reader, thread):
+        try:
+            n = store.con.execute(
+                f"""INSERT INTO court_lookups SELECT ?, ?, trim(replace({_quote(code)}, chr(0), '')),
+                        trim(replace({_quote(desc)}, chr(0), ''))
+                    FROM read_csv('{path}', delim='\\t', quote='', escape='', header=true, auto_detect=false,
+                        encoding='latin-1', nullstr=[{nulls}], columns={{{types}}}, max_line_size={2 * MAX_LINE_BYTES},
+                        null_padding=true, store_rejects=true, rejects_table='{rejects}_err',
+                        rejects_scan='{rejects}_scan')""",
+                [release, member.stem],
+            ).fetchone()
+        except duckdb.Error as exc:
+            thread.join(timeout=30)
+            if isinstance(reader.error, InputError):
+                raise reader.error from None
+            raise _parser_stopped(member.name, exc) from None
         thread.join()
+    if isinstance(reader.error, InputError):
+        raise reader.error
     # every line the lenient read skipped is recorded, with DuckDB's reason
     store.con.execute(
         f"""INSERT INTO court_rejects SELECT ?, ?, line, 'lookup line skipped: ' || string_agg(DISTINCT error_message, '; '),
-                any_value(csv_line)
+                trim(any_value(csv_line), chr(13) || chr(10))
             FROM {rejects}_err GROUP BY line ORDER BY line""",
         [release, member.name],
     )
@@ -545,19 +865,19 @@ def member_sha256(member: Member) -> str:
     if member.path is not None:
         with open(member.path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
-    assert member.zip_path is not None
-    unzip = shutil.which("unzip")
-    if unzip is None:
-        raise MppwatchError(f"{member.zip_path}: reading a zip needs the `unzip` program (apt-get install unzip)")
-    proc = subprocess.Popen([unzip, "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE)
+    proc = _unzip(member, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     sha = hashlib.sha256()
-    while block := proc.stdout.read(1 << 22):
-        sha.update(block)
-    digest = sha.hexdigest()
-    if proc.wait() != 0:
-        raise InputError(f"{member.zip_path}!{member.name}", None, None, "unzip failed")
-    return digest
+    try:
+        while block := proc.stdout.read(1 << 22):
+            sha.update(block)
+        proc.wait()
+        err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+    finally:
+        _reap(proc)
+    if proc.returncode != 0:
+        raise InputError(f"{member.zip_path}!{member.name}", None, None, f"unzip failed: {err[:300]}")
+    return sha.hexdigest()
 
 
 def _dataset(release: str, member: Member, spec: TableSpec | None) -> str:
@@ -602,8 +922,15 @@ def load(
     source: Path,
     release: str,
     progress: Callable[[str, int, int], None] | None = None,
+    max_reject_share: float = MAX_REJECT_SHARE,
 ) -> LoadSummary:
-    """Load a release folder or zip as `release` (YYYY-MM), replacing an earlier load of the same release."""
+    """Load a release folder or zip as `release` (YYYY-MM), replacing an earlier load of the same release.
+
+    Nothing is stored (the transaction rolls back) when a file has lines neither loaded nor rejected, when a table
+    rejects more than `max_reject_share` of its lines (and more than one), or when a file is truncated, has a line
+    over 64 KB, or cannot be unpacked."""
+    if not 0 <= max_reject_share <= 1:
+        raise MppwatchError(f"--max-reject-share {max_reject_share}: expected a share between 0 and 1")
     from datetime import UTC, datetime
 
     from mppwatch.court.cohort import build_facts
@@ -648,11 +975,10 @@ def load(
         )
         summary.notes.append(f"{rel}: already loaded from these same files (sha256): nothing changed")
         return summary
-    tmp = Path(tempfile.mkdtemp(prefix="mppwatch-court-"))
     con = store.con
     con.execute("SET preserve_insertion_order = false")
     try:
-        with store.transaction():  # the schema too: a load that fails leaves the file as it was
+        with private_tmp() as tmp, store.transaction():  # the schema too: a load that fails leaves the file as it was
             ensure_schema(store)
             delete_release(store, rel)
             for spec in SPECS:
@@ -669,7 +995,7 @@ def load(
                     if progress:
                         progress(name, min(start, total), total)
 
-                count, sha = load_table(store, spec, member, rel, tmp, advance)
+                count, sha = load_table(store, spec, member, rel, tmp, advance, max_reject_share)
                 load_id = store.begin_load(
                     member.name, sha, _dataset(rel, member, spec), count.rows_loaded, kind="court"
                 )
@@ -703,5 +1029,4 @@ def load(
                 progress("done", total, total)
     finally:
         con.execute("SET preserve_insertion_order = true")
-        shutil.rmtree(tmp, ignore_errors=True)
     return summary

@@ -396,7 +396,17 @@ OUTPUTS: dict[str, TableSpec] = {
 }
 
 
-def _write_lookups(folder: Path, data: Path) -> None:
+LINE_ENDS = {"crlf": b"\r\n", "lf": b"\n"}
+
+
+def _line_end(line_ends: str) -> bytes:
+    try:
+        return LINE_ENDS[line_ends.lower()]
+    except KeyError:
+        raise MppwatchError(f"--line-ends {line_ends!r}: expected crlf or lf") from None
+
+
+def _write_lookups(folder: Path, data: Path, eol: bytes = b"\n") -> None:
     """Lookup/ files in the release's own layout (TAB, latin-1), from the bundled code list plus synthetic codes."""
     folder.mkdir(parents=True, exist_ok=True)
     rows: dict[str, list[tuple[str, str]]] = {}
@@ -412,7 +422,8 @@ def _write_lookups(folder: Path, data: Path) -> None:
     }
     for name, pairs in rows.items():
         code_col, desc_col = headers.get(name, ("strCode", "strDescription"))
-        with open(folder / f"{name}.csv", "w", encoding="latin-1", errors="replace", newline="") as out:
+        newline = eol.decode()
+        with open(folder / f"{name}.csv", "w", encoding="latin-1", errors="replace", newline=newline) as out:
             out.write(f"{code_col}\t{desc_col}\n")
             seen: set[str] = set()
             for code, desc in pairs:
@@ -422,10 +433,20 @@ def _write_lookups(folder: Path, data: Path) -> None:
                 out.write(f"{code}\t{desc}\n")
 
 
-def synth_eoir(out: Path, cases: int, seed: int = 0, progress: Callable[[int], None] | None = None) -> SynthSummary:
-    """Write a SYNTHETIC release of `cases` cases (about 3.5 hearings each) under `out/SYNTHETIC_EOIR_CASE_DATA/`."""
+def synth_eoir(
+    out: Path,
+    cases: int,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+    line_ends: str = "crlf",
+) -> SynthSummary:
+    """Write a SYNTHETIC release of `cases` cases (about 3.5 hearings each) under `out/SYNTHETIC_EOIR_CASE_DATA/`.
+
+    Lines end in CRLF by default, as in files exported from or re-saved on Windows (the harder case for a reader);
+    `line_ends="lf"` writes the same bytes otherwise."""
     if cases < 1:
         raise MppwatchError("--cases must be at least 1")
+    eol = _line_end(line_ends)
     data = _data_dir()
     trac, inm = _trac_weights(data), _inm_weights(data)
     rel = Path(out) / RELEASE_DIR
@@ -435,8 +456,9 @@ def synth_eoir(out: Path, cases: int, seed: int = 0, progress: Callable[[int], N
     (rel / "SYNTHETIC_README.txt").write_text(
         f"SYNTHETIC EOIR case data made by mppwatch synth eoir (cases={cases}, seed={seed}). Not real records.\n",
         encoding="utf-8",
+        newline=eol.decode(),
     )
-    _write_lookups(rel / "Lookup", data)
+    _write_lookups(rel / "Lookup", data, eol)
     summary = SynthSummary(rel)
     rng = np.random.default_rng(seed)
     ids = _Ids()
@@ -448,7 +470,7 @@ def synth_eoir(out: Path, cases: int, seed: int = 0, progress: Callable[[int], N
     try:
         for key, spec in OUTPUTS.items():
             handles[key] = open(rel / f"{spec.stem}.csv", "wb")  # noqa: SIM115 - closed in finally
-            handles[key].write(("\t".join(spec.columns) + "\n").encode("latin-1"))
+            handles[key].write("\t".join(spec.columns).encode("latin-1") + eol)
             summary.rows[spec.stem] = 0
         done = 0
         while done < cases:
@@ -465,9 +487,12 @@ def synth_eoir(out: Path, cases: int, seed: int = 0, progress: Callable[[int], N
                 con.unregister("chunk")
                 with open(part, "rb") as src:
                     if key == "case":  # names are latin-1 in the release
-                        handles[key].write(src.read().decode("utf-8").encode("latin-1"))
-                    else:
+                        handles[key].write(src.read().decode("utf-8").encode("latin-1").replace(b"\n", eol))
+                    elif eol == b"\n":
                         shutil.copyfileobj(src, handles[key], 1 << 22)
+                    else:
+                        while block := src.read(1 << 22):
+                            handles[key].write(block.replace(b"\n", eol))
                 part.unlink()
                 summary.rows[spec.stem] += table.num_rows
                 if "STRAY" in table.column_names:
