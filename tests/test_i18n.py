@@ -165,3 +165,12 @@ def test_format_date_agrees_with_babel():
 )
 def test_accept_language(header, expected):
     assert i18n.accept_language(header) == expected
+
+
+def test_catalog_has_no_duplicate_msgid():
+    """Several people append to the .po: a second copy of a msgid would silently hide one translation."""
+    import re
+
+    ids = re.findall(r'^msgid "(.*)"$', PO.read_text(encoding="utf-8"), flags=re.M)
+    dupes = sorted({i for i in ids if ids.count(i) > 1 and i})
+    assert not dupes, f"msgid appears more than once in mppwatch.po: {dupes}"

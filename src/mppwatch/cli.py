@@ -1,36 +1,66 @@
 """The `mppwatch` command line: one Typer function per command, each parses, calls one library function, prints.
 
 Commands for court records, simulation, forecasts, claims and publisher workbooks live in
-`mppwatch.commands.<concern>` and register themselves on the app, so each concern stays in its own module.
+`mppwatch.commands.<concern>` and register themselves on the app when one of their commands runs
+(`mppwatch.commands._lazy`), so each concern stays in its own module and `mppwatch --help` starts fast.
+`main()` is the one place errors become one line on stderr (usage errors: Click's usage, hint and exit 2).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
+import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mppwatch import metrics
-from mppwatch.commands._options import ByOpt, FormatOpt, WhereOpt, err, split_by, store_of
+from mppwatch import i18n
+from mppwatch.commands._lazy import LazyGroup
+from mppwatch.commands._options import ByOpt, FormatOpt, WhereOpt, err, lazy_module, split_by, store_of
 from mppwatch.errors import MppwatchError
-from mppwatch.output import Format, emit
-from mppwatch.store import Store, StoreError, default_db_path
+from mppwatch.output import Format, emit, set_lang
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Open data and models for MPP (Remain in Mexico).")
+if TYPE_CHECKING:
+    from mppwatch import metrics
+    from mppwatch.store import Store
+else:
+    metrics = lazy_module("mppwatch.metrics")  # pandas and DuckDB load when a command first uses it
+
+app = typer.Typer(
+    cls=LazyGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Open data and models for MPP (Remain in Mexico).",
+)
 
 
-@dataclass
 class Context:
-    db: Path
+    """What the root options decide for every command: the database and the language."""
+
+    def __init__(self, db: Path | None, lang: str = "en", debug: bool = False) -> None:
+        self._db, self.lang, self.debug = db, lang, debug
+
+    @property
+    def db(self) -> Path:
+        if self._db is None:
+            from mppwatch.store import default_db_path
+
+            self._db = default_db_path()
+        return self._db
 
     def store(self, read_only: bool = False) -> Store:
+        from mppwatch.store import Store
+
         return Store.open(self.db, read_only=read_only)
+
+
+def _check_lang(value: str | None) -> str | None:
+    if value is not None and value.strip().lower() not in i18n.LANGS:
+        raise typer.BadParameter(f"{value!r} is not one of 'en', 'es'.")
+    return value
 
 
 @app.callback()
@@ -39,8 +69,17 @@ def _root(
     db: Annotated[
         Path | None, typer.Option("--db", help="DuckDB file (default $MPPWATCH_DB or ./mppwatch.duckdb)")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", callback=_check_lang, help="en or es (default $MPPWATCH_LANG, else the locale, else en)"
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show the Python traceback of an error")] = False,
 ) -> None:
-    ctx.obj = Context(db or default_db_path())
+    resolved = i18n.resolve_lang(lang)
+    set_lang(resolved)
+    ctx.obj = Context(db, resolved, debug)
 
 
 @app.command()
@@ -162,34 +201,9 @@ def serve(
     uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
 
 
-def _register_concerns() -> None:
-    """Let each concern's command module add its commands (court, simulate, forecast, claims, ...)."""
-    import mppwatch.commands as pkg
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors print as Click prints them (usage, hint, error) and exit 2; other errors print
+    as one line on stderr and exit 1; `--debug` (or MPPWATCH_DEBUG=1) shows the traceback instead."""
+    from mppwatch.commands._errors import run
 
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        importlib.import_module(f"mppwatch.commands.{info.name}").register(app)
-
-
-_register_concerns()
-
-
-def main() -> None:
-    """Entry point: errors print as one line on stderr with a non-zero exit."""
-    try:
-        app(standalone_mode=False)
-    except (MppwatchError, StoreError) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        sys.exit(1)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    run(app, sys.argv[1:] if argv is None else argv, debug_env=os.environ.get("MPPWATCH_DEBUG", "") not in ("", "0"))

@@ -1,18 +1,26 @@
-"""Print a tidy frame as a Rich table, CSV or JSON: the one way every command shows its result."""
+"""Print a tidy frame as a Rich table, CSV or JSON: the one way every command shows its result.
+
+Tables are for people: numbers and dates follow the language (16,714 / 16 714; 30 Jun 2019 / 30 jun 2019) and
+column headers go through the catalog. CSV and JSON are for machines and never change with the language.
+pandas is imported only when a frame is written, so importing this module (every command module does) is cheap.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sys
+from collections.abc import Collection
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from mppwatch import i18n
 
-from mppwatch.jsonable import records
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["Format", "emit", "records", "to_csv"]
+__all__ = ["Format", "emit", "records", "to_csv", "cell", "set_lang", "current_lang"]
 
 
 class Format(StrEnum):
@@ -21,8 +29,30 @@ class Format(StrEnum):
     json = "json"
 
 
+_LANG = {"lang": "en"}
+
+
+def set_lang(lang: str) -> None:
+    """The language tables use when a command does not say (the CLI sets it once from --lang / the locale)."""
+    _LANG["lang"] = i18n.resolve_lang(lang)
+
+
+def current_lang() -> str:
+    """The language set by `set_lang` (en until then)."""
+    return _LANG["lang"]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records (see `mppwatch.jsonable.records`)."""
+    from mppwatch.jsonable import records as _records
+
+    return _records(frame)
+
+
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV with whole floats as integers and other floats at 12 significant digits (no 1056.1499999999999)."""
+    import pandas as pd
+
     out = io.StringIO()
     plain = frame.copy()
     for col in plain.columns:
@@ -34,31 +64,66 @@ def to_csv(frame: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-def emit(frame: pd.DataFrame, fmt: Format | str = Format.table, title: str | None = None) -> None:
-    """Write `frame` to stdout in the chosen format."""
+def emit(
+    frame: pd.DataFrame,
+    fmt: Format | str = Format.table,
+    title: str | None = None,
+    *,
+    lang: str | None = None,
+    whole: Collection[str] = (),
+    note: str | None = None,
+) -> None:
+    """Write `frame` to stdout in the chosen format.
+
+    `whole` names columns of people or events shown as whole numbers in the table (an estimate's 4,245.84 people
+    print as 4,246); CSV and JSON keep the exact value. `note` prints under the table (table format only).
+    """
     fmt = Format(fmt)
     if fmt is Format.csv:
         sys.stdout.write(to_csv(frame))
     elif fmt is Format.json:
         sys.stdout.write(json.dumps(records(frame), ensure_ascii=False, indent=1) + "\n")
     else:
+        import pandas as pd
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        lang = lang or current_lang()
+        _ = i18n.translator(lang)
+        table = Table(show_lines=False, caption=note, caption_justify="left")
         for col in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[col])
-            table.add_column(str(col), justify="right" if numeric else "left")
+            numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+            table.add_column(_(str(col)), justify="right" if numeric else "left")
+        whole_idx = {i for i, c in enumerate(frame.columns) if c in whole}
         for row in records(frame):
-            table.add_row(*[_cell(v) for v in row.values()])
-        Console(width=200).print(table)
+            table.add_row(*[cell(v, lang, i in whole_idx) for i, v in enumerate(row.values())])
+        console = Console(width=200)
+        if title:  # a line of its own: a long title squeezed over a narrow table wraps mid-word
+            console.print(title, markup=False, highlight=False, style="italic")
+        console.print(table)
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any, lang: str = "en", whole: bool = False) -> str:
+    """One table cell in `lang`: grouped numbers (3 decimals unless whole), dates as 30 Jun 2019, None as blank."""
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.3f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+    if isinstance(value, bool):
+        return i18n.translator(lang)("yes" if value else "no")
+    if isinstance(value, int | float):
+        return i18n.format_number(round(value) if whole else value, lang)
+    if isinstance(value, str) and _is_iso_date(value):
+        return i18n.format_date(value, lang)
+    if isinstance(value, dt.date):
+        return i18n.format_date(value, lang)
     return str(value)
+
+
+def _is_iso_date(text: str) -> bool:
+    """`2019-06-30` (a day), not `2019-06` (a month label) nor a timestamp with a time of day."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

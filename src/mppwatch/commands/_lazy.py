@@ -1,0 +1,86 @@
+"""Start-up kept short: command modules load only when one of their commands runs.
+
+`mppwatch --help` lists every command from `_index.COMMANDS` (name, module, one-line help), a table generated
+from the modules themselves (`python -m mppwatch.commands._index --write`; a test fails when it is stale), so
+listing commands imports no module that pulls in pandas, DuckDB or numpy. Running `mppwatch court ...` imports
+`mppwatch.commands.court`, lets it `register()` its commands, and resolves the real command.
+
+Help texts go through the gettext catalog, so `--lang es` shows Spanish help where it has been translated.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from mppwatch.commands._index import COMMANDS
+
+Translate = Callable[[str], str]
+
+
+class _Placeholder(TyperCommand):  # the one-line entry shown in the root help before the module loads
+    def __init__(self, name: str, module: str, help_text: str, hidden: bool) -> None:
+        super().__init__(name=name, help=help_text, hidden=hidden)
+        self.module = module
+
+
+def load_module_commands(module: str) -> dict[str, Any]:
+    """The click commands that `mppwatch.commands.<module>.register()` adds, by name."""
+    mod = importlib.import_module(f"mppwatch.commands.{module}")
+    scratch = typer.Typer()
+    mod.register(scratch)
+    return dict(typer.main.get_group(scratch).commands)
+
+
+def translate_help(command: Any, _: Translate) -> None:
+    """Replace a command's help, its parameters' help and its subcommands' help by their catalog translation."""
+    for attr in ("help", "short_help"):
+        text = getattr(command, attr, None)
+        if text:
+            setattr(command, attr, _(text))
+    for param in getattr(command, "params", []):
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        if not isinstance(sub, _Placeholder):
+            translate_help(sub, _)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: real commands for cli.py's own, placeholders for the concern modules until needed."""
+
+    translate: Translate = staticmethod(lambda s: s)  # type: ignore[assignment]
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._listing = False
+        for name, (module, help_text, hidden) in COMMANDS.items():
+            self.commands.setdefault(name, _Placeholder(name, module, help_text, hidden))
+
+    def localise(self, _: Translate) -> None:
+        """Translate every help text already built (cli.py's commands, the placeholders, the root)."""
+        self.translate = _  # type: ignore[method-assign]
+        translate_help(self, _)
+        for cmd in self.commands.values():
+            if isinstance(cmd, _Placeholder) and cmd.help:
+                cmd.help = _(cmd.help)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = self.commands.get(cmd_name)
+        if isinstance(cmd, _Placeholder) and not self._listing:
+            for name, real in load_module_commands(cmd.module).items():
+                translate_help(real, self.translate)
+                self.commands[name] = real
+            cmd = self.commands.get(cmd_name)
+        return cmd
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True  # list from the index: no command module is imported to print the root help
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
