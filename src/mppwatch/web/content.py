@@ -21,11 +21,30 @@ import pandas as pd
 from mppwatch import metrics
 from mppwatch import returns as returns_mod
 from mppwatch.errors import MppwatchError
+from mppwatch.i18n import format_date, format_number, translator
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
 from mppwatch.web import charts
 
-Gettext = Callable[[str], str]
+
+class Tr:
+    """The page language: `_("...")` translates, `_.num(v)` and `_.date(d)` format for it (16,714 / 16 714)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.gettext: Callable[[str], str] = translator(lang)
+
+    def __call__(self, text: str) -> str:
+        return self.gettext(text)
+
+    def num(self, value: Any) -> str:
+        return format_number(round(float(value)), self.lang)
+
+    def date(self, value: Any) -> str:
+        return format_date(value if isinstance(value, dt.date) else str(value), self.lang)
+
+
+Gettext = Tr
 
 MPP_BOOKOUTS = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}
 PRESS_SNAPSHOTS = "mexico_mpp_returns_city_snapshots"
@@ -95,11 +114,6 @@ def clean(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def whole(value: Any) -> int:
-    """A count for a summary sentence."""
-    return round(float(value))
 
 
 def split_ids(text: Any) -> list[str]:
@@ -201,11 +215,11 @@ def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Ge
         _("persons returned"),
     )
     known = frame.dropna(subset=["value"])
-    summary = "; ".join(f"{c}: {whole(v)}" for c, v in zip(known["city"], known["value"], strict=True))
+    summary = "; ".join(f"{c}: {_.num(v)}" for c, v in zip(known["city"], known["value"], strict=True))
     summary = summary or _("no figure for this date")
     return Panel(
         key="by_city",
-        title=_("Returns by city as of {date}").format(date=as_of.isoformat()),
+        title=_("Returns by city as of {date}").format(date=_.date(as_of)),
         frame=frame,
         columns=[
             Column("city", _("City")),
@@ -216,7 +230,7 @@ def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Ge
         ],
         source_ids=all_ids(frame, "source_ids"),
         summary=_("Cumulative MPP returns by city as of {date}: {figures}.").format(
-            date=as_of.isoformat(), figures=summary
+            date=_.date(as_of), figures=summary
         ),
         chart=chart,
         notes=[_("Between two snapshots the figure is interpolated linearly and marked as an estimate.")],
@@ -237,7 +251,7 @@ def snapshots_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel:
     text = ""
     if len(latest):
         text = _("The latest published total is {value} on {date}.").format(
-            value=whole(latest["value"].iloc[0]), date=latest["date"].iloc[0].isoformat()
+            value=_.num(latest["value"].iloc[0]), date=_.date(latest["date"].iloc[0])
         )
     return Panel(
         key="snapshots",
@@ -274,7 +288,7 @@ def last_known_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel
         ],
         source_ids=all_ids(last, "source_ids"),
         summary="; ".join(
-            f"{g}: {whole(v)} ({clean(d)})" for g, v, d in zip(last["geo"], last["value"], last["date"], strict=True)
+            f"{g}: {_.num(v)} ({_.date(d)})" for g, v, d in zip(last["geo"], last["value"], last["date"], strict=True)
         ),
         chart=charts.bars(
             [str(g) for g in last["geo"]], [clean(v) for v in last["value"]], None, "", "", _("persons returned")
@@ -334,7 +348,7 @@ def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", 
         last = frame.dropna(subset=["value"]).tail(1)
         if len(last):
             summary += "; " + _("latest {period}: {value}").format(
-                period=last["period"].iloc[0], value=whole(last["value"].iloc[0])
+                period=last["period"].iloc[0], value=_.num(last["value"].iloc[0])
             )
     return Panel(
         key=key,
@@ -569,9 +583,9 @@ def forecast_panels(store: Store, q: SeriesQuery, horizon: int, _: Gettext) -> l
     if first is not None:
         summary += " " + _("{month}: {value} (80% interval {lo} to {hi}).").format(
             month=first["ds"],
-            value=round(float(first["y_hat"])),
-            lo=round(float(first["lo-80"])),
-            hi=round(float(first["hi-80"])),
+            value=_.num(first["y_hat"]),
+            lo=_.num(first["lo-80"]),
+            hi=_.num(first["hi-80"]),
         )
     fpanel = Panel(
         key="forecast",
@@ -634,10 +648,10 @@ def simulation_panels(result: Any, _: Gettext) -> list[Panel]:
         summary = _("SIMULATED: an estimate.")
         if last is not None:
             summary += " " + _("On {date}: median {p50}, band {p5} to {p95}.").format(
-                date=last["date"].isoformat(),
-                p50=round(float(last["p50"])),
-                p5=round(float(last["p5"])),
-                p95=round(float(last["p95"])),
+                date=_.date(last["date"]),
+                p50=_.num(last["p50"]),
+                p5=_.num(last["p5"]),
+                p95=_.num(last["p95"]),
             )
         panels.append(
             Panel(

@@ -148,7 +148,7 @@ def built(request: Request, name: str, lang: str) -> Page:
     if page is None:
         store = open_store(request)
         try:
-            page = BUILDERS[name](store, request.query_params, lang, translator(lang))
+            page = BUILDERS[name](store, request.query_params, lang, content.Tr(lang))
         finally:
             store.close()
         if name != "simulation" or page.extra.get("done", True):
@@ -267,10 +267,10 @@ def sources_register(request: Request) -> dict[str, dict[str, Any]]:
     return dict(reg)
 
 
-def guarded(build: Callable[[Store, QueryParams, str, Callable[[str], str]], Page]) -> Callable[..., Page]:
+def guarded(build: Callable[[Store, QueryParams, str, content.Tr], Page]) -> Callable[..., Page]:
     """A page builder whose library errors (bad parameters, missing data) become the page's error message."""
 
-    def run(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+    def run(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
         try:
             return build(store, params, lang, _)
         except MppwatchError as exc:
@@ -299,7 +299,7 @@ def _returns_datasets(params: QueryParams) -> tuple[str, ...]:
 
 
 @guarded
-def build_overview(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = _returns_datasets(params)
     last = content.last_snapshot_date(store, datasets)
     total = content.returns_total(store, last, datasets)
@@ -325,7 +325,11 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: Callable[[st
                 "link": "/encounters",
             }
         )
-    backlog = content.court_backlog(store)
+    court_note = None
+    try:
+        backlog = content.court_backlog(store)
+    except MppwatchError as exc:  # the returns figures stand without the court's
+        backlog, court_note = None, str(exc)
     if backlog:
         label = _("MPP court cases pending, EOIR release {release}").format(release=backlog["release"])
         if backlog["synthetic"]:
@@ -346,12 +350,12 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: Callable[[st
         _("MPP in numbers"),
         panels=[last_known, content.snapshots_panel(store, datasets, _)],
         headlines=heads,
-        extra={"court_loaded": backlog is not None},
+        extra={"court_loaded": backlog is not None, "court_note": court_note},
     )
 
 
 @guarded
-def build_returns(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = _returns_datasets(params)
     last = content.last_snapshot_date(store, datasets)
     day = _day(params.get("as_of"), last)
@@ -400,7 +404,7 @@ def _series_query(params: QueryParams, default: str) -> SeriesQuery:
 
 
 @guarded
-def build_explorer(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     listing = content.dataset_list(store)
     names = [str(n) for n in listing["dataset"]]
     q = _series_query(params, "ohss_swb_bookouts_by_agency_monthly")
@@ -447,7 +451,7 @@ ENCOUNTER_PANELS = [
 
 
 @guarded
-def build_encounters(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     page = Page("encounters", _("Enrollments and encounters"))
     for key, q, title in ENCOUNTER_PANELS:
         try:
@@ -463,7 +467,7 @@ def build_encounters(store: Store, params: QueryParams, lang: str, _: Callable[[
 
 
 @guarded
-def build_sources(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_sources(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     reg = content.source_register(store)
     import pandas as pd
 
@@ -493,7 +497,7 @@ def build_sources(store: Store, params: QueryParams, lang: str, _: Callable[[str
 
 
 @guarded
-def build_court(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_court(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     rel = content.court_releases(store)
     page = Page("court", _("Immigration court (EOIR)"), extra={"releases": [str(r) for r in rel["release"]]})
     if rel.empty:
@@ -504,7 +508,7 @@ def build_court(store: Store, params: QueryParams, lang: str, _: Callable[[str],
 
 
 @guarded
-def build_claims(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_claims(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     files = content.claims_files()
     file = params.get("file") or (files[0] if files else "")
     page = Page("claims", _("Check a claim"), extra={"files": files, "file": file, "form": {}})
@@ -519,7 +523,7 @@ def build_claims(store: Store, params: QueryParams, lang: str, _: Callable[[str]
 
 
 @guarded
-def build_forecasts(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     preset = params.get("preset") or "mpp_bookouts"
     if params.get("dataset"):
         q = _series_query(params, "")
@@ -541,7 +545,7 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: Callable[[s
     return page
 
 
-def build_simulation(store: Store, params: QueryParams, lang: str, _: Callable[[str], str]) -> Page:
+def build_simulation(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     page = Page("simulation", _("Simulation"), extra={"scenarios": list(content.scenario_files()), "done": True})
     job_id = params.get("job")
     if job_id:
@@ -559,7 +563,7 @@ def build_simulation(store: Store, params: QueryParams, lang: str, _: Callable[[
     return page
 
 
-BUILDERS: dict[str, Callable[[Store, QueryParams, str, Callable[[str], str]], Page]] = {
+BUILDERS: dict[str, Callable[[Store, QueryParams, str, content.Tr], Page]] = {
     "overview": build_overview,
     "returns": build_returns,
     "encounters": build_encounters,

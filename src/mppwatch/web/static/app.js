@@ -17,6 +17,8 @@
         svg[i].setAttribute("aria-hidden", "true");
         svg[i].setAttribute("focusable", "false");
       }
+      var tester = document.getElementById("js-plotly-tester");  // plotly's off-screen text-measuring svg
+      if (tester) tester.setAttribute("aria-hidden", "true");
     });
   }
 
