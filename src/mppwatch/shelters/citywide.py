@@ -1,8 +1,9 @@
 """A city's shelter load by date: beds, occupied, turned away, people in camps and estimated people waiting.
 
 The rules, each in one place:
-- A facility counts from the day it opened (`opened_on`) until it closed; a figure dated before it opened is the
-  planned stage (an announced capacity) and never counts as beds. A planned facility counts nothing.
+- A facility counts from the day it opened (`opened_on`) until it closed; a capacity dated before it opened is the
+  planned stage (an announced capacity) and never counts as beds. A planned facility counts nothing. A facility
+  added through the API without an opening date counts from its first report (or the day it was added).
 - A facility's beds on a day are its latest capacity figure up to that day (the lower one when two sources print
   different figures on the same date); a facility with no capacity figure at all counts the register's capacity.
 - A city's beds are the sum over its open facilities, or the latest city-wide/group figure when that is larger
@@ -50,7 +51,8 @@ def _figures(store: Store, city: str) -> pd.DataFrame:
 def _register_only(store: Store, city: str) -> pd.DataFrame:
     """Facilities with a register capacity but no capacity figure at all (shelters added through the API)."""
     frame = store.query(
-        "SELECT id, status, opened_on, closed_on, capacity FROM shelters s WHERE lower(city) = lower(?) "
+        "SELECT id, status, coalesce(opened_on, (SELECT min(r.date) FROM occupancy_reports r WHERE r.shelter_id = s.id), "
+        "created_at::DATE) AS opened_on, closed_on, capacity FROM shelters s WHERE lower(city) = lower(?) "
         "AND scope = 'facility' AND kind <> 'camp' AND capacity IS NOT NULL AND NOT EXISTS ("
         "  SELECT 1 FROM occupancy_reports r WHERE r.shelter_id = s.id AND r.capacity IS NOT NULL)",
         [city],
@@ -113,8 +115,8 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
     figures["date"] = pd.to_datetime(figures["date"]).dt.date
     for col in ("opened_on", "closed_on"):
         figures[col] = figures[col].map(lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date())
-    opened = figures.apply(lambda r: r.opened_on is None or r.date >= r.opened_on, axis=1)
-    figures = figures[opened]  # the planned stage of a facility is kept in the store, never counted
+    planned = figures.apply(lambda r: r.opened_on is not None and r.date < r.opened_on, axis=1)
+    figures.loc[planned, "capacity"] = None  # a capacity announced before opening is kept in the store, never counted
     registered = _register_only(store, city)
     days = sorted(
         set(figures["date"])
@@ -135,7 +137,7 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
         if not plain.empty:  # facilities known only by the register's capacity (added through the API)
             extra = float(plain["capacity"].sum())
             fac_beds = (extra + (0 if pd.isna(fac_beds[0]) else fac_beds[0]), [*fac_beds[1], "register"])
-            n += int((~plain["id"].isin(fac["shelter_id"])).sum())
+            n += len(plain)
         beds, beds_basis, beds_src = _larger(fac_beds, _newest(grp, "capacity", day), n)
         recent = fac[fac["occupied"].notna() & (fac["date"] <= day) & (fac["date"] >= day - OCCUPANCY_WINDOW)]
         occ, occ_basis, occ_src = _larger(
@@ -143,6 +145,8 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
             _newest(grp, "occupied", day, OCCUPANCY_WINDOW),
             int(recent["shelter_id"].nunique()),
         )
+        if occ_basis.startswith("sum"):
+            occ_basis += " reporting in the last 31 days"
         used = live[live["date"] <= day]
         occ_est = bool(used[used["occupied"].notna() & used["source_id"].isin(occ_src)]["is_estimate"].any())
         today = live[(live["date"] == day) & live["turned_away"].notna()]

@@ -7,6 +7,7 @@ or a report's note.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -32,13 +33,25 @@ class ReportError(MppwatchError):
         super().__init__(f"{field}: {reason}")
 
 
+OVER_CAPACITY = "occupied cannot be more than the capacity ({occupied} > {capacity})"
+
+
 @dataclass(frozen=True)
 class Written:
-    """What a write did: the row id, whether it replaced an earlier report, and plain warnings (never blocks)."""
+    """What a write did: the row id, whether it replaced an earlier report, and plain warnings (never blocks).
+
+    `over_capacity` is (occupied, capacity) when a report has more people than beds: a warning, shown with
+    `OVER_CAPACITY` (translated by the caller)."""
 
     id: int
     replaced: bool
-    warnings: tuple[str, ...] = ()
+    over_capacity: tuple[int, int] | None = None
+
+    def warnings(self, _: Callable[[str], str] = str) -> list[str]:
+        if self.over_capacity is None:
+            return []
+        occupied, capacity = self.over_capacity
+        return [_(OVER_CAPACITY).format(occupied=occupied, capacity=capacity)]
 
 
 def _count(payload: dict[str, Any], name: str, required: bool = False) -> int | None:
@@ -88,7 +101,7 @@ def _require_admin(token: Token | None) -> None:
 def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -> Written:
     """Add a shelter: {name, city, kind, capacity, status[, opened_on, contact, note]}; admin (or command line) only.
 
-    An open shelter without `opened_on` opened today (its beds count from then); a planned one counts no beds.
+    An open shelter without `opened_on` counts its beds from its first report; a planned one counts no beds.
     """
     _require_admin(token)
     name = _text(payload, "name", 200, required=True)
@@ -101,7 +114,7 @@ def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -
         raise ReportError("status", f"{status!r}: expected one of {', '.join(STATUSES)}")
     capacity = _count(payload, "capacity")
     opened = payload.get("opened_on")
-    opened_on = _date(opened, "opened_on") if opened else (date.today() if status != "planned" else None)
+    opened_on = _date(opened, "opened_on") if opened else None
     contact = _text(payload, "contact", 500)
     note = _text(payload, "note", 2000)
     ensure_schema(store)
@@ -147,10 +160,10 @@ def add_report(
         shelter = con.execute("SELECT capacity, status, name FROM shelters WHERE id = ?", [shelter_id]).fetchone()
         if shelter is None:
             raise ReportError("shelter", f"no shelter with id {shelter_id}")
-        warnings = []
-        capacity = shelter[0]
-        if capacity is not None and counts["occupied"] is not None and counts["occupied"] > capacity:
-            warnings.append(f"occupied ({counts['occupied']}) is more than the capacity ({capacity})")
+        capacity, occupied = shelter[0], counts["occupied"]
+        over = (
+            (occupied, int(capacity)) if capacity is not None and occupied is not None and occupied > capacity else None
+        )
         old = con.execute(
             "SELECT id FROM occupancy_reports WHERE shelter_id = ? AND date = ? AND origin = ?",
             [shelter_id, day, origin],
@@ -181,7 +194,7 @@ def add_report(
             before,
             after,
         )
-    return Written(report_id, before is not None, tuple(warnings))
+    return Written(report_id, before is not None, over)
 
 
 # -- public answers ----------------------------------------------------------------------------------------------
@@ -214,20 +227,29 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
         "WHERE s.scope = 'facility' AND (? IS NULL OR lower(s.city) = lower(?)) ORDER BY s.city, s.name, s.id",
         [city, city],
     )
+    _plain_dates(frame, ["opened_on", "closed_on", "latest_date"])
     if frame.empty:
         frame.attrs["why_empty"] = f"no shelter in the register for city {city!r}" if city else "the register is empty"
     return frame
 
 
+def _plain_dates(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Date columns as `datetime.date` or None (a missing date is None in every output, never NaT)."""
+    for col in columns:
+        frame[col] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[col]]
+
+
 def history(store: Store, shelter_id: int, days: int = 60) -> pd.DataFrame:
     """One shelter's reports for its last `days` days (date, capacity, occupied, turned away, ...): for its staff."""
-    return store.query(
+    frame = store.query(
         "SELECT date, occupied, turned_away, arrivals, departures, origin, source_id, is_estimate "
         "FROM occupancy_reports WHERE shelter_id = ? AND occupied IS NOT NULL "
         "AND date >= (SELECT max(date) FROM occupancy_reports WHERE shelter_id = ?) - ?::INTEGER "
         "ORDER BY date",
         [shelter_id, shelter_id, days],
     )
+    _plain_dates(frame, ["date"])
+    return frame
 
 
 def shelter(store: Store, shelter_id: int) -> dict[str, Any] | None:

@@ -56,9 +56,16 @@ def well_formed(secret: str) -> bool:
 
 
 def create(
-    store: Store, role: str, shelter_id: int | None = None, expires: date | None = None, label: str | None = None
+    store: Store,
+    role: str,
+    shelter_id: int | None = None,
+    expires: date | None = None,
+    label: str | None = None,
+    by: str | None = None,
 ) -> tuple[str, str]:
-    """Issue a token; returns (id, secret). The secret is not kept anywhere: show it once."""
+    """Issue a token; returns (id, secret). The secret is not kept anywhere: show it once.
+
+    `by` is the admin token that asked for it (None from the command line), for the audit trail."""
     if role not in ("admin", "shelter"):
         raise MppwatchError(f"role {role!r}: expected admin or shelter")
     if role == "shelter" and shelter_id is None:
@@ -77,7 +84,7 @@ def create(
             "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
             [token_id, digest(secret), role, shelter_id, audit.now(), expires, label],
         )
-        audit.record(con, None, "token.create", "tokens", token_id, None, _public(store, token_id))
+        audit.record(con, by, "token.create", "tokens", token_id, None, _public(store, token_id))
     return token_id, secret
 
 

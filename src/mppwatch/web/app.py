@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from mppwatch import __version__
-from mppwatch.web import analysis, api, pages
+from mppwatch.web import analysis, api, pages, shelters_api
 
 
 def create_app(db: str | Path) -> FastAPI:
@@ -18,6 +18,7 @@ def create_app(db: str | Path) -> FastAPI:
     app.include_router(api.router)
     app.include_router(analysis.router)
     app.include_router(pages.router)  # the dashboard: HTML pages, downloads, assets
+    app.include_router(shelters_api.router)  # the shelter register: staff writes (tokens), public reads, form
 
     @app.get("/", response_model=None)
     def index(request: Request) -> Any:

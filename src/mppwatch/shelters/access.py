@@ -1,0 +1,70 @@
+"""Short-lived store connections for the register's writes and reads, beside the API's read-only readers.
+
+DuckDB lets one process hold a file for writing, and within one process every connection to a file must share
+its mode. The API opens the store read-only for each request and closes it; a register write therefore opens the
+store for writing only for its own transaction (milliseconds: one report, one audit row), serialised by a
+process-wide lock, and waits (with a bound) while readers hold it. A reader that arrives during a write gets the
+same bounded wait. Nothing hangs: past the bound the caller gets `Busy` (HTTP 503 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from mppwatch.errors import MppwatchError
+from mppwatch.shelters.schema import ensure_schema
+from mppwatch.store import Store, StoreError
+
+WAIT_SECONDS = 5.0
+_WRITE_LOCK = threading.Lock()
+
+
+class Busy(MppwatchError):
+    """The store stayed busy (held by another writer or a load) longer than the bound."""
+
+
+def _open(path: Path, read_only: bool, deadline: float) -> Store:
+    delay = 0.005
+    while True:
+        try:
+            return Store.open(path, read_only=read_only)
+        except (duckdb.ConnectionException, duckdb.IOException) as exc:
+            if time.monotonic() + delay > deadline:
+                raise Busy(f"{path}: the store is busy ({exc.__class__.__name__}); retry in a moment") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
+@contextmanager
+def writing(path: str | Path, wait: float = WAIT_SECONDS) -> Iterator[Store]:
+    """The store open for writing, with the register's tables, for one short piece of work; closed after."""
+    deadline = time.monotonic() + wait
+    if not _WRITE_LOCK.acquire(timeout=wait):
+        raise Busy(f"{path}: another register write is still running; retry in a moment")
+    try:
+        store = _open(Path(path), False, deadline)
+        try:
+            ensure_schema(store)
+            yield store
+        finally:
+            store.close()
+    finally:
+        _WRITE_LOCK.release()
+
+
+@contextmanager
+def reading(path: str | Path, wait: float = WAIT_SECONDS) -> Iterator[Store]:
+    """The store open read-only (waiting out a register write in progress); StoreError when there is none."""
+    if not Path(path).exists():
+        raise StoreError(f"{path}: no database here yet; run `mppwatch load` first")
+    store = _open(Path(path), True, time.monotonic() + wait)
+    try:
+        yield store
+    finally:
+        store.close()
