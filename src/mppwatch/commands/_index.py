@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         "MPP returns (CBP book-outs) by citizenship and month, from the OHSS book-outs-by-citizenship sheet.",
         False,
     ),
+    "shelters": ("shelters", "The shelter register: shelters, daily reports, exchange.", False),
     "simulate": (
         "simulate",
         "Simulate a scenario: waiting, shelter demand, hearings by city and day, with p5/p50/p95 bands (SIMULATED).",
@@ -53,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         "Run a scenario over a grid of overrides (concurrent.futures here, Dask when named); SIMULATED.",
         False,
     ),
+    "token": ("token", "Access tokens for the shelter register (admin or one shelter).", False),
 }
 
 
