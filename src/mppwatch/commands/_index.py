@@ -60,18 +60,13 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 
 def build() -> dict[str, tuple[str, str, bool]]:
     """Import every command module and list what it registers (slow: only for --write and the test)."""
-    import pkgutil
-
-    import mppwatch.commands as pkg
-    from mppwatch.commands._lazy import load_module_commands
+    from mppwatch.commands._lazy import _command_modules, load_module_commands
 
     table: dict[str, tuple[str, str, bool]] = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        for name, cmd in load_module_commands(info.name).items():
+    for module in _command_modules():
+        for name, cmd in load_module_commands(module).items():
             text = (cmd.short_help or cmd.help or "").strip().split("\n\n")[0].replace("\n", " ")
-            table[name] = (info.name, text, bool(cmd.hidden))
+            table[name] = (module, text, bool(cmd.hidden))
     return table
 
 

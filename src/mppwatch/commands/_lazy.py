@@ -36,6 +36,15 @@ def load_module_commands(module: str) -> dict[str, Any]:
     return dict(typer.main.get_group(scratch).commands)
 
 
+def _command_modules() -> list[str]:
+    """The concern modules in mppwatch.commands (names not starting with an underscore)."""
+    import pkgutil
+
+    import mppwatch.commands as pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+
+
 def translate_help(command: Any, _: Translate) -> None:
     """Replace a command's help, its parameters' help and its subcommands' help by their catalog translation."""
     for attr in ("help", "short_help"):
@@ -58,6 +67,7 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self._listing = False
+        self._scanned = False
         for name, (module, help_text, hidden) in COMMANDS.items():
             self.commands.setdefault(name, _Placeholder(name, module, help_text, hidden))
 
@@ -72,9 +82,26 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = self.commands.get(cmd_name)
         if isinstance(cmd, _Placeholder) and not self._listing:
-            for name, real in load_module_commands(cmd.module).items():
+            try:
+                loaded = load_module_commands(cmd.module)
+            except ModuleNotFoundError as exc:
+                if exc.name != f"mppwatch.commands.{cmd.module}":
+                    raise
+                loaded = {}  # the index names a module this installation does not have
+            for name in [n for n, c in self.commands.items() if isinstance(c, _Placeholder) and c.module == cmd.module]:
+                del self.commands[name]
+            for name, real in loaded.items():
                 translate_help(real, self.translate)
                 self.commands[name] = real
+            cmd = self.commands.get(cmd_name)
+        if cmd is None and not self._listing and not self._scanned:
+            self._scanned = True  # a module newer than the index still works (the index test says to regenerate)
+            indexed = {module for module, _help, _hidden in COMMANDS.values()}
+            for module in _command_modules():
+                if module not in indexed:
+                    for name, real in load_module_commands(module).items():
+                        translate_help(real, self.translate)
+                        self.commands.setdefault(name, real)
             cmd = self.commands.get(cmd_name)
         return cmd
 
