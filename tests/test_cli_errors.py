@@ -33,10 +33,10 @@ def usage_error(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def test_unknown_command(tmp_path):
-    lines = usage_error(run("--db", str(tmp_path / "x.duckdb"), "seris", "x"))
+    lines = usage_error(run("--db", str(tmp_path / "x.duckdb"), "datasest", "x"))
     assert lines[0] == "Usage: mppwatch [OPTIONS] COMMAND [ARGS]..."
     assert lines[1] == "Try 'mppwatch --help' for help."
-    assert lines[2] == "Error: No such command 'seris'. Did you mean 'series', 'serve'?"
+    assert lines[2] == "Error: No such command 'datasest'. Did you mean 'datasets'?"
 
 
 def test_missing_argument():
@@ -72,11 +72,11 @@ def test_unknown_option_of_a_lazy_command():
 
 
 def test_usage_errors_in_spanish():
-    lines = usage_error(run("--lang", "es", "seris", "x"))
+    lines = usage_error(run("--lang", "es", "datasest", "x"))
     assert lines == [
         "Uso: mppwatch [OPTIONS] COMMAND [ARGS]...",
         "Pruebe 'mppwatch --help' para ver la ayuda.",
-        "Error: No existe la orden 'seris'. ¿Quiso decir 'series', 'serve'?",
+        "Error: No existe la orden 'datasest'. ¿Quiso decir 'datasets'?",
     ]
     lines = usage_error(run("series", "x", "-f", "xml", env={"MPPWATCH_LANG": "es"}))
     assert lines[2] == "Error: Valor no válido para '--format' / '-f': 'xml' no es uno de 'table', 'csv', 'json'."
