@@ -36,7 +36,7 @@ def test_unknown_command(tmp_path):
     lines = usage_error(run("--db", str(tmp_path / "x.duckdb"), "datasest", "x"))
     assert lines[0] == "Usage: mppwatch [OPTIONS] COMMAND [ARGS]..."
     assert lines[1] == "Try 'mppwatch --help' for help."
-    assert lines[2] == "Error: No such command 'datasest'. Did you mean 'datasets'?"
+    assert lines[2] == "Error: No such command 'datasest'. Did you mean 'datasets', 'backtest'?"
 
 
 def test_missing_argument():
@@ -76,7 +76,7 @@ def test_usage_errors_in_spanish():
     assert lines == [
         "Uso: mppwatch [OPTIONS] COMMAND [ARGS]...",
         "Pruebe 'mppwatch --help' para ver la ayuda.",
-        "Error: No existe la orden 'datasest'. ¿Quiso decir 'datasets'?",
+        "Error: No existe la orden 'datasest'. ¿Quiso decir 'datasets', 'backtest'?",
     ]
     lines = usage_error(run("series", "x", "-f", "xml", env={"MPPWATCH_LANG": "es"}))
     assert lines[2] == "Error: Valor no válido para '--format' / '-f': 'xml' no es uno de 'table', 'csv', 'json'."
