@@ -123,3 +123,34 @@ def test_sql_binds_every_value(store: Store) -> None:
     """A quote in a filter value is data, never SQL."""
     with pytest.raises(QueryError, match="no component"):
         metrics.series(store, BOOKOUTS, {"component": "CBP' OR '1'='1"})
+
+
+def test_returns_and_the_claims_checker_agree_on_every_date(store: Store) -> None:
+    """One set of snapshots (the catalogue's returns_snapshots role) and one interpolation: 34,150 on 2019-08-31."""
+    from datetime import date, timedelta
+
+    from mppwatch.claims.evidence import Context
+
+    assert metrics.returns(store, "2019-08-31").iloc[0]["value"] == 34150
+    ctx = Context(store)
+    day = date(2019, 1, 1)
+    while day <= date(2023, 1, 1):
+        for by in (None, "city"):
+            ours = metrics.returns(store, day, by=by).fillna(-1).to_dict("records")
+            theirs = ctx.returns(day, by).fillna(-1).to_dict("records")
+            assert ours == theirs, (day, by)
+        day += timedelta(days=23)
+
+
+def test_returns_after_the_last_snapshot_names_the_last_known_figure(store: Store) -> None:
+    rows = metrics.returns(store, "2019-10-15", by="city").set_index("city")
+    cj = rows.loc["Ciudad Juárez"]
+    assert cj["value"] != cj["value"]  # NaN: not estimated past the last snapshot
+    assert cj["method"].endswith("last known: 14,235 on 2019-08-16 (DEBATE_2019-08-16_JUAREZ)")
+
+
+def test_returns_rejects_an_unknown_dataset(store: Store) -> None:
+    with pytest.raises(QueryError, match="no dataset 'inm_returns'; |no dataset 'inm_returns' in"):
+        metrics.returns(store, "2019-06-30", datasets=["inm_returns"])
+    with pytest.raises(QueryError, match="holds no city snapshots"):
+        metrics.returns(store, "2019-06-30", datasets=[BOOKOUTS])

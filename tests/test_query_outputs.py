@@ -63,3 +63,14 @@ def test_cli_meta_file_and_table_sources(bundled_db: Path, tmp_path: Path) -> No
     assert json.loads(meta.read_text())["mppwatch"]["source_ids"] == ["OHSS_IELP_2024-08"]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0 and "sources: OHSS_IELP_2024-08" in r.stdout and "note: component: CBP" in r.stdout
+
+
+def test_returns_dataset_adds_to_the_defaults_and_unknown_ones_fail(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    r = client.get("/api/v1/returns", params={"as_of": "2019-08-31", "dataset": "nope"})
+    assert r.status_code == 400 and "no dataset 'nope'" in r.json()["detail"]
+    r = client.get("/api/v1/returns", params={"as_of": "2019-08-31"})
+    assert r.status_code == 200 and r.json()["rows"][0]["value"] == 34150
+    args = ["--db", str(bundled_db), "returns", "--as-of", "2019-08-31", "--format", "csv"]
+    r = CliRunner().invoke(app, [*args, "--dataset", "inm_mpp_returns_by_crossing_point_2019"])
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("34150,True,")

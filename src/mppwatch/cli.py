@@ -157,13 +157,17 @@ def returns(
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD")],
     by: Annotated[str | None, typer.Option("--by", help="city")] = None,
     dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", help="snapshot datasets (default: INM's figures)")
+        list[str] | None, typer.Option("--dataset", help="more snapshot datasets, added to the default ones")
     ] = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Cumulative MPP returns to Mexico as of a date; between snapshots, an interpolated estimate."""
+    from mppwatch.returns import check_datasets, default_datasets
+
     with store_of(ctx, read_only=True) as store:
-        frame = metrics.returns(store, as_of, by, dataset or metrics.DEFAULT_RETURN_DATASETS)
+        names = default_datasets(store)
+        names += [d for d in check_datasets(store, dataset or []) if d not in names]
+        frame = metrics.returns(store, as_of, by, names)
     emit(frame, format, title=f"MPP returns to Mexico as of {as_of}")
 
 

@@ -6,6 +6,12 @@ What counts as a snapshot: `detail`, `published_total` and `published_component`
 programme's start (within a month), except figures that the note says count "ingresos"/re-entries rather than
 persons (SOURCES.md: such figures include re-entries). Sub-period counts, approximate totals and multi-city
 subtotals are not snapshots.
+
+Which datasets hold snapshots is the catalogue's `returns_snapshots` role (INM's figures and the press's city
+snapshots when bundled, plus any loaded returns file with cities), so `returns`, the claims checker and the
+simulation's calibration read the same points and agree on every date. After a place's last snapshot nothing
+is estimated; the last known figure is named with its date and source. The interpolation itself is
+`core.periods.interpolate`.
 """
 
 from __future__ import annotations
@@ -16,14 +22,35 @@ from datetime import date
 
 import pandas as pd
 
+from mppwatch.catalog import QueryError, record, with_role
+from mppwatch.core.periods import PeriodError, interpolate, parse_day
+from mppwatch.core.text import choices_text
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
-DEFAULT_DATASETS = ("inm_mpp_returns_by_crossing_point_2019",)
+DEFAULT_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
+ROLE = "returns_snapshots"
 SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
 NOT_PERSONS = re.compile(r"ingresos|re-?entr|reingres", re.IGNORECASE)
 APPROXIMATE = re.compile(r"approximate|approx\.|roughly|undated", re.IGNORECASE)
 ALL = "All"
+
+
+def default_datasets(store: Store) -> list[str]:
+    """The snapshot datasets `returns` reads by default: every loaded dataset with the `returns_snapshots` role."""
+    return with_role(store, ROLE)
+
+
+def check_datasets(store: Store, datasets: Sequence[str]) -> list[str]:
+    """Snapshot datasets as the store names them; an unknown one, or one without cities, is an error."""
+    out = []
+    for name in datasets:
+        rec = record(store, name)  # raises, listing the loaded datasets nearest first
+        if "city" not in rec.dimensions:
+            known = choices_text(name, default_datasets(store))
+            raise QueryError(f"returns: {rec.name} holds no city snapshots; snapshot datasets: {known}")
+        out.append(rec.name)
+    return out
 
 
 def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
@@ -71,8 +98,15 @@ def _at(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
     before = by_date[by_date.index < as_of]
     after = by_date[by_date.index > as_of]
     if after.empty:
-        last = before.index[-1] if not before.empty else None
-        return _row(None, True, [], last, None, "no snapshot on or after this date: not estimated")
+        if before.empty:
+            return _row(None, True, [], None, None, "no snapshot on or after this date: not estimated")
+        last, last_row = before.index[-1], before.iloc[-1]
+        last_sources = " ".join(last_row["sources"])
+        method = (
+            f"no snapshot on or after this date: not estimated; last known: {float(last_row['value']):,.0f} "
+            f"on {last} ({last_sources})"
+        )
+        return _row(None, True, [], last, None, method)
     after_date, after_row = after.index[0], after.iloc[0]
     if as_of < start:
         return _row(0.0, False, [], None, after_date, f"before the programme began on {start}")
@@ -80,11 +114,9 @@ def _at(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
         # Cities joined the programme on different dates, so a ramp from zero would be invented.
         return _row(None, True, [], None, after_date, f"before the first snapshot ({after_date}): not estimated")
     before_date, before_row = before.index[-1], before.iloc[-1]
-    before_value, sources = float(before_row["value"]), list(before_row["sources"])
+    sources = list(before_row["sources"])
     method = f"linear interpolation between snapshots of {before_date} and {after_date}"
-    span = (after_date - before_date).days
-    share = (as_of - before_date).days / span
-    value = before_value + share * (float(after_row["value"]) - before_value)
+    value = interpolate((before_date, float(before_row["value"])), (after_date, float(after_row["value"])), as_of)
     return _row(round(value), True, sorted({*sources, *after_row["sources"]}), before_date, after_date, method)
 
 
@@ -102,16 +134,22 @@ def _row(
 
 
 def returns(
-    store: Store, as_of: date | str, by: str | None = None, datasets: Sequence[str] = DEFAULT_DATASETS
+    store: Store, as_of: date | str, by: str | None = None, datasets: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Cumulative MPP returns as of a date: columns (`city`), value, is_estimate, source_ids, before/after_date, method."""
+    """Cumulative MPP returns as of a date: columns (`city`), value, is_estimate, source_ids, before/after_date, method.
+
+    `datasets` replaces the default snapshot datasets (`default_datasets`: the catalogue's `returns_snapshots`).
+    """
     if by not in (None, "city"):
         raise MppwatchError(f"returns --by {by!r}: only 'city' is supported")
     try:
-        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))
-    except ValueError:
-        raise MppwatchError(f"returns --as-of {as_of!r}: expected YYYY-MM-DD") from None
-    points = snapshots(store, datasets, by)
+        day = parse_day(as_of, "returns --as-of")
+    except PeriodError as exc:
+        raise MppwatchError(str(exc)) from None
+    names = check_datasets(store, datasets) if datasets is not None else default_datasets(store)
+    if not names:
+        raise MppwatchError("returns: no snapshot datasets loaded (run `mppwatch load`)")
+    points = snapshots(store, names, by)
     start = points.attrs["programme_start"]
     out = []
     for geo, group in points.groupby("geo", sort=True):

@@ -18,6 +18,8 @@ from mppwatch import __version__, downloads, metrics
 from mppwatch.errors import MppwatchError
 from mppwatch.output import records, to_csv
 from mppwatch.reconcile import reconcile
+from mppwatch.returns import check_datasets as check_return_datasets
+from mppwatch.returns import default_datasets as default_return_datasets
 from mppwatch.store import Store, StoreError
 
 T = TypeVar("T")
@@ -129,10 +131,17 @@ def returns(
     store: StoreDep,
     as_of: Annotated[str, Query(description="YYYY-MM-DD")],
     by: Annotated[str | None, Query(pattern="^city$")] = None,
+    dataset: Annotated[list[str] | None, Query(description="more snapshot datasets, added to the defaults")] = None,
     format: FormatQuery = "json",
 ) -> Any:
     """Cumulative MPP returns to Mexico as of a date (interpolated between snapshots, and labelled so)."""
-    frame = client_error_on_failure(lambda: metrics.returns(store, as_of, by))
+
+    def run() -> pd.DataFrame:
+        names = default_return_datasets(store)
+        names += [d for d in check_return_datasets(store, dataset or []) if d not in names]
+        return metrics.returns(store, as_of, by, names)
+
+    frame = client_error_on_failure(run)
     return respond(frame, format, as_of=as_of)
 
 
