@@ -8,6 +8,7 @@ its proceeding line is unparseable). Not MPP: 5 (SND), 6 (the test location MPP)
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import struct
 import subprocess
@@ -842,3 +843,201 @@ def test_synth_line_ends_give_identical_tables(tmp_path: Path) -> None:
         )
     pd.testing.assert_frame_equal(frames[0], frames[1], check_like=False)
     assert len(frames[0]) > 5
+
+
+def test_a_file_cut_mid_line_is_reported_truncated(loaded: Store, tmp_path: Path) -> None:
+    root = write_release(tmp_path / "t")
+    f = root / "EOIR Case Data" / "B_TblProceeding.csv"
+    f.write_bytes(f.read_bytes()[:-60])  # the last row loses its last fields and its line end
+    before = counts(loaded)
+    with pytest.raises(MppwatchError, match=r"B_TblProceeding.csv:14: the file ends mid-line .*truncated"):
+        court.load(loaded, root, "2025-12")
+    assert counts(loaded).equals(before)  # nothing stored, the earlier load stands
+
+
+def test_too_many_rejects_fail_the_table(loaded: Store, tmp_path: Path) -> None:
+    """3 of 10 schedule lines rejected: over 1% (and over the one line always allowed), so nothing is stored."""
+    bad = {f"tbl_schedule:x{i}": b"12x\t1\t1" + b"\t" * 27 for i in range(3)}
+    root = write_release(tmp_path / "r", extra=bad)
+    before = loaded.query("SELECT count(*) n FROM court_schedule").n[0]
+    with pytest.raises(MppwatchError, match=r"tbl_schedule.csv: 3 of 10 lines rejected \(30.0%\), more than the 1.0%"):
+        court.load(loaded, root, "2025-12")
+    assert loaded.query("SELECT count(*) n FROM court_schedule").n[0] == before
+    court.load(loaded, root, "2025-12", max_reject_share=0.5)
+    assert list(counts(loaded).set_index("table").loc["court_schedule"]) == [10, 7, 0, 3]
+
+
+def test_lines_not_accounted_for_fail() -> None:
+    from mppwatch.court.ingest import Member, _check_accounted
+
+    m = Member("x/tbl_schedule.csv", None)
+    _check_accounted(m, 10, 8, 1, 1, 0.5, "")
+    with pytest.raises(MppwatchError, match=r"x/tbl_schedule.csv: 2 of 10 lines missing"):
+        _check_accounted(m, 10, 7, 0, 1, 0.5, "")
+
+
+def _long_field_release(root: Path, size: int, run_together: bool = False) -> Path:
+    """The hand-made release with line 3 of tbl_schedule.csv holding a field of `size` bytes (or, with
+    run_together, rows repeated without line ends: DuckDB's parser took over 300 s on 1 MB of them)."""
+    write_release(root)
+    f = root / "EOIR Case Data" / "tbl_schedule.csv"
+    lines = f.read_bytes().split(b"\n")
+    if run_together:
+        lines[2] = (lines[2] + b"\t") * (size // (len(lines[2]) + 1))
+    else:
+        cells = lines[2].split(b"\t")
+        cells[17] = b"X" * size
+        lines[2] = b"\t".join(cells)
+    f.write_bytes(b"\n".join(lines))
+    return root
+
+
+@pytest.mark.parametrize("run_together", [False, True])
+def test_a_1mb_field_fails_at_once_with_file_and_line(loaded: Store, tmp_path: Path, run_together: bool) -> None:
+    root = _long_field_release(tmp_path / "big", 1 << 20, run_together)
+    before = counts(loaded)
+    t0 = time.time()
+    where = r"tbl_schedule.csv:3: column 'CAL_TYPE': field" if not run_together else r"tbl_schedule.csv:3: line"
+    with pytest.raises(MppwatchError, match=where + r" over the 64 KB limit"):
+        court.load(loaded, root, "2025-12")
+    assert time.time() - t0 < 10
+    assert counts(loaded).equals(before)
+    ok = _long_field_release(tmp_path / "ok", 60_000)  # under the limit: loads
+    court.load(Store.open(tmp_path / "ok.duckdb"), ok, "2025-12")
+
+
+def _children() -> list[str]:
+    """The commands of this process's live child processes (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if int(fields[1].split()[1]) == os.getpid() and fields[1].split()[0] != "Z":
+            out.append(fields[0].split("(", 1)[1])
+    return out
+
+
+def _zip(path: Path, root: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(root.rglob("*.csv")):
+            zf.write(p, str(p.relative_to(root)))
+    return path
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_a_1mb_field_in_a_zip_member_fails_at_once(tmp_path: Path) -> None:
+    zpath = _zip(tmp_path / "big.zip", _long_field_release(tmp_path / "big", 1 << 20, run_together=True))
+    store = Store.open(tmp_path / "z.duckdb")
+    t0 = time.time()
+    with pytest.raises(MppwatchError, match=r"tbl_schedule.csv:3: line over the 64 KB limit"):
+        court.load(store, zpath, "2025-12")
+    assert time.time() - t0 < 10
+    assert "unzip" not in _children()
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_a_corrupt_zip_member_fails_with_unzips_message(tmp_path: Path) -> None:
+    root = write_release(tmp_path / "c")
+    zpath = _zip(tmp_path / "c.zip", root)
+    data = bytearray(zpath.read_bytes())
+    name = b"EOIR Case Data/tbl_schedule.csv"
+    for sig in (b"PK\x03\x04", b"PK\x01\x02"):  # the CRC in the local header and in the central directory
+        at = data.find(sig)
+        while data[at + (30 if sig == b"PK\x03\x04" else 46) :].startswith(name) is False:
+            at = data.find(sig, at + 4)
+        crc = at + (14 if sig == b"PK\x03\x04" else 16)
+        data[crc : crc + 4] = bytes(b ^ 0xFF for b in data[crc : crc + 4])
+    zpath.write_bytes(bytes(data))
+    store = Store.open(tmp_path / "c.duckdb")
+    with pytest.raises(MppwatchError, match=r"tbl_schedule.csv: unzip failed: .*bad CRC"):
+        court.load(store, zpath, "2025-12")
+    assert "unzip" not in _children()
+    tables = set(store.query("SELECT table_name FROM information_schema.tables").table_name)
+    assert "court_schedule" not in tables or store.query("SELECT count(*) n FROM court_schedule").n[0] == 0
+
+
+@pytest.fixture(scope="module")
+def release_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A zipped SYNTHETIC release big enough that a load can be stopped half way."""
+    root = tmp_path_factory.mktemp("zip")
+    court.synth_eoir(root / "s", 40_000, seed=2)
+    return _zip(root / "SYNTHETIC.zip", root / "s")
+
+
+def _start_load(tmp_path: Path, zpath: Path, tmpdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`court load` in a child process; returns it once its private folder exists (the load is under way)."""
+    exe = Path(shutil.which("mppwatch") or Path(__file__).parents[1] / ".venv" / "bin" / "mppwatch")
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    proc = subprocess.Popen(
+        [str(exe), "--db", str(tmp_path / "k.duckdb"), "court", "load", str(zpath), "--release", "2026-01"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        found = list(tmpdir.glob(f"mppwatch-court-{proc.pid}-*"))
+        if found and list(found[0].iterdir()):  # its pipe is open: a table is being read
+            return proc, found[0]
+        assert proc.poll() is None, "the load ended before it could be stopped"
+        time.sleep(0.01)
+    proc.kill()
+    raise AssertionError("no private folder appeared")
+
+
+def _unzips_of(path: Path) -> list[int]:
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"unzip") and str(path).encode() in args:
+            pids.append(int(cmdline.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_kill_9_mid_load_leaves_a_folder_the_next_command_removes(tmp_path: Path, release_zip: Path) -> None:
+    zpath = release_zip
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc, folder = _start_load(tmp_path, zpath, tmpdir)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    proc.send_signal(9)
+    proc.wait()
+    assert folder.exists()  # SIGKILL cannot be caught: the folder stays ...
+    for pid in _unzips_of(zpath):  # (its unzip, orphaned, dies on the broken pipe or is stopped here)
+        os.kill(pid, 9)
+    exe = Path(shutil.which("mppwatch") or Path(__file__).parents[1] / ".venv" / "bin" / "mppwatch")
+    r = subprocess.run(
+        [str(exe), "--db", str(tmp_path / "k.duckdb"), "court", "releases"],
+        env=dict(os.environ, TMPDIR=str(tmpdir)),
+        capture_output=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert not folder.exists()  # ... until the next command
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+@pytest.mark.parametrize("signum", [15, 2])
+def test_sigterm_and_sigint_mid_load_remove_the_folder_and_the_children(
+    tmp_path: Path, release_zip: Path, signum: int
+) -> None:
+    zpath = release_zip
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc, folder = _start_load(tmp_path, zpath, tmpdir)
+    t0 = time.time()
+    proc.send_signal(signum)
+    assert proc.wait(timeout=30) == 128 + signum
+    assert time.time() - t0 < 10
+    assert not folder.exists()
+    assert not _unzips_of(zpath)
+    store = Store.open(tmp_path / "k.duckdb")
+    tables = set(store.query("SELECT table_name FROM information_schema.tables").table_name)
+    assert "court_releases" not in tables or store.query("SELECT count(*) n FROM court_releases").n[0] == 0

@@ -70,6 +70,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(court_app, name="court")
     app.add_typer(synth_app, name="synth")
 
+    @court_app.callback()
+    def court_callback() -> None:
+        """EOIR court records: load a release, MPP cohort tables, waits, diffs."""
+        from mppwatch.court.ingest import sweep_stale_tmp
+
+        sweep_stale_tmp()  # a load killed with SIGKILL leaves its private folder behind: the next command removes it
+
     @court_app.command("load")
     def load(
         ctx: typer.Context,

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -232,12 +233,15 @@ class _Reader:
         self.name, self.names = name, names
         self.bad: list[tuple[int, int, bytes]] = []  # (line, fields, raw line)
         self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
+        self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
         carry = b""  # the line still open: checked with the next block, and held back from the pipe until then
         run = 0
         try:
             while block := src.read(1 << 22):
+                if self.stop.is_set():
+                    raise MppwatchError(f"{self.name}: reading stopped")
                 run, long_at = _long_line(block, run)
                 if long_at is not None:
                     line = self.newlines + block.count(b"\n", 0, long_at) + 1
@@ -394,8 +398,13 @@ def private_tmp() -> Iterator[Path]:
 
 
 @contextmanager
-def _fifo(tmp: Path, label: str, write: Callable[[IO[bytes]], None]) -> Iterator[tuple[str, threading.Thread]]:
-    """A named pipe in `tmp` that a thread fills with `write`; DuckDB reads it as a file. Nothing lands on disk."""
+def _fifo(
+    tmp: Path, label: str, write: Callable[[IO[bytes]], None], stop: threading.Event | None = None
+) -> Iterator[tuple[str, threading.Thread]]:
+    """A named pipe in `tmp` that a thread fills with `write`; DuckDB reads it as a file. Nothing lands on disk.
+
+    When the block fails (DuckDB stopped reading, or a signal), `stop` is set and the pipe is drained until the
+    writer sees it, so the writer never stays blocked."""
     fifo = tmp / f"pipe-{label}-{threading.get_ident()}.csv"
     os.mkfifo(fifo, 0o600)
     errors: list[BaseException] = []
@@ -411,19 +420,41 @@ def _fifo(tmp: Path, label: str, write: Callable[[IO[bytes]], None]) -> Iterator
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
+    failed = False
     try:
         yield str(fifo), thread
+    except BaseException:
+        failed = True
+        raise
     finally:
-        thread.join(timeout=5)
+        if not failed:
+            thread.join(timeout=5)
         if thread.is_alive():  # DuckDB stopped reading (an error), or never opened the pipe: unblock the writer
-            try:
-                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
-            thread.join(timeout=10)
+            if stop is not None:
+                stop.set()
+            _drain(fifo, thread)
         fifo.unlink(missing_ok=True)
     if errors:
         raise errors[0]
+
+
+def _drain(fifo: Path, thread: threading.Thread, seconds: float = 10) -> None:
+    """Read and drop what a blocked writer thread puts into `fifo` until it ends (it checks its stop flag)."""
+    try:
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    deadline = time.monotonic() + seconds
+    try:
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                if not os.read(fd, 1 << 20):
+                    thread.join(timeout=0.01)
+            except BlockingIOError:
+                thread.join(timeout=0.01)
+    finally:
+        os.close(fd)
+    thread.join(timeout=1)
 
 
 @contextmanager
@@ -445,7 +476,11 @@ def opened(
 
         thread = threading.Thread(target=run_file, daemon=True)
         thread.start()
-        yield str(path), reader, thread
+        try:
+            yield str(path), reader, thread
+        except BaseException:
+            reader.stop.set()
+            raise
         thread.join()
         return
     proc = _unzip(member, stderr=subprocess.PIPE)
@@ -456,7 +491,7 @@ def opened(
 
     failed, killed, err = False, False, ""
     try:
-        with _fifo(tmp, "member", write) as (fifo, pipe_thread):
+        with _fifo(tmp, "member", write, reader.stop) as (fifo, pipe_thread):
             yield fifo, reader, pipe_thread
             pipe_thread.join()
     except BaseException:
