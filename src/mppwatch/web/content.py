@@ -180,6 +180,34 @@ def last_snapshot_date(store: Store, datasets: Sequence[str] = returns_mod.DEFAU
     return max(points["date"])
 
 
+def method_text(method: Any, before: Any, after: Any, _: Gettext) -> str:
+    """The returns method in the page language (the library's English text, by its known forms)."""
+    text = str(method or "")
+    before, after = clean(before), clean(after)
+    if text == "snapshot":
+        return _("published snapshot")
+    if text.startswith("snapshot with an approximate"):
+        return _("published snapshot with an approximate date")
+    if text.startswith("linear interpolation") and before and after:
+        return _("estimate: linear interpolation between the snapshots of {before} and {after}").format(
+            before=_.date(before), after=_.date(after)
+        )
+    if text.startswith("before the first snapshot") and after:
+        return _("before the first snapshot ({date}): not estimated").format(date=_.date(after))
+    if text.startswith("no snapshot on or after"):
+        last = f" ({_.date(before)})" if before else ""
+        return _("after the last snapshot{last}: not extrapolated").format(last=last)
+    return text
+
+
+def latest_city_date(store: Store, datasets: Sequence[str]) -> dt.date:
+    """The last date with a snapshot for every city and the total: the returns page's default date."""
+    points = snapshot_frame(store, datasets)
+    if points.empty:
+        raise MppwatchError("returns: no snapshots loaded (run `mppwatch load`)")
+    return min(max(g["date"]) for _, g in points.groupby("geo"))
+
+
 def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict[str, Any]:
     """The headline: cumulative returns to Mexico as of a date, with estimate flag, method and sources."""
     frame = (
@@ -190,6 +218,8 @@ def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict
         "value": clean(row["value"]),
         "is_estimate": bool(row["is_estimate"]),
         "method": str(row["method"]),
+        "before": clean(row.get("before_date")),
+        "after": clean(row.get("after_date")),
         "source_ids": split_ids(row["source_ids"]),
         "as_of": as_of.isoformat(),
     }
@@ -205,6 +235,10 @@ def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Ge
     frame = returns_mod.returns(store, as_of, "city", datasets)
     frame = frame.copy()
     frame["source_ids"] = frame["source_ids"].fillna("")
+    frame["method"] = [
+        method_text(m, b, a, _)
+        for m, b, a in zip(frame["method"], frame["before_date"], frame["after_date"], strict=True)
+    ]
     estimates = [bool(v) for v in frame["is_estimate"]]
     chart = charts.bars(
         [str(c) for c in frame["city"]],
@@ -238,6 +272,11 @@ def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Ge
     )
 
 
+def place(geo: Any, _: Gettext) -> str:
+    """A snapshot's geography for people: the national total is 'Mexico (all points)'."""
+    return _("Mexico (all points)") if geo == returns_mod.ALL else str(geo)
+
+
 def snapshots_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel:
     frame = snapshot_frame(store, datasets)
     frame = frame.rename(columns={"source_id": "source_ids"})
@@ -245,7 +284,7 @@ def snapshots_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel:
     lines = []
     for geo in geos:
         part = frame[frame["geo"] == geo]
-        lines.append((_("Mexico (all points)") if geo == returns_mod.ALL else str(geo), part))
+        lines.append((place(geo, _), part))
     chart = charts.snapshot_lines(lines, _("published snapshot"), _("interpolated (estimate)"), _("persons returned"))
     latest = frame[frame["geo"] == returns_mod.ALL].tail(1)
     text = ""
@@ -288,10 +327,11 @@ def last_known_panel(store: Store, datasets: Sequence[str], _: Gettext) -> Panel
         ],
         source_ids=all_ids(last, "source_ids"),
         summary="; ".join(
-            f"{g}: {_.num(v)} ({_.date(d)})" for g, v, d in zip(last["geo"], last["value"], last["date"], strict=True)
+            f"{place(g, _)}: {_.num(v)} ({_.date(d)})"
+            for g, v, d in zip(last["geo"], last["value"], last["date"], strict=True)
         ),
         chart=charts.bars(
-            [str(g) for g in last["geo"]], [clean(v) for v in last["value"]], None, "", "", _("persons returned")
+            [place(g, _) for g in last["geo"]], [clean(v) for v in last["value"]], None, "", "", _("persons returned")
         ),
         meta={"unit": "persons"},
     )

@@ -358,14 +358,14 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
 def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = _returns_datasets(params)
     last = content.last_snapshot_date(store, datasets)
-    day = _day(params.get("as_of"), last)
+    day = _day(params.get("as_of"), content.latest_city_date(store, datasets))
     total = content.returns_total(store, day, datasets)
     head = {
         "label": _("People returned to Mexico under MPP by {date}").format(date=format_date(day, lang)),
         "value": total["value"],
         "date": total["as_of"],
         "estimate": total["is_estimate"],
-        "method": total["method"],
+        "method": content.method_text(total["method"], total["before"], total["after"], _),
         "source_ids": total["source_ids"],
     }
     return Page(
