@@ -15,6 +15,7 @@ import datetime as dt
 import gettext
 import math
 import os
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +29,8 @@ __all__ = [
     "format_date",
     "accept_language",
     "locale_dir",
+    "template",
+    "localise",
 ]
 
 LANGS = ("en", "es")
@@ -140,3 +143,58 @@ def accept_language(header: str | None) -> str:
         if lang and q > 0 and q > best_q:
             best, best_q = lang, q
     return best
+
+
+# --- texts with values in them ---------------------------------------------------------------------------------
+# Analysis modules write English sentences with values in them ("linear interpolation between snapshots of
+# 2019-06-25 and 2019-08-11"). `localise` finds the template such a sentence was made from (templates are
+# registered with `template()`, mostly in mppwatch.texts) and gives the Spanish sentence with the values
+# formatted for Spanish. A sentence no template matches stays English: nothing is guessed.
+
+_TEMPLATES: dict[str, re.Pattern[str]] = {}
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def template(msgid: str) -> str:
+    """Register `msgid` (English, with {named} fields) as a sentence `localise` can translate; returns it."""
+    parts = _FIELD.split(msgid)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    _TEMPLATES[msgid] = re.compile(regex, re.S)
+    return msgid
+
+
+_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+\.\d+|-?\d{4,}")
+
+
+def _localise_value(value: str, lang: str) -> str:
+    text = value.strip()
+    if _NUMBER.fullmatch(text):
+        number = float(text.replace(",", ""))
+        return format_number(int(number) if number.is_integer() else number, lang)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return format_date(dt.date.fromisoformat(text), lang)
+        except ValueError:
+            return value
+    return value
+
+
+def localise(text: str | None, lang: str) -> str | None:
+    """`text` in `lang`: the catalog's translation, else a registered template's, parts split at "; " each
+    translated; English (or no match) comes back unchanged."""
+    if text is None or lang == "en" or not text:
+        return text
+    if not _TEMPLATES:
+        import mppwatch.texts  # noqa: F401  (registers the templates)
+    _ = translator(lang)
+    direct = _(text)
+    if direct != text:
+        return direct
+    for msgid, pattern in _TEMPLATES.items():
+        m = pattern.fullmatch(text)
+        if m and m.groupdict():
+            fields = {k: _localise_value(v, lang) for k, v in m.groupdict().items()}
+            return _(msgid).format(**fields)
+    if "; " in text:
+        return "; ".join(localise(part, lang) or part for part in text.split("; "))
+    return text

@@ -31,6 +31,9 @@ class Format(StrEnum):
 
 _LANG = {"lang": "en"}
 
+# columns whose cells are sentences the program wrote (not data), translated in tables
+PROSE_COLUMNS = frozenset({"method"})
+
 
 def set_lang(lang: str) -> None:
     """The language tables use when a command does not say (the CLI sets it once from --lang / the locale)."""
@@ -95,11 +98,15 @@ def emit(
             numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
             table.add_column(_(str(col)), justify="right" if numeric else "left")
         whole_idx = {i for i, c in enumerate(frame.columns) if c in whole}
+        prose_idx = {i for i, c in enumerate(frame.columns) if c in PROSE_COLUMNS}
         for row in records(frame):
-            table.add_row(*[cell(v, lang, i in whole_idx) for i, v in enumerate(row.values())])
+            cells = [cell(v, lang, i in whole_idx) for i, v in enumerate(row.values())]
+            for i in prose_idx:
+                cells[i] = i18n.localise(cells[i], lang) or ""
+            table.add_row(*cells)
         console = Console(width=200)
         if title:  # a line of its own: a long title squeezed over a narrow table wraps mid-word
-            console.print(title, markup=False, highlight=False, style="italic")
+            console.print(i18n.localise(title, lang), markup=False, highlight=False, style="italic")
         console.print(table)
 
 

@@ -133,8 +133,11 @@ def returns(
     by: Annotated[str | None, Query(pattern="^city$")] = None,
     dataset: Annotated[list[str] | None, Query(description="more snapshot datasets, added to the defaults")] = None,
     format: FormatQuery = "json",
+    lang: Annotated[str, Query(pattern="^(en|es)$", description="language of the method text")] = "en",
 ) -> Any:
-    """Cumulative MPP returns to Mexico as of a date (interpolated between snapshots, and labelled so)."""
+    """Cumulative MPP returns to Mexico as of a date (interpolated between snapshots, and labelled so).
+
+    `lang=es` gives the method text in Spanish; figures, dates and column names stay as in English."""
 
     def run() -> pd.DataFrame:
         names = default_return_datasets(store)
@@ -142,6 +145,10 @@ def returns(
         return metrics.returns(store, as_of, by, names)
 
     frame = client_error_on_failure(run)
+    if lang != "en" and "method" in frame.columns:
+        from mppwatch.i18n import localise
+
+        frame = frame.assign(method=[localise(m, lang) if isinstance(m, str) else m for m in frame["method"]])
     return respond(frame, format, as_of=as_of)
 
 

@@ -1,0 +1,78 @@
+"""The English sentences with values that analysis modules and commands print, registered for translation.
+
+`mppwatch.i18n.localise` matches a printed sentence against these templates and gives its Spanish form from the
+catalog, with the values formatted for Spanish. Each template must read exactly as its module writes it (the
+module named beside it); if a module changes its wording, its sentence prints in English until this list and
+the catalog follow (tests/test_i18n.py checks the catalog has every template here).
+Words used alone (column headers, titles without values) are marked with N_ for the catalog.
+"""
+
+from __future__ import annotations
+
+from mppwatch.i18n import template
+
+
+def N_(msgid: str) -> str:
+    """Mark a word for the catalog without translating it here (translated where it is shown)."""
+    return msgid
+
+
+# mppwatch.returns: the method column
+template("snapshot")
+template("snapshot with an approximate date")
+template("no snapshot on or after this date: not estimated")
+template("no snapshot on or after this date: not estimated; last known: {value} on {date} ({sources})")
+template("last known: {value} on {date} ({sources})")
+template("before the programme began on {date}")
+template("before the first snapshot ({date}): not estimated")
+template("linear interpolation between snapshots of {before} and {after}")
+
+# mppwatch.cli: table titles
+template("loaded into {path}")
+template("{dataset} (sources: {sources})")
+template("MPP returns to Mexico as of {date}")
+template("published totals that do not add up")
+template("skipped {reason}")
+
+# mppwatch.commands.*: table titles
+template("claims: {file}")
+template("claim {claim_id}")
+template("court releases")
+template("SYNTHETIC DATA - {title}")
+template("MPP cases pending on {date}, release {release}")
+template("days from NTA, release {release}")
+template("FORECAST (estimate) {dataset} (sources: {sources})")
+template("backtest {dataset}: {origins} origins x {horizon} months")
+template("PROJECTION (estimate) {dataset}: when does the total pass {target}?")
+template("{scenario}: simulated vs observed (SIMULATED estimates)")
+template("waits in Mexico, days (simulated)")
+template("{name} sweep: SIMULATED, {replicates} replicates a point, seed {seed}")
+template("MPP book-outs by citizenship (OHSS {edition})")
+template("{city}: shelter load")
+
+# column headers and single words shown in tables
+COLUMNS = [
+    N_("dataset"),
+    N_("datasets"),
+    N_("sources"),
+    N_("rows"),
+    N_("period"),
+    N_("value"),
+    N_("city"),
+    N_("is_estimate"),
+    N_("source_ids"),
+    N_("source_id"),
+    N_("before_date"),
+    N_("after_date"),
+    N_("method"),
+    N_("first_period"),
+    N_("last_period"),
+    N_("period_kinds"),
+    N_("load_id"),
+    N_("file_name"),
+    N_("status"),
+    N_("title"),
+    N_("note"),
+    N_("shelters"),
+    N_("tokens"),
+]

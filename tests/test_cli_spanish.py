@@ -1,0 +1,103 @@
+"""Spanish where people read: tables, titles, method texts, the API's method text; CSV and JSON never change."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from mppwatch import i18n, output
+from mppwatch.web.app import create_app
+
+MPPWATCH = str(Path(sys.executable).with_name("mppwatch"))
+NBSP = "\u00a0"
+
+
+def run(db: Path, *args: str, lang_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MPPWATCH_LANG", "LANGUAGE", "LC_ALL")}
+    env.update({"LANG": "C.UTF-8", "COLUMNS": "250", "MPPWATCH_DB": str(db)})
+    env.update(lang_env or {})
+    return subprocess.run([MPPWATCH, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("english", "spanish"),
+    [
+        (
+            "linear interpolation between snapshots of 2019-06-30 and 2019-07-07",
+            "interpolación lineal entre las cifras publicadas del 30 jun 2019 y del 7 jul 2019",
+        ),
+        (
+            "no snapshot on or after this date: not estimated; last known: 14,235 on 2019-08-16 (DEBATE_2019-08-16_JUAREZ)",
+            "no hay cifra publicada en esta fecha ni después: sin estimación; última conocida: "
+            f"14{NBSP}235 el 16 ago 2019 (DEBATE_2019-08-16_JUAREZ)",
+        ),
+        ("MPP returns to Mexico as of 2019-09-01", "Devoluciones del MPP a México al 1 sept 2019"),
+        ("snapshot", "cifra publicada"),
+        ("a sentence no template knows", "a sentence no template knows"),
+    ],
+)
+def test_localise(english, spanish):
+    assert i18n.localise(english, "es") == spanish
+    assert i18n.localise(english, "en") == english
+
+
+def test_every_template_has_spanish():
+    import mppwatch.texts  # noqa: F401
+
+    _ = i18n.translator("es")
+    missing = [t for t in i18n._TEMPLATES if _(t) == t]
+    assert not missing
+
+
+def test_table_in_spanish(capsys):
+    frame = pd.DataFrame(
+        {"city": ["Ciudad Juárez"], "value": [16714.0], "before_date": ["2019-06-30"], "method": ["snapshot"]}
+    )
+    output.emit(frame, "table", title="MPP returns to Mexico as of 2019-06-30", lang="es")
+    out = capsys.readouterr().out
+    assert "Devoluciones del MPP a México al 30 jun 2019" in out
+    assert f"16{NBSP}714" in out and "30 jun 2019" in out and "cifra publicada" in out
+    assert "ciudad" in out and "método" in out
+    output.emit(frame, "table", lang="en")
+    out = capsys.readouterr().out
+    assert "16,714" in out and "30 Jun 2019" in out and "snapshot" in out
+
+
+def test_whole_columns(capsys):
+    frame = pd.DataFrame({"people": [4245.84], "mean_days": [12.25]})
+    output.emit(frame, "table", lang="en", whole=["people"])
+    out = capsys.readouterr().out
+    assert "4,246" in out and "12.250" in out and "4,245.840" not in out
+
+
+def test_cli_spanish_table_and_unchanged_csv(bundled_db):
+    es = run(bundled_db, "--lang", "es", "returns", "--as-of", "2019-07-01", "--by", "city")
+    assert es.returncode == 0, es.stderr
+    assert "Devoluciones del MPP a México al 1 jul 2019" in es.stdout
+    assert "interpolación lineal" in es.stdout
+    env_es = run(bundled_db, "returns", "--as-of", "2019-07-01", "--by", "city", lang_env={"LANG": "es_MX.UTF-8"})
+    assert env_es.stdout == es.stdout
+    csv_en = run(bundled_db, "returns", "--as-of", "2019-07-01", "--by", "city", "--format", "csv")
+    csv_es = run(bundled_db, "--lang", "es", "returns", "--as-of", "2019-07-01", "--by", "city", "--format", "csv")
+    assert csv_en.returncode == 0 and csv_en.stdout == csv_es.stdout
+    assert "linear interpolation between snapshots of" in csv_es.stdout
+    json_en = run(bundled_db, "series", "mexico_mpp_returns_city_snapshots", "--format", "json")
+    json_es = run(bundled_db, "--lang", "es", "series", "mexico_mpp_returns_city_snapshots", "--format", "json")
+    assert json_en.stdout == json_es.stdout and json_en.stdout
+
+
+def test_api_returns_in_spanish(bundled_db):
+    client = TestClient(create_app(bundled_db))
+    en = client.get("/api/v1/returns", params={"as_of": "2019-07-01", "by": "city"}).json()
+    es = client.get("/api/v1/returns", params={"as_of": "2019-07-01", "by": "city", "lang": "es"}).json()
+    assert [r["value"] for r in en["rows"]] == [r["value"] for r in es["rows"]]
+    assert any(r["method"].startswith("linear interpolation") for r in en["rows"])
+    assert any(r["method"].startswith("interpolación lineal") for r in es["rows"])
+    assert not any("linear interpolation" in (r["method"] or "") for r in es["rows"])
+    assert client.get("/api/v1/returns", params={"as_of": "2019-07-01", "lang": "fr"}).status_code == 422
