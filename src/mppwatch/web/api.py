@@ -148,7 +148,7 @@ def returns(
     if lang != "en" and "method" in frame.columns:
         from mppwatch.i18n import localise
 
-        frame = frame.assign(method=[localise(m, lang) if isinstance(m, str) else m for m in frame["method"]])
+        frame = frame.assign(method=frame["method"].map(lambda m: localise(m, lang) if isinstance(m, str) else m))
     return respond(frame, format, as_of=as_of)
 
 
