@@ -81,5 +81,48 @@ def load_cmd(
     err.print(f"in_camps: {frame.attrs['in_camps_method']}")
 
 
+@shelters_app.command("import-kobo")
+def import_kobo_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="a KoboToolbox export (.csv or .xlsx)")],
+    map_file: Annotated[Path, typer.Option("--map", help="TOML: which Kobo column holds which report field")],
+) -> None:
+    """Import a KoboToolbox export of the occupancy form (all rows or none; the same export again changes nothing)."""
+    from mppwatch.shelters.kobo import import_kobo
+
+    with store_of(ctx) as store:
+        result = import_kobo(store, file, map_file)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    err.print(
+        f"{result.file}: {result.rows} submissions; {result.added} added, {result.replaced} replaced, "
+        f"{result.unchanged} unchanged",
+        markup=False,
+    )
+
+
+@shelters_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    hxl: Annotated[bool, typer.Option("--hxl", help="CSV with an HXL hashtag row (the only format for now)")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """City and shelter aggregates as CSV with HXL hashtags (English and Spanish category columns)."""
+    import sys
+
+    from mppwatch.errors import MppwatchError
+    from mppwatch.shelters.hxl import export_hxl
+
+    if not hxl:
+        raise MppwatchError("give --hxl (CSV with an HXL hashtag row is the export format)")
+    with store_of(ctx, read_only=True) as store:
+        text = export_hxl(store)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(shelters_app, name="shelters")

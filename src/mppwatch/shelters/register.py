@@ -46,6 +46,7 @@ class Written:
     id: int
     replaced: bool
     over_capacity: tuple[int, int] | None = None
+    unchanged: bool = False
 
     def warnings(self, _: Callable[[str], str] = str) -> list[str]:
         if self.over_capacity is None:
@@ -141,12 +142,19 @@ def _tid(token: Token | None) -> str | None:
 
 
 def add_report(
-    store: Store, shelter_id: int, payload: dict[str, Any], token: Token | None, origin: str = "report"
+    store: Store,
+    shelter_id: int,
+    payload: dict[str, Any],
+    token: Token | None,
+    origin: str = "report",
+    kobo_uuid: str | None = None,
 ) -> Written:
     """Store one day's report for a shelter: {date, occupied, turned_away, arrivals, departures, note}.
 
     A second report for the same shelter and day replaces the first (the audit row keeps both). Occupied beds
     above the shelter's capacity is a warning, not an error: overcrowding is what the register is for.
+    A KoboToolbox submission is matched by its `_uuid` instead: the same submission again with the same figures
+    changes nothing (`unchanged`), an edited one replaces it.
     """
     if token is not None and not token.may_write(shelter_id):
         raise AuthError(403, f"token {token.id} is for shelter {token.shelter_id}, not shelter {shelter_id}")
@@ -164,25 +172,48 @@ def add_report(
         over = (
             (occupied, int(capacity)) if capacity is not None and occupied is not None and occupied > capacity else None
         )
-        old = con.execute(
-            "SELECT id FROM occupancy_reports WHERE shelter_id = ? AND date = ? AND origin = ?",
-            [shelter_id, day, origin],
-        ).fetchone()
+        if kobo_uuid is not None:
+            old = con.execute("SELECT id FROM occupancy_reports WHERE kobo_uuid = ?", [kobo_uuid]).fetchone()
+        else:
+            old = con.execute(
+                "SELECT id FROM occupancy_reports WHERE shelter_id = ? AND date = ? AND origin = ? AND kobo_uuid IS NULL",
+                [shelter_id, day, origin],
+            ).fetchone()
         values = [counts[n] for n in COUNTS]
+        if old is not None and kobo_uuid is not None:
+            same = con.execute(
+                "SELECT shelter_id = ? AND date = ? AND occupied IS NOT DISTINCT FROM ? AND turned_away IS NOT DISTINCT "
+                "FROM ? AND arrivals IS NOT DISTINCT FROM ? AND departures IS NOT DISTINCT FROM ? AND note IS NOT "
+                "DISTINCT FROM ? FROM occupancy_reports WHERE id = ?",
+                [shelter_id, day, *values, note, old[0]],
+            ).fetchone()
+            if same is not None and same[0]:
+                return Written(int(old[0]), False, over, unchanged=True)
         if old is not None:
             report_id = int(old[0])
             before = audit.row_of(con, "occupancy_reports", "id", report_id)
             con.execute(
-                "UPDATE occupancy_reports SET occupied = ?, turned_away = ?, arrivals = ?, departures = ?, note = ?, "
-                "token_id = ?, reported_at = ? WHERE id = ?",
-                [*values, note, _tid(token), audit.now(), report_id],
+                "UPDATE occupancy_reports SET shelter_id = ?, date = ?, as_printed = ?, occupied = ?, turned_away = ?, "
+                "arrivals = ?, departures = ?, note = ?, token_id = ?, reported_at = ? WHERE id = ?",
+                [shelter_id, day, day.isoformat(), *values, note, _tid(token), audit.now(), report_id],
             )
         else:
             before = None
             report_id = int(con.execute("SELECT nextval('report_ids')").fetchone()[0])  # type: ignore[index]
             con.execute(
-                "INSERT INTO occupancy_reports VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, false, NULL)",
-                [report_id, shelter_id, day, day.isoformat(), *values, note, _tid(token), audit.now(), origin],
+                "INSERT INTO occupancy_reports VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, false, ?)",
+                [
+                    report_id,
+                    shelter_id,
+                    day,
+                    day.isoformat(),
+                    *values,
+                    note,
+                    _tid(token),
+                    audit.now(),
+                    origin,
+                    kobo_uuid,
+                ],
             )
         after = audit.row_of(con, "occupancy_reports", "id", report_id)
         audit.record(
