@@ -40,12 +40,12 @@ def test_court_claims_use_the_release_and_say_synthetic(store_path: Path, tmp_pa
         result = check(store, claims)
         expected = {
             day: court.table(store, [], ["pending", "in_absentia_rate", "represented_rate"], mpp_only=True, as_of=day)
-            for day in (date(2019, 11, 30), date(2021, 1, 31))
+            for day in (date(2019, 12, 1), date(2021, 2, 1))  # court tables are dated to month starts
         }
     v = {x.claim.claim_id: x for x in result.verdicts}
-    rep = float(expected[date(2019, 11, 30)]["represented_rate"].iloc[0]) * 100
-    absentia = float(expected[date(2019, 11, 30)]["in_absentia_rate"].iloc[0]) * 100
-    pending = expected[date(2021, 1, 31)]["pending"].iloc[0]
+    rep = float(expected[date(2019, 12, 1)]["represented_rate"].iloc[0]) * 100
+    absentia = float(expected[date(2019, 12, 1)]["in_absentia_rate"].iloc[0]) * 100
+    pending = expected[date(2021, 2, 1)]["pending"].iloc[0]
     assert v["R1"].value == pytest.approx(rep)
     assert v["R1"].verdict == ("supported" if abs(rep - 4) <= 0.5 else "contradicted")
     assert v["R2"].value == pytest.approx(absentia)
@@ -77,6 +77,6 @@ def test_a_real_release_wins_over_a_newer_synthetic_one(store_path: Path, tmp_pa
     with Store.open(db) as store:
         assert court.load(store, root, "2025-06").release == "2025-06"  # older than the synthetic 2026-01
         v = {x.claim.claim_id: x for x in check(store, claims).verdicts}
-        rate = court.table(store, [], ["represented_rate"], mpp_only=True, as_of=date(2019, 11, 30), release="2025-06")
+        rate = court.table(store, [], ["represented_rate"], mpp_only=True, as_of=date(2019, 12, 1), release="2025-06")
     assert v["R1"].dataset == "court:2025-06" and "SYNTHETIC" not in v["R1"].method()
     assert v["R1"].value == pytest.approx(float(rate["represented_rate"].iloc[0]) * 100)

@@ -238,7 +238,7 @@ def test_refusals_on_an_empty_store_read_in_spanish(tmp_path: Path) -> None:
 
 def test_court_refusals_read_in_spanish(court_db: Path, tmp_path: Path) -> None:
     with Store.open(court_db, read_only=True) as store:
-        by = court.table(store, ["nationality"], ["in_absentia_rate"], mpp_only=True, as_of=date(2020, 1, 31))
+        by = court.table(store, ["nationality"], ["in_absentia_rate"], mpp_only=True, as_of=date(2020, 2, 1))
         small = [str(n) for n, r in zip(by["nationality"], by["in_absentia_rate"], strict=True) if _withheld(r)]
         assert small, "the synthetic release has no withheld cell"
         rows = {
@@ -275,7 +275,7 @@ BAD_ROWS = [
     "E09,,,,5,persons,2019-05,US",  # empty quantity
     "E10,,,encounters,2019-05,persons,2019-05,US",  # a date, but the spec computes a number
     "E11,,,first book-out,5,persons,2019-06,US",  # a number, but the spec computes a date
-    *(f"S{n:02},,,encounters,5,persons,2019-05,US" for n in range(2, 22)),
+    *(f"S{n:02},,,encounters,5,persons,2019-05,US" for n in range(2, 25)),
 ]
 BAD_ENTRIES = f"""[claims]
 S01 = 5
@@ -328,6 +328,7 @@ measure = "backlog"
 metric = "court"
 measure = "pending"
 where = {{ nationality = "Honduras", hearing_location = "ELP" }}
+group = "martians"
 
 [claims.S13]
 metric = "returns"
@@ -364,6 +365,18 @@ where = "component = CBP"
 [claims.S21]
 dataset = "{OHSS}"
 where = {{ component = [] }}
+
+[claims.S22]
+dataset = "{OHSS}"
+aggregation = "compare"
+
+[claims.S23]
+dataset = "{OHSS}"
+aggregation = "rank"
+
+[claims.S24]
+dataset = "{OHSS}"
+claimed = "twice"
 
 [claims.Z99]
 dataset = "{OHSS}"

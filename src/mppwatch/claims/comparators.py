@@ -21,14 +21,14 @@ PROJECTION_TOLERANCE = 0.05  # a projection is met when the outcome reaches 95 %
 # Order matters: the more specific phrase wins ("just over" before "over", "at least" before "least").
 _PATTERNS: list[tuple[str, str]] = [
     ("just_over", r"just\s+(?:over|above|more\s+than)|slightly\s+(?:over|above|more\s+than)|a\s+little\s+over"),
-    ("nearly", r"nearly|almost|close\s+to|just\s+(?:under|below|shy\s+of)|casi"),
+    ("nearly", r"nearly|almost|just\s+(?:under|below|shy\s+of)|casi"),
     ("at_least", r"at\s+least|no\s+(?:fewer|less)\s+than|lower\s+bound|minimum|or\s+more"),
     ("at_most", r"at\s+most|no\s+more\s+than|up\s+to|upper\s+bound|maximum|or\s+(?:fewer|less)"),
     ("more_than", r"more\s+than|over|above|exceed(?:s|ed|ing)?|in\s+excess\s+of|m[aá]s\s+de"),
     ("less_than", r"fewer\s+than|less\s+than|under|below|menos\s+de"),
     (
         "about",
-        r"about|approx(?:imately|\.)?|around|roughly|some|estimated?|circa|~|cerca\s+de|alrededor\s+de|aproximadamente",
+        r"about|close\s+to|approx(?:imately|\.)?|around|roughly|some|estimated?|circa|~|cerca\s+de|alrededor\s+de|aproximadamente",
     ),
 ]
 _PROJECTION = re.compile(r"\b(?:projected|projection|expected|forecast|predicted|anticipated)\b", re.I)

@@ -57,6 +57,10 @@ class Evidence:
     approx_date: bool = False  # a published figure whose date is known only to its month
     # other lines of evidence: (what, value); value None when it is only shown, not compared
     corroboration: list[tuple[Msg, float | None]] = field(default_factory=list)
+    bound: str = ""  # "lower": the true figure is at least `value`; "upper": at most (decides one direction only)
+    bridge: Text | None = None  # the assumption that makes a different measure stand for the claim's (low confidence)
+    bridge_bound: str = ""  # "upper": the bridged measure is a ceiling on the claim's (enrolments >= returns)
+    requires: list[tuple[Msg, bool | None]] = field(default_factory=list)  # further conditions (peak month, rank)
 
     @property
     def is_estimate(self) -> bool:
@@ -921,8 +925,15 @@ def unique(items: Iterable[str]) -> list[str]:
 # Court records (EOIR case data loaded with `mppwatch court load`)
 
 
+def court_month_start(day: date) -> date:
+    """Court tables are published as of a month's first day (disclosure control): the nearest one to `day`."""
+    first = day.replace(day=1)
+    following = month_end(day) + timedelta(days=1)
+    return first if (day - first) <= (following - day) else following
+
+
 def court_figure(
-    ctx: Context, measure: str, where: Mapping[str, Sequence[str]], as_of: Period, percent: bool
+    ctx: Context, measure: str, where: Mapping[str, Sequence[str]], as_of: Period, percent: bool, mpp: bool = True
 ) -> Evidence:
     """A TRAC-style measure over MPP cases as of a date, from the latest real court release, else the latest
     SYNTHETIC one, which the evidence then names as such (small cells withheld)."""
@@ -934,11 +945,12 @@ def court_figure(
     loaded = court.releases(ctx.store)
     real = loaded[~loaded["synthetic"].astype(bool)]["release"].tolist()  # newest first: real data wins
     chosen = str(real[0]) if real else None
-    frame = court.table(ctx.store, by, [measure], mpp_only=True, as_of=as_of.end, release=chosen)
+    day = court_month_start(as_of.end)
+    frame = court.table(ctx.store, by, [measure], mpp_only=mpp, as_of=day, release=chosen)
     release = str(frame.attrs.get("release", ""))
-    if by:
-        wanted = {fold(v) for v in where[by[0]]}
-        frame = frame[frame[by[0]].map(lambda v: fold(str(v)) in wanted or fold(str(v)).split(" (")[0] in wanted)]
+    for col in by:  # every filter, each matched without case or accents ("Honduras" matches "HONDURAS (HO)")
+        wanted = {fold(v) for v in where[col]}
+        frame = frame[frame[col].map(lambda v, w=wanted: fold(str(v)) in w or fold(str(v)).split(" (")[0] in w)]
         if frame.empty:
             raise NoEvidence(msg("no_court_cases", release=release, where=where_text(where)))
     raw = frame[measure].iloc[0] if len(frame) == 1 else None
@@ -950,10 +962,12 @@ def court_figure(
         )
     value = float(raw) * (100.0 if percent and measure.endswith("_rate") else 1.0)
     label_text = f"court:{release}"
-    ev = Evidence(value, value, value, "exact", as_of.end.isoformat(), {label_text})
+    ev = Evidence(value, value, value, "exact", day.isoformat(), {label_text})
     ev.steps.append(
-        msg("court", measure=measure, where=where_text(where), value=round(value, 2), date=as_of.end, release=release)
+        msg("court", measure=measure, where=where_text(where), value=round(value, 2), date=day, release=release)
     )
+    if not mpp:
+        ev.steps.append(msg("court_all_cases"))
     if "SYNTHETIC" in release.upper():
         ev.steps.append(msg("synthetic", release=release))
     return ev

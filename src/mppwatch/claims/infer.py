@@ -250,6 +250,7 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
                         aggregation="max",
                         per="day",
                         period=window,
+                        bridge=msg("bridge_bookouts_returns").render("en"),
                     ),  # fmt: skip
                     msg("why_peak_rate"),
                 )

@@ -7,13 +7,26 @@ A spec file `<claims stem>.spec.toml` beside it may hold one `[claims.<ID>]` tab
     dataset = "ohss_swb_encounters_by_sector_field_office_monthly"   # or metric = "returns" / "court"
     where = { component = "CBP", location = "Total" }                 # as `mppwatch series --where`
     period = "2019-05"                  # YYYY, YYYY-MM, YYYY-MM-DD, FYnnnn or START..END; default: the claim's
-    aggregation = "sum"                 # sum, cumulative, latest, share, ratio, max, first
+    aggregation = "sum"                 # sum, cumulative, latest, share, ratio, max, min, first, compare, rank
     measure = "pending"                 # metric = "court": cases, completed, pending, in_absentia_rate, ...
+    group = "non_mpp"                   # metric = "court": mpp (default), non_mpp or all cases; where takes several
     numerator = { nationality = "Honduras" }   # share/ratio: filters added to `where` for the numerator
     denominator = { nationality = "All" }      # share/ratio: filters added to `where` for the denominator
     per = "day"                         # divide a flow by the days it covers
     since = "2021-12"                   # cumulative: count from here (default: the start of the current run)
     comparator = "more than"            # override the qualifier read from the claim
+    # two figures (aggregation = "compare"): the claim's figure A against B, each computed with `of`
+    versus = { city = "Tijuana" }       # B's filters (replacing A's on the same columns): a place or group
+    versus_period = "2019-01..2019-06"  # B's period (a ratio or change across two periods)
+    compare_as = "ratio"                # ratio (A/B), difference (A-B) or change ((A-B)/B in percent)
+    of = "cumulative"                   # how A and B are each computed (default: cumulative returns, else sum)
+    claimed = 2                         # the claimed ratio/change/rank when `value` holds another figure
+    # max / min: the top (lowest) month in `period`, or the highest of dated figures (then a lower bound)
+    peak_month = "2019-08"              # the month the claim says was the peak: it must be the top month
+    # rank: where the claim's place stands among all values of `by` (1 = the most)
+    by = "city"
+    rank = 1
+    bridge = "..."                      # a different measure standing for the claim's: supports only, low confidence
     tolerance = 0.05                    # override the default tolerance
     checkable = false                   # with `reason` and `would_decide`: an honest not_checkable
     note = "..."                        # shown in the method
@@ -39,14 +52,17 @@ from mppwatch.sources.generic import DAY_RE, decode_csv, parse_span
 
 CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
 REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
-AGGREGATIONS = ("sum", "cumulative", "latest", "share", "ratio", "max", "first")
+AGGREGATIONS = ("sum", "cumulative", "latest", "share", "ratio", "max", "min", "first", "compare", "rank")
+COMPARE_AS = ("ratio", "difference", "change")
 SPEC_KEYS = {
     "dataset", "metric", "where", "period", "aggregation", "numerator", "denominator", "per", "since",
     "comparator", "tolerance", "checkable", "reason", "would_decide", "note", "row_type", "measure",
-    "reason_es", "would_decide_es", "note_es",
+    "reason_es", "would_decide_es", "note_es", "versus", "versus_period", "of", "compare_as", "by", "rank",
+    "peak_month", "claimed", "bridge", "group",
 }  # fmt: skip
 TRANSLATED = ("reason", "would_decide", "note")  # spec texts that may carry a Spanish `<key>_es`
 METRICS = ("returns", "court")
+COURT_GROUPS = ("mpp", "non_mpp", "all")  # metric = "court": MPP cases, the comparison group, or every case
 COURT_MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
@@ -135,6 +151,16 @@ class CheckSpec:
     note_es: str = ""
     row_type: str | None = None
     measure: str | None = None  # metric = "court": one of COURT_MEASURES
+    versus: dict[str, list[str]] = field(default_factory=dict)  # compare: the comparison group's filters
+    versus_period: Period | None = None  # compare: the other period
+    compare_as: str | None = None  # ratio | difference | change
+    of: str | None = None  # compare/rank: the aggregation of each figure
+    by: str | None = None  # rank: the column ranked over
+    rank: int | None = None  # rank: the claimed position
+    peak_month: str | None = None  # max/min: the claimed top month (YYYY-MM)
+    claimed: float | None = None  # the claimed number when it is not the claim's `value`
+    bridge: str = ""  # the assumption that lets a different measure stand for the claim's
+    group: str = "mpp"  # metric = "court": mpp, non_mpp (all cases minus MPP; counts only) or all
     inferred: bool = False
     why: list[Msg] = field(default_factory=list)  # how an inferred spec was chosen
 
@@ -317,11 +343,14 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
         if spec.measure not in COURT_MEASURES:
             known = ", ".join(COURT_MEASURES)
             raise ClaimError(file, cid, "measure", msg("err_one_of", value=repr(spec.measure), known=known))
-        if len(spec.where) > 1:
-            raise ClaimError(file, cid, "where", msg("err_court_filters"))
+        spec.group = entry.get("group", "mpp")
+        if spec.group not in COURT_GROUPS:
+            raise ClaimError(
+                file, cid, "group", msg("err_one_of", value=repr(spec.group), known=", ".join(COURT_GROUPS))
+            )
     if spec.metric == "returns" and set(spec.where) - {"city"}:
         raise ClaimError(file, cid, "where", msg("err_returns_where"))
-    if spec.metric == "returns" and agg not in ("cumulative", "sum", "first"):
+    if spec.metric == "returns" and agg not in ("cumulative", "sum", "first", "compare", "rank"):
         raise ClaimError(file, cid, "aggregation", msg("err_returns_aggregation", aggregation=repr(agg)))
     if agg in ("share", "ratio") and not (spec.numerator or spec.denominator):
         raise ClaimError(file, cid, "numerator", msg("err_share_filters", aggregation=agg))
@@ -331,6 +360,7 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
                 setattr(spec, key, parse_period(str(entry[key]), file, None, key))
             except PeriodError as exc:
                 raise ClaimError(file, cid, key, exc.text) from None
+    _shape_keys(spec, entry, file, cid)
     if "per" in entry and entry["per"] not in ("day", "month"):
         raise ClaimError(file, cid, "per", msg("err_per", per=repr(entry["per"])))
     spec.per = entry.get("per")
@@ -340,3 +370,42 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
             raise ClaimError(file, cid, "tolerance", msg("err_tolerance", tolerance=repr(tol)))
         spec.tolerance = float(tol)
     return spec
+
+
+def _shape_keys(spec: CheckSpec, entry: dict[str, Any], file: str, cid: str) -> None:
+    """The keys of the two-figure, peak and rank shapes."""
+    if "versus" in entry:
+        spec.versus = _filters(entry["versus"], file, cid, "versus")
+    if "versus_period" in entry:
+        try:
+            spec.versus_period = parse_period(str(entry["versus_period"]), file, None, "versus_period")
+        except PeriodError as exc:
+            raise ClaimError(file, cid, "versus_period", exc.text) from None
+    if spec.aggregation == "compare" and not (spec.versus or spec.versus_period):
+        raise ClaimError(file, cid, "versus", msg("err_compare_needs_versus"))
+    if "compare_as" in entry:
+        if entry["compare_as"] not in COMPARE_AS:
+            known = ", ".join(COMPARE_AS)
+            raise ClaimError(file, cid, "compare_as", msg("err_one_of", value=repr(entry["compare_as"]), known=known))
+        spec.compare_as = entry["compare_as"]
+    if "of" in entry:
+        if entry["of"] not in ("sum", "cumulative", "latest", "max", "min"):
+            raise ClaimError(
+                file, cid, "of", msg("err_one_of", value=repr(entry["of"]), known="sum, cumulative, latest")
+            )
+        spec.of = entry["of"]
+    for key in ("by", "peak_month", "bridge"):
+        if key in entry:
+            if not isinstance(entry[key], str):
+                raise ClaimError(file, cid, key, msg("err_not_string"))
+            setattr(spec, key, entry[key])
+    if spec.peak_month is not None and not re.fullmatch(r"\d{4}-\d{2}", spec.peak_month):
+        raise ClaimError(file, cid, "peak_month", msg("err_not_date", text=repr(spec.peak_month)))
+    if spec.aggregation == "rank" and not spec.by:
+        raise ClaimError(file, cid, "by", msg("err_rank_needs_by"))
+    for key in ("rank", "claimed"):
+        if key in entry:
+            value = entry[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or (key == "rank" and value < 1):
+                raise ClaimError(file, cid, key, msg("err_not_number", name=key))
+            setattr(spec, key, int(value) if key == "rank" else float(value))

@@ -542,10 +542,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "err_unknown_metric": ("{metric}: known metrics are {known}", "{metric}: las métricas conocidas son {known}"),
     "err_one_of": ("{value}: expected one of {known}", "{value}: se espera uno de estos valores: {known}"),
-    "err_court_filters": (
-        "court figures take at most one filter (e.g. nationality)",
-        "las cifras judiciales admiten como máximo un filtro (p. ej., nationality)",
-    ),
     "err_returns_where": (
         "metric 'returns' is filtered by city only",
         "la métrica 'returns' solo se puede filtrar por city",
@@ -625,3 +621,283 @@ for _key, _pair in VERDICT_LABELS.items():
 def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     en, es = table.get(key, (key, key))
     return es if lang == "es" else en
+
+
+# Shapes (comparisons, peaks, rankings), bounds, precision, circular evidence and confidence.
+TEMPLATES.update(
+    {
+        "no_compare_figure": ("one of the two figures is missing", "falta una de las dos cifras"),
+        "compare_zero": ("{what} is zero: no ratio", "{what} es cero: no hay cociente"),
+        "compare_a": ("figure A: {what}", "cifra A: {what}"),
+        "compare_b": ("figure B: {what}", "cifra B: {what}"),
+        "figure_label": ("{place}, {period}", "{place}, {period}"),
+        "compare_ratio": ("A / B = {a} / {b} = {value}", "A / B = {a} / {b} = {value}"),
+        "compare_difference": ("A − B = {a} − {b} = {value}", "A − B = {a} − {b} = {value}"),
+        "compare_change": (
+            "change from B to A = ({a} − {b}) / {b} = {value}%",
+            "variación de B a A = ({a} − {b}) / {b} = {value}%",
+        ),
+        "compare_range": (
+            "from the ranges of A and B, the true value lies in {lo}..{hi}",
+            "por los rangos de A y B, el valor real está en {lo}..{hi}",
+        ),
+        "no_figures_in": (
+            "{dataset} ({where}) has no figure dated in {period}",
+            "{dataset} ({where}) no tiene cifras fechadas en {period}",
+        ),
+        "extreme_dated_max": (
+            "{dataset} ({where}): the highest of {n} dated figures in {period} is {value} on {date} ({sources});"
+            " figures are scattered, so the true peak is at least {value} (a lower bound)",
+            "{dataset} ({where}): la mayor de {n} cifras fechadas en {period} es {value} al {date} ({sources});"
+            " las cifras son dispersas, así que el máximo real es de al menos {value} (cota inferior)",
+        ),
+        "extreme_dated_min": (
+            "{dataset} ({where}): the lowest of {n} dated figures in {period} is {value} on {date} ({sources});"
+            " figures are scattered, so the true minimum is at most {value} (an upper bound)",
+            "{dataset} ({where}): la menor de {n} cifras fechadas en {period} es {value} al {date} ({sources});"
+            " las cifras son dispersas, así que el mínimo real es como mucho {value} (cota superior)",
+        ),
+        "min_rate": (
+            "lowest month {period}: {value} ({rate} a day), in {start}..{end} ({sources})",
+            "mes más bajo {period}: {value} ({rate} al día), en {start}..{end} ({sources})",
+        ),
+        "note_lower": (
+            "the publisher's note marks this figure as a floor (the true figure is at least it): {note}",
+            "la nota de la fuente marca esta cifra como un mínimo (la cifra real es al menos esa): {note}",
+        ),
+        "note_upper": (
+            "the publisher's note marks this figure as a ceiling (the true figure is at most it): {note}",
+            "la nota de la fuente marca esta cifra como un máximo (la cifra real es como mucho esa): {note}",
+        ),
+        "rank_no_subject": (
+            "no figure for {subject} among the values of {by}",
+            "no hay cifra de {subject} entre los valores de {by}",
+        ),
+        "rank_list": ("by {by} ({date}): {listing}", "por {by} ({date}): {listing}"),
+        "rank_is": ("{subject} ranks {rank}", "{subject} ocupa el puesto {rank}"),
+        "rank_between": (
+            "{subject} ranks between {best} and {worst} (the ranges overlap)",
+            "{subject} ocupa un puesto entre {best} y {worst} (los rangos se solapan)",
+        ),
+        "rank_unknown": ("no figure on that date for: {places}", "sin cifra a esa fecha para: {places}"),
+        "bridge_rank_unknown": (
+            "places without a figure on that date ({places}) are taken to rank lower",
+            "se supone que los lugares sin cifra a esa fecha ({places}) quedan por debajo",
+        ),
+        "rank_required": (
+            "the claim needs {subject} at rank {rank}",
+            "la afirmación requiere a {subject} en el puesto {rank}",
+        ),
+        "peak_month": (
+            "the claim names {month} as the peak; the top month is {found}",
+            "la afirmación señala {month} como el máximo; el mes más alto es {found}",
+        ),
+        "peak_month_unknown": (
+            "the claim names {month} as the peak; scattered figures put the highest on {found}, which cannot"
+            " confirm or rule out the month",
+            "la afirmación señala {month} como el máximo; las cifras dispersas sitúan la mayor el {found}, lo que"
+            " no confirma ni descarta el mes",
+        ),
+        "requirement_met": ("holds: {what}", "se cumple: {what}"),
+        "requirement_failed": ("fails: {what}", "no se cumple: {what}"),
+        "requirement_open": ("cannot be decided: {what}", "no se puede decidir: {what}"),
+        "bound_lower": (
+            "the evidence is a floor: the true figure is at least {value}, so it can only show the claim's"
+            " figure is reached, never that a higher one is not",
+            "la evidencia es un mínimo: la cifra real es al menos {value}; solo puede mostrar que se alcanza la"
+            " cifra afirmada, nunca que una mayor no se alcance",
+        ),
+        "bound_upper": (
+            "the evidence is a ceiling: the true figure is at most {value}, so it can only show the claim's"
+            " figure is not exceeded",
+            "la evidencia es un máximo: la cifra real es como mucho {value}; solo puede mostrar que la cifra"
+            " afirmada no se supera",
+        ),
+        "bound_undecided": (
+            "a bound of {value} cannot decide a claim of {range}",
+            "una cota de {value} no puede decidir una afirmación de {range}",
+        ),
+        "want_exact_figure": (
+            "an exact figure (not a bound) for {quantity} on {date}",
+            "una cifra exacta (no una cota) para {quantity} al {date}",
+        ),
+        "err_compare_needs_versus": (
+            "aggregation compare needs versus and/or versus_period",
+            "la agregación compare necesita versus o versus_period (o ambos)",
+        ),
+        "err_rank_needs_by": (
+            "aggregation rank needs by (the column ranked over)",
+            "la agregación rank necesita by (la columna por la que se ordena)",
+        ),
+        "err_not_number": ("{name}: expected a number", "{name}: se espera un número"),
+        # precision: a different measure never contradicts
+        "bridge": ("assumption: {what}", "supuesto: {what}"),
+        "bridge_no_contradiction": (
+            "the evidence measures something else ({what}): it may support the claim under that assumption but"
+            " cannot contradict it",
+            "la evidencia mide otra cosa ({what}): puede respaldar la afirmación con ese supuesto, pero no"
+            " contradecirla",
+        ),
+        "measure_differs": (
+            "the figure found measures something other than the claim: {what}",
+            "la cifra hallada mide algo distinto de lo que afirma la cita: {what}",
+        ),
+        "mm_nationality": (
+            "the claim is about {nationality} only; the evidence counts all nationalities",
+            "la afirmación se refiere solo a {nationality}; la evidencia cuenta todas las nacionalidades",
+        ),
+        "want_nationality": (
+            "the same figure for {nationality} alone",
+            "la misma cifra solo para {nationality}",
+        ),
+        "mm_publisher": (
+            "the claim cites {named}; the evidence is {found}'s measure",
+            "la afirmación cita a {named}; la evidencia es la medida de {found}",
+        ),
+        "want_publisher": (
+            "{named}'s own figure for the claim's date",
+            "la cifra propia de {named} a la fecha de la afirmación",
+        ),
+        "mm_monthly_cumulative": (
+            "the claim is a monthly figure; the evidence is a running total",
+            "la afirmación es una cifra mensual; la evidencia es un total acumulado",
+        ),
+        "mm_cumulative_monthly": (
+            "the claim is a running total; the evidence covers only {period}",
+            "la afirmación es un total acumulado; la evidencia cubre solo {period}",
+        ),
+        "want_monthly": ("the monthly figures for {date}", "las cifras mensuales de {date}"),
+        "want_cumulative": ("a running total as of {date}", "un total acumulado al {date}"),
+        "mm_class": (
+            "the claim counts {claimed}; the evidence counts {found}",
+            "la afirmación cuenta {claimed}; la evidencia cuenta {found}",
+        ),
+        "want_class": (
+            "a published count of {claimed} for the claim's place and date",
+            "un conteo publicado de {claimed} para el lugar y la fecha de la afirmación",
+        ),
+        "mm_people_events": (
+            "the claim counts people; encounters and apprehensions count events (one person may be counted"
+            " several times)",
+            "la afirmación cuenta personas; los encuentros y detenciones cuentan eventos (una persona puede"
+            " contarse varias veces)",
+        ),
+        "want_people": (
+            "a count of unique people for the claim's place and period",
+            "un conteo de personas únicas para el lugar y el periodo de la afirmación",
+        ),
+        "mm_change_share": (
+            "the claim is a percent change; the evidence is a share of a total",
+            "la afirmación es una variación porcentual; la evidencia es una proporción de un total",
+        ),
+        "want_change": (
+            "the same figure for the base period of the change",
+            "la misma cifra para el periodo base de la variación",
+        ),
+        "mm_rank_sum": (
+            "the claim is a ranking; the evidence is one total",
+            "la afirmación es una clasificación; la evidencia es un único total",
+        ),
+        "want_rank": (
+            "the same figure for every place or group ranked",
+            "la misma cifra para cada lugar o grupo clasificado",
+        ),
+        "mm_stale": (
+            "the only figure is dated {date}, before the claim's period {period}",
+            "la única cifra está fechada el {date}, antes del periodo de la afirmación {period}",
+        ),
+        "mm_peak_level": (
+            "the claim is a peak; the evidence is a figure on one date",
+            "la afirmación es un máximo; la evidencia es una cifra en una sola fecha",
+        ),
+        "want_peak": (
+            "the figures across the whole period, to find its highest",
+            "las cifras de todo el periodo, para hallar la más alta",
+        ),
+        "class_returns": ("returns to Mexico", "devoluciones a México"),
+        "class_enrolments": ("MPP enrolments (book-outs)", "inscripciones en MPP (salidas)"),
+        "class_court": ("immigration-court cases", "casos en tribunales de inmigración"),
+        "class_encounters": ("border encounters or apprehensions", "encuentros o detenciones en la frontera"),
+        "class_admitted": ("people let into the US", "personas admitidas en EE. UU."),
+        "class_population": ("people present at one time (a stock)", "personas presentes en un momento (un stock)"),
+        "class_fear": ("fear screenings", "entrevistas de miedo"),
+        "bridge_bookouts_returns": (
+            "OHSS MPP book-outs (enrolments, by month) stand for monthly returns to Mexico",
+            "las salidas a MPP de OHSS (inscripciones, por mes) representan las devoluciones mensuales a México",
+        ),
+        # circular evidence
+        "circular": (
+            "the only record is the claim's own source ({sources}): it cannot check itself",
+            "el único registro es la propia fuente de la afirmación ({sources}): no puede verificarse a sí misma",
+        ),
+        "want_independent": (
+            "a figure for the same quantity from another publisher",
+            "una cifra de la misma cantidad de otra fuente",
+        ),
+        # confidence
+        "conf_high": ("high", "alta"),
+        "conf_medium": ("medium", "media"),
+        "conf_low": ("low", "baja"),
+        "conf_exact": (
+            "a published figure of the same measure, place and period",
+            "una cifra publicada de la misma medida, lugar y periodo",
+        ),
+        "conf_range": (
+            "every value between the published figures around the date gives the same answer",
+            "todo valor entre las cifras publicadas alrededor de la fecha da la misma respuesta",
+        ),
+        "conf_estimate": (
+            "decided by an interpolated estimate, not a published figure",
+            "decidido por una estimación interpolada, no por una cifra publicada",
+        ),
+        "conf_window": (
+            "the claim is dated only to a period; the figure took the claimed value during it",
+            "la afirmación solo está fechada a un periodo; la cifra tomó el valor afirmado durante él",
+        ),
+        "conf_bound": (
+            "decided by a bound, in the one direction a bound can decide",
+            "decidido por una cota, en la única dirección que una cota puede decidir",
+        ),
+        "conf_bridge": ("decided through an assumption: {what}", "decidido mediante un supuesto: {what}"),
+        "conf_none": (
+            "the loaded data cannot decide the claim",
+            "los datos cargados no pueden decidir la afirmación",
+        ),
+        "conf_rounding": (
+            "the figure is within the publisher's rounding of the claim's limit",
+            "la cifra está dentro del redondeo de la fuente respecto al límite de la afirmación",
+        ),
+        "comparator_label_about": ("about", "aproximadamente"),
+    }
+)
+TEMPLATES.update(
+    {
+        "why_compare": ("compared: {subject} against {other}", "comparación: {subject} frente a {other}"),
+        "why_change": ("a change from {base} to {period}", "una variación de {base} a {period}"),
+        "why_ratio_periods": ("a ratio of {period} to {other}", "un cociente de {period} entre {other}"),
+        "why_peak": (
+            "a peak: the top month (or highest dated figure) in {window}",
+            "un máximo: el mes más alto (o la mayor cifra fechada) en {window}",
+        ),
+        "why_rank": (
+            "a ranking: {subject} at rank {rank} by {by}",
+            "una clasificación: {subject} en el puesto {rank} por {by}",
+        ),
+    }
+)
+TEMPLATES["conf_ceiling"] = (
+    "decided through an assumption that gives a ceiling ({what}): the claim is above it",
+    "decidido mediante un supuesto que da un techo ({what}): la afirmación lo supera",
+)
+TEMPLATES["court_all_cases"] = (
+    "all cases in the release (MPP and non-MPP alike)",
+    "todos los casos de la publicación (MPP y no MPP)",
+)
+TEMPLATES["court_group_rate"] = (
+    "{measure} of the non-MPP group cannot be derived from the published tables (a rate does not subtract)",
+    "{measure} del grupo no MPP no se puede derivar de las tablas publicadas (una tasa no se resta)",
+)
+TEMPLATES["court_non_mpp"] = (
+    "non-MPP cases = all {all} − MPP {mpp} = {value}",
+    "casos no MPP = todos {all} − MPP {mpp} = {value}",
+)

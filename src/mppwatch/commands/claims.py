@@ -39,6 +39,7 @@ def check_cmd(
     """
     from mppwatch.claims import check
     from mppwatch.claims.explain import to_html
+    from mppwatch.claims.text import VERDICT_LABELS, label, msg
 
     with store_of(ctx) as store:
         result = check(store, file, spec)
@@ -47,11 +48,15 @@ def check_cmd(
     if format is ReportFormat.html:
         sys.stdout.write(to_html(result))
     else:
-        emit(result.frame(lang), Format(format.value), title=f"claims: {file.name}")
+        frame = result.frame(lang)
+        if format is ReportFormat.table:  # a table is read by people: verdicts by name; CSV and JSON keep the codes
+            frame["verdict"] = [label(VERDICT_LABELS, v, lang) for v in frame["verdict"]]
+            frame["confidence"] = [msg(f"conf_{c}").render(lang) for c in frame["confidence"]]
+        emit(frame, Format(format.value), title=f"claims: {file.name}")
     for error in result.errors:
         err.print(f"error: {error.render(lang)}", markup=False, highlight=False)
     if result.errors:
-        raise typer.Exit(1)
+        sys.exit(1)  # SystemExit, not typer.Exit: the non-standalone entry point would return 0 from typer.Exit
 
 
 @claims_app.command("explain")
