@@ -134,33 +134,6 @@ def source_register(store: Store) -> dict[str, dict[str, Any]]:
     return {str(r["source_id"]): {k: clean(r[k]) for k in frame.columns} for _, r in frame.iterrows()}
 
 
-def dataset_list(store: Store) -> pd.DataFrame:
-    """One row per loaded dataset (the latest edition's row when a workbook sheet has several)."""
-    frame = metrics.datasets(store)
-    return frame.sort_values(["dataset", "load_id"]).drop_duplicates("dataset", keep="last").reset_index(drop=True)
-
-
-def dataset_titles() -> dict[str, dict[str, str]]:
-    """Dataset titles and descriptions from the bundled Frictionless package (English; Spanish when it has one)."""
-    import json
-
-    path = bundled_data_dir() / "datapackage.json"
-    out: dict[str, dict[str, str]] = {}
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return out
-    for res in package.get("resources", []):
-        name = str(res.get("name", ""))
-        out[name] = {
-            "en": str(res.get("title") or name),
-            "es": str(res.get("title_es") or res.get("title") or name),
-            "description": str(res.get("description") or ""),
-            "description_es": str(res.get("description_es") or res.get("description") or ""),
-        }
-    return out
-
-
 # ---------------------------------------------------------------- returns
 
 
@@ -173,7 +146,12 @@ def snapshot_frame(store: Store, datasets: Sequence[str]) -> pd.DataFrame:
     return out.sort_values(["geo", "date"]).reset_index(drop=True)
 
 
-def last_snapshot_date(store: Store, datasets: Sequence[str] = returns_mod.DEFAULT_DATASETS) -> dt.date:
+def snapshot_datasets(store: Store) -> list[str]:
+    """The datasets `mppwatch returns` reads by default (the catalogue's returns_snapshots role)."""
+    return list(returns_mod.default_datasets(store))
+
+
+def last_snapshot_date(store: Store, datasets: Sequence[str]) -> dt.date:
     points = returns_mod.snapshots(store, datasets, None)
     if points.empty:
         raise MppwatchError("returns: no snapshots loaded (run `mppwatch load`)")
@@ -210,9 +188,7 @@ def latest_city_date(store: Store, datasets: Sequence[str]) -> dt.date:
 
 def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict[str, Any]:
     """The headline: cumulative returns to Mexico as of a date, with estimate flag, method and sources."""
-    frame = (
-        metrics.returns(store, as_of, None, datasets) if _returns_takes_datasets() else metrics.returns(store, as_of)
-    )
+    frame = returns_mod.returns(store, as_of, None, datasets)
     row = frame.iloc[0]
     return {
         "value": clean(row["value"]),
@@ -223,12 +199,6 @@ def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict
         "source_ids": split_ids(row["source_ids"]),
         "as_of": as_of.isoformat(),
     }
-
-
-def _returns_takes_datasets() -> bool:
-    import inspect
-
-    return "datasets" in inspect.signature(metrics.returns).parameters
 
 
 def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Gettext) -> Panel:
@@ -361,11 +331,15 @@ class SeriesQuery:
 
 
 def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", title: str = "") -> Panel:
-    frame = metrics.series(
-        store, q.dataset, q.where_dict(), list(q.by), q.start, q.end, q.row_type, q.period_kind, q.edition
-    )
-    source_ids = list(frame.attrs.get("source_ids", []))
-    load_ids = list(frame.attrs.get("load_ids", []))
+    """A dataset summed per period (the CLI's `series`, through the query layer) with its provenance."""
+    from mppwatch import query
+
+    sel = query.Selection(q.dataset, q.where_dict(), q.by, q.start, q.end, q.period_kind, q.row_type, q.edition)
+    result = query.series(store, sel)
+    frame, prov = result.frame, result.provenance
+    source_ids = list(prov.source_ids)
+    load_ids = list(prov.load_ids)
+    title = title or prov.title.get(_.lang) or prov.title.get("en") or q.dataset
     groups: list[tuple[str, pd.DataFrame]] = []
     if q.by:
         for name, part in frame.groupby(list(q.by), sort=True, dropna=False):
@@ -376,7 +350,9 @@ def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", 
     chart = charts.series_lines(groups[:20], _("value")) if len(frame) else None
     cols = [Column(b, b) for b in q.by] + [Column("period", _("Period")), Column("value", _("Value"), NUMBER)]
     missing = int(frame["value"].isna().sum()) if len(frame) else 0
-    notes = []
+    notes = list(prov.notes)
+    if prov.is_estimate:
+        notes.insert(0, _("These figures include estimates."))
     if missing:
         notes.append(_("{n} cells were not published (printed X or NA): shown empty, not as zero.").format(n=missing))
     if len(groups) > 20:
@@ -409,19 +385,40 @@ def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", 
             "period_kind": q.period_kind,
             "edition": q.edition,
             "load_ids": load_ids,
+            "provenance": prov.to_dict(),
+            "estimate": prov.is_estimate,
+            "suppressed": prov.suppressed,
             "empty_cells": "not published (X/NA), left empty",
         },
     )
 
 
-def facets(store: Store, dataset: str, limit: int = 60) -> dict[str, list[str]]:
-    """Each dimension of a dataset with its values (up to `limit`): the explorer's filter choices."""
-    rows = metrics.select(store, dataset, None, None, None, None)
-    out: dict[str, list[str]] = {}
-    for col in metrics.dimensions(store, dataset):
-        values = sorted({str(d.get(col)) for d in rows["dims"] if d.get(col) is not None})
-        out[col] = values[:limit]
-    return out
+def facets(store: Store, dataset: str, limit: int = 80) -> dict[str, list[str]]:
+    """Each breakdown of a dataset with its published values (up to `limit`), from the catalogue."""
+    from mppwatch import catalog
+
+    rec = catalog.record(store, dataset)
+    return {
+        name: list(dim.values)[:limit]
+        for name, dim in sorted(rec.dimensions.items())
+        if name not in catalog.NOT_DIMENSIONS
+    }
+
+
+def datasets_catalogue(store: Store) -> dict[str, dict[str, Any]]:
+    """Every dataset in the store: title and description in English and Spanish, origin, roles, coverage."""
+    from mppwatch import catalog
+
+    return {
+        name: {
+            "title": dict(rec.title),
+            "description": dict(rec.description),
+            "origin": rec.origin,
+            "coverage": rec.coverage(),
+            "source_ids": list(rec.source_ids),
+        }
+        for name, rec in sorted(catalog.catalog(store).items())
+    }
 
 
 def latest_month(store: Store) -> dict[str, Any] | None:

@@ -293,14 +293,9 @@ def _day(text: str | None, default: date) -> date:
         raise MppwatchError(f"as_of {text!r}: expected a date YYYY-MM-DD") from None
 
 
-def _returns_datasets(params: QueryParams) -> tuple[str, ...]:
-    base = ("inm_mpp_returns_by_crossing_point_2019",)
-    return (*base, content.PRESS_SNAPSHOTS) if params.get("press") == "1" else base
-
-
 @guarded
 def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
-    datasets = _returns_datasets(params)
+    datasets = content.snapshot_datasets(store)
     last = content.last_snapshot_date(store, datasets)
     total = content.returns_total(store, last, datasets)
     heads: list[dict[str, Any]] = [
@@ -356,7 +351,7 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
 
 @guarded
 def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
-    datasets = _returns_datasets(params)
+    datasets = content.snapshot_datasets(store)
     last = content.last_snapshot_date(store, datasets)
     day = _day(params.get("as_of"), content.latest_city_date(store, datasets))
     total = content.returns_total(store, day, datasets)
@@ -377,7 +372,7 @@ def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -
             content.last_known_panel(store, datasets, _),
         ],
         headlines=[head],
-        extra={"as_of": day.isoformat(), "press": params.get("press") == "1", "last": last.isoformat()},
+        extra={"as_of": day.isoformat(), "last": last.isoformat(), "datasets": datasets},
     )
 
 
@@ -405,20 +400,12 @@ def _series_query(params: QueryParams, default: str) -> SeriesQuery:
 
 @guarded
 def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
-    listing = content.dataset_list(store)
-    names = [str(n) for n in listing["dataset"]]
+    datasets = content.datasets_catalogue(store)
     q = _series_query(params, "ohss_swb_bookouts_by_agency_monthly")
-    if q.dataset not in names:
-        raise MppwatchError(f"dataset {q.dataset!r} is not loaded")
-    titles = content.dataset_titles()
-    title = titles.get(q.dataset, {}).get(lang, q.dataset)
-    page = Page(
-        "explorer",
-        _("Explorer"),
-        extra={"datasets": names, "q": q, "facets": content.facets(store, q.dataset), "titles": titles},
-    )
+    page = Page("explorer", _("Explorer"), extra={"datasets": datasets, "q": q, "facets": {}})
     try:
-        page.panels.append(content.series_panel(store, q, _, title=title))
+        page.extra["facets"] = content.facets(store, q.dataset)  # an unknown dataset: the catalogue's error
+        page.panels.append(content.series_panel(store, q, _))
     except MppwatchError as exc:
         page.error = str(exc)
     return page
@@ -461,8 +448,8 @@ def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr
             continue
         panel.notes.append(_("MPP ran from January 2019 to January 2021 and again from December 2021 to August 2022."))
         page.panels.append(panel)
-    listing = content.dataset_list(store)
-    page.extra["sheets"] = [str(n) for n in listing["dataset"] if str(n).startswith("ohss_")]
+    catalogue = content.datasets_catalogue(store)
+    page.extra["sheets"] = {n: d for n, d in catalogue.items() if d["origin"] == "workbook"}
     return page
 
 
