@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--compare", help="simulated vs observed (OHSS months, INM city shares)")
         ] = False,
         workers: Annotated[int, typer.Option(min=1, help="processes for chunks of 250 replicates (same numbers)")] = 1,
+        capacity_from: Annotated[
+            str | None, typer.Option("--capacity-from", help="'reports': shelter beds per city from the register")
+        ] = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """Simulate a scenario: waiting, shelter demand, hearings by city and day, with p5/p50/p95 bands (SIMULATED)."""
@@ -56,8 +59,16 @@ def register(app: typer.Typer) -> None:
         if days is not None:
             items.append(f"scenario.days={days}")
         scen = load_scenario(scenario, items)
+        if capacity_from not in (None, "reports"):
+            raise typer.BadParameter("expected 'reports'", param_hint="--capacity-from")
         with ExitStack() as stack:
-            store = _store(ctx, scen, stack, required=compare)
+            store = _store(ctx, scen, stack, required=compare or capacity_from is not None)
+            if capacity_from == "reports" and store is not None:
+                from mppwatch.shelters.feeds import with_register_capacity
+
+                scen, capacity_notes = with_register_capacity(scen, store)
+                for note in capacity_notes:
+                    err.print(f"note: {note}", markup=False)
             result = run(scen, replicates, seed, store=store, workers=workers)
             result.overrides = items
             table = compare_fn(result, store) if compare and store is not None else None
