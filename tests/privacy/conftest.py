@@ -7,6 +7,7 @@ and one changed, so `court diff` has counts below 10 to protect.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,11 +73,22 @@ def release_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def attack_db(release_dirs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both releases loaded, with record keys drawn from a fixed seed (MPPWATCH_ATTACK_SEED, default 1) so a
+    failure can be replayed; in use the keys come from the operating system's entropy."""
     path = tmp_path_factory.mktemp("privacy_db") / "attack.duckdb"
-    with Store.open(path) as store:
-        court.load(store, release_dirs[0], "2026-01")
-        court.load(store, release_dirs[1], "2026-02")
-        store.con.execute("CHECKPOINT")
+    saved = {k: os.environ.get(k) for k in ("MPPWATCH_TESTING", "MPPWATCH_RECORD_KEY_SEED")}
+    os.environ.update(MPPWATCH_TESTING="1", MPPWATCH_RECORD_KEY_SEED=os.environ.get("MPPWATCH_ATTACK_SEED", "1"))
+    try:
+        with Store.open(path) as store:
+            court.load(store, release_dirs[0], "2026-01")
+            court.load(store, release_dirs[1], "2026-02")
+            store.con.execute("CHECKPOINT")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return path
 
 

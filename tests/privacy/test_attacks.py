@@ -38,14 +38,18 @@ def num(value: object) -> int | None:
     return int(value)  # type: ignore[call-overload]
 
 
-def verdict(name: str, pairs: Iterable[tuple[float, int]]) -> None:
-    """Fail when the attack recovered hidden counts (true value 1..9) exactly more often than chance allows."""
+def verdict(name: str, pairs: Iterable[tuple[float | None, int]]) -> None:
+    """Fail when the attack recovered hidden counts (true value 1..9) exactly more often than chance allows.
+
+    A derived value of None is a target the attack could not reach at all (nothing published to compute it from).
+    """
     pairs = [(d, t) for d, t in pairs if 0 < t < K]
     assert len(pairs) >= MIN_TARGETS, f"{name}: only {len(pairs)} targets; the fixture should plant more"
-    exact = sum(round(d) == t for d, t in pairs)
+    exact = sum(d is not None and round(d) == t for d, t in pairs)
+    print(f"{name}: {exact} of {len(pairs)} targets derived exactly")
     assert exact <= MAX_EXACT_SHARE * len(pairs), (
         f"{name}: {exact} of {len(pairs)} counts below {K} derived exactly, e.g. "
-        + ", ".join(f"{t}" for d, t in pairs if round(d) == t)[:200]
+        + ", ".join(f"{t}" for d, t in pairs if d is not None and round(d) == t)[:200]
     )
 
 
@@ -159,14 +163,13 @@ def test_diff_counts(attack_store: Store, monkeypatch: pytest.MonkeyPatch) -> No
     shown = court.diff(attack_store, "2026-01", "2026-02").set_index(["table", "scope"])
     monkeypatch.setenv("MPPWATCH_TESTING", "1")
     exact = _exact_diff(attack_store).set_index(["table", "scope"])
-    pairs = []
+    pairs: list[tuple[float | None, int]] = []
     for key, row in shown.iterrows():
-        for col in ("in_a", "in_b", "added", "removed", "changed"):
-            if num(row[col]) is not None:
-                pairs.append((float(num(row[col])), int(exact.loc[key, col])))  # type: ignore[arg-type]
-        in_a, in_b, added = num(row["in_a"]), num(row["in_b"]), num(row["added"])
-        if num(row["removed"]) is None and None not in (in_a, in_b, added):
-            pairs.append((in_a + added - in_b, int(exact.loc[key, "removed"])))  # type: ignore[operator]
+        in_a, in_b, added, removed = (num(row[c]) for c in ("in_a", "in_b", "added", "removed"))
+        if removed is None and None not in (in_a, in_b, added):
+            removed = in_a + added - in_b  # type: ignore[operator]
+        for col, derived in (("added", added), ("removed", removed), ("changed", num(row["changed"]))):
+            pairs.append((derived, num(exact.loc[key, col]) or 0))
     verdict("diff", pairs)
 
 

@@ -133,6 +133,9 @@ def build_facts(store: Store, release: str) -> int:
         """,
         {"rel": release},
     )
+    from mppwatch.court.disclosure import assign_record_keys
+
+    assign_record_keys(store, release)  # disclosure control: a random key per case, kept across releases
     row = con.execute("SELECT count(*) FROM court_facts WHERE release = ?", [release]).fetchone()
     return int(row[0]) if row else 0
 

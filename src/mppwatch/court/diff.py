@@ -2,14 +2,17 @@
 
 TRAC stopped following records that vanish between releases; this keeps them visible. A record is identified by
 its table's key (IDNCASE, IDNPROCEEDING, IDNSCHEDULE, ...); "changed" means the same key with any field different.
-The MPP rows count records of cases in the cohort of either release.
+The MPP rows count records of cases in the cohort of either release. Counts are published under the same disclosure
+control as the court tables (court/disclosure.py): each record carries its case's record key, a count is perturbed
+by its cell key and reads `<10` when its true or perturbed value is below 10 (zero included).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from mppwatch.court.measures import _has, is_synthetic, resolve_release
+from mppwatch.court import disclosure
+from mppwatch.court.measures import MIN_THRESHOLD, _has, check_threshold, is_synthetic, resolve_release
 from mppwatch.court.tables import SPECS
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
@@ -22,8 +25,13 @@ def _keyed(spec_table: str, key: str, release: str) -> str:
     )
 
 
-def diff(store: Store, release_a: str, release_b: str) -> pd.DataFrame:
-    """One row per table and scope (all, mpp): records in A, in B, added, removed, changed."""
+COUNTS = {"in_a": "ha IS NOT NULL", "in_b": "hb IS NOT NULL", "added": "ha IS NULL", "removed": "hb IS NULL"}
+COUNTS["changed"] = "ha <> hb"
+
+
+def diff(store: Store, release_a: str, release_b: str, threshold: int = MIN_THRESHOLD) -> pd.DataFrame:
+    """One row per table and scope (all, mpp): records in A, in B, added, removed, changed (published counts)."""
+    k = check_threshold(threshold)
     a, b = resolve_release(store, release_a), resolve_release(store, release_b)
     if a == b:
         raise MppwatchError(f"court diff: {release_a} and {release_b} are the same release")
@@ -36,25 +44,18 @@ def diff(store: Store, release_a: str, release_b: str) -> pd.DataFrame:
             WITH a AS ({_keyed(spec.table, spec.key, a)}), b AS ({_keyed(spec.table, spec.key, b)}),
             j AS (SELECT coalesce(a.k, b.k) AS k, coalesce(a.idncase, b.idncase) AS idncase,
                          a.h AS ha, b.h AS hb FROM a FULL OUTER JOIN b ON a.k = b.k)
-            SELECT s.scope, count(ha) AS in_a, count(hb) AS in_b,
-                   count(*) FILTER (WHERE ha IS NULL) AS added,
-                   count(*) FILTER (WHERE hb IS NULL) AS removed,
-                   count(*) FILTER (WHERE ha <> hb) AS changed
-            FROM j, (SELECT 'all' AS scope UNION ALL SELECT 'mpp') s
+            SELECT s.scope, {", ".join(f"count(*) FILTER (WHERE {c}) AS {m}" for m, c in COUNTS.items())},
+                   {", ".join(disclosure.key_sql(c, "r.rkey") for c in COUNTS.values())}
+            FROM j LEFT JOIN court_record_keys r ON r.idncase = j.idncase
+            CROSS JOIN (SELECT 'all' AS scope UNION ALL SELECT 'mpp') s
             WHERE s.scope = 'all' OR j.idncase IN ({cohort})
             GROUP BY s.scope ORDER BY s.scope"""
-        for scope, in_a, in_b, added, removed, changed in store.con.execute(sql).fetchall():
-            rows.append(
-                {
-                    "table": spec.stem,
-                    "scope": scope,
-                    "in_a": in_a,
-                    "in_b": in_b,
-                    "added": added,
-                    "removed": removed,
-                    "changed": changed,
-                }
-            )
+        for scope, *values in store.con.execute(sql).fetchall():
+            n, keys = values[: len(COUNTS)], values[len(COUNTS) :]
+            row: dict[str, object] = {"table": spec.stem, "scope": scope}
+            for m, v, ck in zip(COUNTS, n, keys, strict=True):
+                row[m] = disclosure.publish(v, ck, k)
+            rows.append(row)
     frame = pd.DataFrame(rows, columns=["table", "scope", "in_a", "in_b", "added", "removed", "changed"])
     frame.attrs.update(release_a=a, release_b=b, synthetic=is_synthetic(store, a) or is_synthetic(store, b))
     return frame

@@ -7,10 +7,11 @@ The unit is the case (IDNCASE). As of a date d (the whole release when no date i
 - it is represented when a notice of appearance (E-28) is dated on or before d.
 Rates: in_absentia_rate = in absentia / completed; represented_rate = represented / cases.
 
-Privacy: a count below the threshold (10, never lower outside tests) prints as `<10`; a rate is withheld when its
-numerator, denominator or their difference is below it; a pending/completed pair is withheld together when one of
-them is (cases = pending + completed would give it away); a total is withheld unless the cells it hides add up to at
-least the threshold over two or more cells.
+Privacy (court/disclosure.py, docs/privacy.md): every count is perturbed by the cell-key method, so the same cell
+always shows the same value and the difference of two cells is noise; a count whose true or perturbed value is below
+the threshold (10, never lower outside tests) prints as `<10`; a Total is a cell of its own, perturbed the same way;
+a rate is perturbed numerator over perturbed denominator, withheld when either or their difference is below 10;
+`as_of` is a month start.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 
 import pandas as pd
 
+from mppwatch.court import disclosure
 from mppwatch.court.tables import RETURN_CITY
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
@@ -36,9 +38,9 @@ DIMENSIONS = (
 )
 MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
 RELIEF_CODES = ("R",)  # DEC_CODE "RELIEF GRANTED" on removal proceedings
-MIN_THRESHOLD = 10
+MIN_THRESHOLD = disclosure.MIN_THRESHOLD
 SMALL = "<10"
-WITHHELD = "suppressed"
+WITHHELD = "suppressed"  # no longer produced: a hidden count reads `<10` whatever hides it
 LOOKUP_FOR = {
     "nationality": ("tblLookupNationality",),
     "language": ("tblLanguage",),
@@ -101,6 +103,7 @@ def resolve_release(store: Store, release: str | None = None) -> str:
             "the court releases in this store were loaded by an older mppwatch: load them again "
             "(`mppwatch court load PATH --release YYYY-MM`)"
         )
+    disclosure.require_keys(store)
     if release is None:
         return str(known[0])
     for cand in (release, f"{release}-SYNTHETIC"):
@@ -181,80 +184,91 @@ def _status_stored(store: Store, release: str) -> bool:
 def raw_counts(
     store: Store, release: str, by: list[str], as_of: dt.date | None = None, mpp_only: bool = False
 ) -> pd.DataFrame:
-    """Unsuppressed counts per group (internal: never print this frame as it is)."""
+    """Unsuppressed counts per group, with each count's cell key `ck_<count>` (internal: never print this frame)."""
     for b in by:
         if b not in DIMENSIONS:
             raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
     d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
     relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
     if as_of is None and _status_stored(store, release):  # the status kept at load: no pass over proceedings
-        source = "court_facts f WHERE f.release = $rel AND f.open IS NOT NULL AND"
+        source = "court_facts f LEFT JOIN court_record_keys k ON k.idncase = f.idncase WHERE f.release = $rel AND f.open IS NOT NULL AND"
         st = "f"
     else:
         source = (
-            f"({case_status_sql(as_of)}) st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase WHERE"
+            f"({case_status_sql(as_of)}) st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase "
+            "LEFT JOIN court_record_keys k ON k.idncase = f.idncase WHERE"
         )
         st = "st"
     groups = group_sql(by, st)
+    rep = f"f.represented AND (f.rep_date <= {d} OR ({'true' if as_of is None else 'false'}))"
+    counts = {
+        "cases": None,
+        "completed": f"NOT {st}.open",
+        "pending": f"{st}.open",
+        "in_absentia": f"NOT {st}.open AND {st}.last_abs = 'Y'",
+        "represented": rep,
+        "relief_granted": f"NOT {st}.open AND {st}.last_dec IN ({relief})",
+    }
+    selects = ", ".join(
+        f"count(*){f' FILTER (WHERE {c})' if c else ''} AS {m}, {disclosure.key_sql(c)} AS ck_{m}"
+        for m, c in counts.items()
+    )
     sql = f"""
-        SELECT {groups + "," if groups else ""}
-               count(*) AS cases,
-               count(*) FILTER (WHERE NOT {st}.open) AS completed,
-               count(*) FILTER (WHERE {st}.open) AS pending,
-               count(*) FILTER (WHERE NOT {st}.open AND {st}.last_abs = 'Y') AS in_absentia,
-               count(*) FILTER (WHERE f.represented AND (f.rep_date <= {d} OR ({"true" if as_of is None else "false"})))
-                   AS represented,
-               count(*) FILTER (WHERE NOT {st}.open AND {st}.last_dec IN ({relief})) AS relief_granted
+        SELECT {groups + "," if groups else ""} {selects}
         FROM {source} {"f.mpp" if mpp_only else "true"}
         {"GROUP BY ALL" if by else ""}"""
     frame = with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
-    if by and len(frame):  # two codes can share a name: add them up under it
+    if by and len(frame):  # two codes can share a name: add them up under it (cell keys too)
         frame = frame.groupby(by, as_index=False, dropna=False, sort=True).sum(numeric_only=True)
+        for m in counts:
+            frame[f"ck_{m}"] = frame[f"ck_{m}"] % disclosure.BASE
     return frame.reset_index(drop=True)
 
 
-def _rate(num: int, den: int, k: int) -> float | None:
-    if den < k or num < k or den - num < k:
-        return None
-    return round(num / den, 4)
+def _keys(raw: pd.DataFrame, m: str, k: int) -> pd.Series:
+    """The cell keys of count `m`; only a test (threshold below 10, exact counts) may pass a frame without them."""
+    if f"ck_{m}" in raw:
+        return raw[f"ck_{m}"]
+    if not disclosure.exact_mode(k):
+        raise MppwatchError(f"internal: no cell keys for {m!r}; counts cannot be published without them")
+    return pd.Series(0, index=raw.index)
 
 
 def suppress(
     raw: pd.DataFrame, by: list[str], measures: list[str], threshold: int, total: bool = False
 ) -> pd.DataFrame:
-    """The publishable table: counts below the threshold as `<10`, rates and totals withheld where they would leak."""
+    """The publishable table: perturbed counts, `<10` below the threshold, rates from perturbed counts.
+
+    A Total row is the cell of all the rows' cases (their counts add up, and so do their cell keys), published like
+    any other cell, so the total minus the visible cells gives noise, not the hidden cells.
+    """
     k = check_threshold(threshold)
-    small = SMALL if k == MIN_THRESHOLD else f"<{k}"
     out = raw[by].copy() if by else pd.DataFrame(index=raw.index)
-    hidden: dict[str, pd.Series] = {}
+    pub, rate = disclosure.publish, disclosure.publish_rate
+    rates = {"in_absentia_rate": ("in_absentia", "completed"), "represented_rate": ("represented", "cases")}
     for m in measures:
         if m in ("cases", "completed", "pending", "relief_granted"):
-            hidden[m] = raw[m] < k
-    if "completed" in hidden and "pending" in hidden and "cases" in measures:
-        either = hidden["completed"] | hidden["pending"]
-        hidden["completed"], hidden["pending"] = either, either
-    for m in measures:
-        if m in hidden:
-            out[m] = [(small if v < k else WITHHELD) if h else int(v) for v, h in zip(raw[m], hidden[m], strict=True)]
-        elif m == "in_absentia_rate":
-            out[m] = [_rate(a, c, k) for a, c in zip(raw["in_absentia"], raw["completed"], strict=True)]
-        elif m == "represented_rate":
-            out[m] = [_rate(r, c, k) for r, c in zip(raw["represented"], raw["cases"], strict=True)]
+            out[m] = [pub(n, c, k) for n, c in zip(raw[m], _keys(raw, m, k), strict=True)]
+        elif m in rates:
+            num, den = rates[m]
+            out[m] = [
+                rate(a, ca, b, cb, k)
+                for a, ca, b, cb in zip(raw[num], _keys(raw, num, k), raw[den], _keys(raw, den, k), strict=True)
+            ]
         else:
             raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
     if total and by:
         row: dict[str, object] = {b: "Total" for b in by}
-        sums = raw.sum(numeric_only=True)
+
+        def cell(m: str) -> tuple[int, int]:
+            return int(raw[m].sum()), int(_keys(raw, m, k).sum()) % disclosure.BASE
+
         for m in measures:
-            if m in hidden:
-                n_hidden = int(hidden[m].sum())
-                remainder = int(raw.loc[hidden[m], m].sum())
-                ok = n_hidden == 0 or (n_hidden >= 2 and remainder >= k)
-                row[m] = int(sums[m]) if ok and sums[m] >= k else (small if sums[m] < k else WITHHELD)
-            elif m == "in_absentia_rate":
-                row[m] = _rate(int(sums["in_absentia"]), int(sums["completed"]), k)
-            elif m == "represented_rate":
-                row[m] = _rate(int(sums["represented"]), int(sums["cases"]), k)
+            if m in rates:
+                num, den = rates[m]
+                row[m] = rate(*cell(num), *cell(den), k)
+            else:
+                row[m] = pub(*cell(m), k)
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     for m in measures:
         if m.endswith("_rate"):
@@ -272,13 +286,14 @@ def table(
     threshold: int = MIN_THRESHOLD,
     total: bool = False,
 ) -> pd.DataFrame:
-    """The TRAC-style table: `by` columns then `measures`, small cells suppressed. attrs: release, synthetic."""
+    """The TRAC-style table: `by` columns then `measures`, under disclosure control. attrs: release, synthetic."""
     by = list(by or [])
     measures = list(measures or ["cases"])
     for m in measures:
         if m not in MEASURES:
             raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
     check_threshold(threshold)
+    disclosure.check_as_of(as_of, threshold)
     rel = resolve_release(store, release)
     raw = raw_counts(store, rel, by, as_of, mpp_only)
     out = suppress(raw, by, measures, threshold, total)

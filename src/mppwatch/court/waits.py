@@ -1,5 +1,8 @@
 """How long cases wait: days from the Notice to Appear (OSC date) to the first hearing and to completion,
-and how many MPP cases are pending on a date, by hearing location and by the Mexican city people waited in."""
+and how many MPP cases are pending on a date, by hearing location and by the Mexican city people waited in.
+
+Every count published here goes through court/disclosure.py (cell-key perturbation, `<10` below the threshold).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
+from mppwatch.court import disclosure
 from mppwatch.court.measures import (
     DIMENSIONS,
     MIN_THRESHOLD,
@@ -34,7 +38,7 @@ WAIT_COLUMNS = (
 
 
 def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) -> pd.DataFrame:
-    """Unsuppressed wait quantiles per group (internal)."""
+    """Unsuppressed wait quantiles per group, with the cell keys of the two counts (internal)."""
     for b in by:
         if b not in DIMENSIONS:
             raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
@@ -42,11 +46,12 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
     sql = f"""
         WITH st AS ({case_status_sql(None)}),
         w AS (
-            SELECT f.*, st.open, st.last_c, st.last_dec,
+            SELECT f.*, st.open, st.last_c, st.last_dec, k.rkey,
                    CASE WHEN f.first_hearing >= f.nta_date THEN date_diff('day', f.nta_date, f.first_hearing) END AS fh,
                    CASE WHEN NOT st.open AND st.last_c::DATE >= f.nta_date
                         THEN date_diff('day', f.nta_date, st.last_c::DATE) END AS comp
             FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
+            LEFT JOIN court_record_keys k ON k.idncase = f.idncase
             WHERE {"f.mpp" if mpp_only else "true"}
         )
         SELECT {groups.replace("f.", "w.").replace("st.", "w.") + "," if groups else ""}
@@ -55,7 +60,9 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
                quantile_cont(fh, 0.9) AS first_hearing_p90,
                count(comp) AS completion_cases,
                quantile_cont(comp, 0.1) AS completion_p10, median(comp) AS completion_median,
-               quantile_cont(comp, 0.9) AS completion_p90
+               quantile_cont(comp, 0.9) AS completion_p90,
+               {disclosure.key_sql("fh IS NOT NULL", "w.rkey")} AS ck_first_hearing_cases,
+               {disclosure.key_sql("comp IS NOT NULL", "w.rkey")} AS ck_completion_cases
         FROM w {"GROUP BY ALL ORDER BY ALL" if by else ""}"""
     return with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
 
@@ -67,15 +74,18 @@ def waits(
     release: str | None = None,
     threshold: int = MIN_THRESHOLD,
 ) -> pd.DataFrame:
-    """Median, p10 and p90 days from NTA to first hearing and to completion; groups under the threshold withheld."""
+    """Median, p10 and p90 days from NTA to first hearing and to completion; counts perturbed, small groups withheld."""
     k = check_threshold(threshold)
     rel = resolve_release(store, release)
     frame = raw_waits(store, rel, list(by or []), mpp_only)
     for stage in ("first_hearing", "completion"):
         n = frame[f"{stage}_cases"]
+        shown = [disclosure.publish(v, c, k) for v, c in zip(n, frame[f"ck_{stage}_cases"], strict=True)]
+        ok = pd.Series([not isinstance(v, str) for v in shown], index=frame.index)
         for q in ("p10", "median", "p90"):
-            frame[f"{stage}_{q}"] = frame[f"{stage}_{q}"].where(n >= k).round(1)
-        frame[f"{stage}_cases"] = [int(v) if v >= k else f"<{k}" for v in n]
+            frame[f"{stage}_{q}"] = frame[f"{stage}_{q}"].where(ok).round(1)
+        frame[f"{stage}_cases"] = shown
+    frame = frame.drop(columns=["ck_first_hearing_cases", "ck_completion_cases"])
     frame.attrs["release"] = rel
     frame.attrs["synthetic"] = is_synthetic(store, rel)
     return frame
@@ -87,11 +97,20 @@ def pending(store: Store, as_of: dt.date, release: str | None = None, mpp_only: 
     Columns: hearing_location (EOIR code), return_city (None where MPP sent nobody back to a known city), pending.
     Raises MppwatchError when no court release is loaded.
     """
+    frame = _pending_counts(store, as_of, release, mpp_only)
+    out = frame[["hearing_location", "return_city", "pending"]]
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def _pending_counts(store: Store, as_of: dt.date, release: str | None, mpp_only: bool) -> pd.DataFrame:
+    """`pending` with the cell key `ck` of each count (internal)."""
     rel = resolve_release(store, release)
     frame = store.con.execute(
         f"""WITH st AS ({case_status_sql(as_of)})
-            SELECT f.hearing_location, f.return_city, count(*)::BIGINT AS pending
+            SELECT f.hearing_location, f.return_city, count(*)::BIGINT AS pending, {disclosure.key_sql()} AS ck
             FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
+            LEFT JOIN court_record_keys k ON k.idncase = f.idncase
             WHERE st.open AND {"f.mpp" if mpp_only else "true"}
             GROUP BY ALL ORDER BY pending DESC, hearing_location""",
         {"rel": rel},
@@ -99,7 +118,7 @@ def pending(store: Store, as_of: dt.date, release: str | None = None, mpp_only: 
     frame.attrs["release"] = rel
     frame.attrs["synthetic"] = is_synthetic(store, rel)
     frame.attrs["as_of"] = as_of.isoformat()
-    return frame[["hearing_location", "return_city", "pending"]]
+    return frame
 
 
 def pending_table(
@@ -109,13 +128,15 @@ def pending_table(
     release: str | None = None,
     threshold: int = MIN_THRESHOLD,
 ) -> pd.DataFrame:
-    """Pending MPP cases on a date by hearing location or by return city, suppressed for publication."""
+    """Pending MPP cases on a date (a month start) by hearing location or by return city, for publication."""
     if by not in ("hearing_location", "return_city"):
         raise MppwatchError("--pending-by: hearing_location or return_city")
     k = check_threshold(threshold)
-    raw = pending(store, as_of, release)
-    grouped = raw.assign(**{by: raw[by].fillna("none/unknown")}).groupby(by, as_index=False)["pending"].sum()
-    out = grouped.assign(pending=[int(v) if v >= k else f"<{k}" for v in grouped["pending"]])
+    disclosure.check_as_of(as_of, k, "pending on")
+    raw = _pending_counts(store, as_of, release, True)
+    grouped = raw.assign(**{by: raw[by].fillna("none/unknown")}).groupby(by, as_index=False)[["pending", "ck"]].sum()
+    shown = [disclosure.publish(v, c, k) for v, c in zip(grouped["pending"], grouped["ck"], strict=True)]
+    out = grouped[[by]].assign(pending=shown)
     out.attrs.update(raw.attrs)
     return out
 
@@ -131,7 +152,8 @@ def pending_series(
     """MPP cases pending on the first day of each month from `start` to `end`: columns `by`, date, pending.
 
     One pass over the proceedings' start and completion dates kept at load (a range join against the month grid) gives the same counts as `pending` on
-    each date, so a timeline for the dashboard or a forecast costs one query, not one per month. Suppressed."""
+    each date, so a timeline for the dashboard or a forecast costs one query, not one per month. Under disclosure
+    control like every court count: the same month and place gives the same perturbed value as `pending_table`."""
     if by not in (None, "hearing_location", "return_city"):
         raise MppwatchError("by: hearing_location, return_city or none")
     k = check_threshold(threshold)
@@ -145,9 +167,10 @@ def pending_series(
                 SELECT unnest(generate_series(DATE '{first}', DATE '{last}', INTERVAL 1 MONTH))::TIMESTAMP AS t),
             p AS (SELECT idncase, s, c FROM court_proceeding_status WHERE release = $rel),
             open AS (SELECT DISTINCT g.t, p.idncase FROM p JOIN grid g ON p.s <= g.t AND (p.c IS NULL OR p.c > g.t))
-            SELECT {group}g.t::DATE AS date, count(o.idncase)::BIGINT AS pending
+            SELECT {group}g.t::DATE AS date, count(o.idncase)::BIGINT AS pending, {disclosure.key_sql()} AS ck
             FROM grid g
-            LEFT JOIN (open o JOIN court_facts f ON f.release = $rel AND f.idncase = o.idncase AND f.mpp) ON o.t = g.t
+            LEFT JOIN (open o JOIN court_facts f ON f.release = $rel AND f.idncase = o.idncase AND f.mpp
+                       LEFT JOIN court_record_keys k ON k.idncase = o.idncase) ON o.t = g.t
             GROUP BY ALL ORDER BY ALL""",
         {"rel": rel},
     ).df()
@@ -158,7 +181,8 @@ def pending_series(
             [sorted(raw[by].unique()), list(pd.date_range(first, last, freq="MS").date)], names=[by, "date"]
         )
         raw = raw.set_index([by, "date"]).reindex(grid, fill_value=0).reset_index()
-    out = raw.assign(pending=[int(v) if v >= k else f"<{k}" for v in raw["pending"]])
+    shown = [disclosure.publish(v, c, k) for v, c in zip(raw["pending"], raw["ck"], strict=True)]
+    out = raw.drop(columns=["ck"]).assign(pending=shown)
     out.attrs.update(release=rel, synthetic=is_synthetic(store, rel))
     return out.reset_index(drop=True)
 
