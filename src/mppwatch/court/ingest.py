@@ -17,6 +17,7 @@ on exit, on SIGTERM/SIGINT/SIGHUP, and by the next load if a SIGKILL left it; `u
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -53,6 +54,7 @@ SYNTHETIC = "SYNTHETIC"
 MAX_LINE_BYTES = 1 << 16  # no field, and no line, of a release may be longer (EOIR's widest row is under 1 KB)
 MAX_REJECT_SHARE = 0.01  # a table rejecting more of its lines than this (and more than one line) is not stored
 TMP_PREFIX = "mppwatch-court-"
+TRAILING_TAB = "_trailing_tab"  # the name given to the empty field after a TAB that ends every line, header included
 
 DDL = """
 CREATE TABLE IF NOT EXISTS court_releases (
@@ -162,6 +164,24 @@ def _count_byte(buf: bytes, byte: int, end: int) -> int:
     return int(np.count_nonzero(np.frombuffer(buf, np.uint8, count=end) == byte))
 
 
+# latin-1, except that 0x80-0x9f are what Windows (cp1252) puts there: quotes, dashes, the euro sign. DuckDB's
+# latin-1 reader refuses those bytes (the whole file fails), so such text goes to DuckDB as UTF-8 from this table.
+_CP1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+_C1 = bytes(range(0x80, 0xA0))
+
+
+def to_utf8(data: bytes) -> bytes:
+    """Whole lines of a release file as UTF-8: ASCII and UTF-8 as they are, anything else read as latin-1 with
+    cp1252's characters at 0x80-0x9f. Decided per chunk of lines, so a stream needs no look ahead."""
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return codecs.charmap_decode(data, "strict", _CP1252)[0].encode("utf-8")
+
+
 def _long_line(block: bytes, run: int, limit: int = MAX_LINE_BYTES) -> tuple[int, int | None]:
     """Find a line longer than `limit` in `block`, given `run` bytes of the current line before it.
 
@@ -234,6 +254,7 @@ class _Reader:
         self.bad: list[tuple[int, int, bytes]] = []  # (line, fields, raw line)
         self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
         self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
+        self.transform: Callable[[bytes], bytes] | None = None  # applied to whole lines on their way to the pipe
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
         carry = b""  # the line still open: checked with the next block, and held back from the pipe until then
@@ -254,7 +275,9 @@ class _Reader:
                 if cut == 0:  # no line ends in this block
                     carry += block
                     continue
-                if sink is not None:  # only whole lines go to the pipe, so a stopped stream ends on a line end
+                if sink is not None and self.transform is not None:
+                    sink.write(self.transform(carry + block[:cut]))
+                elif sink is not None:  # only whole lines go to the pipe, so a stopped stream ends on a line end
                     sink.write(carry)
                     sink.write(memoryview(block)[:cut])
                 if self.ncols:
@@ -269,7 +292,7 @@ class _Reader:
                     self.newlines += _count_byte(block, 10, cut)
                 carry = block[cut:]
             if sink is not None and carry:
-                sink.write(carry)
+                sink.write(self.transform(carry) if self.transform is not None else carry)
             if self.ncols and carry.rstrip(b"\r"):  # a last line without a line break is still a row
                 before = len(self.bad)
                 self._check(carry + b"\n")
@@ -464,9 +487,26 @@ def opened(
     ncols: int = 0,
     on_bytes: Callable[[int], None] | None = None,
     names: list[str] | None = None,
+    transcode: bool = False,
 ) -> Iterator[tuple[str, _Reader, threading.Thread]]:
-    """A path DuckDB can read for `member`, plus a thread hashing and checking it (join before reading counts)."""
+    """A path DuckDB can read for `member`, plus a thread hashing and checking it (join before reading counts).
+
+    A file on disk is read by DuckDB itself (in parallel); a zip member, or a file that must be `transcode`d to
+    UTF-8 (see `to_utf8`), goes through a named pipe."""
     reader = _Reader(ncols, on_bytes, member.name, names)
+    if transcode:
+        reader.transform = to_utf8
+    if member.path is not None and transcode:
+        local = member.path
+
+        def write_file(sink: IO[bytes]) -> None:
+            with open(local, "rb") as src:
+                reader.feed(src, sink)
+
+        with _fifo(tmp, "file", write_file, reader.stop) as (fifo, file_thread):
+            yield fifo, reader, file_thread
+            file_thread.join()
+        return
     if member.path is not None:
         path = member.path
 
@@ -484,6 +524,7 @@ def opened(
         thread.join()
         return
     proc = _unzip(member, stderr=subprocess.PIPE)
+    reader.transform = to_utf8  # a zip member is not scanned first: every chunk goes to DuckDB as UTF-8
 
     def write(sink: IO[bytes]) -> None:
         assert proc.stdout is not None
@@ -555,18 +596,46 @@ def _clean_text(col: str) -> str:
     )
 
 
-def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[int] | None]:
-    """(ASCII only?, the field positions holding NUL bytes) for a file on disk; None means "unknown: clean every
-    text field", which is what a zip member gets (it is read once, as a stream). A line over MAX_LINE_BYTES is an
-    InputError here, before DuckDB's parser (which takes minutes over such a line) reads the file.
+@dataclass(frozen=True)
+class Scan:
+    """What one pass over a file on disk found (see `scan`)."""
 
-    Plain ASCII reads the same as latin-1 or UTF-8, and DuckDB's UTF-8 path is the fast one. Only the text fields
-    where a NUL occurs get the per-field cleaning. Both checks run at memory speed (bytes.isascii, memchr); a NUL
-    costs a look back to its line start.
+    ascii_only: bool
+    nul_fields: set[int] | None  # None: unknown (a zip member), clean every text field
+    utf8: bool  # valid UTF-8 and not plain ASCII
+    c1: bool  # bytes 0x80-0x9f outside UTF-8: cp1252 text, which DuckDB's latin-1 reader refuses
+
+    @property
+    def transcode(self) -> bool:
+        """Whether DuckDB must get this file through `to_utf8` (a zip member always does)."""
+        return self.nul_fields is None or (self.c1 and not self.utf8)
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8" if self.ascii_only or self.utf8 or self.transcode else "latin-1"
+
+
+def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[int] | None]:
+    """(ASCII only?, the field positions holding NUL bytes) for a file on disk; see `scan`."""
+    found = scan(member, names)
+    return found.ascii_only, found.nul_fields
+
+
+def scan(member: Member, names: list[str] | None = None) -> Scan:
+    """ASCII only?, the field positions holding NUL bytes, valid UTF-8?, cp1252 bytes? for a file on disk; a zip
+    member is not scanned (it is read once, as a stream, through `to_utf8`). A line over MAX_LINE_BYTES is an
+    InputError here, before DuckDB's parser (which takes minutes over such a line) reads it.
+
+    Plain ASCII reads the same as latin-1 or UTF-8, and DuckDB's UTF-8 path is the fast one. EOIR writes latin-1;
+    a file re-saved as UTF-8 is read as UTF-8 (latin-1 bytes are almost never valid UTF-8, and the check stops at
+    the first that is not). Bytes 0x80-0x9f (cp1252 quotes, the euro sign) read as latin-1's control characters.
+    Only the text fields where a NUL occurs get the per-field cleaning. The checks run at memory speed
+    (bytes.isascii, memchr, find); a NUL costs a look back to its line start.
     """
     if member.path is None:
-        return False, None
-    ascii_only, nul_fields = True, set()
+        return Scan(False, None, False, False)
+    ascii_only, nul_fields, utf8, c1 = True, set(), True, False
+    decoder = codecs.getincrementaldecoder("utf-8")()
     carry = b""  # the start of the line the block begins in
     run, offset = 0, 0
     with open(member.path, "rb") as handle:
@@ -576,7 +645,15 @@ def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[i
                 start = offset + long_at if long_at else offset - len(carry)
                 raise _too_long(member.name, _line_at(member.path, start), _bytes_at(member.path, start), names)
             offset += len(block)
-            ascii_only = ascii_only and block.isascii()
+            plain = block.isascii()
+            ascii_only = ascii_only and plain
+            if utf8 and not (plain and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if not plain and not c1:
+                c1 = len(block.translate(None, _C1)) != len(block)  # 1.6 GB/s; a regex search is 10x slower
             pos = block.find(b"\x00")
             while pos != -1:
                 start = block.rfind(b"\n", 0, pos) + 1
@@ -585,7 +662,12 @@ def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[i
                 pos = block.find(b"\x00", pos + 1)
             cut = block.rfind(b"\n")
             carry = block[cut + 1 :] if cut != -1 else carry + block
-    return ascii_only, nul_fields
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return Scan(ascii_only, nul_fields, utf8 and not ascii_only, c1)
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -604,12 +686,11 @@ def _bytes_at(path: Path, offset: int) -> bytes:
         return handle.read(4 * MAX_LINE_BYTES)
 
 
-def _csv_options(columns: list[str], spec: TableSpec, rejects: str, ascii_only: bool = False) -> str:
+def _csv_options(columns: list[str], spec: TableSpec, rejects: str, encoding: str = "latin-1") -> str:
     """The fixed dialect. No `new_line`: DuckDB then reads LF and CRLF files alike (and strips the CR), whereas
     `new_line='\\r\\n'` with `auto_detect=false` reads no rows at all from a CRLF file (DuckDB 2.0)."""
     types = ", ".join(f"'{c}': '{spec.duck_type(c)}'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
-    encoding = "utf-8" if ascii_only else "latin-1"
     return (
         f"delim='\\t', quote='', escape='', header=true, auto_detect=false, max_line_size={2 * MAX_LINE_BYTES}, "
         f"encoding='{encoding}', nullstr=[{nulls}], columns={{{types}}}, strict_mode=true, "
@@ -623,7 +704,7 @@ def _ensure_table(store: Store, spec: TableSpec, columns: list[str]) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} (release VARCHAR NOT NULL, {cols})")
     have = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {spec.table})").fetchall()}
     for c in columns:  # a newer release may add columns: keep them, as text
-        if c not in have:
+        if c not in have and c != TRAILING_TAB:
             con.execute(f"ALTER TABLE {spec.table} ADD COLUMN {_quote(c)} {spec.duck_type(c)}")
 
 
@@ -632,6 +713,7 @@ def _select(columns: list[str], spec: TableSpec, nul_fields: set[int] | None = N
     return ", ".join(
         _clean_text(c) if spec.duck_type(c) == "VARCHAR" and (nul_fields is None or i in nul_fields) else _quote(c)
         for i, c in enumerate(columns)
+        if c != TRAILING_TAB
     )
 
 
@@ -644,6 +726,7 @@ def _repair(
     rejects: str,
     tmp: Path,
     wrong_width: list[tuple[int, int, bytes]],
+    encoding: str = "latin-1",
 ) -> tuple[int, int, int]:
     """Settle every line that is not a clean row: (repaired, rejected, rows taken back out of the table).
 
@@ -662,7 +745,10 @@ def _repair(
                 FROM {rejects}_err GROUP BY line"""
         ).fetchall()
     }
-    width = {line: (fields, raw.decode("latin-1")) for line, fields, raw in wrong_width}
+    decode = (
+        (lambda b: to_utf8(b).decode("utf-8", "replace")) if encoding == "utf-8" else (lambda b: b.decode("latin-1"))
+    )
+    width = {line: (fields, decode(raw)) for line, fields, raw in wrong_width}
     key_at = columns.index(spec.key)
     keys = []
     for line, (_fields, raw) in width.items():
@@ -684,15 +770,15 @@ def _repair(
     if fixable:
 
         def write(sink: IO[bytes]) -> None:
-            sink.write(("\t".join(columns) + "\n").encode("latin-1", errors="replace"))
+            sink.write(("\t".join(columns) + "\n").encode(encoding, errors="replace"))
             for _, raw in fixable:
-                sink.write((raw.replace("\x00", "") + "\n").encode("latin-1", errors="replace"))
+                sink.write((raw.replace("\x00", "") + "\n").encode(encoding, errors="replace"))
 
         second = rejects + "_2"
         with _fifo(tmp, "repair", write) as (path, thread):
             inserted = con.execute(
                 f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec)} "
-                f"FROM read_csv('{path}', {_csv_options(columns, spec, second)})"
+                f"FROM read_csv('{path}', {_csv_options(columns, spec, second, encoding)})"
             ).fetchone()
             thread.join()
         failed = {int(r[0]) for r in con.execute(f"SELECT DISTINCT line FROM {second}_err").fetchall()}
@@ -787,6 +873,10 @@ def load_table(
     columns, _line_end = read_header(member)
     known = {c.lower(): c for c in spec.columns}  # EOIR's spelling varies in case (IdnCase, Sex); DuckDB ignores it
     columns = [known.get(c.lower(), c) for c in columns]
+    if len(columns) > 1 and columns[-1] == "":  # every line ends in a TAB: an empty last field, not a column
+        columns[-1] = TRAILING_TAB
+    if "" in columns:
+        raise InputError(member.name, 1, None, f"column {columns.index('') + 1} of the header has no name")
     if spec.key not in columns or "IDNCASE" not in columns:
         raise InputError(member.name, 1, spec.key, f"header lacks {spec.key} or IDNCASE: is this {spec.stem}?")
     if len({c.lower() for c in columns}) != len(columns):
@@ -795,13 +885,14 @@ def load_table(
     rejects = f"_rej_{spec.table}"
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
-    ascii_only, nul_fields = prescan(member, columns)
-    with opened(member, tmp, len(columns), on_bytes, columns) as (path, reader, thread):
+    found = scan(member, columns)
+    nul_fields, encoding = found.nul_fields, found.encoding
+    with opened(member, tmp, len(columns), on_bytes, columns, found.transcode) as (path, reader, thread):
         try:
             con.execute(
                 f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
                 f"{_select(columns, spec, nul_fields)} FROM read_csv('{path}', "
-                f"{_csv_options(columns, spec, rejects, ascii_only)})"
+                f"{_csv_options(columns, spec, rejects, encoding)})"
             )
         except duckdb.Error as exc:
             thread.join(timeout=30)
@@ -820,7 +911,7 @@ def load_table(
             "truncated? nothing was stored",
         )  # fmt: skip
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
-    repaired, rejected, taken_out = _repair(store, spec, columns, release, member, rejects, tmp, reader.bad)
+    repaired, rejected, taken_out = _repair(store, spec, columns, release, member, rejects, tmp, reader.bad, encoding)
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
     loaded -= taken_out
     rows_in = max(reader.lines - 1, 0)
@@ -840,6 +931,8 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[
     """One Lookup/ file: keep the code and description columns it names (EOIR's names vary by table).
     Returns the codes kept and the file's sha256."""
     columns, _line_end = read_header(member)
+    if len(columns) > 1 and columns[-1] == "":
+        columns[-1] = TRAILING_TAB
     lower = {c.lower(): c for c in columns}
     code = next((lower[c.lower()] for c in LOOKUP_CODE_COLUMNS if c.lower() in lower), None)
     code = code or next((c for c in columns if "CODE" in c.upper()), None)
@@ -854,14 +947,15 @@ def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[
     types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
     rejects = "_rej_lookup"
-    prescan(member, columns)  # a line over the limit stops here, before DuckDB's parser
-    with opened(member, tmp, 0, None, columns) as (path, reader, thread):
+    found = scan(member, columns)  # a line over the limit stops here, before DuckDB's parser
+    encoding = found.encoding
+    with opened(member, tmp, 0, None, columns, found.transcode) as (path, reader, thread):
         try:
             n = store.con.execute(
                 f"""INSERT INTO court_lookups SELECT ?, ?, trim(replace({_quote(code)}, chr(0), '')),
                         trim(replace({_quote(desc)}, chr(0), ''))
                     FROM read_csv('{path}', delim='\\t', quote='', escape='', header=true, auto_detect=false,
-                        encoding='latin-1', nullstr=[{nulls}], columns={{{types}}}, max_line_size={2 * MAX_LINE_BYTES},
+                        encoding='{encoding}', nullstr=[{nulls}], columns={{{types}}}, max_line_size={2 * MAX_LINE_BYTES},
                         null_padding=true, store_rejects=true, rejects_table='{rejects}_err',
                         rejects_scan='{rejects}_scan')""",
                 [release, member.stem],
