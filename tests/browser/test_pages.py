@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
-
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"
 PAGES = ["/", "/returns", "/encounters", "/explorer", "/court", "/forecasts", "/simulation", "/claims", "/sources"]
 NBSP = "\u00a0"
 TIMEOUT = 30_000

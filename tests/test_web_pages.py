@@ -1,0 +1,164 @@
+"""The dashboard's pages without a browser: HTML that works without JavaScript, locale formats, downloads,
+the per-data-version cache, embeds and simulation jobs (the browser tests in tests/browser/ add the JS side)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mppwatch.store import Store
+from mppwatch.web import pages
+from mppwatch.web.app import create_app
+
+HTML = {"accept": "text/html"}
+NBSP = "\u00a0"
+PAGES = ["/", "/returns", "/encounters", "/explorer", "/court", "/forecasts", "/simulation", "/claims", "/sources"]
+
+
+@pytest.fixture(scope="module")
+def client(court_db: Path) -> TestClient:
+    return TestClient(create_app(court_db))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_page_is_html_with_tables_and_local_assets(client: TestClient, lang: str) -> None:
+    for path in PAGES:
+        r = client.get(f"{path}?lang={lang}", headers=HTML)
+        assert r.status_code == 200, path
+        html = r.text
+        assert f'<html lang="{lang}">' in html
+        assert 'class="error"' not in html, (path, re.findall(r'class="error"[^>]*>([^<]*)', html))
+        # no CDN: every script and stylesheet is served by this server
+        for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html):
+            assert ref.startswith("/"), (path, ref)
+        if path not in ("/simulation", "/court"):
+            assert "<table>" in html and "<tbody>" in html, path
+
+
+def test_returns_page_shows_the_known_figure_in_each_locale(client: TestClient) -> None:
+    en = client.get("/returns?as_of=2019-06-30&lang=en", headers=HTML).text
+    es = client.get("/returns?as_of=2019-06-30&lang=es", headers=HTML).text
+    assert '<p class="figure" data-headline>16,714</p>' in en
+    assert f'<p class="figure" data-headline>16{NBSP}714</p>' in es
+    assert "ORTNOTICIAS_2019-07" in en
+    assert "30 Jun 2019" in en and "30 jun 2019" in es
+
+
+def test_default_language_comes_from_accept_language(client: TestClient) -> None:
+    es = client.get("/sources", headers={**HTML, "accept-language": "es-MX,es;q=0.9,en;q=0.5"}).text
+    assert '<html lang="es">' in es and "Fuentes" in es
+    en = client.get("/sources?lang=en", headers={**HTML, "accept-language": "es-MX"}).text
+    assert '<html lang="en">' in en
+
+
+def test_api_clients_still_get_the_json_index(client: TestClient) -> None:
+    assert "/api/v1/series" in client.get("/").json()["endpoints"]
+    assert client.get("/", headers=HTML).headers["content-type"].startswith("text/html")
+
+
+def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None:
+    r = client.get("/static/plotly.min.js")
+    assert r.status_code == 200
+    assert r.content == resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+    assert client.get("/static/../pages.py").status_code == 404
+
+
+def test_zip_has_csv_metadata_with_sources_and_readme(client: TestClient) -> None:
+    r = client.get("/download/returns/by_city.zip?as_of=2019-06-30&lang=es")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("data.csv").decode("utf-8"))))
+        meta = json.loads(zf.read("metadata.json"))
+        readme = zf.read("README.txt").decode("utf-8")
+    juarez = next(row for row in rows if row["city"] == "Ciudad Juárez")
+    assert float(juarez["value"]) == 7706 and juarez["is_estimate"] == "False"  # machine values, not "7 706"
+    source = next(s for s in meta["sources"] if s["source_id"] == "ORTNOTICIAS_2019-07")
+    assert source["source_url"].startswith("http")
+    assert meta["as_of"] == "2019-06-30" and meta["unit"] == "persons"
+    assert "Fuentes:" in readme and "ORTNOTICIAS_2019-07" in readme  # the README in the asked language
+
+
+def test_explorer_zip_carries_the_query_provenance(client: TestClient) -> None:
+    q = "dataset=ohss_swb_bookouts_by_agency_monthly&where=component%3DCBP&where=outcome%3DMigrant%20Protection%20Protocols&from=2019-08&to=2019-08"
+    page = client.get(f"/explorer?{q}", headers=HTML).text
+    assert "11,970" in page
+    r = client.get(f"/download/explorer/series.zip?{q}")
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        assert zf.read("data.csv").decode() == "period,value\n2019-08,11970.0\n"
+        meta = json.loads(zf.read("metadata.json"))
+    assert meta["provenance"]["source_ids"] == ["OHSS_IELP_2024-08"]
+    assert meta["where"] == ["component=CBP", "outcome=Migrant Protection Protocols"]
+
+
+def test_bad_explorer_input_is_a_message_not_a_crash(client: TestClient) -> None:
+    r = client.get("/explorer?dataset=ohss_swb_bookouts_by_agency_monthly&where=nonsense", headers=HTML)
+    assert r.status_code == 200 and "expected COLUMN=VALUE" in r.text
+    r = client.get("/explorer?dataset=no_such_dataset", headers=HTML)
+    assert 'class="error"' in r.text and "no_such_dataset" in r.text
+    assert client.get("/download/explorer/nothing.zip").status_code == 404
+
+
+def test_embed_is_one_panel_without_the_site_chrome(client: TestClient) -> None:
+    html = client.get("/returns?as_of=2019-06-30&embed=1&panel=by_city", headers=HTML).text
+    assert html.count('class="panel"') == 1 and 'id="panel-by_city"' in html
+    assert "<nav" not in html and "<header" not in html
+    full = client.get("/returns?as_of=2019-06-30", headers=HTML).text
+    assert '&lt;iframe src="/returns?as_of=2019-06-30&amp;embed=1&amp;panel=by_city"' in full
+
+
+def test_cache_follows_the_data_version(fresh_db: Path, tmp_path: Path) -> None:
+    """A page built before a load is rebuilt after it (the cache key is the store file's size and mtime)."""
+    client = TestClient(create_app(fresh_db))
+    before = client.get("/explorer", headers=HTML).text
+    assert "my_beds" not in before
+    assert client.get("/explorer", headers=HTML).text == before  # cached
+    src = tmp_path / "my_beds.csv"
+    src.write_text("source_id,month,city,count\nZETA_2019-04_TIJUANA_SHELTERS,2019-04,Tijuana,17\n", encoding="utf-8")
+    from mppwatch.sources.loader import load_file
+
+    with Store.open(fresh_db) as store:
+        load_file(store, src, dataset="my_beds")
+        store.con.execute("CHECKPOINT")
+    assert "my_beds" in client.get("/explorer", headers=HTML).text
+
+
+def test_simulation_job_runs_in_the_background_with_the_cli_numbers(client: TestClient) -> None:
+    from mppwatch import simulate
+    from mppwatch.web import content
+
+    r = client.post(
+        "/simulation/run",
+        content="scenario=article_june2019&replicates=6&days=30&seed=3&lang=es",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    job = r.headers["location"].split("job=")[1].split("&")[0]
+    deadline = time.time() + 60
+    while (state := client.get(f"/simulation/jobs/{job}").json())["state"] not in ("done", "error"):
+        assert time.time() < deadline
+        time.sleep(0.2)
+    assert state["state"] == "done" and state["progress"] == 1.0, state
+    html = client.get(f"/simulation?job={job}&lang=es", headers=HTML).text
+    assert 'id="panel-cumulative"' in html and "SIMULADO" in html
+    expected = simulate.run(content.scenario_files()["article_june2019"], replicates=6, seed=3, days=30)
+    final = expected.daily(["cumulative_returns"])
+    final = final[final["city"] == "all"].iloc[-1]
+    ran = pages.JOBS[job].result.daily(["cumulative_returns"])
+    ran = ran[ran["city"] == "all"].iloc[-1]
+    assert (ran["p5"], ran["p50"], ran["p95"]) == (final["p5"], final["p50"], final["p95"])
+    bad = client.post(
+        "/simulation/run",
+        content="scenario=../../etc&replicates=5",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert bad.status_code == 400
