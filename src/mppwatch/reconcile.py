@@ -13,12 +13,16 @@ Rounded tables (every value a multiple of 10, as OHSS publishes) get a tolerance
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
+from mppwatch.core.rounding import rounding_step, tolerance
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -36,32 +40,86 @@ def _key(dims: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in sorted(dims.items()) if k not in ("fiscal_year", "fy_label"))
 
 
-def _rounding_step(values: pd.Series) -> int:
-    """10 when a table's figures are all multiples of 10 (rounded by the publisher), else 0."""
-    vals = values.dropna()
-    return 10 if len(vals) >= 20 and bool((vals % 10 == 0).all()) else 0
-
-
-def _matches(total: dict[str, str], part: dict[str, str], aggregated: set[str]) -> bool:
-    return all(k in aggregated or part.get(k) == v for k, v in total.items())
-
-
 def _plain(dims: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in dims.items() if k not in ("fiscal_year", "fy_label")}
 
 
-def _dataset_rows(store: Store, dataset: str) -> list[dict]:
-    """Plain records (a few thousand per dataset): faster to scan here than frames of Arrow strings."""
+DIMS_TEXT = (
+    "array_to_string(list_transform(map_entries(dims), lambda e: e.key || chr(31) || coalesce(e.value, '')), chr(30))"
+)
+
+
+def _rows_by_dataset(store: Store, datasets: Sequence[str] | None) -> dict[str, list[dict]]:
+    """Plain records per dataset, in file order, read in one query.
+
+    Dims come as delimited text and dates as ISO text (they compare the same): far faster to fetch than MAPs
+    and date objects.
+    """
+    where, params = "", []
+    if datasets:
+        where = f"WHERE dataset IN ({', '.join('?' for _ in datasets)})"
+        params = list(datasets)
     cur = store.con.execute(
-        """SELECT source_id, period, period_kind, period_start, period_end, row_type, flag, note, dims, value
-           FROM observations WHERE dataset = ? ORDER BY line""",
-        [dataset],
+        f"""SELECT dataset, source_id, period, period_kind, period_start::VARCHAR AS period_start,
+                   period_end::VARCHAR AS period_end, row_type, flag, note, {DIMS_TEXT} AS dims, value
+            FROM observations {where} ORDER BY dataset, line""",
+        params,
     )
     names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    for row in rows:
-        row["dims"] = dict(row["dims"])
-    return rows
+    out: dict[str, list[dict]] = defaultdict(list)
+    parsed: dict[str, dict[str, str]] = {}  # rows of one series share their dims: parse each text once (read-only)
+    for r in cur.fetchall():
+        row = dict(zip(names, r, strict=True))
+        text = row["dims"]
+        dims = parsed.get(text)
+        if dims is None:
+            dims = parsed[text] = dict(item.split("\x1f", 1) for item in text.split("\x1e")) if text else {}
+        row["dims"] = dims
+        out[row["dataset"]].append(row)
+    return out
+
+
+def _dataset_rows(store: Store, dataset: str) -> list[dict]:
+    """Plain records of one dataset (a few thousand): faster to scan here than frames of Arrow strings."""
+    return _rows_by_dataset(store, [dataset]).get(dataset, [])
+
+
+class _Index:
+    """Rows grouped by a key, then by their values on a set of dimensions: a dictionary lookup replaces a scan.
+
+    Each bucket is sorted by period start, so the rows inside a span are found by bisection.
+    """
+
+    def __init__(self, groups: dict[tuple, list[dict]]) -> None:
+        self.groups = groups
+        self._by: dict[tuple, dict[tuple, _Bucket]] = {}
+
+    def matching(self, group: tuple, dims: dict[str, str], keys: tuple[str, ...]) -> _Bucket:
+        """Rows of `group` whose value on every one of `keys` equals `dims`'s (missing on both counts as equal)."""
+        index = self._by.get((group, keys))
+        if index is None:
+            lists: dict[tuple, list[dict]] = defaultdict(list)
+            for row in self.groups.get(group, []):
+                lists[tuple(row["dims"].get(k) for k in keys)].append(row)
+            index = {k: _Bucket(v) for k, v in lists.items()}
+            self._by[(group, keys)] = index
+        return index.get(tuple(dims.get(k) for k in keys), _EMPTY)
+
+
+class _Bucket:
+    """Rows sorted by period start, with the rows lying inside a span found by bisection."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = sorted(rows, key=lambda r: r["period_start"])
+        self.starts = [r["period_start"] for r in self.rows]
+
+    def within(self, start: object, end: object) -> list[dict]:
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_right(self.starts, end)
+        return [r for r in self.rows[lo:hi] if r["period_end"] <= end]
+
+
+_EMPTY = _Bucket([])
 
 
 def _finding(check: str, dataset: str, total: dict, parts: list[dict], step: int) -> dict | None:
@@ -70,8 +128,8 @@ def _finding(check: str, dataset: str, total: dict, parts: list[dict], step: int
         return None
     computed = float(sum(values))
     difference = float(total["value"]) - computed
-    tolerance = step / 2 * (len(values) + 1) if step else 0.0
-    if abs(difference) <= tolerance:
+    allowed = tolerance(step, len(values))
+    if abs(difference) <= allowed:
         return None
     return {
         "check": check,
@@ -83,7 +141,7 @@ def _finding(check: str, dataset: str, total: dict, parts: list[dict], step: int
         "computed": computed,
         "difference": difference,
         "cells": len(values),
-        "tolerance": tolerance,
+        "tolerance": allowed,
         "note": total["note"],
     }
 
@@ -105,14 +163,17 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
     values_by_source: dict[str, list[float]] = defaultdict(list)
     by_span: dict[tuple, list[dict]] = defaultdict(list)
     months: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    months_by_source: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
         if row["value"] is not None:
             values_by_source[row["source_id"]].append(row["value"])
         by_span[(row["source_id"], row["period_start"], row["period_end"])].append(row)
         if row["period_kind"] == "month":
             months[(row["source_id"], _key(row["dims"]))].append(row)
-    steps = {sid: _rounding_step(pd.Series(vals, dtype="float64")) for sid, vals in values_by_source.items()}
-    month_rows = [r for r in rows if r["period_kind"] == "month"]
+            months_by_source[(row["source_id"],)].append(row)
+    steps = {sid: rounding_step(vals) for sid, vals in values_by_source.items()}
+    spans, month_index = _Index(by_span), _Index(months_by_source)
+    month_buckets = {k: _Bucket(v) for k, v in months.items()}
     for total in rows:
         lower_bound = total["row_type"] == INCL_UNLISTED
         if not (lower_bound or _is_total(total["row_type"])):
@@ -120,8 +181,9 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
         aggregated = {k for k, v in total["dims"].items() if v not in detail_values.get(k, set())}
         if not aggregated:
             continue
-        same_span = by_span[(total["source_id"], total["period_start"], total["period_end"])]
-        candidates = [r for r in same_span if _matches(total["dims"], r["dims"], aggregated)]
+        keys = tuple(sorted(k for k in total["dims"] if k not in aggregated))
+        span = (total["source_id"], total["period_start"], total["period_end"])
+        candidates = spans.matching(span, total["dims"], keys).rows
         parts = [r for r in candidates if r["row_type"] == "published_component"]
         parts = parts or [r for r in candidates if not r["row_type"].startswith("published_")]
         if any(p["value"] is None and p["flag"] != "not_applicable" for p in parts):
@@ -133,7 +195,7 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
     for coarse in rows:
         if coarse["period_kind"] not in COARSE_KINDS:
             continue
-        parts = _months_of(coarse, month_rows, months, detail_values)
+        parts = _months_of(coarse, month_index, month_buckets, detail_values)
         if not parts or any(p["value"] is None for p in parts):
             continue  # a month printed X or NA cannot be summed, so the figure cannot be checked against months
         if f := _finding("period_vs_months", dataset, coarse, parts, steps[coarse["source_id"]]):
@@ -143,22 +205,13 @@ def _check_dataset(dataset: str, rows: list[dict]) -> list[dict]:
 
 def _months_of(
     coarse: dict,
-    month_rows: list[dict],
-    months: dict[tuple[str, str], list[dict]],
+    month_index: _Index,
+    months: dict[tuple[str, str], _Bucket],
     detail_values: dict[str, set[str]],
 ) -> list[dict]:
     """The monthly rows a coarse figure sums: same dims and row type, else its monthly totals, else details."""
-
-    def within(candidates: list[dict]) -> list[dict]:
-        return [
-            r
-            for r in candidates
-            if r["source_id"] == coarse["source_id"]
-            and r["period_start"] >= coarse["period_start"]
-            and r["period_end"] <= coarse["period_end"]
-        ]
-
-    same = within(months.get((coarse["source_id"], _key(coarse["dims"])), []))
+    start, end = coarse["period_start"], coarse["period_end"]
+    same = months.get((coarse["source_id"], _key(coarse["dims"])), _EMPTY).within(start, end)
     same_type = [r for r in same if r["row_type"] == coarse["row_type"]]
     if same_type:
         return same_type
@@ -166,7 +219,8 @@ def _months_of(
     aggregated = {k for k, v in plain.items() if v not in detail_values.get(k, set())}
     if not aggregated:
         return []
-    loose = [r for r in within(month_rows) if _matches(plain, r["dims"], aggregated)]
+    keys = tuple(sorted(k for k in plain if k not in aggregated))
+    loose = month_index.matching((coarse["source_id"],), plain, keys).within(start, end)
     totals = [r for r in loose if TOTAL_TYPE.match(r["row_type"])]
     return totals or [r for r in loose if not r["row_type"].startswith("published_")]
 
@@ -185,8 +239,8 @@ def reconcile(
     names = list(datasets) if datasets else [r[0] for r in store.con.execute(
         "SELECT DISTINCT dataset FROM observations ORDER BY 1").fetchall()]  # fmt: skip
     findings: list[dict] = []
-    for dataset in names:
-        findings += _check_dataset(dataset, _dataset_rows(store, dataset))
+    for per_dataset in _cached(store, names).values():
+        findings += per_dataset
     frame = pd.DataFrame(findings, columns=COLUMNS)
     extra, skipped = [], []
     for check in cross_source:
@@ -199,3 +253,30 @@ def reconcile(
         frame = pd.concat([frame, *[e.reindex(columns=COLUMNS) for e in extra]], ignore_index=True)
     frame.attrs["skipped"] = skipped
     return frame
+
+
+_FINDINGS: dict[tuple[str, str, tuple[int, ...]], list[dict]] = {}
+_FINDINGS_LOCK = threading.Lock()
+
+
+def _cached(store: Store, names: Sequence[str]) -> dict[str, list[dict]]:
+    """Findings per dataset, kept per database file and load ids: a load never changes once written, so the
+    findings of the same loads are the same, and a new load (new ids) is checked afresh."""
+    path = str(Path(store.path).resolve())
+    ids: dict[str, list[int]] = defaultdict(list)
+    for dataset, load_id in store.con.execute(
+        "SELECT DISTINCT dataset, load_id FROM observations ORDER BY 1, 2"
+    ).fetchall():
+        ids[dataset].append(int(load_id))
+    keys = {d: (path, d, tuple(ids.get(d, []))) for d in names}
+    with _FINDINGS_LOCK:
+        out = {d: _FINDINGS[k] for d, k in keys.items() if k in _FINDINGS}
+    todo = [d for d in names if d not in out]
+    if todo:
+        rows = _rows_by_dataset(store, todo if len(todo) < len(names) else None)
+        fresh = {d: _check_dataset(d, rows.get(d, [])) for d in todo}
+        with _FINDINGS_LOCK:
+            for d, found in fresh.items():
+                _FINDINGS[keys[d]] = found
+        out.update(fresh)
+    return {d: [dict(f) for f in out[d]] for d in names}
