@@ -231,3 +231,16 @@ def test_form_with_revoked_token_cookie_asks_again(site: dict) -> None:
     before = _state(site["db"])
     r = c.post("/shelters/report", data={"csrf": csrf, "date": "2026-11-30", "occupied": "10"})
     assert r.status_code == 401 and _state(site["db"]) == before
+
+
+def test_city_page_shows_beds_against_people_waiting(site: dict) -> None:
+    c = site["client"]
+    page = c.get("/shelters/city/Ciudad Juárez", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert page.status_code == 200 and 'lang="es"' in page.text
+    assert "Personas en espera (estimación)" in page.text and "una cota superior" in page.text
+    assert "/static/plotly.min.js" in page.text and "private" not in page.text
+    r = c.post("/api/v1/shelters/4/reports", json={**REPORT, "occupied": 333}, headers=_auth(site["s4"]))
+    assert r.status_code == 201
+    after = c.get("/shelters/city/Ciudad Juárez?lang=en")
+    assert "People waiting (estimate)" in after.text and '<strong id="latest-occupied">333</strong>' in after.text
+    assert c.get("/shelters/city/Atlantis").status_code == 404

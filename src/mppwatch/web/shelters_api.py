@@ -24,7 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mppwatch.errors import MppwatchError
-from mppwatch.i18n import format_date, format_number, translator
+from mppwatch.i18n import accept_language, format_date, format_number, translator
 from mppwatch.output import records
 from mppwatch.shelters import access, register, tokens
 from mppwatch.shelters.citywide import shelter_load
@@ -208,6 +208,36 @@ async def city_shelter_load(request: Request, city: str) -> dict[str, Any]:
         "columns": list(frame.columns),
         "rows": records(frame),
     }
+
+
+# -- the city page -------------------------------------------------------------------------------------------------
+
+
+@router.get("/shelters/city/{city}", response_class=HTMLResponse, include_in_schema=False)
+async def city_page(request: Request, city: str) -> HTMLResponse:
+    """A city's shelter beds against estimated people waiting, by date (public, like the shelter-load endpoint)."""
+    asked = request.query_params.get("lang")
+    lang = asked if asked in ("en", "es") else accept_language(request.headers.get("accept-language"))
+    _ = translator(lang)
+    try:
+        frame = await _read(request, lambda store: shelter_load(store, city))
+        rows, error = records(frame), None
+    except HTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        rows, error = [], _("No shelter figures for this city.")
+    chart = {
+        "dates": [r["date"] for r in rows],
+        "beds": [r["beds"] for r in rows],
+        "occupied": [r["occupied"] for r in rows],
+        "waiting": [r["people_waiting_estimate"] for r in rows],
+    }
+    html = TEMPLATES.get_template("shelter_city.html").render(
+        _=_, lang=lang, other_lang="en" if lang == "es" else "es", city=city, rows=rows, error=error,
+        latest=rows[-1] if rows else None, chart=json.dumps(chart),
+        num=lambda v: "" if v is None else format_number(v, lang), day=lambda d: format_date(d, lang),
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=404 if error else 200, headers={"Cache-Control": "no-store"})
 
 
 # -- the form ------------------------------------------------------------------------------------------------------
