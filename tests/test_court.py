@@ -1045,3 +1045,40 @@ def test_sigterm_and_sigint_mid_load_remove_the_folder_and_the_children(
     store = Store.open(tmp_path / "k.duckdb")
     tables = set(store.query("SELECT table_name FROM information_schema.tables").table_name)
     assert "court_releases" not in tables or store.query("SELECT count(*) n FROM court_releases").n[0] == 0
+
+
+def test_validate_against_count_txt_by_hand(tmp_path: Path) -> None:
+    from mppwatch.court.validate import parse_count_txt, validate
+
+    root = write_release(tmp_path / "v")
+    (root / "EOIR Case Data" / "Count.txt").write_bytes(b"A_TblCase\t12\r\nB_TblProceeding.csv: 14\r\nnotes 2026\r\n")
+    store = Store.open(tmp_path / "v.duckdb")
+    summary = court.load(store, root, "2025-12")
+    warnings = [n for n in summary.notes if n.startswith("warning")]
+    assert len(warnings) == 1 and "B_TblProceeding: 13 lines" in warnings[0] and "says 14 (-1)" in warnings[0]
+    assert not [n for n in summary.notes if "Count.txt: not read" in n]
+    v = validate(store).set_index(["section", "table", "column", "measure"])["value"]
+    rows = v.loc["rows"]
+    assert rows.loc[("court_case", None, "count_txt")] == 12 and rows.loc[("court_case", None, "count_txt_matches")]
+    assert rows.loc[("court_proceeding", None, "count_txt_matches")] is False
+    assert [rows.loc[("court_proceeding", None, m)] for m in ("rows_in", "loaded", "repaired", "rejected")] == [
+        13, 12, 1, 1
+    ]  # fmt: skip
+    assert rows.loc[("court_schedule", None, "count_txt")] is None
+    orphans = v.loc["orphans"]
+    # proceeding 110 belongs to case 9, whose line was rejected; every hearing has its proceeding
+    assert orphans.loc[("court_proceeding", "IDNCASE", "proceedings without a case")] == 1
+    assert orphans.loc[("court_schedule", "IDNPROCEEDING", "hearings without a proceeding")] == 0
+    cov = v.loc["lookup coverage"]
+    # loaded cases' nationalities: HO GT MX ES CU VE, all in tblLookupNationality
+    assert cov.loc[("court_case", "NAT", "codes")] == 6
+    assert cov.loc[("court_case", "NAT", "share named")] == 1.0
+    assert cov.loc[("court_proceeding", "HEARING_LOC_CODE", "codes named (tblLookupHloc not in release)")] is None
+    dates = v.loc["dates"]
+    assert dates.loc[("court_schedule", "ADJ_DATE", "first month")] == "2019-04"
+    assert dates.loc[("court_schedule", "ADJ_DATE", "last month")] == "2019-10"
+    cohort = v.loc["cohort"]
+    assert cohort.loc[("court_facts", None, "MPP cases")] == 10 and cohort.loc[("court_facts", None, "all cases")] == 12
+    assert parse_count_txt("Table\tRows\ntbl_schedule.csv  52,000,001\nA_TBLCASE = 7\n2026-01 12 34\n") == {
+        "tbl_schedule": 52000001, "A_TblCase": 7,
+    }  # fmt: skip

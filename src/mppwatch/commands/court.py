@@ -227,6 +227,26 @@ def register(app: typer.Typer) -> None:
 
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("synthesising cases", total=cases)
+    @court_app.command("validate")
+    def validate(
+        ctx: typer.Context,
+        release: Annotated[str | None, typer.Argument(help="YYYY-MM (default: the latest loaded)")] = None,
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Check a stored release: rows in/loaded/repaired/rejected vs Count.txt, orphans, lookup coverage, dates."""
+        from mppwatch.court.validate import validate as run
+
+        with store_of(ctx, read_only=True) as store:
+            frame = run(store, release)
+        title = f"court validate, release {frame.attrs['release']}"
+        if format is not Format.table:
+            _show(frame, format, title)
+            return
+        for section, part in frame.groupby("section", sort=False):
+            part = part.drop(columns="section").reset_index(drop=True)
+            part.attrs.update(frame.attrs)
+            _show(part, format, f"{title}: {section}")
+
             summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n), line_ends)
         frame = pd.DataFrame(
             [

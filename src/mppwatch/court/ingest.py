@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS court_load_counts (
 );
 """
 COURT_TABLES = tuple(s.table for s in SPECS) + (
-    "court_lookups", "court_rejects", "court_load_counts", "court_facts", "court_proceeding_status",
+    "court_lookups", "court_rejects", "court_load_counts", "court_facts", "court_proceeding_status", "court_count_txt",
 )  # fmt: skip
 
 
@@ -1009,6 +1009,60 @@ def member_sha256(member: Member) -> str:
     return sha.hexdigest()
 
 
+def read_text(member: Member, limit: int = 1 << 20) -> str:
+    """A small text file of the release (Count.txt), at most `limit` bytes, as latin-1."""
+    if member.path is not None:
+        with open(member.path, "rb") as handle:
+            data = handle.read(limit + 1)
+    else:
+        proc = _unzip(member)
+        assert proc.stdout is not None
+        try:
+            data = proc.stdout.read(limit + 1)
+        finally:
+            _reap(proc)
+    if len(data) > limit:
+        raise InputError(member.name, None, None, f"over {limit // 1024} KB: not a Count.txt")
+    return data.decode("utf-8") if _is_utf8(data) else data.decode("latin-1")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_count_txt(store: Store, release: str, member: Member, tables: list[TableCount]) -> list[str]:
+    """Compare each table's lines (loaded + rejected) with EOIR's Count.txt; store the result, return warnings."""
+    from mppwatch.court.validate import COUNT_TXT_DDL, parse_count_txt
+
+    store.con.execute(COUNT_TXT_DDL)
+    figures = parse_count_txt(read_text(member))
+    if not figures:
+        return [f"{member.name}: no table counts found in it (expected lines like `A_TblCase 12345`)"]
+    by_stem = {next(s.stem for s in SPECS if s.table == t.table): t for t in tables}
+    notes = []
+    for stem, figure in figures.items():
+        count = by_stem.get(stem)
+        rows_in = count.rows_in if count else None
+        matches = rows_in == figure
+        store.con.execute(
+            "INSERT INTO court_count_txt VALUES (?, ?, ?, ?, ?, ?)",
+            [release, member.name, stem, figure, rows_in, matches],
+        )
+        if count is None:
+            notes.append(f"warning: {member.name} counts {figure} rows of {stem}, which is not in this release")
+        elif not matches:
+            assert count is not None
+            notes.append(
+                f"warning: {stem}: {count.rows_in} lines (loaded {count.rows_loaded} + rejected {count.rows_rejected}) "
+                f"but {member.name} says {figure} ({count.rows_in - figure:+d}); see `mppwatch court validate`"
+            )
+    return notes
+
+
 def _dataset(release: str, member: Member, spec: TableSpec | None) -> str:
     """The `loads.dataset` of a release file: court:<release>:<table stem>, or court:<release>:Lookup/<stem>."""
     return f"court:{release}:{spec.stem}" if spec is not None else f"court:{release}:Lookup/{member.stem}"
@@ -1077,8 +1131,9 @@ def load(
         if spec.stem not in found:
             summary.notes.append(f"{spec.stem}: not in this release")
     read = set(tables.values())
+    count_txt = next((m for m in members if not m.is_lookup and m.stem.lower() == "count"), None)
     for m in members:
-        if not m.is_lookup and m not in read and "readme" not in m.stem.lower():
+        if not m.is_lookup and m not in read and m is not count_txt and "readme" not in m.stem.lower():
             summary.notes.append(
                 f"{m.name}: not read (mppwatch reads {', '.join(s.stem for s in SPECS)} and the Lookup/ files)"
             )
@@ -1147,6 +1202,8 @@ def load(
                 codes, sha = load_lookup(store, member, rel, tmp)
                 store.begin_load(member.name, sha, _dataset(rel, member, None), codes, kind="court")
                 summary.lookups += codes
+            if count_txt is not None:
+                summary.notes += check_count_txt(store, rel, count_txt, summary.tables)
             if progress:
                 progress("cohort and case facts", done, total)
             build_facts(store, rel)

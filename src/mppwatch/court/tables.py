@@ -132,3 +132,19 @@ LOOKUP_DESC_COLUMNS = (
     "LANG_NAME",
     "DESCRIPTION",
 )
+
+# Coded columns and the Lookup/ file (stem, any case) that names their codes: for `court validate` and names.py.
+CODED_COLUMNS = {
+    "HEARING_LOC_CODE": "tblLookupHloc",
+    "BASE_CITY_CODE": "tblLookupBaseCity",
+    "NAT": "tblLookupNationality",
+    "LANG": "tblLanguage",
+    "DEC_CODE": "tblDecCode",
+    "CASE_TYPE": "tblLookupCaseType",
+    "CUSTODY": "tblLookupCustodyStatus",
+    "CAL_TYPE": "tbllookupCal_Type",
+    "SCHEDULE_TYPE": "tbllookupSchedule_Type",
+    "ADJ_RSN": "tblAdjournmentcodes",
+    "CASE_ID": "tblLookUpCaseIdentifier",
+    "CASEPRIORITY_CODE": "tblLookup_CasePriority",
+}
