@@ -181,3 +181,32 @@ def test_unreadable_files(store_path: Path, tmp_path: Path) -> None:
     spec.write_text("[claims.G1\ndataset = 1\n", encoding="utf-8")
     with Store.open(store_path) as store, pytest.raises(InputError, match="broken.spec.toml:1"):
         check(store, good, spec)
+
+
+PUBLIC = Path(__file__).resolve().parents[1] / "data" / "claims_unseen_2019-2022.csv"
+
+
+def test_public_claims_never_seen_agree_with_the_hand_check(tmp_path: Path) -> None:
+    """40+ claims from public reporting, each with a verdict decided by hand from the data before the checker ran
+    (expected_verdict, expected_reasoning). No spec: agreement >= 90 %, and never `contradicted` on a claim the
+    data support or cannot decide."""
+    import csv
+
+    with open(PUBLIC, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 40
+    assert all(r["source_url"].startswith("http") and r["quote"] and r["expected_reasoning"] for r in rows)
+    expected = {r["claim_id"]: r["expected_verdict"] for r in rows}
+    empty = tmp_path / "none.spec.toml"
+    empty.write_text("", encoding="utf-8")
+    with Store.open(tmp_path / "db.duckdb") as store:
+        load_bundled(store)
+        result = check(store, PUBLIC, empty)
+    assert result.errors == []
+    got = {v.claim.claim_id: v.verdict for v in result.verdicts}
+    assert set(got) == set(expected)
+    agree = sum(got[c] == expected[c] for c in expected) / len(expected)
+    print(f"agreement with the hand check: {agree:.0%} of {len(expected)} claims")
+    false_contradictions = [c for c in expected if got[c] == "contradicted" and expected[c] != "contradicted"]
+    assert false_contradictions == []
+    assert agree >= 0.9

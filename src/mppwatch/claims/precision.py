@@ -18,6 +18,8 @@ from mppwatch.claims.text import Msg, msg
 
 # What a claim counts, from its quantity and unit words (first match wins per class; several classes may match).
 CLAIM_CLASSES: list[tuple[str, str]] = [
+    ("left", r"voluntary return|bused home|went home|returned home|go home|repatriat|countr(?:y|ies) of origin|deport"),
+    ("decided", r"complet|decided|adjudicat|\bdecisions?\b|\bgranted\b|\brelief\b"),
     ("admitted", r"admitted|allowed (?:in|into)|entered the u|processed into the u|paroled|let into|into the us\b"),
     ("population", r"\bcamp\b|population|stranded|waiting in|living in|\bshelters?\b|occupan"),
     ("court", r"\bcases?\b|proceedings|\bcourts?\b|hearings?|in absentia|docket"),
@@ -61,9 +63,14 @@ PEAK = re.compile(
 )
 
 
+# A more specific class hides the general one its words also match ("deported ... returned", "cases decided").
+HIDES = {"left": "returns", "decided": "court"}
+
+
 def claim_classes(claim: Claim) -> list[str]:
     text = fold(f"{claim.quantity} {claim.unit}")
-    return [name for name, pattern in CLAIM_CLASSES if re.search(pattern, text)]
+    found = [name for name, pattern in CLAIM_CLASSES if re.search(pattern, text)]
+    return [c for c in found if not any(HIDES.get(other) == c for other in found)]
 
 
 def spec_class(spec: CheckSpec) -> str | None:
@@ -114,6 +121,9 @@ def mismatches(ctx: Context, claim: Claim, spec: CheckSpec, ev: Evidence) -> lis
     if classes and have and have not in classes and not (ev.bridge or spec.bridge):
         claimed = msg(f"class_{classes[0]}")
         out.append((msg("mm_class", claimed=claimed, found=msg(f"class_{have}")), msg("want_class", claimed=claimed)))
+    place = _unfiltered_place(ctx, claim, spec)
+    if place:
+        out.append((msg("mm_place", place=place), msg("want_place", place=place)))
     if have == "encounters" and PEOPLE_UNIT.search(fold(claim.unit)):
         out.append((msg("mm_people_events"), msg("want_people")))
     agg = spec.aggregation
@@ -186,3 +196,21 @@ def _source_urls(ctx: Context) -> dict[str, str]:
 def ceiling_of(dataset: str | None) -> str:
     """ "upper" when a dataset bridged to returns is a ceiling on them: every return was first an enrolment."""
     return "upper" if DATASET_CLASS.get(dataset or "") == "enrolments" else ""
+
+
+def _unfiltered_place(ctx: Context, claim: Claim, spec: CheckSpec) -> str:
+    """A city the claim names that the evidence does not select (a national figure for a claim about one city)."""
+    from mppwatch.claims.shapes import TOTAL_VALUES
+
+    cities: set[str] = set()
+    for ds in ctx.return_datasets():
+        cities |= {
+            v for v in ctx.values(ds, "city") if fold(v) not in TOTAL_VALUES and " and " not in v and "," not in v
+        }
+    text = " " + fold(re.sub(r"[^\w\s]", " ", f"{claim.quantity} {claim.geography}")) + " "
+    chosen = " ".join(fold(v) for f in (spec.where, spec.numerator, spec.versus) for vals in f.values() for v in vals)
+    for city in sorted(cities, key=len, reverse=True):
+        key = fold(city)
+        if f" {key} " in text and key not in chosen:
+            return city
+    return ""

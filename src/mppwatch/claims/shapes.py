@@ -30,7 +30,7 @@ from mppwatch.claims.evidence import (
     where_text,
 )
 from mppwatch.claims.spec import CheckSpec, Claim, Period
-from mppwatch.claims.text import Bi, Text, msg
+from mppwatch.claims.text import Text, msg
 
 Gather = Callable[[Context, Claim, CheckSpec], Evidence]
 
@@ -239,7 +239,7 @@ def note_bound(ctx: Context, dataset: str, ev: Evidence) -> None:
     else:
         return
     ev.mode = "estimate"
-    ev.steps.append(msg(f"note_{ev.bound}", note=Bi(note, note)))
+    ev.steps.append(msg(f"note_{ev.bound}", source=next(iter(ev.sources))))
 
 
 def run_window(ctx: Context, dataset: str, where: dict[str, list[str]], month: date) -> Period:

@@ -662,12 +662,12 @@ TEMPLATES.update(
             "mes más bajo {period}: {value} ({rate} al día), en {start}..{end} ({sources})",
         ),
         "note_lower": (
-            "the publisher's note marks this figure as a floor (the true figure is at least it): {note}",
-            "la nota de la fuente marca esta cifra como un mínimo (la cifra real es al menos esa): {note}",
+            "the note of {source} marks this figure as a floor (the true figure is at least it)",
+            "la nota de {source} marca esta cifra como un mínimo (la cifra real es al menos esa)",
         ),
         "note_upper": (
-            "the publisher's note marks this figure as a ceiling (the true figure is at most it): {note}",
-            "la nota de la fuente marca esta cifra como un máximo (la cifra real es como mucho esa): {note}",
+            "the note of {source} marks this figure as a ceiling (the true figure is at most it)",
+            "la nota de {source} marca esta cifra como un máximo (la cifra real es como mucho esa)",
         ),
         "rank_no_subject": (
             "no figure for {subject} among the values of {by}",
@@ -901,3 +901,13 @@ TEMPLATES["court_non_mpp"] = (
     "non-MPP cases = all {all} − MPP {mpp} = {value}",
     "casos no MPP = todos {all} − MPP {mpp} = {value}",
 )
+TEMPLATES["mm_place"] = (
+    "the claim is about {place}; the evidence does not select it",
+    "la afirmación se refiere a {place}; la evidencia no lo selecciona",
+)
+TEMPLATES["want_place"] = ("the same figure for {place} alone", "la misma cifra solo para {place}")
+TEMPLATES["class_left"] = (
+    "people who went home or were deported",
+    "personas que volvieron a su país o fueron deportadas",
+)
+TEMPLATES["class_decided"] = ("court cases decided", "casos judiciales resueltos")
