@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mppwatch import i18n
+from mppwatch.commands import _plots
 from mppwatch.commands._lazy import LazyGroup
-from mppwatch.commands._options import ByOpt, FormatOpt, WhereOpt, err, lazy_module, split_by, store_of
+from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lazy_module, split_by, store_of
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit, set_lang
 
@@ -42,6 +43,7 @@ class Context:
 
     def __init__(self, db: Path | None, lang: str = "en", debug: bool = False) -> None:
         self._db, self.lang, self.debug = db, lang, debug
+        self.inline_js = False
 
     @property
     def db(self) -> Path:
@@ -76,10 +78,14 @@ def _root(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show the Python traceback of an error")] = False,
+    inline_js: Annotated[
+        bool, typer.Option("--inline-js", help="--plot FILE.html carries plotly.js inside (default: a copy beside it)")
+    ] = False,
 ) -> None:
     resolved = i18n.resolve_lang(lang)
     set_lang(resolved)
     ctx.obj = Context(db, resolved, debug)
+    ctx.obj.inline_js = inline_js
 
 
 @app.command()
@@ -135,6 +141,7 @@ def series(
     period_kind: Annotated[str | None, typer.Option(help="month (default when present), fiscal_year, day, ...")] = None,
     edition: Annotated[str | None, typer.Option(help="publisher edition YYYY-MM (default: the latest)")] = None,
     meta: Annotated[Path | None, typer.Option("--meta", help="also write the metadata JSON here")] = None,
+    plot: PlotOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Sum a dataset per period: the `--by` columns, then period,value (sources and notes under the table)."""
@@ -142,8 +149,11 @@ def series(
 
     where_map = metrics.parse_where(where or [])
     sel = metrics.selection(dataset, where_map, split_by(by), start, end, row_type, period_kind, edition)
+    _plots.check(plot)
     with store_of(ctx, read_only=True) as store:
         result = metrics.series_result(store, sel)
+    if plot is not None:
+        _plots.series(ctx, result, split_by(by), plot)
     if meta is not None:
         meta.write_text(json.dumps(downloads.metadata(result), ensure_ascii=False, indent=1, default=str) + "\n")
     emit(result.frame, format, title=result.provenance.dataset)
@@ -159,6 +169,7 @@ def returns(
     dataset: Annotated[
         list[str] | None, typer.Option("--dataset", help="more snapshot datasets, added to the default ones")
     ] = None,
+    plot: PlotOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Cumulative MPP returns to Mexico as of a date; between snapshots, an interpolated estimate."""
@@ -169,6 +180,8 @@ def returns(
         names += [d for d in check_datasets(store, dataset or []) if d not in names]
         frame = metrics.returns(store, as_of, by, names)
     emit(frame, format, title=f"MPP returns to Mexico as of {as_of}")
+    if plot is not None:
+        _plots.returns(ctx, frame, as_of, plot)
 
 
 @app.command()

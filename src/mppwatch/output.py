@@ -93,7 +93,7 @@ def emit(
 
         lang = lang or current_lang()
         _ = i18n.translator(lang)
-        table = Table(show_lines=False, caption=note, caption_justify="left")
+        table = Table(show_lines=False, caption=i18n.localise(note, lang), caption_justify="left")
         for col in frame.columns:
             numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
             table.add_column(_(str(col)), justify="right" if numeric else "left")

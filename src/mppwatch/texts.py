@@ -75,4 +75,18 @@ COLUMNS = [
     N_("note"),
     N_("shelters"),
     N_("tokens"),
+    # mppwatch.commands.simulate: the summary and waits tables
+    N_("daily mean"),
+    N_("p5 (daily)"),
+    N_("p95 (daily)"),
+    N_("total (mean of replicates)"),
+    N_("last day (mean of replicates)"),
+    N_("mean days"),
+    N_("people (mean of replicates)"),
+    N_(
+        "removal_order: orders at hearings the person attended (completed minus relief). in_absentia: removal orders "
+        "in absentia, counted apart: not part of removal_order or completed (hearings include both)."
+    ),
+    N_("people (cumulative)"),
 ]
+template("court table, release {release}")

@@ -10,7 +10,8 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from mppwatch.commands._options import ByOpt, FormatOpt, err, split_by, store_of
+from mppwatch.commands import _plots
+from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, err, split_by, store_of
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit
 
@@ -42,7 +43,9 @@ def _month(text: str, option: str) -> dt.date:
         raise MppwatchError(f"{option} {text!r}: expected YYYY-MM") from None
 
 
-def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
+def _show(
+    frame: pd.DataFrame, fmt: Format, title: str, plot: Path | None = None, ctx: typer.Context | None = None
+) -> None:
     """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact)."""
     if frame.attrs.get("synthetic"):
         title = f"SYNTHETIC DATA - {title}"
@@ -60,6 +63,8 @@ def _show(frame: pd.DataFrame, fmt: Format, title: str) -> None:
                 highlight=False,
             )
     emit(frame, fmt, title=title)
+    if plot is not None and ctx is not None:
+        _plots.table(ctx, frame, title, plot)
 
 
 def register(app: typer.Typer) -> None:
@@ -131,14 +136,17 @@ def register(app: typer.Typer) -> None:
         release: ReleaseOpt = None,
         total: Annotated[bool, typer.Option("--total", help="add a Total row (withheld where it would leak)")] = False,
         threshold: ThresholdOpt = 10,
+        plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """TRAC-style measures by nationality, hearing location, NTA month, ...; counts below 10 show as <10."""
+        _plots.check(plot)
         with store_of(ctx, read_only=True) as store:
             frame = _court().table(
                 store, split_by(by), split_by(measure), mpp_only, _date(as_of), release, threshold, total
             )
-        _show(frame, format, f"court table, release {frame.attrs['release']}{' (MPP cohort)' if mpp_only else ''}")
+        title = f"court table, release {frame.attrs['release']}{' (MPP cohort)' if mpp_only else ''}"
+        _show(frame, format, title, plot, ctx)
 
     @court_app.command("waits")
     def waits(
@@ -153,9 +161,11 @@ def register(app: typer.Typer) -> None:
         ] = "hearing_location",
         release: ReleaseOpt = None,
         threshold: ThresholdOpt = 10,
+        plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """Days from NTA to first hearing and to completion (p10, median, p90), or pending cases on a date."""
+        _plots.check(plot)
         with store_of(ctx, read_only=True) as store:
             if pending is not None:
                 day = _date(pending)
@@ -165,7 +175,7 @@ def register(app: typer.Typer) -> None:
             else:
                 frame = _court().waits(store, split_by(by), not all_cases, release, threshold)
                 title = f"days from NTA, release {frame.attrs['release']}"
-        _show(frame, format, title)
+        _show(frame, format, title, plot, ctx)
 
     @court_app.command("pending")
     def pending_over_time(
@@ -175,13 +185,16 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option("--by", help="return_city, hearing_location or none")] = "return_city",
         release: ReleaseOpt = None,
         threshold: ThresholdOpt = 10,
+        plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """MPP cases pending on the 1st of each month, by Mexican return city or hearing location (a timeline)."""
+        _plots.check(plot)
         first, last = _month(start, "--from"), _month(end, "--to")
         with store_of(ctx, read_only=True) as store:
             frame = _court().pending_series(store, first, last, None if by == "none" else by, release, threshold)
-        _show(frame, format, f"MPP cases pending on the 1st of each month, release {frame.attrs['release']}")
+        title = f"MPP cases pending on the 1st of each month, release {frame.attrs['release']}"
+        _show(frame, format, title, plot, ctx)
 
     @court_app.command("diff")
     def diff(

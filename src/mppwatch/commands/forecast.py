@@ -6,12 +6,12 @@ what was decided (cuts, fallbacks, the model `auto` chose) go to stderr so csv/j
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import ByOpt, FormatOpt, WhereOpt, err, split_by, store_of
+from mppwatch.commands import _plots
+from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lang_of, split_by, store_of
 from mppwatch.forecast.data import Selection
 from mppwatch.metrics import parse_where
 from mppwatch.output import Format, emit
@@ -25,7 +25,6 @@ AsOfOpt = Annotated[
 ]
 RowTypeOpt = Annotated[str, typer.Option(help="detail (default), published_total, ...")]
 EditionOpt = Annotated[str | None, typer.Option(help="publisher edition YYYY-MM (default: the latest)")]
-PlotOpt = Annotated[Path | None, typer.Option("--plot", help="write a figure: FILE.html or FILE.png")]
 CalOpt = Annotated[
     int, typer.Option("--calibration-origins", help="past origins that calibrate intervals and choose auto")
 ]
@@ -70,16 +69,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast each series of a selection with 80% and 95% intervals (tidy: unique_id, ds, model, ...)."""
         from mppwatch.forecast import forecast
-        from mppwatch.forecast.plots import forecast_figure, write_figure
 
+        _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
         with store_of(ctx, read_only=True) as store:
             result = forecast(store, sel, horizon, model, calibration_origins)
+            heading = _plots.dataset_title(store, dataset, lang_of(ctx))
         _notes(result.notes)
         title = f"FORECAST (estimate) {dataset} (sources: {' '.join(result.frame.attrs.get('source_ids', []))})"
         if plot:
-            write_figure(forecast_figure(result.history, result.frame, result.errors, title), plot)
-            err.print(f"wrote {plot}", markup=False, highlight=False)
+            _plots.forecast(ctx, result, heading, plot)
         emit(result.frame, format, title=title)
 
     @app.command("backtest")
@@ -106,8 +105,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from mppwatch.forecast import CHOICES, backtest, tidy
-        from mppwatch.forecast.plots import backtest_figure, write_figure
 
+        _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
         chosen = tuple(m.strip() for m in models.split(",")) if models else CHOICES
         with store_of(ctx, read_only=True) as store, Progress(console=err, transient=True) as bar:
@@ -123,10 +122,10 @@ def register(app: typer.Typer) -> None:
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
             history = tidy(store, sel) if plot else None
+            heading = _plots.dataset_title(store, dataset, lang_of(ctx))
         _notes(result.notes)
         if plot and history is not None:
-            write_figure(backtest_figure(history, result.errors, f"BACKTEST {dataset}"), plot)
-            err.print(f"wrote {plot}", markup=False, highlight=False)
+            _plots.forecast(ctx, result, heading, plot, kind="backtest", history=history)
         emit(result.summary, format, title=f"backtest {dataset}: {origins} origins x {horizon} months")
 
     @app.command("reach")
@@ -156,14 +155,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The month the cumulative total passes TARGET: p10/p50/p90 from sample paths, next to what happened."""
         from mppwatch.forecast import reach
-        from mppwatch.forecast.plots import reach_figure, write_figure
 
+        _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
         with store_of(ctx, read_only=True) as store:
             result = reach(store, sel, target, start_total, model, max_months, paths, seed, calibration_origins)
+            heading = _plots.dataset_title(store, dataset, lang_of(ctx))
         _notes(result.notes)
         title = f"PROJECTION (estimate) {dataset}: when does the total pass {target:,.0f}?"
         if plot:
-            write_figure(reach_figure(result.history, result.fan, target, title), plot)
-            err.print(f"wrote {plot}", markup=False, highlight=False)
+            _plots.forecast(ctx, result, heading, plot, kind="reach", target=target)
         emit(result.distribution if distribution else result.summary, format, title=title)

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch.commands import _plots
+from mppwatch.commands._options import FormatOpt, PlotOpt, err, store_of
 from mppwatch.output import Format, emit, records, to_csv
 from mppwatch.simulate.scenario import Scenario
 from mppwatch.store import Store
@@ -28,6 +29,22 @@ def _store(ctx: typer.Context, scenario: Scenario, stack: ExitStack, required: b
     if not db.exists() and not scenario.needs_store and not required:
         return None  # warm start from court records falls back to the scenario's numbers
     return stack.enter_context(store_of(ctx, read_only=True))
+
+
+# Table headers (table format only: CSV and JSON keep the library's column names). Every figure is people or
+# events, averaged over replicates, so the table shows whole numbers and says they are means.
+SUMMARY_HEADERS = {
+    "mean": "daily mean",
+    "p5": "p5 (daily)",
+    "p95": "p95 (daily)",
+    "total": "total (mean of replicates)",
+    "last_day": "last day (mean of replicates)",
+}
+WAIT_HEADERS = {"mean": "mean days", "people": "people (mean of replicates)"}
+ORDERS_NOTE = (
+    "removal_order: orders at hearings the person attended (completed minus relief). in_absentia: removal orders "
+    "in absentia, counted apart: not part of removal_order or completed (hearings include both)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,12 +66,17 @@ def register(app: typer.Typer) -> None:
         capacity_from: Annotated[
             str | None, typer.Option("--capacity-from", help="'reports': shelter beds per city from the register")
         ] = None,
+        plot: PlotOpt = None,
+        plot_output: Annotated[
+            str, typer.Option("--plot-output", help="the output --plot draws (waiting, cumulative_returns, ...)")
+        ] = "waiting",
         format: FormatOpt = Format.table,
     ) -> None:
         """Simulate a scenario: waiting, shelter demand, hearings by city and day, with p5/p50/p95 bands (SIMULATED)."""
         from mppwatch.simulate import load_scenario, run
         from mppwatch.simulate.calibrate import compare as compare_fn
 
+        _plots.check(plot)
         items = list(set_ or [])
         if days is not None:
             items.append(f"scenario.days={days}")
@@ -75,6 +97,8 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             _write(out, result)
             err.print(f"wrote {out}/daily.csv, summary.csv, waits.csv, result.json (simulated)")
+        if plot is not None:
+            _plots.simulation(ctx, result, replicates, plot, plot_output)
         if table is not None:
             emit(table, format, title=f"{result.scenario}: simulated vs observed (SIMULATED estimates)")
             return
@@ -85,12 +109,19 @@ def register(app: typer.Typer) -> None:
         else:
             summary = result.summary()
             emit(
-                summary[summary["city"] == "all"].drop(columns="city"),
+                summary[summary["city"] == "all"].drop(columns="city").rename(columns=SUMMARY_HEADERS),
                 format,
                 title=f"{result.scenario}: SIMULATED, {replicates} replicates, seed {seed}, "
                 f"{result.dates[0].date()}..{result.dates[-1].date()} (daily mean, p5/p95 across replicates)",
+                whole=list(SUMMARY_HEADERS.values()),
+                note=ORDERS_NOTE,
             )
-            emit(result.wait_quantiles(), format, title="waits in Mexico, days (simulated)")
+            emit(
+                result.wait_quantiles().rename(columns=WAIT_HEADERS),
+                format,
+                title="waits in Mexico, days (simulated)",
+                whole=["people (mean of replicates)"],
+            )
             for name, answer in result.answers().items():
                 err.print(f"{name}: {json.dumps(answer)}")
             for note in result.inputs.notes:
@@ -111,17 +142,21 @@ def register(app: typer.Typer) -> None:
         ] = None,
         executor: Annotated[str, typer.Option(help="local executor: processes or threads")] = "processes",
         workers: Annotated[int, typer.Option(min=1, help="local workers / LocalCluster workers")] = 2,
+        plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """Run a scenario over a grid of overrides (concurrent.futures here, Dask when named); SIMULATED."""
         from mppwatch.simulate import load_scenario
         from mppwatch.simulate.sweep import parse_grid, sweep
 
+        _plots.check(plot)
         scen = load_scenario(scenario, list(set_ or []))
         with ExitStack() as stack:
             store = _store(ctx, scen, stack, required=False)
             frame = sweep(scen, parse_grid(grid), replicates, seed, store, dask, executor, workers)
         emit(frame, format, title=f"{scen.name} sweep: SIMULATED, {replicates} replicates a point, seed {seed}")
+        if plot is not None:
+            _plots.sweep(ctx, frame, scen.name, plot)
 
 
 def _write(out: Path, result: object) -> None:

@@ -13,8 +13,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from mppwatch.errors import MppwatchError
-
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 
@@ -169,19 +167,7 @@ def reach_figure(history: pd.DataFrame, fan: pd.DataFrame, target: float, title:
 
 
 def write_figure(fig: go.Figure, path: Path) -> Path:
-    """Write `.html` (with `plotly.min.js` beside it) or `.png` (kaleido + Chromium); anything else is an error."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".html", ".png"):
-        raise MppwatchError(f"--plot {path}: expected a .html or .png file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".html":
-        fig.write_html(path, include_plotlyjs="directory", full_html=True)
-        return path
-    try:
-        fig.write_image(path, width=1100, height=750)
-    except Exception as exc:  # kaleido missing, or no Chromium to drive
-        raise MppwatchError(
-            f"--plot {path}: PNG export failed ({exc}); install kaleido and Chromium, or use .html"
-        ) from None
-    return path
+    """Write `.html` (with `plotly.min.js` beside it), `.png` or `.svg` (Kaleido + local Chromium): see charts.write."""
+    from mppwatch.charts import write
+
+    return write(fig, path)
