@@ -22,6 +22,7 @@ from pathlib import Path
 from mppwatch.core.rounding import rounding_step
 from mppwatch.core.text import choices_text, fold
 from mppwatch.errors import MppwatchError
+from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
 
 KEY_COLUMNS = ("source_id", "row_type", "flag")  # observation columns usable in filters and `by` besides dims
@@ -136,8 +137,6 @@ class DatasetRecord:
 
 
 def datapackage_path() -> Path:
-    from mppwatch.sources.loader import bundled_data_dir
-
     return bundled_data_dir() / "datapackage.json"
 
 

@@ -10,7 +10,10 @@ import pandas as pd
 
 from mppwatch import query
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, record
+from mppwatch.publishers.citizenship import compare_with_inm
 from mppwatch.query import Result, Selection
+from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS
+from mppwatch.returns import returns  # re-exported: metrics is the query API
 from mppwatch.store import Store
 
 Where = Mapping[str, str | Sequence[str]]
@@ -151,18 +154,9 @@ def loads(store: Store) -> pd.DataFrame:
 
 
 def cross_source_checks() -> list[Callable[[Store], pd.DataFrame]]:
-    """Comparisons between publishers that `reconcile` adds when their modules are present."""
-    checks: list[Callable[[Store], pd.DataFrame]] = []
-    try:
-        from mppwatch.publishers.citizenship import compare_with_inm
-    except ImportError:
-        return checks
-    checks.append(compare_with_inm)
-    return checks
+    """Comparisons between publishers that `reconcile` adds (OHSS MPP book-outs by citizenship against INM)."""
+    return [compare_with_inm]
 
-
-from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS  # noqa: E402
-from mppwatch.returns import returns  # noqa: E402  (re-exported: metrics is the query API)
 
 __all__ = [
     "DEFAULT_RETURN_DATASETS", "KEY_COLUMNS", "NON_ADDITIVE", "QueryError", "Result", "Selection",

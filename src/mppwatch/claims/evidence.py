@@ -24,6 +24,7 @@ import pandas as pd
 from mppwatch import metrics
 from mppwatch.claims.spec import Period
 from mppwatch.claims.text import Bi, Msg, Text, msg
+from mppwatch.core.rounding import rounding_step
 from mppwatch.store import Store
 
 RETURN_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
@@ -116,13 +117,7 @@ class Context:
                     "SELECT value FROM observations WHERE dataset = ? AND value IS NOT NULL AND value <> 0", [dataset]
                 ).fetchall()
             ]
-            step = 1.0
-            if len(vals) >= 30:
-                for candidate in (1000.0, 100.0, 10.0):
-                    if all(float(v) % candidate == 0 for v in vals):
-                        step = candidate
-                        break
-            self._steps[dataset] = step
+            self._steps[dataset] = float(rounding_step(vals) or 1)  # the one detector (core.rounding)
         return self._steps[dataset]
 
     def return_datasets(self) -> list[str]:

@@ -6,7 +6,6 @@ Bad input raises `InputError` naming the file, the line and the column; nothing 
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import re
@@ -17,15 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from mppwatch.core.periods import DAY_RE as DAY_RE  # re-exported: claims.spec reads it here
+from mppwatch.core.periods import MONTH_RE, YEAR_RE, PeriodError, fiscal_year_span, span
 from mppwatch.errors import InputError
 from mppwatch.store import sha256_of
 
 PERIOD_COLUMNS = ("month", "as_of_date", "period_start", "period_end")
 RESERVED = ("source_id", "count", "row_type", "flag", "note", *PERIOD_COLUMNS)
 META_COLUMNS = ("note", "transcription", "period")  # describe a row; not dimensions (OHSS `period` = period_kind)
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-DAY_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})$")
-YEAR_RE = re.compile(r"^(\d{4})$")
 NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 ROW_TYPE_RE = re.compile(r"^(detail|monthly|published_[a-z_]+)$")
 
@@ -61,19 +59,11 @@ GENERIC = Family("generic")
 
 
 def parse_span(text: str, file: str, line: int, column: str) -> tuple[str, date, date]:
-    """Parse a YYYY, YYYY-MM or YYYY-MM-DD date into (precision, first day, last day)."""
-    if m := DAY_RE.match(text):
-        try:
-            day = date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            raise InputError(file, line, column, f"{text!r} is not a real date") from None
-        return "day", day, day
-    if m := MONTH_RE.match(text):
-        year, month = int(m[1]), int(m[2])
-        return "month", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-    if m := YEAR_RE.match(text):
-        return "year", date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-    raise InputError(file, line, column, f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)")
+    """Parse a YYYY, YYYY-MM or YYYY-MM-DD date into (precision, first day, last day) (`core.periods.span`)."""
+    try:
+        return span(text)
+    except PeriodError as exc:
+        raise InputError(file, line, column, str(exc)) from None
 
 
 def _month_span(text: str, file: str, line: int) -> tuple[str, str, date, date]:
@@ -95,9 +85,8 @@ def _fiscal_year(record: dict[str, str], file: str, line: int) -> tuple[str, str
     text = record.get("fiscal_year", "")
     if not YEAR_RE.match(text):
         raise InputError(file, line, "fiscal_year", f"{text!r} is not a fiscal year (expected YYYY)")
-    year = int(text)
     label = "FY" + (record.get("fy_label") or text)
-    return label, "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30)
+    return label, "fiscal_year", *fiscal_year_span(int(text))
 
 
 def row_period(record: dict[str, str], file: str, line: int) -> tuple[str, str, date, date]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import calendar
 import math
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections import Counter
@@ -29,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from mppwatch.core.text import ascii_fold
 from mppwatch.errors import InputError
 from mppwatch.store import sha256_of
 
@@ -186,8 +186,7 @@ class Workbook:
 
 def slug(text: str) -> str:
     """`'SWB Enc by Sector+Field Ofc'` -> `'swb_enc_by_sector_field_ofc'`."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", plain.casefold()).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", ascii_fold(text)).strip("_")
 
 
 def column_letter(index: int) -> str:
