@@ -15,12 +15,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from mppwatch import court
+from mppwatch.court.ingest import TMP_PREFIX
 from mppwatch.sources.loader import bundled_files
 from mppwatch.store import Store
 
@@ -131,3 +133,12 @@ def test_killed_court_loads_leave_the_release_whole_or_absent(tmp_path: Path) ->
     _run(["court", "load", str(release), "--release", "2026-01"], db)
     with Store.open(db, read_only=True) as store:
         assert store.con.execute("SELECT count(*) FROM court_proceeding").fetchone() == whole
+    left = [p for p in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*") if p.stat().st_uid == os.getuid()]
+    dead = [p for p in left if not _alive(p)]
+    assert not dead, f"private folders of killed loads survive the next command: {dead}"
+
+
+def _alive(folder: Path) -> bool:
+    """Whether the process that made a court load's private folder (its pid is in the name) still runs."""
+    pid = folder.name.removeprefix(TMP_PREFIX).split("-", 1)[0]
+    return pid.isdigit() and Path(f"/proc/{pid}").exists()
