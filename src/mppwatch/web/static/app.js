@@ -11,7 +11,7 @@
     if (!data) return;
     var fig = JSON.parse(data.textContent);
     drawn[el.id] = true;
-    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, responsive: true}).then(function () {
+    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, displayModeBar: false, responsive: true}).then(function () {
       var svg = el.querySelectorAll("svg");
       for (var i = 0; i < svg.length; i++) {
         svg[i].setAttribute("aria-hidden", "true");
