@@ -259,6 +259,7 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
         [city, city],
     )
     _plain_dates(frame, ["opened_on", "closed_on", "latest_date"])
+    frame = frame.astype(object).where(frame.notna(), None)  # a shelter with no report: None, never pandas' NA
     if frame.empty:
         frame.attrs["why_empty"] = f"no shelter in the register for city {city!r}" if city else "the register is empty"
     return frame
