@@ -99,9 +99,14 @@ def load(
     import pandas as pd
     from rich.progress import Progress
 
-    from mppwatch.sources.loader import bundled_files, load_file
+    from mppwatch.sources.loader import bundled_data_dir, bundled_files, load_file
 
     paths = list(files or bundled_files())
+    if not paths:  # an installation without its data would otherwise "succeed" with an empty table
+        raise MppwatchError(
+            f"no bundled data found (looked in {bundled_data_dir()}): reinstall mppwatch, set MPPWATCH_DATA to a "
+            "data folder, or name the files to load"
+        )
     if dataset and len(paths) != 1:
         raise MppwatchError("--dataset names one file's dataset: give exactly one file")
     results = []

@@ -24,9 +24,15 @@ CREATE TABLE IF NOT EXISTS eoir_lookups (
 
 
 def bundled_data_dir() -> Path:
-    """The project's `data/` folder (MPPWATCH_DATA overrides it)."""
+    """The bundled data: $MPPWATCH_DATA, else `mppwatch/data` inside an installed wheel (package data, read
+    through importlib.resources), else the checkout's `data/` folder."""
     if env := os.environ.get("MPPWATCH_DATA"):
         return Path(env)
+    from importlib import resources
+
+    packaged = resources.files("mppwatch").joinpath("data")
+    if packaged.joinpath("source_ids.csv").is_file():
+        return Path(str(packaged))
     here = Path(__file__).resolve()
     for parent in here.parents:
         if (parent / "data" / "source_ids.csv").exists():
