@@ -206,3 +206,15 @@ def test_report_replaces_same_day_and_audits_before_and_after(seeded: Path) -> N
         assert '"occupied": 500' in rows["before"].iloc[1] and '"occupied": 900' in rows["after"].iloc[1]
         with pytest.raises(AuthError):
             register.add_report(store, 5, {"date": "2026-11-30", "occupied": 1}, token)
+
+
+def test_city_typed_any_way_and_unknown_city_named(seeded: Path) -> None:
+    with Store.open(seeded, read_only=True) as store:
+        assert len(shelter_load(store, "ciudad  JUAREZ")) == len(shelter_load(store, "Ciudad Juárez"))
+        assert set(register.shelters(store, "tijuana")["city"]) == {"Tijuana"}
+        with pytest.raises(MppwatchError, match=r"'Tijuna'.*nearest first: Tijuana,"):
+            shelter_load(store, "Tijuna")
+        empty = register.shelters(store, "Atlantis")
+        assert empty.empty and "Atlantis" in empty.attrs["why_empty"]
+        # a label with only shelter counts ("all shelters in Baja California") is no register entry
+        assert "Tijuana and Mexicali" not in set(store.query("SELECT city FROM shelters")["city"])

@@ -23,8 +23,9 @@ from typing import Any
 import pandas as pd
 
 from mppwatch import metrics
+from mppwatch.core.text import fold
 from mppwatch.errors import MppwatchError
-from mppwatch.shelters.register import OCCUPANCY_WINDOW
+from mppwatch.shelters.register import OCCUPANCY_WINDOW, city_name, unknown_city
 from mppwatch.shelters.schema import has_register
 from mppwatch.store import Store
 
@@ -109,6 +110,10 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
     """The city's shelter load on every date a figure changes (see the module's rules); estimates say so."""
     if not has_register(store):
         raise MppwatchError("no shelter register in this store yet (run `mppwatch shelters seed`)")
+    known = city_name(store, city)
+    if known is None:
+        raise MppwatchError(unknown_city(store, city))
+    city = known
     figures = _figures(store, city)
     if figures.empty:
         raise MppwatchError(f"no shelter figures for city {city!r}")
@@ -172,5 +177,5 @@ def _waiting(store: Store, city: str, day: date) -> float:
         frame = metrics.returns(store, day.isoformat(), "city", metrics.DEFAULT_RETURN_DATASETS)
     except MppwatchError:
         return float("nan")
-    rows = frame[frame["city"].str.lower() == city.lower()]
+    rows = frame[frame["city"].map(lambda c: fold(str(c))) == fold(city)]
     return float(rows["value"].iloc[0]) if not rows.empty and pd.notna(rows["value"].iloc[0]) else float("nan")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from mppwatch.core.text import choices_text, fold
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters import audit
 from mppwatch.shelters.schema import KINDS, STATUSES, ensure_schema, has_register
@@ -236,6 +237,21 @@ PUBLIC_COLUMNS = [
 ]  # fmt: skip
 
 
+def city_name(store: Store, text: str) -> str | None:
+    """The register's spelling of a city typed any way (case, accents, spaces folded), or None."""
+    wanted = fold(text)
+    for (name,) in store.con.execute("SELECT DISTINCT city FROM shelters ORDER BY city").fetchall():
+        if fold(str(name)) == wanted:
+            return str(name)
+    return None
+
+
+def unknown_city(store: Store, text: str) -> str:
+    """The message for a city the register does not have, with the nearest it does."""
+    cities = [str(r[0]) for r in store.con.execute("SELECT DISTINCT city FROM shelters").fetchall()]
+    return f"no shelter in the register for city {text!r} (the register's cities, nearest first: {choices_text(text, cities)})"
+
+
 def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
     """The register's facilities (no contacts, no notes) with their latest occupancy and its date.
 
@@ -246,6 +262,13 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
         frame = pd.DataFrame(columns=PUBLIC_COLUMNS)
         frame.attrs["why_empty"] = "no shelter register in this store yet (run `mppwatch shelters seed`)"
         return frame
+    if city is not None:
+        known = city_name(store, city)
+        if known is None:
+            frame = pd.DataFrame(columns=PUBLIC_COLUMNS)
+            frame.attrs["why_empty"] = unknown_city(store, city)
+            return frame
+        city = known
     frame = store.query(
         "WITH latest AS ("
         "  SELECT shelter_id, occupied, date, is_estimate, source_id, ROW_NUMBER() OVER ("
@@ -255,7 +278,7 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
         "l.occupied AS latest_occupied, l.date AS latest_date, l.is_estimate AS latest_is_estimate, "
         "l.source_id AS latest_source_id "
         "FROM shelters s LEFT JOIN latest l ON l.shelter_id = s.id AND l.k = 1 "
-        "WHERE s.scope = 'facility' AND (? IS NULL OR lower(s.city) = lower(?)) ORDER BY s.city, s.name, s.id",
+        "WHERE s.scope = 'facility' AND (? IS NULL OR s.city = ?) ORDER BY s.city, s.name, s.id",
         [city, city],
     )
     _plain_dates(frame, ["opened_on", "closed_on", "latest_date"])

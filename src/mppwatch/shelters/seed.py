@@ -97,7 +97,7 @@ def seed(store: Store, path: str | Path | None = None) -> SeedResult:
     ).fetchone()
     if last is not None and last[0] == sha:
         return SeedResult(path.name, "skipped")
-    entries, label_of = _entries(frame)
+    entries, label_of = _entries(frame[frame["measure"].isin(list(SEEDED))])  # a label with only counts: no entry
     result = SeedResult(path.name, "replaced" if last is not None else "seeded")
     with store.transaction() as con:
         ids: dict[tuple[str, str], int] = {}
