@@ -71,8 +71,7 @@ def select(
 
 def totals(store: Store) -> dict[str, int]:
     """How much is loaded: distinct datasets and observation rows (what /health reports)."""
-    row = store.con.execute("SELECT count(DISTINCT dataset), count(*) FROM observations").fetchone()
-    return {"datasets": int(row[0]), "observations": int(row[1])} if row else {"datasets": 0, "observations": 0}
+    return query.totals(store)
 
 
 def series_result(store: Store, sel: Selection) -> Result:
@@ -123,29 +122,12 @@ def to_tidy(frame: pd.DataFrame, by: Sequence[str] | None = None, name: str = ""
 
 def datasets(store: Store) -> pd.DataFrame:
     """One row per loaded dataset: rows, period coverage, period kinds, source ids and the current load."""
-    return store.query(
-        """
-        SELECT o.dataset, count(*) AS rows, min(o.period_start) AS first_period, max(o.period_end) AS last_period,
-               string_agg(DISTINCT o.period_kind, ',' ORDER BY o.period_kind) AS period_kinds,
-               string_agg(DISTINCT o.source_id, ' ' ORDER BY o.source_id) AS source_ids,
-               l.load_id, l.file_name, l.sha256, l.loaded_at
-        FROM observations o JOIN loads l ON l.load_id = o.load_id AND l.status = 'current'
-        GROUP BY o.dataset, l.load_id, l.file_name, l.sha256, l.loaded_at
-        ORDER BY o.dataset
-        """
-    )
+    return query.dataset_table(store)
 
 
 def sources(store: Store) -> pd.DataFrame:
     """The source register, with the datasets that cite each source."""
-    return store.query(
-        """
-        SELECT s.source_id, s.title, s.source_url, s.retrieved_via, s.note,
-               string_agg(DISTINCT o.dataset, ' ' ORDER BY o.dataset) AS datasets
-        FROM sources s LEFT JOIN observations o USING (source_id)
-        GROUP BY ALL ORDER BY s.source_id
-        """
-    )
+    return query.source_table(store)
 
 
 def loads(store: Store) -> pd.DataFrame:

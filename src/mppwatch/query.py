@@ -407,3 +407,95 @@ def _sum(rows: pd.DataFrame, by: list[str], stock: bool) -> pd.DataFrame:
         .sort_values(["_order", *by, "period"])
     )
     return out[[*by, "period", "value"]].reset_index(drop=True)
+
+
+# -- the other reads over `observations`, named here so no analysis module writes SQL over it ------------------
+
+
+def totals(store: Store) -> dict[str, int]:
+    """How much is loaded: distinct datasets and observation rows (what /health reports)."""
+    row = store.con.execute("SELECT count(DISTINCT dataset), count(*) FROM observations").fetchone()
+    return {"datasets": int(row[0]), "observations": int(row[1])} if row else {"datasets": 0, "observations": 0}
+
+
+def dataset_table(store: Store) -> pd.DataFrame:
+    """One row per loaded dataset: rows, period coverage, period kinds, source ids and the current load."""
+    return store.query(
+        """
+        SELECT o.dataset, count(*) AS rows, min(o.period_start) AS first_period, max(o.period_end) AS last_period,
+               string_agg(DISTINCT o.period_kind, ',' ORDER BY o.period_kind) AS period_kinds,
+               string_agg(DISTINCT o.source_id, ' ' ORDER BY o.source_id) AS source_ids,
+               l.load_id, l.file_name, l.sha256, l.loaded_at
+        FROM observations o JOIN loads l ON l.load_id = o.load_id AND l.status = 'current'
+        GROUP BY o.dataset, l.load_id, l.file_name, l.sha256, l.loaded_at
+        ORDER BY o.dataset
+        """
+    )
+
+
+def source_table(store: Store) -> pd.DataFrame:
+    """The source register, with the datasets that cite each source."""
+    return store.query(
+        """
+        SELECT s.source_id, s.title, s.source_url, s.retrieved_via, s.note,
+               string_agg(DISTINCT o.dataset, ' ' ORDER BY o.dataset) AS datasets
+        FROM sources s LEFT JOIN observations o USING (source_id)
+        GROUP BY ALL ORDER BY s.source_id
+        """
+    )
+
+
+def dataset_names(store: Store) -> list[str]:
+    """Every dataset with observations, sorted."""
+    return [r[0] for r in store.con.execute("SELECT DISTINCT dataset FROM observations ORDER BY 1").fetchall()]
+
+
+def dataset_load_ids(store: Store) -> dict[str, tuple[int, ...]]:
+    """The load ids each dataset's observations come from (a cache key: a load never changes once written)."""
+    ids: dict[str, list[int]] = {}
+    for dataset, load_id in store.con.execute(
+        "SELECT DISTINCT dataset, load_id FROM observations ORDER BY 1, 2"
+    ).fetchall():
+        ids.setdefault(dataset, []).append(int(load_id))
+    return {d: tuple(v) for d, v in ids.items()}
+
+
+DIMS_TEXT = (
+    "array_to_string(list_transform(map_entries(dims), lambda e: e.key || chr(31) || coalesce(e.value, '')), chr(30))"
+)
+
+
+def plain_records(store: Store, datasets: Sequence[str] | None = None) -> list[tuple]:
+    """Every observation of `datasets` (all when None) in file order, as plain tuples for a fast scan.
+
+    Columns: dataset, source_id, period, period_kind, period_start, period_end (ISO text), row_type, flag, note,
+    dims (``key\x1fvalue`` pairs joined by ``\x1e``), value. Text is far faster to fetch than MAPs and dates.
+    """
+    where, params = "", []
+    if datasets:
+        where = f"WHERE dataset IN ({', '.join('?' for _ in datasets)})"
+        params = list(datasets)
+    return store.con.execute(
+        f"""SELECT dataset, source_id, period, period_kind, period_start::VARCHAR AS period_start,
+                   period_end::VARCHAR AS period_end, row_type, flag, note, {DIMS_TEXT} AS dims, value
+            FROM observations {where} ORDER BY dataset, line""",
+        params,
+    ).fetchall()
+
+
+PLAIN_COLUMNS = (
+    "dataset", "source_id", "period", "period_kind", "period_start", "period_end", "row_type", "flag", "note",
+    "dims", "value",
+)  # fmt: skip
+
+
+def city_snapshot_rows(store: Store, datasets: Sequence[str], row_types: Sequence[str]) -> pd.DataFrame:
+    """Figures with a `city` of the given datasets and row types (the raw material of cumulative returns)."""
+    return store.query(
+        f"""SELECT dataset, source_id, period, period_kind, period_start, period_end, row_type, note,
+                   dims['city'] AS city, value
+            FROM observations
+            WHERE dataset IN ({", ".join("?" for _ in datasets)}) AND row_type IN ({", ".join("?" for _ in row_types)})
+              AND value IS NOT NULL AND map_contains(dims, 'city')""",
+        [*datasets, *row_types],
+    )

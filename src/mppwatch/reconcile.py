@@ -24,6 +24,7 @@ import pandas as pd
 
 from mppwatch.core.rounding import rounding_step, tolerance
 from mppwatch.errors import MppwatchError
+from mppwatch.query import PLAIN_COLUMNS, dataset_load_ids, dataset_names, plain_records
 from mppwatch.store import Store
 
 TOTAL_TYPE = re.compile(r"^published_(?:[a-z]+_)*total$")
@@ -44,32 +45,16 @@ def _plain(dims: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in dims.items() if k not in ("fiscal_year", "fy_label")}
 
 
-DIMS_TEXT = (
-    "array_to_string(list_transform(map_entries(dims), lambda e: e.key || chr(31) || coalesce(e.value, '')), chr(30))"
-)
-
-
 def _rows_by_dataset(store: Store, datasets: Sequence[str] | None) -> dict[str, list[dict]]:
     """Plain records per dataset, in file order, read in one query.
 
     Dims come as delimited text and dates as ISO text (they compare the same): far faster to fetch than MAPs
     and date objects.
     """
-    where, params = "", []
-    if datasets:
-        where = f"WHERE dataset IN ({', '.join('?' for _ in datasets)})"
-        params = list(datasets)
-    cur = store.con.execute(
-        f"""SELECT dataset, source_id, period, period_kind, period_start::VARCHAR AS period_start,
-                   period_end::VARCHAR AS period_end, row_type, flag, note, {DIMS_TEXT} AS dims, value
-            FROM observations {where} ORDER BY dataset, line""",
-        params,
-    )
-    names = [d[0] for d in cur.description]
     out: dict[str, list[dict]] = defaultdict(list)
     parsed: dict[str, dict[str, str]] = {}  # rows of one series share their dims: parse each text once (read-only)
-    for r in cur.fetchall():
-        row = dict(zip(names, r, strict=True))
+    for r in plain_records(store, datasets):
+        row = dict(zip(PLAIN_COLUMNS, r, strict=True))
         text = row["dims"]
         dims = parsed.get(text)
         if dims is None:
@@ -236,8 +221,7 @@ def reconcile(
     nationality totals); each returns rows in the same columns. With `datasets`, only findings about those datasets
     are kept, cross-source ones included.
     """
-    names = list(datasets) if datasets else [r[0] for r in store.con.execute(
-        "SELECT DISTINCT dataset FROM observations ORDER BY 1").fetchall()]  # fmt: skip
+    names = list(datasets) if datasets else dataset_names(store)
     findings: list[dict] = []
     for per_dataset in _cached(store, names).values():
         findings += per_dataset
@@ -263,12 +247,8 @@ def _cached(store: Store, names: Sequence[str]) -> dict[str, list[dict]]:
     """Findings per dataset, kept per database file and load ids: a load never changes once written, so the
     findings of the same loads are the same, and a new load (new ids) is checked afresh."""
     path = str(Path(store.path).resolve())
-    ids: dict[str, list[int]] = defaultdict(list)
-    for dataset, load_id in store.con.execute(
-        "SELECT DISTINCT dataset, load_id FROM observations ORDER BY 1, 2"
-    ).fetchall():
-        ids[dataset].append(int(load_id))
-    keys = {d: (path, d, tuple(ids.get(d, []))) for d in names}
+    ids = dataset_load_ids(store)
+    keys = {d: (path, d, ids.get(d, ())) for d in names}
     with _FINDINGS_LOCK:
         out = {d: _FINDINGS[k] for d, k in keys.items() if k in _FINDINGS}
     todo = [d for d in names if d not in out]

@@ -26,6 +26,7 @@ from mppwatch.catalog import QueryError, record, with_role
 from mppwatch.core.periods import PeriodError, interpolate, parse_day
 from mppwatch.core.text import choices_text
 from mppwatch.errors import MppwatchError
+from mppwatch.query import city_snapshot_rows
 from mppwatch.store import Store
 
 DEFAULT_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
@@ -57,15 +58,7 @@ def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str 
     """The usable cumulative snapshots: geography, date, value, exact (day-precise and not approximate), sources."""
     if not datasets:
         raise MppwatchError("returns: name at least one snapshot dataset")
-    marks = ", ".join("?" for _ in datasets)
-    rows = store.query(
-        f"""SELECT dataset, source_id, period, period_kind, period_start, period_end, row_type, note,
-                   dims['city'] AS city, value
-            FROM observations
-            WHERE dataset IN ({marks}) AND row_type IN ('detail', 'published_total', 'published_component')
-              AND value IS NOT NULL AND map_contains(dims, 'city')""",
-        list(datasets),
-    )
+    rows = city_snapshot_rows(store, list(datasets), SNAPSHOT_ROW_TYPES)
     missing = set(datasets) - set(rows["dataset"])
     if missing:
         raise MppwatchError(f"returns: no snapshots loaded from {', '.join(sorted(missing))} (run `mppwatch load`)")

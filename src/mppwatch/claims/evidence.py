@@ -25,6 +25,8 @@ from mppwatch import metrics
 from mppwatch.claims.spec import Period
 from mppwatch.claims.text import Bi, Msg, Text, msg
 from mppwatch.core.rounding import rounding_step
+from mppwatch.returns import NOT_PERSONS, snapshots
+from mppwatch.returns import SNAPSHOT_ROW_TYPES as SNAPSHOT_ROW_TYPES  # one definition, in returns
 from mppwatch.store import Store
 
 RETURN_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
@@ -32,7 +34,6 @@ MAX_INTERPOLATION_GAP = 45  # days between snapshots beyond which an interpolate
 STALE_DAYS = 31  # a dated figure this much older than the claim still counts as "latest"
 FLOW_ROW_TYPES = ("detail", "monthly")
 TOTAL_ROW_TYPES = ("published_total", "published_grand_total")
-SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
 
 
 class NoEvidence(Exception):
@@ -131,8 +132,6 @@ class Context:
     def points(self, by: str | None) -> pd.DataFrame:
         """The snapshots `metrics.returns` interpolates between: one value per place and date (median)."""
         if by not in self._points:
-            from mppwatch.returns import snapshots
-
             frame = snapshots(self.store, self.return_datasets(), by)
             grouped = frame.groupby(["geo", "date"], as_index=False)["value"].median()
             self._points[by] = pd.DataFrame(grouped).sort_values(["geo", "date"]).reset_index(drop=True)
@@ -375,8 +374,6 @@ def _backcast(ctx: Context, day: date, geo: str | None) -> tuple[float, list[Msg
 
 def returns_snapshots_in(ctx: Context, period: Period, geos: Sequence[str] | None) -> list[tuple[date, float, str]]:
     """Exact-day snapshots dated inside a period, summed over the places (only days all places share)."""
-    from mppwatch.returns import snapshots
-
     datasets = ctx.return_datasets()
     frame = snapshots(ctx.store, datasets, "city" if geos else None)
     frame = frame[(frame["date"] >= period.start) & (frame["date"] <= period.end)]
@@ -444,8 +441,6 @@ def returns_first(ctx: Context, geos: Sequence[str] | None) -> Evidence:
             WHERE dataset IN ({marks}) AND value > 0 AND row_type IN ('detail', 'published_total')""",
         list(datasets),
     )
-    from mppwatch.returns import NOT_PERSONS
-
     rows = rows[~rows["note"].fillna("").str.contains(NOT_PERSONS)]
     if geos:
         rows = rows[rows["city"].map(lambda c: fold(str(c)) in {fold(g) for g in geos})]
