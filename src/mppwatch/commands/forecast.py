@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from mppwatch.commands import _plots
-from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lang_of, split_by, store_of
+from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lang_of, split_by, store_of, working
 from mppwatch.forecast.data import Selection
 from mppwatch.metrics import parse_where
 from mppwatch.output import Format, emit
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
 
         _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
-        with store_of(ctx, read_only=True) as store:
+        with store_of(ctx, read_only=True) as store, working(f"forecasting {dataset}"):
             result = forecast(store, sel, horizon, model, calibration_origins)
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))
         _notes(result.notes)
@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
 
         _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
-        with store_of(ctx, read_only=True) as store:
+        with store_of(ctx, read_only=True) as store, working(f"projecting {dataset}"):
             result = reach(store, sel, target, start_total, model, max_months, paths, seed, calibration_origins)
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))
         _notes(result.notes)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from mppwatch.commands import _plots
-from mppwatch.commands._options import FormatOpt, PlotOpt, err, store_of
+from mppwatch.commands._options import FormatOpt, PlotOpt, err, store_of, working
 from mppwatch.output import Format, emit, records, to_csv
 from mppwatch.simulate.scenario import Scenario
 from mppwatch.store import Store
@@ -153,6 +153,7 @@ def register(app: typer.Typer) -> None:
         scen = load_scenario(scenario, list(set_ or []))
         with ExitStack() as stack:
             store = _store(ctx, scen, stack, required=False)
+            stack.enter_context(working(f"sweeping {scen.name}"))
             frame = sweep(scen, parse_grid(grid), replicates, seed, store, dask, executor, workers)
         emit(frame, format, title=f"{scen.name} sweep: SIMULATED, {replicates} replicates a point, seed {seed}")
         if plot is not None:
