@@ -593,11 +593,17 @@ FORECAST_PRESETS: dict[str, SeriesQuery] = {
 }
 
 
-def forecast_panels(store: Store, q: SeriesQuery, horizon: int, _: Gettext) -> list[Panel]:
+def forecast_results(store: Store, q: SeriesQuery, horizon: int) -> tuple[Any, Any]:
+    """The forecast and its backtest (the slow part, the same in every language: cached by the pages)."""
     from mppwatch.forecast import Selection, backtest, forecast
 
     sel = Selection(q.dataset, q.where_dict(), (), q.start, q.end, q.row_type, q.edition)
-    result = forecast(store, sel, horizon, "auto")
+    return forecast(store, sel, horizon, "auto"), backtest(store, sel, origins=12, horizon=min(horizon, 6))
+
+
+def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> list[Panel]:
+    """The forecast chart with both intervals, and the backtest table next to seasonal naive."""
+    result, bt = results
     hist = result.history
     fc = result.frame
     chart = charts.forecast_chart(
@@ -635,7 +641,6 @@ def forecast_panels(store: Store, q: SeriesQuery, horizon: int, _: Gettext) -> l
         notes=[_("FORECAST: an estimate, not a published figure.")] + list(result.notes),
         meta={"estimate": "forecast", "dataset": q.dataset, "where": [f"{c}={v}" for c, v in q.where]},
     )
-    bt = backtest(store, sel, origins=12, horizon=min(horizon, 6))
     summ = bt.summary.copy()
     bcols = [c for c in ["model", "mase", "smape", "coverage_80", "coverage_95", "mase_vs_snaive"] if c in summ.columns]
     bpanel = Panel(

@@ -125,6 +125,7 @@ class LRU:
 
 PAGE_CACHE = LRU()
 HTML_CACHE = LRU()
+RESULT_CACHE = LRU(64)  # language-independent results that are slow to compute (forecasts and backtests)
 
 
 def open_store(request: Request) -> Store:
@@ -143,7 +144,8 @@ CONTROL = ("lang", "embed", "panel", "view")  # view-only parameters: not part o
 
 def built(request: Request, name: str, lang: str) -> Page:
     """The page's content for these parameters and this data version, built once."""
-    key = (data_version(request.app.state.db), name, canonical(request.query_params, CONTROL), lang)
+    version = data_version(request.app.state.db)
+    key = (version, name, canonical(request.query_params, CONTROL), lang)
     page = PAGE_CACHE.get(key)
     if page is None:
         store = open_store(request)
@@ -528,7 +530,12 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
         _("Forecasts"),
         extra={"preset": preset, "presets": list(content.FORECAST_PRESETS), "horizon": horizon, "q": q},
     )
-    page.panels = content.forecast_panels(store, q, horizon, _)
+    key = (data_version(Path(str(store.path))), "forecast", q, horizon)
+    results = RESULT_CACHE.get(key)
+    if results is None:  # computed once per data version, whatever the language
+        results = content.forecast_results(store, q, horizon)
+        RESULT_CACHE.put(key, results)
+    page.panels = content.forecast_panels(results, q, _)
     return page
 
 
