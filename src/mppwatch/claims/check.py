@@ -16,6 +16,7 @@ import pandas as pd
 from mppwatch.claims.comparators import Comparator, ComparatorError, claim_rounding, parse_comparator
 from mppwatch.claims.evidence import (
     RETURN_DATASETS,
+    STALE_DAYS,
     Context,
     Evidence,
     NoEvidence,
@@ -242,6 +243,9 @@ def guard(
         return out
     if verdict.verdict not in ("contradicted", "projection_missed"):
         return verdict
+    relayed = _relayed_snapshot(ctx, claim, spec, comparator, verdict, ev)
+    if relayed is not None:
+        return relayed
     bridge = ev.bridge or (_bridge_text(spec.bridge) if spec.bridge else None)
     if (
         bridge is not None
@@ -263,6 +267,34 @@ def guard(
         return verdict
     reason = msg("measure_differs", what=Join(tuple(w for w, _ in found)))
     return _demoted(claim, comparator, verdict, reason, Join(tuple(d for _, d in found)))
+
+
+def _relayed_snapshot(
+    ctx: Context, claim: Claim, spec: CheckSpec, comparator: Comparator, verdict: Verdict, ev: Evidence
+) -> Verdict | None:
+    """An interpolated guess never refutes a claim that repeats the latest published figure before its date.
+
+    Reporters relay the last count released: "nearly 17,000" on 2 July is INM's 16,714 of 30 June, even when a
+    straight line between 30 June and 7 July says 17,225 by then. Such a claim is supported, with medium confidence.
+    """
+    if spec.metric != "returns" or spec.aggregation != "cumulative" or ev.mode != "estimate" or ev.bound:
+        return None
+    cities = spec.where.get("city") or []
+    if len(cities) > 1 or claim.is_date:
+        return None
+    geo = _resolve_cities(ctx, cities)[0] if cities else None
+    day = (spec.period or claim.as_of).end
+    (before, value), _ = ctx.neighbours(geo, day)
+    if before is None or value is None or (day - before).days > STALE_DAYS:
+        return None
+    claimed = verdict.claimed if verdict.claimed is not None else claim.number
+    if not comparator.accepts(value, claimed, 0.0):
+        return None
+    verdict.verdict = _name(comparator, True)
+    verdict.value, verdict.evidence_date = value, before.isoformat()
+    verdict.steps.append(msg("relayed_snapshot", value=value, date=before, claimed=claim.value_text))
+    verdict.confidence, verdict.confidence_why = "medium", msg("conf_relayed")
+    return verdict
 
 
 def _reaches(comparator: Comparator, verdict: Verdict, ceiling: float) -> bool:

@@ -18,6 +18,7 @@ from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end, 
 from mppwatch.claims.spec import CheckSpec, Claim, Period
 from mppwatch.claims.text import Msg, Text, msg
 
+MPP2_START = date(2021, 12, 1)  # the reinstated MPP's first returns (6 Dec 2021)
 OHSS_ENC = "ohss_swb_encounters_by_sector_field_office_monthly"
 OHSS_BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
 USBP_HIST = "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019"
@@ -254,7 +255,8 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
                     ),  # fmt: skip
                     msg("why_peak_rate"),
                 )
-    if returns_topic and re.search(r"2\.0|reinstat|restart", t):
+    # MPP 2.0 began in December 2021: a returns claim dated after it is about the reinstated programme
+    if returns_topic and (re.search(r"2\.0|reinstat|restart", t) or claim.as_of.start >= MPP2_START):
         return [], CheckSpec(
             checkable=False, inferred=True,
             reason="returns under the reinstated MPP (2.0): the snapshot tables mix both phases and OHSS book-outs"

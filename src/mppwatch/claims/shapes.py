@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from mppwatch.claims.comparators import parse_comparator
 from mppwatch.claims.evidence import (
     Context,
     Evidence,
@@ -59,6 +60,8 @@ def times_in(text: str) -> tuple[float, str] | None:
 def rank_in(text: str) -> tuple[int, str] | None:
     """The rank a text claims ("the most" -> 1, "second largest" -> 2)."""
     t = fold(text)
+    if m := re.search(r"\b(?:more|larger|higher|greater)\b[^.;]*\bthan any other\b", t):
+        return 1, m[0]
     for m in re.finditer(r"\b(second|third|most|largest|highest|biggest|top)\b", t):
         word = m[1]
         if word in ("most", "largest", "highest", "biggest", "top") and not re.search(
@@ -547,8 +550,10 @@ def _shape_one(ctx: Context, claim: Claim, c: CheckSpec, period: Period, t: str)
         if dim is None or len(subject_vals) != 1:
             return None
         spec = replace(c, aggregation="rank", of=c.aggregation, by=dim, rank=ranked[0])
+        # the ranking words ("more than any other") are not a qualifier of the number: only the unit's are
+        spec.comparator = parse_comparator(claim.unit).phrase or "exact"
         if not claim.is_date and claim.number == ranked[0]:
-            spec.claimed = float(ranked[0])
+            spec.claimed, spec.comparator = float(ranked[0]), "exact"
         spec.why = [*why, msg("why_rank", subject=subject_vals[0], by=dim, rank=ranked[0])]
         return spec
     return None

@@ -911,3 +911,13 @@ TEMPLATES["class_left"] = (
     "personas que volvieron a su país o fueron deportadas",
 )
 TEMPLATES["class_decided"] = ("court cases decided", "casos judiciales resueltos")
+TEMPLATES["relayed_snapshot"] = (
+    "the latest published figure before the claim's date, {value} on {date}, satisfies the claimed {claimed}:"
+    " the claim relays it, and an interpolated guess does not refute it",
+    "la última cifra publicada antes de la fecha de la afirmación, {value} al {date}, cumple el {claimed}"
+    " afirmado: la afirmación la reproduce, y una conjetura interpolada no la refuta",
+)
+TEMPLATES["conf_relayed"] = (
+    "the claim matches the latest published figure before its date, not the interpolation for the day",
+    "la afirmación coincide con la última cifra publicada antes de su fecha, no con la interpolación del día",
+)
