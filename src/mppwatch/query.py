@@ -230,8 +230,8 @@ def to_sql(
             ) AS capture_rank
             FROM fy JOIN coverage USING (source_id, fy_of_period)
         )
-        SELECT load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag, dims,
-               value{extra}
+        SELECT load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag,
+               {"" if dim_columns else "dims, "}value{extra}
         FROM ranked WHERE capture_rank = 1 ORDER BY period_end, period_start, line
     """
     return sql, [*params, *dim_columns]
@@ -241,15 +241,25 @@ def _default_kind(store: Store, res: _Resolved, row_type: str | None) -> str | N
     """Months when the selection has them, else its most common period kind; a stock keeps every kind."""
     if res.stock:
         return None
+    if len(res.record.period_kinds) == 1:
+        return next(iter(res.record.period_kinds))
     clauses, params = _where(res, row_type)
+    key = (res.record.name, res.record.load_ids, " AND ".join(clauses), tuple(map(str, params)))
+    if key in _KINDS:
+        return _KINDS[key]
     rows = store.con.execute(
         f"SELECT period_kind, count(*) FROM observations WHERE {' AND '.join(clauses)} GROUP BY 1 ORDER BY 2 DESC",
         params,
     ).fetchall()
     kinds = [r[0] for r in rows]
-    if not kinds:
-        return "month"
-    return "month" if "month" in kinds else kinds[0]
+    kind = "month" if not kinds or "month" in kinds else kinds[0]
+    if len(_KINDS) > 10_000:
+        _KINDS.clear()
+    _KINDS[key] = kind
+    return kind
+
+
+_KINDS: dict[tuple, str] = {}  # default period kind per selection and loads (a load never changes)
 
 
 def cells(store: Store, sel: Selection, strict: bool = False) -> pd.DataFrame:
