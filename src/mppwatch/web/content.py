@@ -444,46 +444,109 @@ def court_releases(store: Store) -> pd.DataFrame:
     return court.releases(store)
 
 
-def court_panels(store: Store, release: str | None, _: Gettext) -> list[Panel]:
+def N_(text: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
+COURT_LABELS = {
+    "cases": N_("cases"),
+    "completed": N_("completed"),
+    "pending": N_("pending"),
+    "in_absentia_rate": N_("in absentia rate"),
+    "first_hearing_cases": N_("cases with a first hearing"),
+    "first_hearing_p10": N_("to first hearing, p10 days"),
+    "first_hearing_median": N_("to first hearing, median days"),
+    "first_hearing_p90": N_("to first hearing, p90 days"),
+    "completion_cases": N_("completed cases"),
+    "completion_p10": N_("to completion, p10 days"),
+    "completion_median": N_("to completion, median days"),
+    "completion_p90": N_("to completion, p90 days"),
+    "hearing_location": N_("hearing location"),
+    "nationality": N_("nationality"),
+    "return_city": N_("return city"),
+}
+
+
+def court_label(col: str, _: Gettext) -> str:
+    return _(COURT_LABELS.get(col, col))
+
+
+COURT_BREAKDOWNS = {
+    "hearing_location": ("hearing_location",),
+    "nationality": ("nationality",),
+    "nationality,hearing_location": ("nationality", "hearing_location"),
+}
+
+
+def court_panels(store: Store, release: str | None, by_key: str, _: Gettext) -> list[Panel]:
     """TRAC-style tables and waits, under the disclosure control the API applies (threshold >= 10)."""
     from mppwatch import court
     from mppwatch.court.measures import MIN_THRESHOLD
 
-    panels = []
-    for key, by, title in (
-        ("by_location", ["hearing_location"], _("MPP cases by hearing location")),
-        ("by_nationality", ["nationality"], _("MPP cases by nationality")),
-    ):
-        frame = court.table(store, by, ["cases", "completed", "in_absentia_rate"], True, None, release, MIN_THRESHOLD)
-        panels.append(_court_panel(key, title, frame, by, _, MIN_THRESHOLD))
-    frame = court.waits(store, ["hearing_location"], True, release, MIN_THRESHOLD)
-    panels.append(
-        _court_panel("waits", _("Days waited, by hearing location"), frame, ["hearing_location"], _, MIN_THRESHOLD)
+    if by_key not in COURT_BREAKDOWNS:
+        raise MppwatchError(f"by {by_key!r}: choose one of {', '.join(COURT_BREAKDOWNS)}")
+    by = list(COURT_BREAKDOWNS[by_key])
+    label = " × ".join(court_label(b, _) for b in by)
+    frame = court.table(
+        store, by, ["cases", "completed", "pending", "in_absentia_rate"], True, None, release, MIN_THRESHOLD
     )
+    panels = [
+        _court_panel(
+            "table", _("MPP cases by {breakdown}").format(breakdown=label), frame, by, "cases", _, MIN_THRESHOLD
+        )
+    ]
+    waits = court.waits(store, by, True, release, MIN_THRESHOLD)
+    panels.append(
+        _court_panel(
+            "waits",
+            _("Days from notice to appear to first hearing, by {breakdown} (median)").format(breakdown=label),
+            waits,
+            by,
+            "first_hearing_median",
+            _,
+            MIN_THRESHOLD,
+        )
+    )
+    rel = str(frame.attrs.get("release") or release or "")
+    end = dt.date(int(rel[:4]), int(rel[5:7]), 1) if rel[:4].isdigit() else dt.date(2022, 12, 1)
+    pending = court.pending_series(
+        store, dt.date(2019, 2, 1), min(end, dt.date(2022, 12, 1)), "return_city", release, MIN_THRESHOLD
+    )
+    panels.append(_pending_panel(pending, _, MIN_THRESHOLD))
     return panels
 
 
-def _court_panel(key: str, title: str, frame: pd.DataFrame, by: list[str], _: Gettext, threshold: int) -> Panel:
-    synthetic = bool(frame.attrs.get("synthetic"))
-    release = str(frame.attrs.get("release", ""))
-    columns = [Column(c, c, TEXT if c in by or frame[c].dtype == object else NUMBER) for c in frame.columns]
-    chart = None
-    numeric = [c.key for c in columns if c.kind == NUMBER]
-    if numeric and len(frame):
-        ys = pd.to_numeric(frame[numeric[0]], errors="coerce")
-        chart = charts.bars(
-            [" / ".join(str(x) for x in r) for r in frame[by].itertuples(index=False)],
-            [clean(v) for v in ys],
-            None,
-            "",
-            "",
-            numeric[0],
-        )
+def _withheld_free(values: pd.Series) -> list[Any]:
+    """Numbers for a chart: a withheld cell ("<10") is a gap, never a zero."""
+    return [clean(v) for v in pd.to_numeric(values, errors="coerce")]
+
+
+def _court_notes(synthetic: bool, threshold: int, _: Gettext) -> list[str]:
     notes = [
         _("Counts below {n} are withheld (shown as <{n}); no case-level rows leave the store.").format(n=threshold)
     ]
     if synthetic:
         notes.insert(0, _("SYNTHETIC data, not real court records."))
+    return notes
+
+
+def _court_panel(
+    key: str, title: str, frame: pd.DataFrame, by: list[str], chart_col: str, _: Gettext, threshold: int
+) -> Panel:
+    synthetic = bool(frame.attrs.get("synthetic"))
+    release = str(frame.attrs.get("release", ""))
+    columns = [Column(c, court_label(c, _), TEXT if c in by else NUMBER) for c in frame.columns]
+    chart = None
+    if chart_col in frame.columns and len(frame):
+        chart = charts.bars(
+            [" / ".join(str(x) for x in r) for r in frame[by].itertuples(index=False)],
+            _withheld_free(frame[chart_col]),
+            None,
+            "",
+            "",
+            court_label(chart_col, _),
+        )
     return Panel(
         key=key,
         title=f"{title} ({release})",
@@ -492,7 +555,39 @@ def _court_panel(key: str, title: str, frame: pd.DataFrame, by: list[str], _: Ge
         source_ids=[f"EOIR_CASE_DATA_{release}"],
         summary=_("{n} groups from EOIR release {release}.").format(n=len(frame), release=release),
         chart=chart,
-        notes=notes,
+        notes=_court_notes(synthetic, threshold, _),
+        meta={"release": release, "synthetic": synthetic, "suppression": f"counts below {threshold} withheld"},
+    )
+
+
+def _pending_panel(frame: pd.DataFrame, _: Gettext, threshold: int) -> Panel:
+    synthetic = bool(frame.attrs.get("synthetic"))
+    release = str(frame.attrs.get("release", ""))
+    frame = frame.copy()
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    groups = []
+    for city, part in frame.groupby("return_city", sort=True):
+        groups.append(
+            (
+                str(city),
+                pd.DataFrame(
+                    {"period": [d.isoformat() for d in part["date"]], "value": _withheld_free(part["pending"])}
+                ),
+            )
+        )
+    return Panel(
+        key="pending",
+        title=_("MPP cases pending on the first of each month, by Mexican return city") + f" ({release})",
+        frame=frame,
+        columns=[
+            Column("return_city", _("City")),
+            Column("date", _("Date"), DATE),
+            Column("pending", court_label("pending", _), NUMBER),
+        ],
+        source_ids=[f"EOIR_CASE_DATA_{release}"],
+        summary=_("{n} groups from EOIR release {release}.").format(n=frame["return_city"].nunique(), release=release),
+        chart=charts.series_lines(groups, court_label("pending", _)),
+        notes=_court_notes(synthetic, threshold, _),
         meta={"release": release, "synthetic": synthetic, "suppression": f"counts below {threshold} withheld"},
     )
 

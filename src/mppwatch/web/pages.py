@@ -492,7 +492,12 @@ def build_court(store: Store, params: QueryParams, lang: str, _: content.Tr) -> 
     if rel.empty:
         return page
     release = params.get("release") or None
-    page.panels = content.court_panels(store, release, _)
+    by = params.get("by") or "hearing_location"
+    page.extra.update(
+        by=by,
+        breakdowns={k: " × ".join(content.court_label(c, _) for c in v) for k, v in content.COURT_BREAKDOWNS.items()},
+    )
+    page.panels = content.court_panels(store, release, by, _)
     return page
 
 
