@@ -101,3 +101,31 @@ def test_api_returns_in_spanish(bundled_db):
     assert any(r["method"].startswith("interpolación lineal") for r in es["rows"])
     assert not any("linear interpolation" in (r["method"] or "") for r in es["rows"])
     assert client.get("/api/v1/returns", params={"as_of": "2019-07-01", "lang": "fr"}).status_code == 422
+
+
+def test_root_help_is_all_spanish():
+    """Every help text the root `--help` shows (cli.py's commands, their options, the lazy index) has Spanish."""
+    import typer
+
+    from mppwatch.cli import app
+    from mppwatch.commands._index import COMMANDS
+    from mppwatch.commands._lazy import _Placeholder
+
+    _ = i18n.translator("es")
+    group = typer.main.get_command(app)
+    texts = [group.help, *(p.help for p in group.params)]
+    for cmd in group.commands.values():
+        if not isinstance(cmd, _Placeholder):
+            texts += [cmd.help, *(getattr(p, "help", None) for p in cmd.params)]
+    texts += [help_text for _module, help_text, _hidden in COMMANDS.values()]
+    missing = sorted({t for t in texts if t and _(t) == t and t not in ("city",)} - {"table, csv or json"})
+    assert not missing, missing
+
+
+def test_help_in_spanish_subprocess(bundled_db):
+    proc = run(bundled_db, "--lang", "es", "--help")
+    assert proc.returncode == 0
+    for text in ("Opciones", "Órdenes", "Suma un conjunto de datos por periodo", "Muestra este mensaje y termina."):
+        assert text in proc.stdout, text
+    proc = run(bundled_db, "--help")
+    assert "Sum a dataset per period" in proc.stdout and "Opciones" not in proc.stdout

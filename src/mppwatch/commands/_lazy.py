@@ -54,6 +54,17 @@ def translate_help(command: Any, _: Translate) -> None:
     for param in getattr(command, "params", []):
         if getattr(param, "help", None):
             param.help = _(param.help)
+    original = getattr(command, "get_help_option", None)
+    if callable(original) and not getattr(original, "_translated", False):
+
+        def get_help_option(ctx: Any, _original: Any = original) -> Any:
+            option = _original(ctx)  # Click builds --help on demand, with an English help text
+            if option is not None and option.help:
+                option.help = _(option.help)
+            return option
+
+        get_help_option._translated = True  # type: ignore[attr-defined]
+        command.get_help_option = get_help_option
     for sub in getattr(command, "commands", {}).values():
         if not isinstance(sub, _Placeholder):
             translate_help(sub, _)
