@@ -18,7 +18,8 @@ from mppwatch.web.app import create_app
 
 
 @pytest.fixture()
-def client(court_db: Path) -> TestClient:
+def client(court_db: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("MPPWATCH_REQUEST_BUDGET", "120")  # a shared test machine can be slow; budgets: test_api_limits
     return TestClient(create_app(court_db))
 
 

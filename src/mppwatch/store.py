@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +73,92 @@ class StoreError(Exception):
     """A problem with the store itself (not with an input file)."""
 
 
+class StoreBusy(StoreError):
+    """The database file is held by another process (a load) or connection for longer than we wait."""
+
+
+# Readers and loads never fight (issue 13). DuckDB lets one process write a file and then nobody else open it, and a
+# read-only connection keeps a writer out. So where a server reads a database (`enable_snapshots`, called by the web
+# app), a writer first copies the file to `<db>.snapshot` (atomically: a copy, then os.replace) whenever the file has
+# changed since the last copy, then waits (bounded) for the readers still on the main file. Readers open the snapshot
+# when it is at least as new as the main file, else the main file, and the snapshot when the main file is locked.
+# During a load every reader answers from the state before it; after it they read the new file. One file copy per
+# write session is the price (cp speed; the snapshot doubles the disk used).
+WRITER_WAIT_SECONDS = float(os.environ.get("MPPWATCH_WRITER_WAIT", "30"))
+READER_WAIT_SECONDS = 5.0
+_LOCK_ERRORS = (duckdb.IOException, duckdb.ConnectionException)
+
+
+def snapshot_path(path: Path) -> Path:
+    return path.with_name(path.name + ".snapshot")
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + ".readers")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "different configuration" in text or "already open" in text
+
+
+def _exclusive(path: Path, deadline: float) -> int:
+    """An exclusive advisory lock on `path` (one writer session at a time), waited for until `deadline`."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StoreBusy(
+                    f"the database {path.name.removesuffix('.writer')} is being written by another load; "
+                    "try again when it has finished"
+                ) from None
+            time.sleep(0.05)
+
+
+def enable_snapshots(path: str | Path) -> None:
+    """Serve `path` to readers through snapshots from now on (the web app calls this at start)."""
+    path = Path(path)
+    if path.exists():
+        _marker(path).touch()
+        try:
+            lock = _exclusive(path.with_name(path.name + ".writer"), time.monotonic())
+        except StoreBusy:  # a load is running: it refreshed the snapshot when it started
+            return
+        try:
+            try:  # a writer that started before the marker existed holds DuckDB's lock: never copy under it
+                duckdb.connect(str(path), read_only=True).close()
+            except _LOCK_ERRORS:
+                return
+            refresh_snapshot(path)
+        finally:
+            os.close(lock)
+
+
+def refresh_snapshot(path: Path) -> None:
+    """Copy the database to its snapshot when the snapshot is missing or older (never while we hold it open)."""
+    snap = snapshot_path(path)
+    try:
+        if snap.exists() and snap.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+            return
+        tmp = snap.with_name(f"{snap.name}.{os.getpid()}.tmp")
+        shutil.copyfile(path, tmp)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():  # a writer that died before its checkpoint: the copy must replay it too
+            shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
+            os.replace(tmp.with_name(tmp.name + ".wal"), snap.with_name(snap.name + ".wal"))
+        else:
+            snap.with_name(snap.name + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, snap)
+    except OSError:  # readers then wait for the main file: slower, never wrong
+        return
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """What one call to load a file did."""
@@ -100,16 +189,55 @@ class Store:
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self._depth = 0  # open transactions: an inner one joins the outer one
+        self._writer_lock: int | None = None
+        self.read_path = self.path  # the file actually opened: the main file or its snapshot
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no database here yet; run `mppwatch load` first")
         limit = os.environ.get("MPPWATCH_MEMORY_LIMIT")
         config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": limit} if limit else {}
         try:  # DuckDB takes up to 80% of RAM by default and spills to disk beyond its limit
-            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self.con = self._connect(read_only, config)
         except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+            self._release()
             raise StoreError(f"MPPWATCH_MEMORY_LIMIT={limit!r}: {exc}") from None
+        except BaseException:
+            self._release()
+            raise
         if not read_only:
             self.con.execute(SCHEMA)
+
+    def _connect(self, read_only: bool, config: dict[str, str | bool | int | float | list[str]]) -> Any:
+        """Readers: the snapshot when current, else the main file, else (main locked) the snapshot. Writers: the
+        main file, after refreshing the snapshot for readers, waiting a bounded time for readers to leave it."""
+        path, snap = self.path, snapshot_path(self.path)
+        wait = READER_WAIT_SECONDS if read_only else WRITER_WAIT_SECONDS
+        if not read_only and _marker(path).exists():
+            self._writer_lock = _exclusive(path.with_name(path.name + ".writer"), time.monotonic() + wait)
+            refresh_snapshot(path)  # under the writer lock: never a copy of a file another writer is changing
+        targets = [path]
+        if read_only and snap.exists():
+            current = snap.stat().st_mtime_ns >= path.stat().st_mtime_ns
+            targets = [snap, path] if current else [path, snap]
+        deadline, delay = time.monotonic() + wait, 0.01
+        while True:
+            for target in targets:
+                try:
+                    con = duckdb.connect(str(target), read_only=read_only, config=config)
+                    self.read_path = target
+                    return con
+                except _LOCK_ERRORS as exc:
+                    if not _is_lock_error(exc):
+                        raise StoreError(f"{target.name}: {exc}") from None
+                    last = exc
+            if time.monotonic() + delay > deadline:
+                holder = re.search(r"PID (\d+)", str(last))
+                raise StoreBusy(
+                    f"the database {path.name} is busy"
+                    + (f" (held by process {holder.group(1)})" if holder else "")
+                    + f"; waited {wait:.0f} s, try again when the load or write using it has finished"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
     @classmethod
     def open(cls, path: str | Path | None = None, read_only: bool = False) -> Store:
@@ -117,6 +245,12 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._writer_lock is not None:
+            os.close(self._writer_lock)  # releases the flock
+            self._writer_lock = None
 
     def __enter__(self) -> Store:
         return self

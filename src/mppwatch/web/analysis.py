@@ -8,14 +8,16 @@ claims files only, against what the store holds (the server never loads or write
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from mppwatch import court
 from mppwatch.court.measures import MIN_THRESHOLD
 from mppwatch.metrics import parse_where
 from mppwatch.sources.loader import bundled_data_dir
+from mppwatch.web import limits
 from mppwatch.web.api import FormatQuery, StoreDep, client_error_on_failure, respond, split_list
 
 router = APIRouter(prefix="/api/v1")
@@ -117,6 +119,7 @@ def court_pending_series(
     """MPP cases pending on the 1st of each month, by return city or hearing location: the timeline."""
     first, last = _day(f"{start}-01"), _day(f"{end}-01")
     assert first is not None and last is not None
+    client_error_on_failure(lambda: limits.check_month_range((first.year, first.month), (last.year, last.month)))
     group = None if by == "none" else by
     frame = client_error_on_failure(lambda: court.pending_series(store, first, last, group, release, threshold))
     return _court_response(frame, format, "pending")
@@ -137,7 +140,9 @@ def court_diff(
 @router.get("/claims")
 def claims(
     store: StoreDep,
-    file: Annotated[str, Query(pattern=r"^claims_[A-Za-z0-9_.-]+\.csv$", description="a bundled claims file")],
+    file: Annotated[
+        str, Query(max_length=200, pattern=r"^claims_[A-Za-z0-9_.-]+\.csv$", description="a bundled claims file")
+    ],
     lang: Annotated[str, Query(pattern="^(en|es)$")] = "en",
     format: FormatQuery = "json",
 ) -> Any:
@@ -152,9 +157,22 @@ def claims(
     return respond(result.frame(lang), format, file=file, errors=result.error_lines(lang))
 
 
+def _forecast_job(
+    db: str, sel_args: tuple[Any, ...], horizon: int, model: str
+) -> tuple[Any, list[str]]:  # pragma: no cover - runs in the child process
+    """A forecast computed in a child process (killed past the request's budget): the frame and its notes."""
+    from mppwatch.forecast import forecast as run_forecast
+    from mppwatch.forecast.data import Selection
+    from mppwatch.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        result = run_forecast(store, Selection(*sel_args), horizon, model)
+    return result.frame, list(result.notes)
+
+
 @router.get("/forecast")
 def forecast(
-    store: StoreDep,
+    request: Request,
     dataset: str,
     where: Annotated[list[str] | None, Query(description="COLUMN=VALUE, repeatable")] = None,
     by: Annotated[str | None, Query(description="COL[,COL]")] = None,
@@ -166,20 +184,21 @@ def forecast(
     edition: str | None = None,
     format: FormatQuery = "json",
 ) -> Any:
-    """A forecast of each series of a selection with 80% and 95% intervals, labelled as an estimate."""
-    from mppwatch.forecast import forecast as run_forecast
-    from mppwatch.forecast.data import Selection
+    """A forecast of each series of a selection with 80% and 95% intervals, labelled as an estimate.
 
-    def run() -> Any:
-        sel = Selection(dataset, parse_where(where or []), tuple(split_list(by)), since, as_of, row_type, edition)
-        return run_forecast(store, sel, horizon, model)
-
-    result = client_error_on_failure(run)
+    It runs in a child process, so that past the request's time budget it is stopped, not left running."""
+    sel_args = (dataset, parse_where(where or []), tuple(split_list(by)), since, as_of, row_type, edition)
+    started = request.scope.get("mppwatch.started", time.monotonic())
+    seconds = max(0.5, started + limits.budget(request.url.path) - time.monotonic() - 0.2)
+    db = str(request.app.state.db)
+    frame, notes = client_error_on_failure(
+        lambda: limits.in_child(_forecast_job, db, sel_args, horizon, model, seconds=seconds)
+    )
     return respond(
-        result.frame,
+        frame,
         format,
         dataset=dataset,
         kind="FORECAST (estimate)",
-        source_ids=result.frame.attrs.get("source_ids", []),
-        notes=result.notes,
+        source_ids=frame.attrs.get("source_ids", []),
+        notes=notes,
     )

@@ -28,14 +28,20 @@ FormatQuery = Annotated[str, Query(pattern="^(json|csv)$", description="json (de
 
 
 def open_store(request: Request) -> Iterator[Store]:
+    """The store read-only for one request (its snapshot while a load runs: store.py), its DuckDB work interrupted
+    when the request's time budget runs out (web/limits.py). Errors reach web/errors.py: a busy store is a 503."""
+    from mppwatch.web.limits import arm
+
     db: Path = request.app.state.db
     try:
         store = Store.open(db, read_only=True)
-    except (StoreError, OSError) as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    except OSError as exc:
+        raise StoreError(f"{db.name}: cannot be opened ({exc.strerror})") from exc
+    timer = arm(request, store.con)
     try:
         yield store
     finally:
+        timer.cancel()
         store.close()
 
 
@@ -63,8 +69,8 @@ def client_error_on_failure(call: Callable[[], T]) -> T:
 
 @router.get("/health")
 def health(store: StoreDep) -> dict[str, Any]:
-    """Liveness plus what is loaded: the version, the database and its dataset and row counts."""
-    return {"status": "ok", "version": __version__, "db": str(store.path), **metrics.totals(store)}
+    """Liveness plus what is loaded: the version, the database file's name (never its path) and its counts."""
+    return {"status": "ok", "version": __version__, "db": store.path.name, **metrics.totals(store)}
 
 
 @router.get("/datasets")

@@ -15,6 +15,12 @@ def create_app(db: str | Path) -> FastAPI:
     """An app serving the store at `db` read-only. No CDN assets: the API must work offline."""
     app = FastAPI(title="mppwatch", version=__version__, docs_url=None, redoc_url=None)
     app.state.db = Path(db)
+    from mppwatch.store import enable_snapshots
+    from mppwatch.web import errors, limits
+
+    enable_snapshots(app.state.db)  # readers answer from a snapshot while a load runs (store.py)
+    errors.install(app)  # one error shape, no paths (web/errors.py)
+    limits.install(app)  # budgets, caches, concurrency and rate limits (web/limits.py)
     app.include_router(api.router)
     app.include_router(analysis.router)
     app.include_router(pages.router)  # the dashboard: HTML pages, downloads, assets

@@ -1,0 +1,279 @@
+"""Resource limits for the public API: no anonymous caller can exhaust the server or keep it busy.
+
+What and why (issue 13: one request took 103 s and 8.5 GB, 20 concurrent forecasts took 6 minutes each):
+- every parameter is bounded: at most 40 parameters, 4,096 characters of query string, 200 characters per value,
+  20 repeats of a list parameter, 3 `by` dimensions (checked here, for every endpoint); month ranges of the court
+  timeline within 1990-01..2100-12 and 240 months (`check_month_range`); forecast horizon <= 36 (the endpoint);
+- each request has a time budget (MPPWATCH_REQUEST_BUDGET, 10 s; 30 s for a forecast, which fits models): past it
+  the client gets 503 at once, the
+  request's DuckDB work is interrupted (`con.interrupt()`, armed by `arm`), and a forecast, which runs in a child
+  process (`in_child`), is killed;
+- expensive endpoints (court tables, claims, reconcile, forecast) run at most a few at a time; one more gets 429
+  with Retry-After;
+- their 200 answers are cached per data version (the database file's size and modification time) and query;
+- each client (IP address) has a token bucket: MPPWATCH_RATE_LIMIT requests a second on average (default 20),
+  bursts of 5 seconds' worth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from mppwatch.errors import MppwatchError
+from mppwatch.web.errors import Timeout, error_response
+
+BUDGET_SECONDS = 10.0  # MPPWATCH_REQUEST_BUDGET overrides it; a forecast gets three times as long
+FORECAST_FACTOR = 3.0
+MAX_PARAMS = 40
+MAX_QUERY = 4096
+MAX_VALUE = 200
+MAX_REPEATS = 20
+MAX_BY = 3
+MAX_MONTHS = 240
+FIRST_MONTH, LAST_MONTH = (1990, 1), (2100, 12)
+# expensive endpoints: path prefix -> (group, concurrent requests allowed)
+EXPENSIVE = {
+    "/api/v1/forecast": ("forecast", 1),
+    "/api/v1/court/": ("court", 3),
+    "/api/v1/claims": ("court", 3),
+    "/api/v1/reconcile": ("reconcile", 1),
+}
+CACHE_ENTRIES = 256
+CACHE_BYTES = 64 << 20
+RATE = float(os.environ.get("MPPWATCH_RATE_LIMIT", "20"))
+BURST_SECONDS = 5.0
+MAX_CLIENTS = 10_000
+STORES_KEY = "mppwatch.stores"
+
+
+def budget(path: str = "") -> float:
+    """Seconds a request to `path` may take."""
+    base = float(os.environ.get("MPPWATCH_REQUEST_BUDGET", BUDGET_SECONDS))
+    return base * FORECAST_FACTOR if path.startswith("/api/v1/forecast") else base
+
+
+def _group(path: str) -> tuple[str, int] | None:
+    for prefix, group in EXPENSIVE.items():
+        if path.startswith(prefix) and not path.endswith("/releases"):
+            return group
+    return None
+
+
+def check_params(request: Request) -> tuple[str, str] | None:
+    """(param, reason) for the first parameter out of bounds, else None."""
+    query = request.url.query
+    if len(query) > MAX_QUERY:
+        return "query", f"the query string is {len(query)} characters; at most {MAX_QUERY}"
+    items = request.query_params.multi_items()
+    if len(items) > MAX_PARAMS:
+        return "query", f"{len(items)} parameters; at most {MAX_PARAMS}"
+    counts: dict[str, int] = {}
+    for key, value in items:
+        counts[key] = counts.get(key, 0) + 1
+        if len(key) > MAX_VALUE:
+            return key[:MAX_VALUE], "parameter name too long"
+        if len(value) > MAX_VALUE:
+            return key, f"{key}: {len(value)} characters; at most {MAX_VALUE}"
+        if counts[key] > MAX_REPEATS:
+            return key, f"{key}: given more than {MAX_REPEATS} times"
+        if key == "by" and len([p for p in value.split(",") if p.strip()]) > MAX_BY:
+            return key, f"by: at most {MAX_BY} dimensions"
+    return None
+
+
+def check_month_range(first: tuple[int, int], last: tuple[int, int]) -> None:
+    """A month range within the court data's possible coverage and at most 240 months long."""
+    for name, month in (("from", first), ("to", last)):
+        if not FIRST_MONTH <= month <= LAST_MONTH:
+            raise MppwatchError(f"{name}: {month[0]:04d}-{month[1]:02d} is outside 1990-01..2100-12")
+    n = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+    if n > MAX_MONTHS:
+        raise MppwatchError(f"from/to: {n} months; at most {MAX_MONTHS} in one request")
+
+
+def arm(request: Request, con: Any) -> threading.Timer:
+    """Interrupt `con` when the request's budget runs out (the caller cancels the timer when done)."""
+    stores = request.scope.setdefault(STORES_KEY, [])
+    stores.append(con)
+    started = request.scope.get("mppwatch.started", time.monotonic())
+    timer = threading.Timer(max(0.0, started + budget(request.url.path) - time.monotonic()), con.interrupt)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def child_main() -> None:  # pragma: no cover - runs in the child process
+    """The child's side of `in_child`: a pickled (function, args) on stdin, a pickled (ok, value) on stdout."""
+    import pickle
+    import sys
+
+    try:
+        os.nice(10)  # health checks and cheap reads come first
+    except OSError:
+        pass
+    fn, args = pickle.load(sys.stdin.buffer)
+    try:
+        out: tuple[bool, Any] = (True, fn(*args))
+    except BaseException as exc:  # sent back to the parent, which raises it
+        out = (False, exc if isinstance(exc, MppwatchError) else MppwatchError(f"{type(exc).__name__}: {exc}"))
+    sys.stdout.buffer.write(pickle.dumps(out))
+    sys.stdout.buffer.flush()
+
+
+def in_child(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
+    """Run `fn(*args)` in a child Python process and return its result; kill it past the budget (Timeout).
+
+    Python work (model fitting) cannot be interrupted in a thread, so a forecast runs where it can be stopped.
+    `fn` must be a module-level function and its arguments picklable (the child opens the store itself). A plain
+    `python -c` child, not multiprocessing, so it works whatever the server's main module is.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from mppwatch.web.limits import child_main; child_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        out, _ = proc.communicate(pickle.dumps((fn, args)), timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise Timeout(f"the request took longer than its time budget ({seconds:.0f} s)") from None
+    if not out:
+        raise MppwatchError("the worker stopped without an answer")
+    ok, value = pickle.loads(out)  # noqa: S301 - our own child's output
+    if not ok:
+        raise value
+    return value
+
+
+class _Cache:
+    """LRU of (status, headers, body) per (data version, path, query), bounded in entries and bytes."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[tuple[Any, ...], tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        hit = self.items.get(key)
+        if hit is not None:
+            self.items.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple[Any, ...], value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        if len(value[2]) > CACHE_BYTES // 8:
+            return
+        self.items[key] = value
+        self.size += len(value[2])
+        while len(self.items) > CACHE_ENTRIES or self.size > CACHE_BYTES:
+            _, old = self.items.popitem(last=False)
+            self.size -= len(old[2])
+
+
+def data_version(db: Path) -> tuple[int, int]:
+    try:
+        st = db.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def install(app: FastAPI) -> None:
+    """The middleware enforcing the limits above on every /api/ request."""
+    cache = _Cache()
+    inflight: dict[str, int] = {}
+    buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+    app.state.cache = cache
+
+    def take_token(client: str) -> float:
+        """0 when the client may go on, else the seconds until its next token."""
+        now = time.monotonic()
+        cap = RATE * BURST_SECONDS
+        tokens, last = buckets.pop(client, (cap, now))
+        tokens = min(cap, tokens + (now - last) * RATE)
+        if len(buckets) >= MAX_CLIENTS:
+            buckets.popitem(last=False)
+        if tokens < 1:
+            buckets[client] = (tokens, now)
+            return (1 - tokens) / RATE
+        buckets[client] = (tokens - 1, now)
+        return 0.0
+
+    @app.middleware("http")
+    async def limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        if not path.startswith("/api/"):
+            return await call_next(request)
+        request.scope["mppwatch.started"] = time.monotonic()
+        client = request.client.host if request.client else "-"
+        wait = take_token(client)
+        if wait:
+            return error_response(
+                429, "too many requests from this client; slow down", code="rate_limited",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )  # fmt: skip
+        bad = check_params(request)
+        if bad:
+            return error_response(422, bad[1], bad[0])
+        group = _group(path)
+        if group is None:
+            return await _within_budget(request, call_next)
+        name, allowed = group
+        key = (data_version(Path(request.app.state.db)), path, tuple(sorted(request.query_params.multi_items())))
+        hit = cache.get(key)
+        if hit is not None:
+            status, headers, body = hit
+            response = Response(body, status_code=status)
+            response.raw_headers = [
+                *headers,
+                (b"content-length", str(len(body)).encode()),
+                (b"x-mppwatch-cache", b"hit"),
+            ]
+            return response
+        if inflight.get(name, 0) >= allowed:
+            return error_response(
+                429, f"too many {name} requests in progress; try again shortly", code="busy",
+                headers={"Retry-After": "2"},
+            )  # fmt: skip
+        inflight[name] = inflight.get(name, 0) + 1
+        try:
+            response = await _within_budget(request, call_next)
+        finally:
+            inflight[name] -= 1
+        if response.status_code != 200:
+            return response
+        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
+        body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+        headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]
+        cache.put(key, (response.status_code, headers, body))
+        out = Response(body, status_code=response.status_code)
+        out.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+        return out
+
+
+async def _within_budget(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """The response, or 503 when the budget runs out first (the request's DuckDB work is interrupted)."""
+    seconds = budget(request.url.path)
+    try:
+        return await asyncio.wait_for(call_next(request), seconds)
+    except TimeoutError:
+        for con in request.scope.get(STORES_KEY, []):
+            try:
+                con.interrupt()
+            except Exception:  # noqa: S110 - a connection already closed has nothing to interrupt
+                pass
+        return error_response(503, f"the request took longer than its time budget ({seconds:.0f} s)", code="timeout")
