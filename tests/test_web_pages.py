@@ -89,8 +89,11 @@ def test_zip_has_csv_metadata_with_sources_and_readme(client: TestClient) -> Non
 
 def test_explorer_zip_carries_the_query_provenance(client: TestClient) -> None:
     q = "dataset=ohss_swb_bookouts_by_agency_monthly&where=component%3DCBP&where=outcome%3DMigrant%20Protection%20Protocols&from=2019-08&to=2019-08"
-    page = client.get(f"/explorer?{q}", headers=HTML).text
+    page = client.get(f"/explorer?{q}&where=&by=&period_kind=", headers=HTML).text  # empty fields, as a form sends
     assert "11,970" in page
+    api = re.search(r'href="(/api/v1/series\?[^"]+)"', page)
+    assert api, "no API link"
+    assert client.get(api.group(1).replace("&amp;", "&")).json()["rows"] == [{"period": "2019-08", "value": 11970.0}]
     r = client.get(f"/download/explorer/series.zip?{q}")
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         assert zf.read("data.csv").decode() == "period,value\n2019-08,11970.0\n"
@@ -137,7 +140,7 @@ def test_simulation_job_runs_in_the_background_with_the_cli_numbers(client: Test
 
     r = client.post(
         "/simulation/run",
-        content="scenario=article_june2019&replicates=6&days=30&seed=3&lang=es",
+        content="scenario=article_june2019&replicates=6&days=30&seed=3&lang=es&set=attrition.daily_hazard%3D0.002",
         headers={"content-type": "application/x-www-form-urlencoded"},
         follow_redirects=False,
     )
@@ -150,15 +153,29 @@ def test_simulation_job_runs_in_the_background_with_the_cli_numbers(client: Test
     assert state["state"] == "done" and state["progress"] == 1.0, state
     html = client.get(f"/simulation?job={job}&lang=es", headers=HTML).text
     assert 'id="panel-cumulative"' in html and "SIMULADO" in html
-    expected = simulate.run(content.scenario_files()["article_june2019"], replicates=6, seed=3, days=30)
-    final = expected.daily(["cumulative_returns"])
-    final = final[final["city"] == "all"].iloc[-1]
-    ran = pages.JOBS[job].result.daily(["cumulative_returns"])
-    ran = ran[ran["city"] == "all"].iloc[-1]
-    assert (ran["p5"], ran["p50"], ran["p95"]) == (final["p5"], final["p50"], final["p95"])
+    path = content.scenario_files()["article_june2019"]
+    expected = simulate.run(path, replicates=6, seed=3, days=30, overrides=["attrition.daily_hazard=0.002"])
+    ran = pages.JOBS[job].result
+    for output in ("cumulative_returns", "waiting"):
+        want = expected.daily([output]).drop(columns="data", errors="ignore")
+        got = ran.daily([output]).drop(columns="data", errors="ignore")
+        assert got.equals(want), output
+    default = simulate.run(path, replicates=6, seed=3, days=30).daily(["waiting"])
+    assert not default.equals(ran.daily(["waiting"]))  # the override reached the model
     bad = client.post(
         "/simulation/run",
         content="scenario=../../etc&replicates=5",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert bad.status_code == 400
+    r = client.post(
+        "/simulation/run",
+        content="scenario=article_june2019&replicates=2&days=5&set=attrition.no_such_key%3D1",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    job = r.headers["location"].split("job=")[1].split("&")[0]
+    while pages.JOBS[job].state not in ("done", "error"):
+        time.sleep(0.1)
+    assert pages.JOBS[job].state == "error" and "no_such_key" in str(pages.JOBS[job].error)
+    assert "no_such_key" in client.get(f"/simulation?job={job}", headers=HTML).text

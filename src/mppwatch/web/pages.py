@@ -400,11 +400,27 @@ def _series_query(params: QueryParams, default: str) -> SeriesQuery:
     )
 
 
+def api_query(q: SeriesQuery) -> str:
+    """The explorer's selection as `/api/v1/series` parameters (only the ones set)."""
+    items: list[tuple[str, str]] = [("dataset", q.dataset)]
+    items += [("where", f"{c}={v}") for c, v in q.where]
+    optional = {
+        "by": ",".join(q.by),
+        "from": q.start,
+        "to": q.end,
+        "row_type": q.row_type if q.row_type != "detail" else None,
+        "period_kind": q.period_kind,
+        "edition": q.edition,
+    }
+    items += [(k, v) for k, v in optional.items() if v]
+    return urlencode(items)
+
+
 @guarded
 def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = content.datasets_catalogue(store)
     q = _series_query(params, "ohss_swb_bookouts_by_agency_monthly")
-    page = Page("explorer", _("Explorer"), extra={"datasets": datasets, "q": q, "facets": {}})
+    page = Page("explorer", _("Explorer"), extra={"datasets": datasets, "q": q, "facets": {}, "api": api_query(q)})
     try:
         page.extra["facets"] = content.facets(store, q.dataset)  # an unknown dataset: the catalogue's error
         page.panels.append(content.series_panel(store, q, _))
@@ -587,6 +603,7 @@ class Job:
     replicates: int
     days: int | None
     seed: int
+    overrides: list[str] = field(default_factory=list)  # KEY=VALUE, as `mppwatch simulate --set`
     state: str = "queued"
     progress: float = 0.0
     error: str | None = None
@@ -610,8 +627,9 @@ def run_job(job: Job, db: Path) -> None:
     try:
         job.state = "running"
         scenario = load_scenario(content.scenario_files()[job.scenario])
-        if job.days:
-            scenario = scenario.with_overrides([f"scenario.days={job.days}"])
+        items = ([f"scenario.days={job.days}"] if job.days else []) + job.overrides
+        if items:
+            scenario = scenario.with_overrides(items)
         store = Store.open(db, read_only=True)
         try:
             inputs = prepare(scenario, store)
@@ -647,7 +665,7 @@ def run_job(job: Job, db: Path) -> None:
             values={k: np.concatenate([c.values[k] for c in chunks], axis=1) for k in chunks[0].values},
             waits_hist=np.sum([c.waits for c in chunks], axis=0),
             synthetic=synthetic,
-            overrides=[f"scenario.days={job.days}"] if job.days else [],
+            overrides=items,
         )
         job.result, job.progress, job.state = result, 1.0, "done"
     except Exception as exc:  # the job reports any failure on its page rather than dying silently
@@ -706,6 +724,9 @@ async def simulation_run(request: Request) -> Response:
         raise HTTPException(status_code=400, detail="replicates, days and seed must be whole numbers") from None
     if scenario not in content.scenario_files():
         raise HTTPException(status_code=400, detail=f"{scenario}: not a bundled scenario")
+    overrides = [line.strip() for line in form.get("set", "").splitlines() if line.strip()]
+    if len(overrides) > 10 or any(len(o) > 200 or "=" not in o for o in overrides):
+        raise HTTPException(status_code=400, detail="set: at most 10 lines of KEY=VALUE")
     if not 1 <= replicates <= MAX_REPLICATES:
         raise HTTPException(status_code=400, detail=f"replicates: 1 to {MAX_REPLICATES}")
     if days is not None and not 1 <= days <= MAX_DAYS:
@@ -713,7 +734,7 @@ async def simulation_run(request: Request) -> Response:
     with JOBS_LOCK:
         if sum(j.state in ("queued", "running") for j in JOBS.values()) >= MAX_RUNNING:
             raise HTTPException(status_code=429, detail="two simulations are running already: wait for one to end")
-        job = Job(uuid.uuid4().hex[:12], scenario, replicates, days, seed)
+        job = Job(uuid.uuid4().hex[:12], scenario, replicates, days, seed, overrides)
         JOBS[job.id] = job
         for old in sorted(JOBS.values(), key=lambda j: j.started)[: max(0, len(JOBS) - MAX_KEPT)]:
             if old.state in ("done", "error"):
