@@ -462,6 +462,18 @@ def _period_kinds(ctx: Context, dataset: str) -> set[str]:
     return {r[0] for r in rows.fetchall()}
 
 
+def memo(ctx: Context, key: tuple[Any, ...], make: Any) -> pd.DataFrame:
+    """A frame computed once per check run (a Context) for the same arguments; callers get a copy."""
+    cache: dict[tuple[Any, ...], pd.DataFrame] = ctx.__dict__.setdefault("_memo", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key].copy()
+
+
+def _key(where: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((k, tuple(v)) for k, v in where.items()))
+
+
 def cells(
     ctx: Context,
     dataset: str,
@@ -472,6 +484,19 @@ def cells(
     row_type: str | None = None,
 ) -> pd.DataFrame:
     """One figure per period: the published total when the selection has one, else the sum of its details."""
+    key = ("cells", dataset, _key(where), start, end, kind, row_type)
+    return memo(ctx, key, lambda: _cells(ctx, dataset, where, start, end, kind, row_type))
+
+
+def _cells(
+    ctx: Context,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    start: date,
+    end: date,
+    kind: str,
+    row_type: str | None = None,
+) -> pd.DataFrame:
     rows = metrics.select(ctx.store, dataset, where, start, end, row_type=None, period_kind=kind)
     allowed = (row_type,) if row_type else (*FLOW_ROW_TYPES, *TOTAL_ROW_TYPES)
     rows = rows[rows["row_type"].isin(allowed)]
@@ -806,6 +831,12 @@ def _dated_rows(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], 
     )
 
 
+def dated_figures(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], row_type: str | None) -> pd.DataFrame:
+    """`_per_source_date(_dated_rows(...))`, once per check run for the same arguments."""
+    key = ("dated", dataset, _key(where), row_type)
+    return memo(ctx, key, lambda: _per_source_date(_dated_rows(ctx, dataset, where, row_type)))
+
+
 def _per_source_date(rows: pd.DataFrame) -> pd.DataFrame:
     """One figure per (source, period): the published total if present, else the sum of the details."""
     out = []
@@ -828,7 +859,7 @@ def latest(
     ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], as_of: Period, row_type: str | None = None
 ) -> Evidence:
     """The figure(s) dated in the claim's period, else the most recent one up to STALE_DAYS before it."""
-    rows = _per_source_date(_dated_rows(ctx, dataset, where, row_type))
+    rows = dated_figures(ctx, dataset, where, row_type)
     if rows.empty:
         raise NoEvidence(
             msg("no_figures_where", dataset=dataset, where=where_text(where)),
@@ -877,8 +908,8 @@ def share(
     row_type: str | None = None,
 ) -> Evidence:
     """Numerator over denominator, both from the same source and date: the latest such pair up to the claim."""
-    num_rows = _per_source_date(_dated_rows(ctx, dataset, {**where, **numerator}, row_type))
-    den_rows = _per_source_date(_dated_rows(ctx, dataset, {**where, **denominator}, None))
+    num_rows = dated_figures(ctx, dataset, {**where, **numerator}, row_type)
+    den_rows = dated_figures(ctx, dataset, {**where, **denominator}, None)
     pairs = num_rows.merge(den_rows, on=["source_id", "period", "period_kind", "period_end"], suffixes=("_n", "_d"))
     pairs = pairs[(pairs["period_end"] <= as_of.end) & (pairs["value_d"] > 0)]
     if pairs.empty:

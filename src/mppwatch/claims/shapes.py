@@ -21,9 +21,8 @@ from mppwatch.claims.evidence import (
     Context,
     Evidence,
     NoEvidence,
-    _dated_rows,
-    _per_source_date,
     cells,
+    dated_figures,
     fold,
     month_end,
     place_name,
@@ -153,7 +152,7 @@ def extreme(
     Dated figures (snapshots, press estimates) are scattered: the true peak is at least the highest of them, so
     that evidence is a lower bound (an upper bound for the lowest point) and decides only one direction.
     """
-    rows = _per_source_date(_dated_rows(ctx, dataset, where, row_type))
+    rows = dated_figures(ctx, dataset, where, row_type)
     rows = rows[(rows["period_end"] >= window.start) & (rows["period_end"] <= window.end)]
     if not (rows["period_kind"] == "day").any():  # a monthly table: its top month
         frame = cells(ctx, dataset, where, window.start, window.end, "month", row_type)
