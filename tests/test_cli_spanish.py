@@ -129,3 +129,16 @@ def test_help_in_spanish_subprocess(bundled_db):
         assert text in proc.stdout, text
     proc = run(bundled_db, "--help")
     assert "Sum a dataset per period" in proc.stdout and "Opciones" not in proc.stdout
+
+
+def test_data_errors_in_spanish(tmp_path, bundled_db):
+    proc = run(tmp_path / "none.duckdb", "--lang", "es", "series", "x")
+    assert proc.returncode == 1
+    assert (
+        proc.stderr
+        == f"error: {tmp_path / 'none.duckdb'}: todavía no hay base de datos aquí; ejecute primero `mppwatch load`\n"
+    )
+    proc = run(bundled_db, "--lang", "es", "series", "no_such_dataset")
+    assert proc.returncode == 1 and proc.stderr.startswith("error: no hay un conjunto de datos 'no_such_dataset' en ")
+    proc = run(bundled_db, "series", "no_such_dataset")
+    assert proc.stderr.startswith("error: no dataset 'no_such_dataset' in ")

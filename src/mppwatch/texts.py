@@ -90,3 +90,15 @@ COLUMNS = [
     N_("people (cumulative)"),
 ]
 template("court table, release {release}")
+
+# error messages people meet most (the CLI's one-line errors go through i18n.localise)
+template("{path}: no database here yet; run `mppwatch load` first")  # mppwatch.store
+template("no dataset {name} in {path}; loaded: {known}")  # mppwatch.catalog
+template("{dataset}: no {column} {value}; its {column2} values are: {known}")  # mppwatch.query
+template("--where {item}: expected COLUMN=VALUE")  # mppwatch.metrics
+template("returns --by {by}: only 'city' is supported")  # mppwatch.returns
+template(  # mppwatch.cli load
+    "no bundled data found (looked in {path}): reinstall mppwatch, set MPPWATCH_DATA to a data folder, "
+    "or name the files to load"
+)
+template("--plot {path}: expected a file name ending in .html, .png or .svg")  # mppwatch.charts

@@ -183,6 +183,8 @@ def error_line(exc: BaseException, lang: str) -> str | None:
     if isinstance(exc, OSError) and not isinstance(exc, MppwatchError) and exc.filename:
         text = f"{exc.filename}: {exc.strerror or text}"
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if not callable(render):
+        first = i18n.localise(first, lang) or first  # the messages registered in mppwatch.texts
     return f"{_('error')}: {first}"
 
 
@@ -197,6 +199,10 @@ def run(app: typer.Typer, args: Sequence[str], debug_env: bool = False) -> None:
         localise(i18n.translator(lang))
     try:
         rv = command.main(list(args), prog_name="mppwatch", standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as exc:  # `mppwatch` or `mppwatch court` alone: the help, as Click does
+        if exc.message.strip():  # Typer's Rich help has already printed itself while building the message
+            sys.stdout.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
+        sys.exit(exc.exit_code)
     except click_exc.UsageError as exc:
         show_usage_error(exc, lang)
         sys.exit(exc.exit_code)
