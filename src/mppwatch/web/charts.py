@@ -166,7 +166,15 @@ def forecast_chart(
             "line": {"color": "#c0504d", "dash": "dash"},
         }
     )
-    return {"data": data, "layout": _layout("")}
+    layout = _layout("")
+    # a 95% band that runs away would flatten everything else: the scale stops above the 80% band (the table
+    # keeps the 95% figures) and the caller says so
+    seen = [float(v) for v in history["y"] if not pd.isna(v)] + [float(v) for v in fc["hi-80"]]
+    top = max(seen) * 1.15 if seen else 0.0
+    if top > 0 and float(fc["hi-95"].max()) > top:
+        layout["yaxis"]["range"] = [0, top]
+        layout["meta"] = {"clipped": True}
+    return {"data": data, "layout": layout}
 
 
 def bands(part: pd.DataFrame, median_name: str, band_name: str, title: str) -> dict[str, Any]:

@@ -704,6 +704,7 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
     chart = charts.forecast_chart(
         hist, fc, _("published"), _("forecast (estimate)"), _("80% interval"), _("95% interval")
     )
+    clipped = bool(chart["layout"].get("meta", {}).get("clipped"))
     table = fc.copy()
     table["ds"] = pd.to_datetime(table["ds"]).dt.strftime("%Y-%m")
     source_ids = list(fc.attrs.get("source_ids", []))
@@ -733,7 +734,13 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
         source_ids=source_ids,
         summary=summary,
         chart=chart,
-        notes=[_("FORECAST: an estimate, not a published figure.")] + list(result.notes),
+        notes=[_("FORECAST: an estimate, not a published figure.")]
+        + (
+            [_("The chart's scale stops above the 80% interval; the table has the whole 95% interval.")]
+            if clipped
+            else []
+        )
+        + list(result.notes),
         meta={"estimate": "forecast", "dataset": q.dataset, "where": [f"{c}={v}" for c, v in q.where]},
     )
     summ = bt.summary.copy()

@@ -429,29 +429,29 @@ def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) 
     return page
 
 
-ENCOUNTER_PANELS = [
+ENCOUNTER_PANELS = [  # a title of "" is the catalogue's title, in the page language
     (
-        "enrollments",
-        SeriesQuery("cbp_mpp_enrollments_by_location", by=("location",)),
-        N_("MPP enrollments by location (CBP)"),
-    ),
-    (
-        "usbp_sectors",
-        SeriesQuery("cbp_mpp_page_usbp_apprehensions_by_sector", by=("location",)),
+        "enroll_usbp",
+        SeriesQuery("cbp_mpp_enrollments_by_location", (("component", "USBP"),), ("location",)),
         N_("MPP enrollments by Border Patrol sector (CBP)"),
     ),
     (
-        "ofo_offices",
-        SeriesQuery("cbp_mpp_page_ofo_inadmissibles_by_field_office", by=("location",)),
+        "enroll_ofo",
+        SeriesQuery("cbp_mpp_enrollments_by_location", (("component", "OFO"),), ("location",)),
         N_("MPP enrollments by OFO field office (CBP)"),
     ),
     (
         "bookouts",
         SeriesQuery(
-            "ohss_swb_bookouts_by_agency_monthly", (("outcome", "Migrant Protection Protocols"),), ("component",)
+            "ohss_swb_bookouts_by_agency_monthly",
+            (("outcome", "Migrant Protection Protocols"),),
+            ("component",),
+            start="2019-01",
         ),
         N_("MPP book-outs by agency, both programmes (DHS OHSS)"),
     ),
+    ("usbp_sectors", SeriesQuery("cbp_mpp_page_usbp_apprehensions_by_sector", by=("location",)), ""),
+    ("ofo_offices", SeriesQuery("cbp_mpp_page_ofo_inadmissibles_by_field_office", by=("location",)), ""),
 ]
 
 
@@ -460,11 +460,14 @@ def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr
     page = Page("encounters", _("Enrollments and encounters"))
     for key, q, title in ENCOUNTER_PANELS:
         try:
-            panel = content.series_panel(store, q, _, key=key, title=_(title))
+            panel = content.series_panel(store, q, _, key=key, title=_(title) if title else "")
         except MppwatchError as exc:
             page.extra.setdefault("skipped", []).append(f"{q.dataset}: {exc}")
             continue
-        panel.notes.append(_("MPP ran from January 2019 to January 2021 and again from December 2021 to August 2022."))
+        if key in ("enroll_usbp", "enroll_ofo", "bookouts"):
+            panel.notes.append(
+                _("MPP ran from January 2019 to January 2021 and again from December 2021 to August 2022.")
+            )
         page.panels.append(panel)
     catalogue = content.datasets_catalogue(store)
     page.extra["sheets"] = {n: d for n, d in catalogue.items() if d["origin"] == "workbook"}
