@@ -179,3 +179,13 @@ def test_simulation_job_runs_in_the_background_with_the_cli_numbers(client: Test
         time.sleep(0.1)
     assert pages.JOBS[job].state == "error" and "no_such_key" in str(pages.JOBS[job].error)
     assert "no_such_key" in client.get(f"/simulation?job={job}", headers=HTML).text
+
+
+def test_a_typed_claim_gets_a_verdict_or_the_reason_it_cannot(client: TestClient) -> None:
+    city = "value=7706&unit=persons&as_of_date=2019-06-30&geography=Ciudad+Ju%C3%A1rez&quantity=MPP+returns+to+Mexico"
+    html = client.get(f"/claims?quote=q&{city}", headers=HTML).text
+    row = re.search(r'id="table-typed".*?<tbody>(.*?)</tbody>', html, re.S)
+    assert row and "supported" in row.group(1) and "ORTNOTICIAS_2019-07" in row.group(1)
+    bad = client.get("/claims?quote=q&value=abc&unit=persons&as_of_date=2019-06-30&lang=es", headers=HTML).text
+    assert 'class="error"' in bad and "&#39;abc&#39; no es ni un número ni una fecha" in bad
+    assert 'id="panel-typed"' not in bad

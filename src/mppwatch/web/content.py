@@ -617,9 +617,6 @@ def claims_files() -> list[str]:
     return sorted(p.name for p in bundled_data_dir().glob("claims_*.csv"))
 
 
-CLAIM_COLUMNS = ["claim_id", "verdict", "value", "claimed_value", "tolerance", "evidence_date", "source_ids", "method"]
-
-
 def claims_panel(store: Store, file: str, lang: str, _: Gettext) -> Panel:
     from mppwatch.claims import check
 
@@ -632,7 +629,18 @@ def claims_panel(store: Store, file: str, lang: str, _: Gettext) -> Panel:
 
 
 def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], _: Gettext) -> Panel:
-    cols = [c for c in [*CLAIM_COLUMNS, "quote"] if c in frame.columns]
+    order = [
+        "claim_id",
+        "verdict",
+        "value",
+        "claimed_value",
+        "tolerance",
+        "evidence_date",
+        "quote",
+        "source_ids",
+        "method",
+    ]
+    cols = [c for c in order if c in frame.columns]
     kinds = {"value": NUMBER, "claimed_value": NUMBER, "source_ids": SOURCES, "evidence_date": DATE}
     labels = {
         "claim_id": _("Claim"),
@@ -645,7 +653,12 @@ def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], 
         "method": _("How it was checked"),
         "quote": _("Quote"),
     }
-    counts = frame["verdict"].value_counts().to_dict() if "verdict" in frame else {}
+    counts = frame["verdict"].value_counts().sort_index().to_dict() if "verdict" in frame else {}
+    chart = (
+        charts.bars([str(k) for k in counts], [int(v) for v in counts.values()], None, "", "", _("claims"))
+        if len(counts) > 1
+        else None
+    )
     return Panel(
         key=key,
         title=title,
@@ -653,6 +666,7 @@ def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], 
         columns=[Column(c, labels.get(c, c), kinds.get(c, TEXT)) for c in cols],
         source_ids=all_ids(frame, "source_ids"),
         summary="; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or _("no verdicts"),
+        chart=chart,
         notes=errors,
         meta={"estimate_column": "is_estimate"},
     )

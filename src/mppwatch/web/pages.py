@@ -529,7 +529,11 @@ def build_claims(store: Store, params: QueryParams, lang: str, _: content.Tr) ->
     form = {k: params.get(k, "") for k in fields}
     page.extra["form"] = form
     if form["value"] or form["quote"]:
-        page.panels.append(content.check_typed_claim(store, form, lang, _))
+        typed = content.check_typed_claim(store, form, lang, _)
+        if typed.frame.empty:  # refused: the reason, with the field it is about, where the verdict would be
+            page.error = "; ".join(typed.notes) or _("The claim could not be checked.")
+        else:
+            page.panels.append(typed)
     if file:
         page.panels.append(content.claims_panel(store, file, lang, _))
     return page
