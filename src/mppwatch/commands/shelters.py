@@ -38,7 +38,7 @@ def add(
     kind: Annotated[str, typer.Option(help="shelter, camp or government centre")] = "shelter",
     capacity: Annotated[int | None, typer.Option(help="beds")] = None,
     status: Annotated[str, typer.Option(help="planned, open or closed")] = "open",
-    opened_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today for an open shelter)")] = None,
+    opened_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: its beds count from its first report)")] = None,
     contact: Annotated[str | None, typer.Option(help="private contact (never published)")] = None,
 ) -> None:
     """Add a shelter to the register; prints its id on the last line of stdout."""
