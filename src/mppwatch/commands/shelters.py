@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
+from mppwatch.i18n import translator
 from mppwatch.output import Format, emit
 
 shelters_app = typer.Typer(no_args_is_help=True, help="The shelter register: shelters, daily reports, exchange.")
@@ -23,11 +24,14 @@ def seed_cmd(
 
     with store_of(ctx) as store:
         result = seed(store, file)
+    _ = translator(lang_of(ctx))
     skipped = ", ".join(f"{n} {m}" for m, n in sorted(result.not_seeded.items()))
-    err.print(
-        f"{result.file}: {result.status}; {result.figures} figures, {result.shelters_created} shelters created"
-        + (f"; not seeded (not one facility's count): {skipped}" if skipped else "")
+    line = _("{file}: {status}; {figures} figures, {created} shelters created").format(
+        file=result.file, status=_(result.status), figures=result.figures, created=result.shelters_created
     )
+    if skipped:
+        line += "; " + _("not seeded (not one facility's count): {counts}").format(counts=skipped)
+    err.print(line, markup=False)
 
 
 @shelters_app.command("add")
@@ -38,7 +42,9 @@ def add(
     kind: Annotated[str, typer.Option(help="shelter, camp or government centre")] = "shelter",
     capacity: Annotated[int | None, typer.Option(help="beds")] = None,
     status: Annotated[str, typer.Option(help="planned, open or closed")] = "open",
-    opened_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: its beds count from its first report)")] = None,
+    opened_on: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (default: its beds count from its first report)")
+    ] = None,
     contact: Annotated[str | None, typer.Option(help="private contact (never published)")] = None,
 ) -> None:
     """Add a shelter to the register; prints its id on the last line of stdout."""
@@ -92,11 +98,17 @@ def import_kobo_cmd(
 
     with store_of(ctx) as store:
         result = import_kobo(store, file, map_file)
+    _ = translator(lang_of(ctx))
     for warning in result.warnings:
-        err.print(f"warning: {warning}", markup=False)
+        err.print(f"{_('warning')}: {warning}", markup=False)
     err.print(
-        f"{result.file}: {result.rows} submissions; {result.added} added, {result.replaced} replaced, "
-        f"{result.unchanged} unchanged",
+        _("{file}: {rows} submissions; {added} added, {replaced} replaced, {unchanged} unchanged").format(
+            file=result.file,
+            rows=result.rows,
+            added=result.added,
+            replaced=result.replaced,
+            unchanged=result.unchanged,
+        ),
         markup=False,
     )
 

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
 from mppwatch.errors import MppwatchError
+from mppwatch.i18n import translator
 from mppwatch.output import Format, emit
 
 token_app = typer.Typer(no_args_is_help=True, help="Access tokens for the shelter register (admin or one shelter).")
@@ -38,8 +39,11 @@ def create(
             raise MppwatchError(f"--expires {expires!r}: not a date (expected YYYY-MM-DD)") from None
     with store_of(ctx) as store:
         token_id, secret = tokens.create(store, "admin" if admin else "shelter", shelter, until, label)
-    scope = "admin" if admin else f"shelter {shelter}"
-    err.print(f"token {token_id} ({scope}{', expires after ' + str(until) if until else ''}): shown once, keep it safe")
+    _ = translator(lang_of(ctx))
+    scope = _("admin") if admin else _("shelter {id}").format(id=shelter)
+    if until is not None:
+        scope += ", " + _("works until {date}").format(date=until)
+    err.print(_("token {id} ({scope}): shown once, keep it safe").format(id=token_id, scope=scope), markup=False)
     sys.stdout.write(f"id: {token_id}\n{secret}\n")
 
 
@@ -59,7 +63,7 @@ def revoke(ctx: typer.Context, token_id: Annotated[str, typer.Argument(help="the
 
     with store_of(ctx) as store:
         tokens.revoke(store, token_id)
-    err.print(f"token {token_id} revoked")
+    err.print(translator(lang_of(ctx))("token {id} revoked").format(id=token_id), markup=False)
 
 
 def register(app: typer.Typer) -> None:
