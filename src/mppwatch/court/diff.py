@@ -46,7 +46,8 @@ def diff(store: Store, release_a: str, release_b: str, threshold: int = MIN_THRE
                          a.h AS ha, b.h AS hb FROM a FULL OUTER JOIN b ON a.k = b.k)
             SELECT s.scope, {", ".join(f"count(*) FILTER (WHERE {c}) AS {m}" for m, c in COUNTS.items())},
                    {", ".join(disclosure.key_sql(c, "r.rkey") for c in COUNTS.values())}
-            FROM j LEFT JOIN court_record_keys r ON r.idncase = j.idncase
+            FROM j LEFT JOIN (SELECT idncase, any_value(rkey) AS rkey FROM court_record_keys
+                              WHERE release IN ('{a}', '{b}') GROUP BY idncase) r ON r.idncase = j.idncase
             CROSS JOIN (SELECT 'all' AS scope UNION ALL SELECT 'mpp') s
             WHERE s.scope = 'all' OR j.idncase IN ({cohort})
             GROUP BY s.scope ORDER BY s.scope"""

@@ -6,8 +6,9 @@ amount that depends only on *which cases* are in the cell makes the same cell al
 again gives nothing new) while the difference of two cells is noise, not people. See docs/privacy.md.
 
 The method, in one place:
-- record key: every case (IDNCASE) gets a random integer 0..255 the first time a release holding it is loaded
-  (`court_record_keys`, kept across releases, so an unchanged cell shows the same value in every release);
+- record key: every case (IDNCASE) of a release gets a random integer 0..255 at load (`court_record_keys`); a case
+  already keyed in another real release keeps its key, so an unchanged cell shows the same value in every release
+  (a SYNTHETIC release's keys are a fixed hash of the case id, so the tour shows the same figures everywhere);
 - cell key: the sum of the record keys of the cases (or, for `court diff`, the case of each record) counted in a
   cell, modulo 256;
 - perturbation: a fixed table `ptable()[n mod 256][cell key]` with values -4..+4 (10, 20, 32, 40, 52, 40, 32, 20, 10
@@ -38,7 +39,10 @@ MIN_THRESHOLD = 10
 BASE = 256  # record keys and cell keys are 0..BASE-1
 PERTURBATION_COUNTS = {-4: 10, -3: 20, -2: 32, -1: 40, 0: 52, 1: 40, 2: 32, 3: 20, 4: 10}  # keys per value, of BASE
 MAX_PERTURBATION = max(PERTURBATION_COUNTS)
-KEYS_DDL = "CREATE TABLE IF NOT EXISTS court_record_keys (idncase BIGINT NOT NULL, rkey USMALLINT NOT NULL)"
+KEYS_DDL = (
+    "CREATE TABLE IF NOT EXISTS court_record_keys (release VARCHAR NOT NULL, idncase BIGINT NOT NULL, "
+    "rkey USMALLINT NOT NULL)"
+)
 
 
 @functools.cache
@@ -97,36 +101,67 @@ def check_as_of(day: dt.date | None, threshold: int, what: str = "as_of") -> Non
 
 def has_keys(store: Store) -> bool:
     row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'court_record_keys'"
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'court_record_keys' AND column_name = 'release'"
     ).fetchone()
     return bool(row and row[0])
 
 
-def assign_record_keys(store: Store, release: str) -> int:
-    """At load, inside its transaction: a random record key for every case of `release` that has none yet.
+def _synthetic_keys(ids: np.ndarray) -> np.ndarray:
+    """Record keys for a SYNTHETIC release: a fixed hash of the case id (splitmix64), so that the tour and the
+    tests show the same figures on every machine. Real releases never use it."""
+    with np.errstate(over="ignore"):
+        z = ids.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z % np.uint64(BASE)).astype(np.uint16)
 
-    Keys are drawn from the operating system's entropy (numpy's default generator). MPPWATCH_RECORD_KEY_SEED
-    fixes them, for reproducible tests only (it needs MPPWATCH_TESTING too). Returns how many keys were added.
+
+def assign_record_keys(store: Store, release: str) -> int:
+    """At load, inside its transaction: a record key for every case of `release` that has none yet.
+
+    A real release's keys are random (the operating system's entropy, numpy's default generator); a case seen in
+    another real release keeps the key it had there, so an unchanged cell shows the same value in every release.
+    A SYNTHETIC release's keys are a fixed hash of the case id (`_synthetic_keys`). MPPWATCH_RECORD_KEY_SEED, with
+    MPPWATCH_TESTING set, draws either kind from a seed instead, for tests that replay several draws.
+    Returns how many keys were added.
     """
     con = store.con
     con.execute(KEYS_DDL)
-    ids = con.execute(
-        """SELECT DISTINCT idncase FROM court_facts WHERE release = ? AND idncase NOT IN
-           (SELECT idncase FROM court_record_keys) ORDER BY idncase""",
-        [release],
-    ).fetchnumpy()["idncase"]
+    synthetic = release.endswith("-SYNTHETIC")
+    frame = con.execute(
+        """SELECT DISTINCT f.idncase, k.rkey FROM court_facts f
+           LEFT JOIN (SELECT idncase, any_value(rkey) AS rkey FROM court_record_keys
+                      WHERE release <> $rel AND release LIKE '%-SYNTHETIC' = $syn GROUP BY idncase) k
+                  ON k.idncase = f.idncase
+           WHERE f.release = $rel AND f.idncase NOT IN (SELECT idncase FROM court_record_keys WHERE release = $rel)
+           ORDER BY f.idncase""",
+        {"rel": release, "syn": synthetic},
+    ).fetchnumpy()
+    ids = np.asarray(frame["idncase"], dtype=np.int64)
     if not len(ids):
         return 0
     seed = os.environ.get("MPPWATCH_RECORD_KEY_SEED") if os.environ.get("MPPWATCH_TESTING") else None
-    rng = np.random.default_rng(int(seed) if seed else None)
+    if seed:
+        keys = np.random.default_rng(int(seed)).integers(0, BASE, len(ids)).astype(np.uint16)
+    elif synthetic:
+        keys = _synthetic_keys(ids)
+    else:
+        keys = np.random.default_rng().integers(0, BASE, len(ids)).astype(np.uint16)
+    prev = frame["rkey"]  # the key in another release of the same kind, where there is one
+    if np.ma.isMaskedArray(prev):
+        have, values = ~np.ma.getmaskarray(prev), np.ma.filled(prev, 0)
+    else:
+        values = np.asarray(prev, dtype=np.float64)
+        have = ~np.isnan(values)
+        values = np.nan_to_num(values)
+    keys[have] = values[have].astype(np.uint16)
     import pyarrow as pa
 
-    new_keys = pa.table(
-        {"idncase": pa.array(ids, pa.int64()), "rkey": pa.array(rng.integers(0, BASE, len(ids)), pa.uint16())}
-    )
+    new_keys = pa.table({"idncase": pa.array(ids, pa.int64()), "rkey": pa.array(keys, pa.uint16())})
     con.register("new_record_keys", new_keys)
     try:
-        con.execute("INSERT INTO court_record_keys SELECT idncase, rkey FROM new_record_keys")
+        con.execute("INSERT INTO court_record_keys SELECT $rel, idncase, rkey FROM new_record_keys", {"rel": release})
     finally:
         con.unregister("new_record_keys")
     return len(ids)

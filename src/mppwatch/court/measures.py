@@ -191,12 +191,12 @@ def raw_counts(
     d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
     relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
     if as_of is None and _status_stored(store, release):  # the status kept at load: no pass over proceedings
-        source = "court_facts f LEFT JOIN court_record_keys k ON k.idncase = f.idncase WHERE f.release = $rel AND f.open IS NOT NULL AND"
+        source = "court_facts f LEFT JOIN court_record_keys k ON k.release = $rel AND k.idncase = f.idncase WHERE f.release = $rel AND f.open IS NOT NULL AND"
         st = "f"
     else:
         source = (
             f"({case_status_sql(as_of)}) st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase "
-            "LEFT JOIN court_record_keys k ON k.idncase = f.idncase WHERE"
+            "LEFT JOIN court_record_keys k ON k.release = $rel AND k.idncase = f.idncase WHERE"
         )
         st = "st"
     groups = group_sql(by, st)

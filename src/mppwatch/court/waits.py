@@ -51,7 +51,7 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
                    CASE WHEN NOT st.open AND st.last_c::DATE >= f.nta_date
                         THEN date_diff('day', f.nta_date, st.last_c::DATE) END AS comp
             FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
-            LEFT JOIN court_record_keys k ON k.idncase = f.idncase
+            LEFT JOIN court_record_keys k ON k.release = $rel AND k.idncase = f.idncase
             WHERE {"f.mpp" if mpp_only else "true"}
         )
         SELECT {groups.replace("f.", "w.").replace("st.", "w.") + "," if groups else ""}
@@ -110,7 +110,7 @@ def _pending_counts(store: Store, as_of: dt.date, release: str | None, mpp_only:
         f"""WITH st AS ({case_status_sql(as_of)})
             SELECT f.hearing_location, f.return_city, count(*)::BIGINT AS pending, {disclosure.key_sql()} AS ck
             FROM st JOIN court_facts f ON f.release = $rel AND f.idncase = st.idncase
-            LEFT JOIN court_record_keys k ON k.idncase = f.idncase
+            LEFT JOIN court_record_keys k ON k.release = $rel AND k.idncase = f.idncase
             WHERE st.open AND {"f.mpp" if mpp_only else "true"}
             GROUP BY ALL ORDER BY pending DESC, hearing_location""",
         {"rel": rel},
@@ -170,7 +170,7 @@ def pending_series(
             SELECT {group}g.t::DATE AS date, count(o.idncase)::BIGINT AS pending, {disclosure.key_sql()} AS ck
             FROM grid g
             LEFT JOIN (open o JOIN court_facts f ON f.release = $rel AND f.idncase = o.idncase AND f.mpp
-                       LEFT JOIN court_record_keys k ON k.idncase = o.idncase) ON o.t = g.t
+                       LEFT JOIN court_record_keys k ON k.release = $rel AND k.idncase = o.idncase) ON o.t = g.t
             GROUP BY ALL ORDER BY ALL""",
         {"rel": rel},
     ).df()
