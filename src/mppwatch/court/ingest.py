@@ -54,6 +54,7 @@ SYNTHETIC = "SYNTHETIC"
 MAX_LINE_BYTES = 1 << 16  # no field, and no line, of a release may be longer (EOIR's widest row is under 1 KB)
 MAX_REJECT_SHARE = 0.01  # a table rejecting more of its lines than this (and more than one line) is not stored
 TMP_PREFIX = "mppwatch-court-"
+CSV_BUFFER_BYTES: int | None = None  # DuckDB's read_csv buffer_size; None leaves DuckDB's default (tests set it)
 TRAILING_TAB = "_trailing_tab"  # the name given to the empty field after a TAB that ends every line, header included
 
 DDL = """
@@ -168,6 +169,12 @@ def _count_byte(buf: bytes, byte: int, end: int) -> int:
 # latin-1 reader refuses those bytes (the whole file fails), so such text goes to DuckDB as UTF-8 from this table.
 _CP1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 _C1 = bytes(range(0x80, 0xA0))
+
+
+def for_pipe(data: bytes) -> bytes:
+    """Whole lines on their way to DuckDB through a pipe: UTF-8 (`to_utf8`) and LF line ends (DuckDB counts CRLF
+    lines wrongly after a buffer that ends between CR and LF, and a pipe cannot be read again to recount)."""
+    return to_utf8(data).replace(b"\r\n", b"\n")
 
 
 def to_utf8(data: bytes) -> bytes:
@@ -495,7 +502,7 @@ def opened(
     UTF-8 (see `to_utf8`), goes through a named pipe."""
     reader = _Reader(ncols, on_bytes, member.name, names)
     if transcode:
-        reader.transform = to_utf8
+        reader.transform = for_pipe
     if member.path is not None and transcode:
         local = member.path
 
@@ -524,7 +531,7 @@ def opened(
         thread.join()
         return
     proc = _unzip(member, stderr=subprocess.PIPE)
-    reader.transform = to_utf8  # a zip member is not scanned first: every chunk goes to DuckDB as UTF-8
+    reader.transform = for_pipe  # a zip member is not scanned first: every chunk goes to DuckDB as UTF-8
 
     def write(sink: IO[bytes]) -> None:
         assert proc.stdout is not None
@@ -694,7 +701,8 @@ def _csv_options(columns: list[str], spec: TableSpec, rejects: str, encoding: st
     return (
         f"delim='\\t', quote='', escape='', header=true, auto_detect=false, max_line_size={2 * MAX_LINE_BYTES}, "
         f"encoding='{encoding}', nullstr=[{nulls}], columns={{{types}}}, strict_mode=true, "
-        f"store_rejects=true, rejects_table='{rejects}_err', rejects_scan='{rejects}_scan'"
+        + (f"buffer_size={CSV_BUFFER_BYTES}, " if CSV_BUFFER_BYTES else "")
+        + f"store_rejects=true, rejects_table='{rejects}_err', rejects_scan='{rejects}_scan'"
     )
 
 
@@ -727,6 +735,7 @@ def _repair(
     tmp: Path,
     wrong_width: list[tuple[int, int, bytes]],
     encoding: str = "latin-1",
+    direct: Path | None = None,
 ) -> tuple[int, int, int]:
     """Settle every line that is not a clean row: (repaired, rejected, rows taken back out of the table).
 
@@ -735,15 +744,20 @@ def _repair(
     - Lines DuckDB could not parse and that contain NUL bytes are parsed again without them ("repaired"), read by
       DuckDB from a named pipe: no case row is written to a file outside the store.
     - Everything else DuckDB rejected is kept with its reason.
-    The cost is one pass over the rejects (and one DELETE), whatever their number.
+    The cost is one pass over the rejects (and one DELETE), whatever their number. DuckDB 2.0's line numbers drift
+    by one after a read buffer that ends between the CR and the LF of a CRLF line end, so for a file DuckDB read
+    itself (`direct`) each reject's line is counted again from its byte position (one pass at memory speed).
     """
     con = store.con
+    found = con.execute(
+        f"""SELECT line, min(line_byte_position), any_value(csv_line),
+                   string_agg(DISTINCT error_type || ': ' || error_message, '; ')
+            FROM {rejects}_err GROUP BY line"""
+    ).fetchall()
+    true_line = _true_lines(direct, [int(r[1]) for r in found]) if direct is not None and found else {}
     parsed: dict[int, tuple[str | None, str]] = {
-        int(line): (raw.strip("\r\n") if raw is not None else None, reason)
-        for line, raw, reason in con.execute(
-            f"""SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || error_message, '; ')
-                FROM {rejects}_err GROUP BY line"""
-        ).fetchall()
+        true_line.get(int(pos), int(line)): (raw.strip("\r\n") if raw is not None else None, reason)
+        for line, pos, raw, reason in found
     }
     decode = (
         (lambda b: to_utf8(b).decode("utf-8", "replace")) if encoding == "utf-8" else (lambda b: b.decode("latin-1"))
@@ -808,6 +822,27 @@ def _repair(
     if lines:
         _insert_rejects(store, release, member.name, lines, reasons, raws)
     return len(repaired_lines), len(lines) - len(repaired_lines), taken_out
+
+
+def _true_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """Byte position (DuckDB's line_byte_position) -> line number (from 1), counting LFs in one pass over the file.
+
+    DuckDB's position can fall one byte into the line or on the LF before it: a position on an LF counts as the
+    next line."""
+    out: dict[int, int] = {}
+    wanted = sorted(set(positions))
+    i, done, lines = 0, 0, 1
+    with open(path, "rb") as handle:
+        while i < len(wanted) and (block := handle.read(1 << 22)):
+            end = done + len(block)
+            while i < len(wanted) and wanted[i] < end:
+                at = wanted[i] - done
+                on_lf = block[at : at + 1] == b"\n"
+                out[wanted[i]] = lines + _count_byte(block, 10, at) + (1 if on_lf else 0)
+                i += 1
+            lines += _count_byte(block, 10, len(block))
+            done = end
+    return out
 
 
 def _insert_rejects(
@@ -911,7 +946,10 @@ def load_table(
             "truncated? nothing was stored",
         )  # fmt: skip
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
-    repaired, rejected, taken_out = _repair(store, spec, columns, release, member, rejects, tmp, reader.bad, encoding)
+    direct = member.path if not found.transcode else None
+    repaired, rejected, taken_out = _repair(
+        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct
+    )
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
     loaded -= taken_out
     rows_in = max(reader.lines - 1, 0)
