@@ -143,6 +143,7 @@ def test_simulation_runs_and_draws_bands(page: Any, base_url: str) -> None:
     )
     assert fills == 1
     assert len(rows(page, "cumulative")) >= 5
+    page.screenshot(path=str(ARTIFACTS / "simulation-run-en.png"), full_page=True)
     # the band is a band: p95 above p5 at the end
     last = page.evaluate(
         "() => { const d = document.getElementById('fig-cumulative').data; return [d[0].y.at(-1), d[1].y.at(-1)]; }"

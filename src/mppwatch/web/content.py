@@ -791,6 +791,19 @@ def scenario_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
 
 
+def scenario_descriptions() -> dict[str, str]:
+    """Each bundled scenario's own description (its TOML `[scenario] description`), English as written."""
+    from mppwatch.simulate import ScenarioError, load_scenario
+
+    out = {}
+    for name, path in scenario_files().items():
+        try:
+            out[name] = load_scenario(path).description
+        except ScenarioError as exc:  # a broken scenario is listed with its error rather than hidden
+            out[name] = str(exc)
+    return out
+
+
 def simulation_panels(result: Any, _: Gettext) -> list[Panel]:
     daily = result.daily(["cumulative_returns", "waiting"])
     panels = []

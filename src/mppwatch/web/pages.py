@@ -568,7 +568,7 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
 
 
 def build_simulation(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
-    page = Page("simulation", _("Simulation"), extra={"scenarios": list(content.scenario_files()), "done": True})
+    page = Page("simulation", _("Simulation"), extra={"scenarios": content.scenario_descriptions(), "done": True})
     job_id = params.get("job")
     if job_id:
         job = JOBS.get(job_id)
