@@ -246,3 +246,18 @@ def test_city_page_shows_beds_against_people_waiting(site: dict) -> None:
     after = c.get("/shelters/city/Ciudad Juárez?lang=en")
     assert "People waiting (estimate)" in after.text and '<strong id="latest-occupied">333</strong>' in after.text
     assert c.get("/shelters/city/Atlantis").status_code == 404
+
+
+def test_store_without_register_refuses_tokens_and_lists_why(bundled_db: Path, tmp_path: Path) -> None:
+    """A store loaded before the register existed: writes get 403 (no token can be known), reads say why empty,
+    and nothing is created by a refused write."""
+    path = tmp_path / "plain.duckdb"
+    shutil.copy(bundled_db, path)
+    c = TestClient(create_app(path))
+    r = c.post("/api/v1/shelters/1/reports", json=REPORT, headers=_auth("mppw_" + "y" * 43))
+    assert r.status_code == 403
+    listing = c.get("/api/v1/shelters")
+    assert listing.status_code == 200 and listing.json()["rows"] == [] and "seed" in listing.json()["why_empty"]
+    with Store.open(path, read_only=True) as store:
+        names = set(store.query("SELECT table_name FROM information_schema.tables")["table_name"])
+    assert "tokens" not in names and "audit" not in names

@@ -295,9 +295,10 @@ def _plain_dates(frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def history(store: Store, shelter_id: int, days: int = 60) -> pd.DataFrame:
-    """One shelter's reports for its last `days` days (date, capacity, occupied, turned away, ...): for its staff."""
+    """One shelter's reports for its last `days` days (date, occupied, turned away, ..., note): for its own staff
+    and admins only (the note is private)."""
     frame = store.query(
-        "SELECT date, occupied, turned_away, arrivals, departures, origin, source_id, is_estimate "
+        "SELECT date, occupied, turned_away, arrivals, departures, note, origin, source_id, is_estimate "
         "FROM occupancy_reports WHERE shelter_id = ? AND occupied IS NOT NULL "
         "AND date >= (SELECT max(date) FROM occupancy_reports WHERE shelter_id = ?) - ?::INTEGER "
         "ORDER BY date",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters import audit
-from mppwatch.shelters.schema import ensure_schema
+from mppwatch.shelters.schema import ensure_schema, has_register
 from mppwatch.store import Store
 
 PREFIX = "mppw_"
@@ -131,6 +131,8 @@ def parse_bearer(header: str | None) -> str:
 
 def verify(store: Store, secret: str, today: date | None = None) -> Token:
     """The token for `secret`; AuthError 403 when it is unknown, revoked or expired."""
+    if not has_register(store):
+        raise AuthError(403, "unknown token (this store has no shelter register yet)")
     wanted = digest(secret)
     row = store.con.execute(
         "SELECT id, hash, role, shelter_id, expires_on, revoked_at FROM tokens WHERE hash = ?", [wanted]

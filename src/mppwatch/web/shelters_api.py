@@ -89,12 +89,14 @@ async def _body(request: Request) -> bytes:
 
 
 async def _write(request: Request, work: Callable[[Any, Token], T]) -> T:
-    """Check the bearer token's form (401) before touching the store, then verify it (403) and write, in one
-    short write session on a worker thread."""
+    """Check the bearer token's form (401) before touching the store and verify it on a read-only connection
+    (403), so a refused write never opens the store for writing; then verify it again inside one short write
+    session (a token revoked in between is refused) and write, on a worker thread."""
     try:
         secret = tokens.parse_bearer(request.headers.get("authorization"))
     except AuthError as exc:
         raise _refuse(exc) from None
+    await _read(request, lambda store: tokens.verify(store, secret))
 
     def run() -> T:
         with access.writing(request.app.state.db) as store:
