@@ -130,12 +130,12 @@ def finish(
         margin={"b": 130, "t": 90},
         showlegend=True,
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
-        separators=",." if lang == "en" else ", ",
+        separators=".," if lang == "en" else ", ",  # plotly: the decimal mark, then the thousands separator
     )
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
-        fig.update_yaxes(title_text=y_title, rangemode="tozero")
+        fig.update_layout(yaxis={"title": {"text": y_title}, "rangemode": "tozero"})
     fig.add_annotation(
         text=source_line,
         xref="paper",
@@ -342,10 +342,35 @@ def table_chart(
     )
     fig = go.Figure()
     withheld = 0
+    rates = [c for c in numeric if str(c).endswith(("_rate", "_share")) or values[c].dropna().abs().max() <= 1]
     for i, col in enumerate(numeric[:6]):
         vals = values[col]
         withheld += int(vals.isna().sum() - frame[col].isna().sum())
-        fig.add_trace(go.Bar(x=labels, y=vals, name=str(col), marker={"color": PALETTE[i % len(PALETTE)]}))
+        on_right = col in rates and len(rates) < len(numeric)  # a rate beside counts gets its own axis (0-1)
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=vals,
+                name=str(col).replace("_", " ") + (f" ({_t('right axis', lang)})" if on_right else ""),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                offsetgroup=str(i),
+                yaxis="y2" if on_right else "y",
+            )
+        )
+    if rates and len(rates) < len(numeric):
+        fig.update_layout(
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 1],
+                "dtick": 0.2,
+                "showgrid": False,
+                "title": {"text": _t("share (0-1)", lang)},
+            },
+            barmode="group",
+        )
+    elif rates:
+        unit = "share (0-1)"
     notes = [n for n in (note,) if n]
     if withheld:
         notes.append(_t("{n} cells withheld under disclosure control are not drawn", lang, n=withheld))
@@ -378,3 +403,5 @@ _N("{n} cells withheld under disclosure control are not drawn")
 _N("Forecast of {title} (estimate)")
 _N("Backtest of forecasts for {title}: past errors by model")
 _N("When does {title} pass {target}? (projection: estimate)")
+_N("right axis")
+_N("share (0-1)")

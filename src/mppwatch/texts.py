@@ -102,3 +102,4 @@ template(  # mppwatch.cli load
     "or name the files to load"
 )
 template("--plot {path}: expected a file name ending in .html, .png or .svg")  # mppwatch.charts
+template("{measures} by {groups} ({context})")  # mppwatch.commands._plots: court table charts

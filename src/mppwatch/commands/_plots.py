@@ -126,5 +126,18 @@ def table(ctx: typer.Context, frame: pd.DataFrame, title: str, plot: Path, unit:
     sources = list(frame.attrs.get("source_ids", []) or [])
     if not sources and frame.attrs.get("release"):
         sources = [f"EOIR case data, release {frame.attrs['release']}"]
-    fig = table_chart(frame, title=i18n.localise(title, lang) or title, sources=sources, unit=unit, lang=lang)
+    import pandas as pd
+
+    numeric = [c for c in frame.columns if pd.to_numeric(frame[c], errors="coerce").notna().any()]
+    groups = [c for c in frame.columns if c not in numeric]
+    context = i18n.localise(title, lang) or title
+    if numeric and groups:  # "cases by hearing location (court table, release 2026-01)" says what the bars are
+        heading = i18n.translator(lang)("{measures} by {groups} ({context})").format(
+            measures=", ".join(str(c).replace("_", " ") for c in numeric[:6]),
+            groups=", ".join(str(c).replace("_", " ") for c in groups),
+            context=context,
+        )
+    else:
+        heading = context
+    fig = table_chart(frame, title=heading, sources=sources, unit=unit, lang=lang)
     save(ctx, fig, plot)
