@@ -72,12 +72,13 @@ def test_refused_report_writes_nothing(site: dict, who: str | None, status: int)
         headers = _auth("mppw_" + "x" * 43)
     else:
         headers = _auth(site[who])
-    before = _state(site["db"])
+    before, raw = _state(site["db"]), site["db"].read_bytes()
     r = site["client"].post("/api/v1/shelters/4/reports", json=REPORT, headers=headers)
     assert r.status_code == status, r.text
     if status == 401:
         assert r.headers["www-authenticate"] == "Bearer"
     assert _state(site["db"]) == before
+    assert site["db"].read_bytes() == raw  # not a byte changed: the store was never opened for writing
 
 
 @pytest.mark.parametrize("who", [None, "s4", "revoked"])
