@@ -338,6 +338,7 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
                 "date": None,
                 "estimate": False,
                 "source_ids": [],
+                "source_text": _("EOIR case data, release {release}").format(release=backlog["release"]),
                 "link": "/court",
             }
         )
