@@ -1118,3 +1118,19 @@ def test_reject_lines_are_right_after_a_crlf_split_by_duckdbs_read_buffer(
     rej = store.query("SELECT line, raw FROM court_rejects WHERE file LIKE '%tbl_schedule.csv' ORDER BY line")
     assert rej.line.tolist() == sorted(bad)
     assert all(raw.startswith(bad[n] + "\t") for n, raw in zip(rej.line, rej.raw, strict=True))
+
+
+def test_add_names_puts_each_code_beside_its_name(loaded: Store) -> None:
+    from mppwatch.court.names import add_names
+
+    frame = pd.DataFrame(
+        {"nationality": ["HO", "XX", "Total"], "decision": ["R", "PENDING", None], "cases": ["<10", 12, 31]}
+    )
+    frame.attrs["release"] = "2025-12"
+    out = add_names(loaded, "2025-12", frame)
+    assert list(out.columns) == ["nationality", "nationality_name", "decision", "decision_name", "cases"]
+    assert out.nationality_name.tolist() == ["HONDURAS", None, "Total"]  # XX has no name: empty, not a guess
+    assert out.decision_name.tolist() == ["RELIEF GRANTED", "PENDING", None]
+    assert out.cases.tolist() == ["<10", 12, 31] and out.attrs["release"] == "2025-12"  # counts untouched
+    named = pd.DataFrame({"nationality": ["HONDURAS"]})  # a frame whose codes were already replaced
+    assert add_names(loaded, "2025-12", named).nationality_name.tolist() == ["HONDURAS"]
