@@ -154,3 +154,29 @@ def test_returns_rejects_an_unknown_dataset(store: Store) -> None:
         metrics.returns(store, "2019-06-30", datasets=["inm_returns"])
     with pytest.raises(QueryError, match="holds no city snapshots"):
         metrics.returns(store, "2019-06-30", datasets=[BOOKOUTS])
+
+
+def test_a_users_own_csv_gets_a_record(fresh_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file never seen before: its record comes from the store, its hierarchy from its labels ("All")."""
+    from mppwatch.sources.loader import load_file
+
+    new = tmp_path / "my_returns.csv"
+    new.write_text(
+        "source_id,as_of_date,city,count\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-06-30,Tijuana,100\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-06-30,Mexicali,50\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-06-30,All,150\n",
+        encoding="utf-8",
+    )
+    with Store.open(fresh_db) as store:
+        load_file(store, new, dataset="my_city_returns")
+        rec = record(store, "my_city_returns")
+        assert rec.origin == "user" and rec.title == {"en": "my_city_returns", "es": "my_city_returns"}
+        assert rec.dimensions["city"].parts == {"All": ("Mexicali", "Tijuana")}
+        assert "returns_snapshots" in rec.roles and rec.stock  # named like returns, with cities
+        assert rec.period_kinds["day"].first.isoformat() == "2019-06-30"
+        frame = metrics.series(store, "my_city_returns")
+        assert frame.to_dict("records") == [{"period": "2019-06-30", "value": 150.0}]  # All, not 300
+        listing = metrics.datasets(store).set_index("dataset")
+        assert listing.loc["my_city_returns", "roles"] == "returns_snapshots"
+        assert listing.loc[BOOKOUTS, "title_es"].startswith("DHS OHSS: salidas")

@@ -254,7 +254,8 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
         meta = package.get(ds, {})
         declared = meta.get("hierarchy")
         file_name = str(origins.get(ds, ""))
-        origin = "bundled" if meta else ("workbook" if file_name.endswith(".xlsx") else "user")
+        workbook = file_name.endswith(".xlsx") or "edition" in dims.get(ds, {})
+        origin = "bundled" if meta else ("workbook" if workbook else "user")
         dimensions = {
             k: Dimension(k, vals, {} if k in NOT_DIMENSIONS else
                          _hierarchy(k, vals, None if declared is None else declared.get(k, {})))

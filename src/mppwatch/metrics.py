@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from mppwatch import query
-from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, record
+from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, catalog, record
 from mppwatch.publishers.citizenship import compare_with_inm
 from mppwatch.query import Result, Selection
 from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS
@@ -121,8 +121,26 @@ def to_tidy(frame: pd.DataFrame, by: Sequence[str] | None = None, name: str = ""
 
 
 def datasets(store: Store) -> pd.DataFrame:
-    """One row per loaded dataset: rows, period coverage, period kinds, source ids and the current load."""
-    return query.dataset_table(store)
+    """One row per loaded dataset (and current load): its catalogue title in English and Spanish, roles, whether
+    its figures are stocks, the publisher's rounding, then rows, period coverage, period kinds, source ids and the load.
+    """
+    table = query.dataset_table(store)
+    records = catalog(store)
+    about = pd.DataFrame(
+        [
+            {
+                "dataset": name,
+                "title": rec.title.get("en", name),
+                "title_es": rec.title.get("es", name),
+                "roles": " ".join(rec.roles),
+                "stock": rec.stock,
+                "rounding": rec.rounding,
+            }
+            for name, rec in records.items()
+        ],
+        columns=["dataset", "title", "title_es", "roles", "stock", "rounding"],
+    )
+    return table.merge(about, on="dataset", how="left")[[*about.columns, *table.columns[1:]]]
 
 
 def sources(store: Store) -> pd.DataFrame:
