@@ -104,6 +104,7 @@ def test_explorer_filter_and_permalink(page: Any, base_url: str) -> None:
     assert any("2019-08" in r and "11,970" in r for r in before), before
     link = page.url
     assert "view=table" in link and "where=component%3DCBP" in link
+    assert "view=table" in (page.get_attribute("#panel-series a.permalink", "href") or "")
     open_page(page, link)
     assert rows(page, "series") == before
     assert page.get_attribute("#tab-table-series", "aria-selected") == "true"

@@ -39,6 +39,12 @@
       var url = new URL(window.location.href);
       url.searchParams.set("view", view);
       window.history.replaceState(null, "", url.toString());
+      var links = document.querySelectorAll("a.permalink");  // permalinks keep the view just chosen
+      for (var p = 0; p < links.length; p++) {
+        var link = new URL(links[p].href);
+        link.searchParams.set("view", view);
+        links[p].href = link.toString();
+      }
     }
   }
 
