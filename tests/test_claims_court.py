@@ -80,3 +80,40 @@ def test_a_real_release_wins_over_a_newer_synthetic_one(store_path: Path, tmp_pa
         rate = court.table(store, [], ["represented_rate"], mpp_only=True, as_of=date(2019, 12, 1), release="2025-06")
     assert v["R1"].dataset == "court:2025-06" and "SYNTHETIC" not in v["R1"].method()
     assert v["R1"].value == pytest.approx(float(rate["represented_rate"].iloc[0]) * 100)
+
+
+def test_several_court_filters_and_the_non_mpp_comparison_group(store_path: Path, tmp_path: Path) -> None:
+    """A spec takes several court filters at once, and `group = "non_mpp"` (all cases minus MPP, counts only)."""
+    day = date(2020, 2, 1)  # the claims are dated 31 Jan 2020: the nearest month start
+    with Store.open(store_path) as store:
+        by_two = court.table(store, ["nationality", "hearing_location"], ["cases"], mpp_only=True, as_of=day)
+        every = court.table(store, [], ["cases"], mpp_only=False, as_of=day)
+        mpp = court.table(store, [], ["cases"], mpp_only=True, as_of=day)
+    shown = by_two[by_two["cases"].map(lambda v: not isinstance(v, str))].iloc[0]
+    cell = int(shown["cases"])
+    non_mpp = int(every["cases"].iloc[0]) - int(mpp["cases"].iloc[0])
+    claims = tmp_path / "court_groups.csv"
+    claims.write_text(
+        HEADER + f"G1,,,MPP cases of one nationality at one court,{cell},cases,2020-01-31,US\n"
+        f"G2,,,non-MPP cases,{non_mpp},cases,2020-01-31,US\n"
+        f"G3,,,non-MPP cases,{non_mpp + 500},cases,2020-01-31,US\n"
+        "G4,,,non-MPP in absentia rate,40,percent,2020-01-31,US\n",
+        encoding="utf-8",
+    )
+    nat, loc = shown["nationality"], shown["hearing_location"]
+    (tmp_path / "court_groups.spec.toml").write_text(
+        f'[claims.G1]\nmetric = "court"\nmeasure = "cases"\nwhere = {{ nationality = "{nat}", hearing_location = "{loc}" }}\n'
+        '[claims.G2]\nmetric = "court"\nmeasure = "cases"\ngroup = "non_mpp"\n'
+        '[claims.G3]\nmetric = "court"\nmeasure = "cases"\ngroup = "non_mpp"\n'
+        '[claims.G4]\nmetric = "court"\nmeasure = "in_absentia_rate"\ngroup = "non_mpp"\n',
+        encoding="utf-8",
+    )
+    with Store.open(store_path) as store:
+        result = check(store, claims)
+    assert result.errors == []
+    v = {x.claim.claim_id: x for x in result.verdicts}
+    assert (v["G1"].verdict, v["G1"].value) == ("supported", cell)
+    assert v["G1"].evidence_date == "2020-02-01"
+    assert (v["G2"].verdict, v["G2"].value) == ("supported", non_mpp)
+    assert v["G3"].verdict == "contradicted"
+    assert v["G4"].verdict == "not_checkable" and "rate does not subtract" in v["G4"].method()

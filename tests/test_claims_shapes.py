@@ -183,3 +183,35 @@ def test_spanish_output_has_no_english_comparator_and_csv_keeps_codes(db: Path, 
     assert "OHSS MPP book-outs" not in rows["K1"]["method"]  # the bridge is said in Spanish
     table = runner.invoke(app, ["--db", str(db), "claims", "check", str(claims), "--lang", "es"])
     assert "respaldada" in table.stdout and "contradicha" in table.stdout
+
+
+BOOK = 'dataset = "ohss_swb_bookouts_by_agency_monthly"\nwhere = { component = "CBP", outcome = "Migrant Protection Protocols" }\n'
+
+
+def test_shapes_written_in_a_spec(db: Path, tmp_path: Path) -> None:
+    text = HEADER + "\n".join(
+        [
+            "S1,,,Tijuana against Mexicali,1.7,times (about),2019-06-30,Tijuana",
+            "S2,,,MPP book-outs change,-35,percent (about),2019-09,US",
+            "S3,,,Ciudad Juarez rank,1,rank,2019-06-30,Ciudad Juarez",
+            "S4,,,MPP book-outs peak,12000,persons (about),2019-07,US",
+            "S5,,,MPP book-outs per day,250,persons per day (more than),2019-09,US",
+        ]
+    ) + "\n"  # fmt: skip
+    spec = (
+        '[claims.S1]\nmetric = "returns"\naggregation = "compare"\nwhere = { city = "Tijuana" }\n'
+        'versus = { city = "Mexicali" }\n'
+        f'[claims.S2]\n{BOOK}aggregation = "compare"\ncompare_as = "change"\nperiod = "2019-09"\n'
+        'versus_period = "2019-08"\n'
+        '[claims.S3]\nmetric = "returns"\naggregation = "rank"\nby = "city"\nwhere = { city = "Ciudad Juárez" }\n'
+        'claimed = 1\ncomparator = "exactly"\n'
+        f'[claims.S4]\n{BOOK}aggregation = "max"\nperiod = "2019-03..2021-01"\npeak_month = "2019-07"\n'
+        f'[claims.S5]\n{BOOK}aggregation = "sum"\nper = "day"\nperiod = "2019-09"\n'
+    )
+    rows = _rows(db, tmp_path, text, spec)
+    got = {cid: (r["verdict"], r["value"]) for cid, r in rows.items()}
+    assert got["S1"] == ("supported", round(5709 / 3299, 2))  # 1.73, within 5 % of 1.7
+    assert got["S2"] == ("supported", round(100 * (7620 - 11970) / 11970, 2))  # -36.34 %, within 5 % of -35
+    assert got["S3"] == ("supported", 1)  # Juárez 7,706 > Tijuana 5,709 > Mexicali 3,299
+    assert got["S4"] == ("contradicted", 11970)  # the peak month is 2019-08, not 2019-07
+    assert got["S5"] == ("supported", 254)  # 7,620 / 30 days

@@ -73,12 +73,12 @@ class Comparator:
                 return (-math.inf, v + abs_tol, False, abs_tol > 0)
             case "at_most":
                 return (-math.inf, v + abs_tol, False, True)
-            case "about":
-                return (v * (1 - t) - abs_tol, v * (1 + t) + abs_tol, True, True)
+            case "about":  # |v| so that a claimed fall ("about -35 %") is a range too
+                return (v - abs(v) * t - abs_tol, v + abs(v) * t + abs_tol, True, True)
             case "just_over":
-                return (v - abs_tol, v * (1 + t) + abs_tol, abs_tol > 0, True)
+                return (v - abs_tol, v + abs(v) * t + abs_tol, abs_tol > 0, True)
             case "nearly":
-                return (v * (1 - t) - abs_tol, v + abs_tol, True, abs_tol > 0)
+                return (v - abs(v) * t - abs_tol, v + abs_tol, True, abs_tol > 0)
             case _:
                 return (v - abs_tol, v + abs_tol, True, True)
 
