@@ -39,6 +39,10 @@ def run(db: Path, *args: str, lang_env: dict[str, str] | None = None) -> subproc
         ),
         ("MPP returns to Mexico as of 2019-09-01", "Devoluciones del MPP a México al 1 sept 2019"),
         ("snapshot", "cifra publicada"),
+        (  # a sentence inside a sentence, and the more specific of two templates
+            "SYNTHETIC DATA - court table, release 2026-01-SYNTHETIC (MPP cohort)",
+            "DATOS SINTÉTICOS - tabla judicial, publicación 2026-01-SYNTHETIC (cohorte del MPP)",
+        ),
         ("a sentence no template knows", "a sentence no template knows"),
     ],
 )

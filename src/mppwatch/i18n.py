@@ -176,7 +176,19 @@ def _localise_value(value: str, lang: str) -> str:
             return format_date(dt.date.fromisoformat(text), lang)
         except ValueError:
             return value
-    return value
+    nested = _match_template(text, lang)  # "SYNTHETIC DATA - {title}" holds another sentence
+    return value if nested is None else nested
+
+
+def _match_template(text: str, lang: str) -> str | None:
+    """`text` translated through the first registered template it matches (with fields), else None."""
+    _ = translator(lang)
+    # the most specific template first: "court table, release {r} (MPP cohort)" before "court table, release {r}"
+    for msgid, pattern in sorted(_TEMPLATES.items(), key=lambda item: -len(_FIELD.sub("", item[0]))):
+        m = pattern.fullmatch(text)
+        if m and m.groupdict():
+            return _(msgid).format(**{k: _localise_value(v, lang) for k, v in m.groupdict().items()})
+    return None
 
 
 def localise(text: str | None, lang: str) -> str | None:
@@ -190,11 +202,9 @@ def localise(text: str | None, lang: str) -> str | None:
     direct = _(text)
     if direct != text:
         return direct
-    for msgid, pattern in _TEMPLATES.items():
-        m = pattern.fullmatch(text)
-        if m and m.groupdict():
-            fields = {k: _localise_value(v, lang) for k, v in m.groupdict().items()}
-            return _(msgid).format(**fields)
+    matched = _match_template(text, lang)
+    if matched is not None:
+        return matched
     if "; " in text:
         return "; ".join(localise(part, lang) or part for part in text.split("; "))
     return text

@@ -88,8 +88,36 @@ COLUMNS = [
         "in absentia, counted apart: not part of removal_order or completed (hearings include both)."
     ),
     N_("people (cumulative)"),
+    N_("hearing_location"),
+    N_("in_absentia_rate"),
+    N_("represented_rate"),
+    N_("relief_granted"),
+    N_("return_city"),
+    N_("nta_month"),
+    N_("release"),
+    N_("output"),
+    N_("mean"),
+    N_("total"),
+    N_("exit"),
+    N_("measure"),
+    N_("model"),
+    N_("unique_id"),
+    N_("ds"),
+    N_("y_hat"),
+    N_("verdict"),
+    N_("claim_id"),
+    N_("component"),
+    N_("outcome"),
+    N_("citizenship"),
+    N_("check"),
+    N_("computed"),
+    N_("difference"),
+    N_("tolerance"),
+    N_("key"),
+    N_("cells"),
 ]
 template("court table, release {release}")
+template("court table, release {release} (MPP cohort)")
 
 # error messages people meet most (the CLI's one-line errors go through i18n.localise)
 template("{path}: no database here yet; run `mppwatch load` first")  # mppwatch.store
