@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         title = f"FORECAST (estimate) {dataset} (sources: {' '.join(result.frame.attrs.get('source_ids', []))})"
         if plot:
             _plots.forecast(ctx, result, heading, plot)
-        emit(result.frame, format, title=title)
+        emit(result.frame, format, title=title, whole=("y_hat", "lo-80", "hi-80", "lo-95", "hi-95"))  # people
 
     @app.command("backtest")
     def backtest_cmd(
