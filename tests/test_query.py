@@ -180,3 +180,17 @@ def test_a_users_own_csv_gets_a_record(fresh_db, tmp_path) -> None:  # type: ign
         listing = metrics.datasets(store).set_index("dataset")
         assert listing.loc["my_city_returns", "roles"] == "returns_snapshots"
         assert listing.loc[BOOKOUTS, "title_es"].startswith("DHS OHSS: salidas")
+
+
+def test_query_errors_speak_spanish(store: Store) -> None:
+    with pytest.raises(QueryError) as info:
+        metrics.series(store, BOOKOUTS, {"component": "NOPE"})
+    assert str(info.value) == (
+        "ohss_swb_bookouts_by_agency_monthly: no component 'NOPE'; its component values are: CBP, OFO, USBP"
+    )
+    assert info.value.render("es") == (
+        "ohss_swb_bookouts_by_agency_monthly: no hay component 'NOPE'; sus valores de component son: CBP, OFO, USBP"
+    )
+    with pytest.raises(QueryError) as info:
+        metrics.series(store, BOOKOUTS, start="2019-08", end="2019-06")
+    assert info.value.render("es") == "--from 2019-08 es posterior a --to 2019-06: no hay nada entre ambos"

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from mppwatch.core.rounding import rounding_step
-from mppwatch.core.text import choices_text, fold
+from mppwatch.core.text import Template, choices_text, fold
 from mppwatch.errors import MppwatchError
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
@@ -36,7 +36,18 @@ EVERY_OTHER = "*"
 
 
 class QueryError(MppwatchError):
-    """A query that names something the store does not have, or asks for a figure that would be wrong."""
+    """A query that names something the store does not have, or asks for a figure that would be wrong.
+
+    Raised with an English template and its fields (`QueryError("no dataset '{dataset}'", dataset=...)`), so the
+    CLI can print it in Spanish (`render`); a plain message works too and stays English.
+    """
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.message = Template(template, **fields)
+        super().__init__(self.message.english())
+
+    def render(self, lang: str) -> str:
+        return self.message.render(lang)
 
 
 CatalogError = QueryError  # a dataset the store does not hold is a query error
@@ -102,7 +113,10 @@ class DatasetRecord:
     def dimension(self, name: str) -> Dimension:
         if name not in self.dimensions:
             raise QueryError(
-                f"{self.name} has no column {name!r}; its columns are: {choices_text(name, self.columns, 40)}"
+                "{dataset} has no column '{column}'; its columns are: {choices}",
+                dataset=self.name,
+                column=name,
+                choices=choices_text(name, self.columns, 40),
             )
         return self.dimensions[name]
 
@@ -210,7 +224,7 @@ def record(store: Store, dataset: str) -> DatasetRecord:
     if fold(dataset) in folded:
         return records[folded[fold(dataset)]]
     known = choices_text(dataset, records, 8) if records else "none (run `mppwatch load`)"
-    raise QueryError(f"no dataset {dataset!r} in {store.path}; loaded: {known}")
+    raise QueryError("no dataset '{dataset}' in {path}; loaded: {known}", dataset=dataset, path=store.path, known=known)
 
 
 def with_role(store: Store, role: str) -> list[str]:

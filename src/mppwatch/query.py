@@ -113,7 +113,10 @@ def _column_choices(rec: DatasetRecord) -> list[str]:
 def _check_column(rec: DatasetRecord, col: str) -> None:
     if col not in rec.dimensions and col not in KEY_COLUMNS:
         raise QueryError(
-            f"{rec.name} has no column {col!r}; its columns are: {choices_text(col, _column_choices(rec), 40)}"
+            "{dataset} has no column '{column}'; its columns are: {choices}",
+            dataset=rec.name,
+            column=col,
+            choices=choices_text(col, _column_choices(rec), 40),
         )
 
 
@@ -138,7 +141,13 @@ def _match_values(rec: DatasetRecord, col: str, values: Sequence[str], prov: Pro
             continue
         hit = folded.get(fold(v))
         if hit is None:
-            raise QueryError(f"{rec.name}: no {col} {v!r}; its {col} values are: {choices_text(v, known)}")
+            raise QueryError(
+                "{dataset}: no {column} '{value}'; its {column} values are: {choices}",
+                dataset=rec.name,
+                column=col,
+                value=v,
+                choices=choices_text(v, known),
+            )
         out.append(hit)
         if prov is not None:
             prov.matched.setdefault(col, {})[v] = hit
@@ -151,7 +160,7 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
     try:
         bounds = parse_bounds(sel.start, sel.end)
     except PeriodError as exc:
-        raise QueryError(str(exc)) from None
+        raise QueryError(exc.template, **exc.fields) from None
     filters: dict[str, list[str]] = {}
     for col, vals in (sel.filters or {}).items():
         _check_column(rec, col)
@@ -159,22 +168,30 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
         filters[col] = _match_values(rec, col, values, prov) if strict else values
     if sel.row_type and sel.row_type not in rec.row_types:
         raise QueryError(
-            f"{rec.name}: no row type {sel.row_type!r}; its row types are: {choices_text(sel.row_type, rec.row_types)}"
+            "{dataset}: no row type '{value}'; its row types are: {choices}",
+            dataset=rec.name,
+            value=sel.row_type,
+            choices=choices_text(sel.row_type, rec.row_types),
         )
     if sel.period_kind and sel.period_kind not in rec.period_kinds:
         raise QueryError(
-            f"{rec.name}: no period kind {sel.period_kind!r}; its period kinds are: "
-            f"{choices_text(sel.period_kind, rec.period_kinds)}"
+            "{dataset}: no period kind '{value}'; its period kinds are: {choices}",
+            dataset=rec.name,
+            value=sel.period_kind,
+            choices=choices_text(sel.period_kind, rec.period_kinds),
         )
     edition = None
     if "edition" in rec.dimensions and "edition" not in filters:
         if sel.edition is not None and sel.edition not in rec.editions:
             raise QueryError(
-                f"{rec.name}: no edition {sel.edition!r}; its editions are: {choices_text(sel.edition, rec.editions)}"
+                "{dataset}: no edition '{value}'; its editions are: {choices}",
+                dataset=rec.name,
+                value=sel.edition,
+                choices=choices_text(sel.edition, rec.editions),
             )
         edition = sel.edition or max(rec.editions)
     elif sel.edition is not None and "edition" not in rec.dimensions:
-        raise QueryError(f"{rec.name} has no editions")
+        raise QueryError("{dataset} has no editions", dataset=rec.name)
     return _Resolved(rec, filters, sel.period_kind, bounds, edition, rec.stock)
 
 
@@ -275,9 +292,11 @@ def cells(store: Store, sel: Selection, strict: bool = False) -> pd.DataFrame:
 
 def _coverage_error(rec: DatasetRecord, res: _Resolved, kind: str | None) -> QueryError:
     return QueryError(
-        f"{rec.name} has no figures in {res.bounds.text()}"
-        + (f" ({kind})" if kind else "")
-        + f"; it covers {rec.coverage(kind)}"
+        "{dataset} has no figures in {span}{kind}; it covers {coverage}",
+        dataset=rec.name,
+        span=res.bounds.text(),
+        kind=f" ({kind})" if kind else "",
+        coverage=rec.coverage(kind),
     )
 
 
@@ -296,7 +315,7 @@ def series(store: Store, sel: Selection) -> Result:
     for col in by:
         _check_column(rec, col)
     if len(set(by)) != len(by):
-        raise QueryError(f"by: a column is named twice ({', '.join(by)}); name each column once")
+        raise QueryError("by: a column is named twice ({columns}); name each column once", columns=", ".join(by))
     kind = sel.period_kind or _default_kind(store, res, sel.row_type)
     if res.bounds.start or res.bounds.end:
         spans = [rec.period_kinds[kind]] if kind in rec.period_kinds else list(rec.period_kinds.values())
@@ -337,8 +356,11 @@ def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> No
             kinds = sorted({str(v) for v in rows[f"dim:{col}"]})
             if len(kinds) > 1:
                 raise QueryError(
-                    f"{rec.name}: the selection mixes {col}s ({', '.join(kinds)}), which do not add up; "
-                    f"pick one with --where {col}=... or split with --by {col}"
+                    "{dataset}: the selection mixes {column}s ({values}), which do not add up; "
+                    "pick one with --where {column}=... or split with --by {column}",
+                    dataset=rec.name,
+                    column=col,
+                    values=", ".join(kinds),
                 )
 
 
@@ -354,8 +376,13 @@ def _top_of_hierarchies(
         for v in chosen:
             if clash := sorted(dim.ancestors(v) & set(chosen)):
                 raise QueryError(
-                    f"{rec.name}: {name}={clash[0]} already includes {name}={v}; adding them would count {v} twice. "
-                    f"Choose {clash[0]}, or its parts ({', '.join(dim.parts[clash[0]])}), or split with --by {name}"
+                    "{dataset}: {column}={total} already includes {column}={part}; adding them would count {part} "
+                    "twice. Choose {total}, or its parts ({parts}), or split with --by {column}",
+                    dataset=rec.name,
+                    column=name,
+                    total=clash[0],
+                    part=v,
+                    parts=", ".join(dim.parts[clash[0]]),
                 )
         col = f"dim:{name}"
         values = rows[col]

@@ -49,7 +49,9 @@ def check_datasets(store: Store, datasets: Sequence[str]) -> list[str]:
         rec = record(store, name)  # raises, listing the loaded datasets nearest first
         if "city" not in rec.dimensions:
             known = choices_text(name, default_datasets(store))
-            raise QueryError(f"returns: {rec.name} holds no city snapshots; snapshot datasets: {known}")
+            raise QueryError(
+                "returns: {dataset} holds no city snapshots; snapshot datasets: {known}", dataset=rec.name, known=known
+            )
         out.append(rec.name)
     return out
 

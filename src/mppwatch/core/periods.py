@@ -17,7 +17,11 @@ YEAR_RE = re.compile(r"^(\d{4})$")
 
 
 class PeriodError(ValueError):
-    """A date that is not a date: the message says what was expected."""
+    """A date that is not a date: the message says what was expected (an English template and its fields)."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template, self.fields = template, fields
+        super().__init__(template.format(**fields) if fields else template)
 
 
 def span(text: str) -> tuple[str, date, date]:
@@ -27,14 +31,14 @@ def span(text: str) -> tuple[str, date, date]:
         try:
             day = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            raise PeriodError(f"{text!r} is not a real date") from None
+            raise PeriodError("'{text}' is not a real date", text=text) from None
         return "day", day, day
     if m := MONTH_RE.match(text):
         year, month = int(m[1]), int(m[2])
         return "month", date(year, month, 1), month_end(date(year, month, 1))
     if m := YEAR_RE.match(text):
         return "year", date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-    raise PeriodError(f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)")
+    raise PeriodError("'{text}' is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)", text=text)
 
 
 def month_end(d: date) -> date:
@@ -79,7 +83,7 @@ def parse_bound(value: str | date | None, end: bool, option: str | None = None) 
     try:
         _, first, last = span(str(value))
     except PeriodError:
-        raise PeriodError(f"{name} {value!r}: expected YYYY-MM or YYYY-MM-DD") from None
+        raise PeriodError("{option} '{value}': expected YYYY-MM or YYYY-MM-DD", option=name, value=value) from None
     return last if end else first
 
 
@@ -87,7 +91,7 @@ def parse_bounds(start: str | date | None, end: str | date | None) -> Bounds:
     """Both ends of a range; `from` later than `to` is an error, never an empty answer."""
     lo, hi = parse_bound(start, end=False), parse_bound(end, end=True)
     if lo is not None and hi is not None and lo > hi:
-        raise PeriodError(f"--from {start} is later than --to {end}: nothing can lie between them")
+        raise PeriodError("--from {start} is later than --to {end}: nothing can lie between them", start=start, end=end)
     return Bounds(lo, hi)
 
 
@@ -98,7 +102,7 @@ def parse_day(value: str | date, option: str = "--as-of") -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise PeriodError(f"{option} {value!r}: expected YYYY-MM-DD") from None
+        raise PeriodError("{option} '{value}': expected YYYY-MM-DD", option=option, value=value) from None
 
 
 def interpolate(before: tuple[date, float], after: tuple[date, float], day: date) -> float:

@@ -30,3 +30,25 @@ def choices_text(value: str, choices: Iterable[str], limit: int = 12) -> str:
     ranked = nearest(value, choices)
     shown = ", ".join(ranked[:limit])
     return shown + (f" (and {len(ranked) - limit} more)" if len(ranked) > limit else "") if ranked else "none"
+
+
+class Template:
+    """A message kept as its English template and fields, so it can be shown in another language later.
+
+    `str()` is the English sentence; `render(lang)` looks the template up in the gettext catalog (`mppwatch.i18n`)
+    and fills in the same fields. The CLI's error line calls `render` when an exception has it.
+    """
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = {k: str(v) for k, v in fields.items()}
+
+    def english(self) -> str:
+        return self.template.format(**self.fields) if self.fields else self.template
+
+    def render(self, lang: str) -> str:
+        from mppwatch import i18n  # the CLI's module; imported only when a message is shown in another language
+
+        if lang == "en":
+            return self.english()
+        return i18n.translator(lang)(self.template).format(**self.fields)
