@@ -1134,3 +1134,28 @@ def test_add_names_puts_each_code_beside_its_name(loaded: Store) -> None:
     assert out.cases.tolist() == ["<10", 12, 31] and out.attrs["release"] == "2025-12"  # counts untouched
     named = pd.DataFrame({"nationality": ["HONDURAS"]})  # a frame whose codes were already replaced
     assert add_names(loaded, "2025-12", named).nationality_name.tolist() == ["HONDURAS"]
+
+
+def test_validate_cli_on_a_synthetic_release(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    court.synth_eoir(tmp_path / "rel", 2500, seed=3)
+    db = str(tmp_path / "c.duckdb")
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["--db", db, "court", "load", str(tmp_path / "rel"), "--release", "2026-01"]).exit_code == 0
+    )
+    r = runner.invoke(app, ["--db", db, "court", "validate", "2026-01", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert {x["section"] for x in rows} == {"rows", "orphans", "lookup coverage", "dates", "cohort"}
+    cases = {x["measure"]: x["value"] for x in rows if x["section"] == "rows" and x["table"] == "court_case"}
+    assert cases["rows_in"] == 2500 and cases["rows_in"] == cases["loaded"] + cases["rejected"]
+    mpp = next(x["value"] for x in rows if x["measure"] == "MPP cases")
+    assert 1000 < mpp < 2500
+    r = runner.invoke(app, ["--db", db, "court", "validate"])
+    assert r.exit_code == 0 and "lookup coverage" in r.stdout and "SYNTHETIC" in r.stdout

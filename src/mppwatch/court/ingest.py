@@ -835,12 +835,17 @@ def _true_lines(path: Path, positions: list[int]) -> dict[int, int]:
     with open(path, "rb") as handle:
         while i < len(wanted) and (block := handle.read(1 << 22)):
             end = done + len(block)
-            while i < len(wanted) and wanted[i] < end:
-                at = wanted[i] - done
-                on_lf = block[at : at + 1] == b"\n"
-                out[wanted[i]] = lines + _count_byte(block, 10, at) + (1 if on_lf else 0)
-                i += 1
-            lines += _count_byte(block, 10, len(block))
+            ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)  # the block's LFs, once
+            j = i
+            while j < len(wanted) and wanted[j] < end:
+                j += 1
+            if j > i:
+                at = np.asarray(wanted[i:j], dtype=np.int64) - done
+                before = np.searchsorted(ends, at, side="right")  # LFs at or before each position
+                for pos, n in zip(wanted[i:j], before.tolist(), strict=True):
+                    out[pos] = lines + int(n)  # a position on an LF counts that LF: the next line
+                i = j
+            lines += len(ends)
             done = end
     return out
 
