@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mppwatch.catalog import QueryError, record
+from mppwatch import query
+from mppwatch.catalog import QueryError, catalog, record
 from mppwatch.core.text import ascii_fold
+from mppwatch.query import Selection
 from mppwatch.reconcile import COLUMNS as RECONCILE_COLUMNS
 from mppwatch.store import Store
 
@@ -25,10 +27,12 @@ CHECK = "ohss_mpp_bookouts_vs_inm_returns_by_nationality_2019"
 
 
 def _editions(store: Store) -> list[str]:
-    rows = store.con.execute(
-        "SELECT DISTINCT dims['edition'] FROM observations WHERE dataset = ? ORDER BY 1", [DATASET]
-    ).fetchall()
-    return [r[0] for r in rows]
+    records = catalog(store)
+    return sorted(records[DATASET].editions) if DATASET in records else []
+
+
+def _dims(rows: pd.DataFrame, col: str) -> pd.Series:
+    return rows["dims"].map(lambda d: dict(d).get(col))
 
 
 def mpp_by_nationality(store: Store, edition: str | None = None) -> pd.DataFrame:
@@ -45,13 +49,18 @@ def mpp_by_nationality(store: Store, edition: str | None = None) -> pd.DataFrame
     chosen = edition or held[-1]
     if chosen not in held:
         raise QueryError(f"{DATASET} has no edition {chosen!r}; loaded: {', '.join(held)}")
-    frame = store.query(
-        """SELECT dims['citizenship'] AS nationality, period AS month, value, source_id, load_id
-           FROM observations
-           WHERE dataset = ? AND dims['edition'] = ? AND dims['outcome'] = ? AND period_kind = 'month'
-             AND value IS NOT NULL
-           ORDER BY period_start, nationality""",
-        [DATASET, chosen, MPP_OUTCOME],
+    cells = query.cells(
+        store, Selection(DATASET, {"edition": [chosen], "outcome": [MPP_OUTCOME]}, period_kind="month", row_type=None)
+    )
+    cells = cells[cells["value"].notna()]
+    frame = pd.DataFrame(
+        {
+            "nationality": _dims(cells, "citizenship"),
+            "month": cells["period"],
+            "value": cells["value"],
+            "source_id": cells["source_id"],
+            "load_id": cells["load_id"],
+        }
     )
     frame["nationality"] = frame["nationality"].replace({ALL_LABEL: "All"})
     rank = frame["nationality"].map({"Others": 1, "All": 2}).fillna(0)  # countries A-Z, then Others, then All
@@ -74,19 +83,15 @@ def _key(name: str) -> str:
 
 def _hidden_in_fy2019(store: Store, edition: str) -> dict[str, float]:
     """FY2019 MPP total minus the sum of its printed months, per citizenship (book-outs in months printed X)."""
-    frame = store.query(
-        """SELECT dims['citizenship'] AS nationality,
-                  sum(value) FILTER (WHERE period_kind = 'fiscal_year') AS total,
-                  coalesce(sum(value) FILTER (WHERE period_kind = 'month'), 0) AS months
-           FROM observations
-           WHERE dataset = ? AND dims['edition'] = ? AND dims['outcome'] = ? AND dims['fiscal_year'] = '2019'
-           GROUP BY 1""",
-        [DATASET, edition, MPP_OUTCOME],
-    )
-    frame["nationality"] = frame["nationality"].replace({ALL_LABEL: "All"})
+    where = {"edition": [edition], "outcome": [MPP_OUTCOME], "fiscal_year": ["2019"]}
+    sums = {}
+    for kind in ("fiscal_year", "month"):
+        cells = query.cells(store, Selection(DATASET, where, period_kind=kind, row_type=None))
+        names = _dims(cells, "citizenship").replace({ALL_LABEL: "All"})
+        sums[kind] = cells["value"].groupby(names).sum(min_count=1)
     return {
-        str(n): float(t) - float(m)
-        for n, t, m in zip(frame["nationality"], frame["total"], frame["months"], strict=True)
+        str(n): float(t) - float(sums["month"].get(n, 0.0) if pd.notna(sums["month"].get(n)) else 0.0)
+        for n, t in sums["fiscal_year"].items()
         if pd.notna(t)
     }
 
@@ -101,10 +106,12 @@ def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
     beyond it are expected and explained in `note`, not errors. Nationalities OHSS does not itemise get
     no computed value.
     """
-    inm = store.query(
-        """SELECT dims['nationality'] AS nationality, value, source_id, row_type FROM observations
-           WHERE dataset = ? AND period = ? ORDER BY line""",
-        [INM_DATASET, INM_AS_OF],
+    if INM_DATASET not in catalog(store):
+        raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
+    cells = query.cells(store, Selection(INM_DATASET, start=INM_AS_OF, end=INM_AS_OF, row_type=None))
+    cells = cells[cells["period"] == INM_AS_OF].sort_values("line")
+    inm = pd.DataFrame(
+        {"nationality": _dims(cells, "nationality"), "value": cells["value"], "source_id": cells["source_id"]}
     )
     if inm.empty:
         raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
