@@ -108,10 +108,10 @@ def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
     """
     if INM_DATASET not in catalog(store):
         raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
-    cells = query.cells(store, Selection(INM_DATASET, start=INM_AS_OF, end=INM_AS_OF, row_type=None))
-    cells = cells[cells["period"] == INM_AS_OF].sort_values("line")
+    found = query.cells(store, Selection(INM_DATASET, start=INM_AS_OF, end=INM_AS_OF, row_type=None))
+    found = found[found["period"] == INM_AS_OF].sort_values("line")
     inm = pd.DataFrame(
-        {"nationality": _dims(cells, "nationality"), "value": cells["value"], "source_id": cells["source_id"]}
+        {"nationality": _dims(found, "nationality"), "value": found["value"], "source_id": found["source_id"]}
     )
     if inm.empty:
         raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
