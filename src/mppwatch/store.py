@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +88,32 @@ class StoreBusy(StoreError):
 WRITER_WAIT_SECONDS = float(os.environ.get("MPPWATCH_WRITER_WAIT", "30"))
 READER_WAIT_SECONDS = 5.0
 _LOCK_ERRORS = (duckdb.IOException, duckdb.ConnectionException)
+
+
+_ANCHORS: dict[Path, tuple[tuple[int, int], Any, Path]] = {}  # snapshot -> (version, connection, link)
+_ANCHORS_LOCK = threading.Lock()
+
+
+def _snapshot_cursor(snap: Path, config: dict[str, str | bool | int | float | list[str]]) -> Any:
+    """A connection to the snapshot from one DuckDB instance kept open per snapshot version (opening the file
+    costs 40-120 ms, a cursor 0.1 ms). The instance is opened through a hard link named by the file's inode, so a
+    refreshed snapshot (a new inode) gets a new instance, never DuckDB's cached one for the old file."""
+    st = snap.stat()
+    version = (st.st_ino, st.st_mtime_ns)
+    with _ANCHORS_LOCK:
+        held = _ANCHORS.get(snap)
+        if held is None or held[0] != version:
+            link = snap.with_name(f"{snap.name}.{st.st_ino}")
+            if not link.exists():
+                os.link(snap, link)
+            # a served snapshot answers many small requests at once: one thread per query, memory capped
+            anchor = duckdb.connect(str(link), read_only=True, config={"memory_limit": "2GB", "threads": 1, **config})
+            if held is not None:
+                held[1].close()  # requests still running keep the old instance until they finish
+                if held[2] != link:
+                    held[2].unlink(missing_ok=True)
+            _ANCHORS[snap] = held = (version, anchor, link)
+        return held[1].cursor()
 
 
 def snapshot_path(path: Path) -> Path:
@@ -222,7 +249,13 @@ class Store:
         while True:
             for target in targets:
                 try:
-                    con = duckdb.connect(str(target), read_only=read_only, config=config)
+                    if target == snap and read_only and _marker(path).exists():
+                        try:
+                            con = _snapshot_cursor(snap, config)
+                        except OSError:  # no hard links here: open the snapshot itself
+                            con = duckdb.connect(str(target), read_only=True, config=config)
+                    else:
+                        con = duckdb.connect(str(target), read_only=read_only, config=config)
                     self.read_path = target
                     return con
                 except _LOCK_ERRORS as exc:
@@ -245,6 +278,8 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self._writer_lock is not None:  # readers go back to a current snapshot (and its kept instance)
+            refresh_snapshot(self.path)
         self._release()
 
     def _release(self) -> None:

@@ -8,8 +8,8 @@ What and why (issue 13: one request took 103 s and 8.5 GB, 20 concurrent forecas
   the client gets 503 at once, the
   request's DuckDB work is interrupted (`con.interrupt()`, armed by `arm`), and a forecast, which runs in a child
   process (`in_child`), is killed;
-- expensive endpoints (court tables, claims, reconcile, forecast) run at most a few at a time; one more gets 429
-  with Retry-After;
+- expensive endpoints (court tables, claims, reconcile, forecast) run at most 2/2/1/1 at a time and 2 in all;
+  one more gets 429 with Retry-After;
 - their 200 answers are cached per data version (the database file's size and modification time) and query;
 - each client (IP address) has a token bucket: MPPWATCH_RATE_LIMIT requests a second on average (default 20),
   bursts of 5 seconds' worth.
@@ -44,10 +44,11 @@ FIRST_MONTH, LAST_MONTH = (1990, 1), (2100, 12)
 # expensive endpoints: path prefix -> (group, concurrent requests allowed)
 EXPENSIVE = {
     "/api/v1/forecast": ("forecast", 1),
-    "/api/v1/court/": ("court", 3),
-    "/api/v1/claims": ("court", 3),
+    "/api/v1/court/": ("court", 2),
+    "/api/v1/claims": ("court", 2),
     "/api/v1/reconcile": ("reconcile", 1),
 }
+MAX_EXPENSIVE = 2  # in flight over all groups: on 2 cores, /health and series keep a core
 CACHE_ENTRIES = 256
 CACHE_BYTES = 64 << 20
 RATE = float(os.environ.get("MPPWATCH_RATE_LIMIT", "20"))
@@ -244,7 +245,7 @@ def install(app: FastAPI) -> None:
                 (b"x-mppwatch-cache", b"hit"),
             ]
             return response
-        if inflight.get(name, 0) >= allowed:
+        if inflight.get(name, 0) >= allowed or sum(inflight.values()) >= MAX_EXPENSIVE:
             return error_response(
                 429, f"too many {name} requests in progress; try again shortly", code="busy",
                 headers={"Retry-After": "2"},
