@@ -6,6 +6,8 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 
+from mppwatch import i18n
+
 
 def fold(text: str) -> str:
     """Case, accents and runs of spaces ignored: "Ciudad  JUAREZ" and "ciudad juárez" fold alike."""
@@ -47,8 +49,6 @@ class Template:
         return self.template.format(**self.fields) if self.fields else self.template
 
     def render(self, lang: str) -> str:
-        from mppwatch import i18n  # the CLI's module; imported only when a message is shown in another language
-
         if lang == "en":
             return self.english()
         return i18n.translator(lang)(self.template).format(**self.fields)
