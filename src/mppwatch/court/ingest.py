@@ -259,6 +259,8 @@ class _Reader:
         self.ncols = ncols
         self.name, self.names = name, names
         self.bad: list[tuple[int, int, bytes]] = []  # (line, fields, raw line)
+        self.starts: list[tuple[int, int]] = [(0, 1)]  # (byte offset, number of the line starting there), per block
+        self.offset = 0
         self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
         self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
         self.transform: Callable[[bytes], bytes] | None = None  # applied to whole lines on their way to the pipe
@@ -281,6 +283,7 @@ class _Reader:
                 cut = block.rfind(b"\n") + 1
                 if cut == 0:  # no line ends in this block
                     carry += block
+                    self.offset += len(block)
                     continue
                 if sink is not None and self.transform is not None:
                     sink.write(self.transform(carry + block[:cut]))
@@ -298,6 +301,8 @@ class _Reader:
                 else:
                     self.newlines += _count_byte(block, 10, cut)
                 carry = block[cut:]
+                self.starts.append((self.offset + cut, self.newlines + 1))
+                self.offset += len(block)
             if sink is not None and carry:
                 sink.write(self.transform(carry) if self.transform is not None else carry)
             if self.ncols and carry.rstrip(b"\r"):  # a last line without a line break is still a row
@@ -736,6 +741,7 @@ def _repair(
     wrong_width: list[tuple[int, int, bytes]],
     encoding: str = "latin-1",
     direct: Path | None = None,
+    starts: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int, int]:
     """Settle every line that is not a clean row: (repaired, rejected, rows taken back out of the table).
 
@@ -745,8 +751,9 @@ def _repair(
       DuckDB from a named pipe: no case row is written to a file outside the store.
     - Everything else DuckDB rejected is kept with its reason.
     The cost is one pass over the rejects (and one DELETE), whatever their number. DuckDB 2.0's line numbers drift
-    by one after a read buffer that ends between the CR and the LF of a CRLF line end, so for a file DuckDB read
-    itself (`direct`) each reject's line is counted again from its byte position (one pass at memory speed).
+    by one after a read buffer that ends between the CR and the LF of a CRLF line end (and its byte positions count
+    UTF-8 bytes, not the file's latin-1 ones), so for a file DuckDB read itself (`direct`) each reject's line is
+    found again by its text, at or a few lines before DuckDB's number (`_true_lines`).
     """
     con = store.con
     found = con.execute(
@@ -754,10 +761,14 @@ def _repair(
                    string_agg(DISTINCT error_type || ': ' || error_message, '; ')
             FROM {rejects}_err GROUP BY line"""
     ).fetchall()
-    true_line = _true_lines(direct, [int(r[1]) for r in found]) if direct is not None and found else {}
+    true_line = (
+        _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding)
+        if direct is not None and found
+        else {}
+    )
     parsed: dict[int, tuple[str | None, str]] = {
-        true_line.get(int(pos), int(line)): (raw.strip("\r\n") if raw is not None else None, reason)
-        for line, pos, raw, reason in found
+        true_line.get(int(line), int(line)): (raw.strip("\r\n") if raw is not None else None, reason)
+        for line, _pos, raw, reason in found
     }
     decode = (
         (lambda b: to_utf8(b).decode("utf-8", "replace")) if encoding == "utf-8" else (lambda b: b.decode("latin-1"))
@@ -824,29 +835,35 @@ def _repair(
     return len(repaired_lines), len(lines) - len(repaired_lines), taken_out
 
 
-def _true_lines(path: Path, positions: list[int]) -> dict[int, int]:
-    """Byte position (DuckDB's line_byte_position) -> line number (from 1), counting LFs in one pass over the file.
+def _true_lines(
+    path: Path, starts: list[tuple[int, int]] | None, found: list[tuple[int, str | None]], encoding: str
+) -> dict[int, int]:
+    """DuckDB's line number -> the file's, for each (line, csv_line) DuckDB rejected: the line whose text is
+    csv_line, at DuckDB's number or up to 16 lines before it (DuckDB's count only ever runs ahead). `starts` (from
+    the reader: the line starting at each block's first line start) says where to read: one block per reject, at
+    most, each read once. A line not found keeps DuckDB's number (the accounting check then catches a duplicate)."""
+    import bisect
 
-    DuckDB's position can fall one byte into the line or on the LF before it: a position on an LF counts as the
-    next line."""
+    if not starts:
+        return {}
+    lines_at = [line for _off, line in starts]
+    cache: dict[int, list[bytes]] = {}
     out: dict[int, int] = {}
-    wanted = sorted(set(positions))
-    i, done, lines = 0, 0, 1
     with open(path, "rb") as handle:
-        while i < len(wanted) and (block := handle.read(1 << 22)):
-            end = done + len(block)
-            ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)  # the block's LFs, once
-            j = i
-            while j < len(wanted) and wanted[j] < end:
-                j += 1
-            if j > i:
-                at = np.asarray(wanted[i:j], dtype=np.int64) - done
-                before = np.searchsorted(ends, at, side="right")  # LFs at or before each position
-                for pos, n in zip(wanted[i:j], before.tolist(), strict=True):
-                    out[pos] = lines + int(n)  # a position on an LF counts that LF: the next line
-                i = j
-            lines += len(ends)
-            done = end
+        for duck, text in found:
+            if text is None:
+                continue
+            want = text.strip("\r\n").encode(encoding, errors="replace")
+            for line in range(duck, max(duck - 17, 1), -1):
+                k = bisect.bisect_right(lines_at, line) - 1
+                if k not in cache:
+                    handle.seek(starts[k][0])
+                    cache[k] = handle.read((1 << 22) + MAX_LINE_BYTES).split(b"\n")
+                rows = cache[k]
+                i = line - starts[k][1]
+                if 0 <= i < len(rows) - 1 and rows[i].removesuffix(b"\r") == want:
+                    out[duck] = line
+                    break
     return out
 
 
@@ -953,7 +970,7 @@ def load_table(
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     direct = member.path if not found.transcode else None
     repaired, rejected, taken_out = _repair(
-        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct
+        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts
     )
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
     loaded -= taken_out
