@@ -147,5 +147,6 @@ def test_png_and_html_figures(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     write_figure(fig, tmp_path / "sub" / "f.html")
     assert (tmp_path / "sub" / "plotly.min.js").stat().st_size > 1_000_000
-    with pytest.raises(MppwatchError, match="html or .png"):
-        write_figure(fig, tmp_path / "f.svg")
+    assert write_figure(fig, tmp_path / "f.svg").read_bytes().lstrip().startswith(b"<svg")  # SVG too (issue 15)
+    with pytest.raises(MppwatchError, match=r"\.html, \.png or \.svg"):
+        write_figure(fig, tmp_path / "f.pdf")
