@@ -166,14 +166,14 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
         _check_column(rec, col)
         values = [vals] if isinstance(vals, str) else list(vals)
         filters[col] = _match_values(rec, col, values, prov) if strict else values
-    if sel.row_type and sel.row_type not in rec.row_types:
+    if strict and sel.row_type and sel.row_type not in rec.row_types:
         raise QueryError(
             "{dataset}: no row type '{value}'; its row types are: {choices}",
             dataset=rec.name,
             value=sel.row_type,
             choices=choices_text(sel.row_type, rec.row_types),
         )
-    if sel.period_kind and sel.period_kind not in rec.period_kinds:
+    if strict and sel.period_kind and sel.period_kind not in rec.period_kinds:
         raise QueryError(
             "{dataset}: no period kind '{value}'; its period kinds are: {choices}",
             dataset=rec.name,
@@ -182,7 +182,7 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
         )
     edition = None
     if "edition" in rec.dimensions and "edition" not in filters:
-        if sel.edition is not None and sel.edition not in rec.editions:
+        if strict and sel.edition is not None and sel.edition not in rec.editions:
             raise QueryError(
                 "{dataset}: no edition '{value}'; its editions are: {choices}",
                 dataset=rec.name,
@@ -282,7 +282,8 @@ _KINDS: dict[tuple, str] = {}  # default period kind per selection and loads (a 
 def cells(store: Store, sel: Selection, strict: bool = False) -> pd.DataFrame:
     """The published cells a selection reads, one row per cell after choosing one capture (columns CELL_COLUMNS).
 
-    Not strict (what `metrics.select` gives): filter values are taken as typed and an empty answer is empty.
+    Not strict (what `metrics.select` gives): filter values, row type, period kind and edition are taken as
+    typed, and what matches nothing gives an empty frame, as before the query layer.
     """
     res = _resolve(store, sel, None, strict)
     kind = sel.period_kind or _default_kind(store, res, sel.row_type)
