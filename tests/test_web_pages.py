@@ -189,3 +189,11 @@ def test_a_typed_claim_gets_a_verdict_or_the_reason_it_cannot(client: TestClient
     bad = client.get("/claims?quote=q&value=abc&unit=persons&as_of_date=2019-06-30&lang=es", headers=HTML).text
     assert 'class="error"' in bad and "&#39;abc&#39; no es ni un número ni una fecha" in bad
     assert 'id="panel-typed"' not in bad
+
+
+def test_court_page_without_a_release_says_how_to_load_one(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    html = client.get("/court?lang=es", headers=HTML).text
+    assert "mppwatch court load" in html and "SINTÉTICA" in html and 'class="panel"' not in html
+    overview = client.get("/?lang=en", headers=HTML).text
+    assert "No court release is loaded" in overview and "MPP court cases pending" not in overview

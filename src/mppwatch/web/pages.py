@@ -42,7 +42,6 @@ STATIC = Path(str(WEB.joinpath("static")))
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(WEB.joinpath("templates"))),
     autoescape=jinja2.select_autoescape(["html"]),
-    extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
 )
