@@ -197,3 +197,13 @@ def test_court_page_without_a_release_says_how_to_load_one(bundled_db: Path) -> 
     assert "mppwatch court load" in html and "SINTÉTICA" in html and 'class="panel"' not in html
     overview = client.get("/?lang=en", headers=HTML).text
     assert "No court release is loaded" in overview and "MPP court cases pending" not in overview
+
+
+def test_returns_to_one_city_by_a_date_with_its_source(client: TestClient) -> None:
+    html = client.get("/returns?as_of=2019-06-30&city=Ciudad+Ju%C3%A1rez&lang=en", headers=HTML).text
+    first = html.index('class="headline')
+    block = html[first : html.index("</div>", first)]
+    assert "People returned to Ciudad Juárez under MPP by 30 Jun 2019" in block
+    assert "7,706" in block and "ORTNOTICIAS_2019-07" in block
+    bad = client.get("/returns?city=Atlantis", headers=HTML).text
+    assert 'class="error"' in bad and "Atlantis" in bad

@@ -357,24 +357,52 @@ def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -
     last = content.last_snapshot_date(store, datasets)
     day = _day(params.get("as_of"), content.latest_city_date(store, datasets))
     total = content.returns_total(store, day, datasets)
-    head = {
-        "label": _("People returned to Mexico under MPP by {date}").format(date=format_date(day, lang)),
-        "value": total["value"],
-        "date": total["as_of"],
-        "estimate": total["is_estimate"],
-        "method": content.method_text(total["method"], total["before"], total["after"], _),
-        "source_ids": total["source_ids"],
-    }
+    heads = [
+        {
+            "label": _("People returned to Mexico under MPP by {date}").format(date=format_date(day, lang)),
+            "value": total["value"],
+            "date": total["as_of"],
+            "estimate": total["is_estimate"],
+            "method": content.method_text(total["method"], total["before"], total["after"], _),
+            "source_ids": total["source_ids"],
+        }
+    ]
+    by_city = content.returns_by_city(store, day, datasets, _)
+    cities = [str(c) for c in by_city.frame["city"]]
+    city = params.get("city") or ""
+    if city:
+        if city not in cities:
+            raise MppwatchError(f"city {city!r}: the snapshots name {', '.join(cities)}")
+        row = by_city.frame[by_city.frame["city"] == city].iloc[0]
+        heads.insert(
+            0,
+            {
+                "label": _("People returned to {city} under MPP by {date}").format(
+                    city=city, date=format_date(day, lang)
+                ),
+                "value": content.clean(row["value"]),
+                "date": day.isoformat(),
+                "estimate": bool(row["is_estimate"]),
+                "method": str(row["method"]),
+                "source_ids": content.split_ids(row["source_ids"]),
+            },
+        )
     return Page(
         "returns",
         _("Returns to Mexico by city"),
         panels=[
-            content.returns_by_city(store, day, datasets, _),
+            by_city,
             content.snapshots_panel(store, datasets, _),
             content.last_known_panel(store, datasets, _),
         ],
-        headlines=[head],
-        extra={"as_of": day.isoformat(), "last": last.isoformat(), "datasets": datasets},
+        headlines=heads,
+        extra={
+            "as_of": day.isoformat(),
+            "last": last.isoformat(),
+            "datasets": datasets,
+            "cities": cities,
+            "city": city,
+        },
     )
 
 
