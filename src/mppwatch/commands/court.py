@@ -89,7 +89,10 @@ def register(app: typer.Typer) -> None:
         release: Annotated[str, typer.Option("--release", help="YYYY-MM of the EOIR release")],
         max_reject_share: Annotated[
             float,
-            typer.Option("--max-reject-share", help="fail when a table rejects more than this share of its lines"),
+            typer.Option(
+                "--max-reject-share",
+                help="fail (store nothing) when a table rejects more than this share of its lines (and more than one)",
+            ),
         ] = 0.01,
         format: FormatOpt = Format.table,
     ) -> None:
@@ -227,19 +230,6 @@ def register(app: typer.Typer) -> None:
             frame = _court().rejects(store, release)
         _show(frame, format, f"court rejects, release {frame.attrs['release']}")
 
-    @synth_app.command("eoir")
-    def eoir(
-        out: Annotated[Path, typer.Argument(help="folder to write the SYNTHETIC release into")],
-        cases: Annotated[int, typer.Option("--cases", help="number of cases")] = 20000,
-        seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
-        line_ends: Annotated[str, typer.Option("--line-ends", help="crlf (as re-saved on Windows) or lf")] = "crlf",
-        format: FormatOpt = Format.table,
-    ) -> None:
-        """Write a SYNTHETIC EOIR case-data release in the real format, quirks included."""
-        from rich.progress import Progress
-
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("synthesising cases", total=cases)
     @court_app.command("validate")
     def validate(
         ctx: typer.Context,
@@ -260,6 +250,19 @@ def register(app: typer.Typer) -> None:
             part.attrs.update(frame.attrs)
             _show(part, format, f"{title}: {section}")
 
+    @synth_app.command("eoir")
+    def eoir(
+        out: Annotated[Path, typer.Argument(help="folder to write the SYNTHETIC release into")],
+        cases: Annotated[int, typer.Option("--cases", help="number of cases")] = 20000,
+        seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+        line_ends: Annotated[str, typer.Option("--line-ends", help="crlf (as re-saved on Windows) or lf")] = "crlf",
+        format: FormatOpt = Format.table,
+    ) -> None:
+        """Write a SYNTHETIC EOIR case-data release in the real format, quirks included."""
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("synthesising cases", total=cases)
             summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n), line_ends)
         frame = pd.DataFrame(
             [
