@@ -230,3 +230,26 @@ def accessibility_problems(page: Any, axe: Any) -> list[str]:
                 targets = [str(n.get("target")) for n in v["nodes"][:3]]
                 problems.append(f"axe {v['id']} ({v['impact']}): {v['help']} at {', '.join(targets)}")
     return sorted(set(problems))[:10]
+
+
+def test_new_user_journey_juarez_by_a_date(page: Any, base_url: str, tmp_path: Path) -> None:
+    """From the front page: how many were returned to Ciudad Juárez by a date, with its source; the zip; Spanish."""
+    open_page(page, f"{base_url}/")
+    page.click("text=Find the number returned to any city by any date")
+    page.wait_for_load_state("load")
+    page.fill("#as_of", "2019-06-30")
+    page.select_option("#city", "Ciudad Juárez")
+    page.click("#show-returns")
+    page.wait_for_load_state("load")
+    first = page.locator(".headline").first
+    assert "Ciudad Juárez" in first.inner_text() and first.locator("[data-headline]").inner_text() == "7,706"
+    assert "ORTNOTICIAS_2019-07" in first.inner_text()
+    with page.expect_download() as info:
+        page.click("#panel-by_city a.dl-zip")
+    info.value.save_as(tmp_path / "juarez.zip")
+    with zipfile.ZipFile(tmp_path / "juarez.zip") as zf:
+        assert "ORTNOTICIAS_2019-07" in zf.read("metadata.json").decode()
+    page.click("#lang-switch")
+    page.wait_for_load_state("load")
+    assert "Personas devueltas a Ciudad Juárez" in page.locator(".headline").first.inner_text()
+    clean_watch(page)
