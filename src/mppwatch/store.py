@@ -175,6 +175,7 @@ def refresh_snapshot(path: Path) -> None:
             return
         tmp = snap.with_name(f"{snap.name}.{os.getpid()}.tmp")
         shutil.copyfile(path, tmp)
+        shutil.copymode(path, tmp)  # the snapshot holds the same rows: no wider access than the store itself
         wal = path.with_name(path.name + ".wal")
         if wal.exists():  # a writer that died before its checkpoint: the copy must replay it too
             shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
