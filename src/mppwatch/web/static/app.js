@@ -84,6 +84,22 @@
     }
   }
 
+  function poll() {
+    var status = document.getElementById("sim-progress");
+    if (!status) return;
+    var bar = status.querySelector("progress");
+    var text = status.querySelector(".pct");
+    fetch("/simulation/jobs/" + status.getAttribute("data-job")).then(function (r) { return r.json(); }).then(function (job) {
+      var pct = Math.round(job.progress * 100);
+      if (bar) bar.value = pct;
+      if (text) text.textContent = pct + "%";
+      if (job.state === "done" || job.state === "error") window.location.reload();
+      else window.setTimeout(poll, 400);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", poll);
+  else poll();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
