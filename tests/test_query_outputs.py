@@ -74,3 +74,13 @@ def test_returns_dataset_adds_to_the_defaults_and_unknown_ones_fail(bundled_db: 
     args = ["--db", str(bundled_db), "returns", "--as-of", "2019-08-31", "--format", "csv"]
     r = CliRunner().invoke(app, [*args, "--dataset", "inm_mpp_returns_by_crossing_point_2019"])
     assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("34150,True,")
+
+
+def test_api_dataset_record(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    body = client.get(f"/api/v1/datasets/{BOOKOUTS}").json()
+    assert body["dimensions"]["component"]["hierarchy"] == {"CBP": ["OFO", "USBP"]}
+    assert body["roles"] == ["bookouts"] and body["rounding"] == 10 and body["title"]["es"].startswith("DHS OHSS")
+    assert body["period_kinds"]["month"]["first"] <= "2019-01-01"
+    r = client.get("/api/v1/datasets/ohss_bookouts")
+    assert r.status_code == 400 and "no dataset 'ohss_bookouts'" in r.json()["detail"]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from mppwatch import __version__, downloads, metrics
+from mppwatch.catalog import record as catalog_record
 from mppwatch.errors import MppwatchError
 from mppwatch.output import records, to_csv
 from mppwatch.reconcile import reconcile
@@ -77,6 +78,13 @@ def health(store: StoreDep) -> dict[str, Any]:
 def datasets(store: StoreDep, format: FormatQuery = "json") -> Any:
     """Every loaded dataset with its row count, period coverage, source ids and current load."""
     return respond(metrics.datasets(store), format)
+
+
+@router.get("/datasets/{dataset}")
+def dataset_record(store: StoreDep, dataset: str) -> dict[str, Any]:
+    """One dataset's catalogue record: titles (en/es), roles, dimensions with their hierarchy, period kinds with
+    coverage, row types, editions, source and load ids, rounding."""
+    return client_error_on_failure(lambda: catalog_record(store, dataset).to_dict())
 
 
 @router.get("/sources")
