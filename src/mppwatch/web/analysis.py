@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -52,8 +53,10 @@ def _court_response(frame: Any, fmt: str, name: str) -> Any:
 
 @router.get("/court/releases")
 def court_releases(store: StoreDep, format: FormatQuery = "json") -> Any:
-    """EOIR releases loaded, newest first (synthetic ones flagged)."""
-    return respond(court.releases(store), format)
+    """EOIR releases loaded, newest first (synthetic ones flagged); `source` is the file or folder name only."""
+    frame = court.releases(store)
+    frame["source"] = [Path(str(v)).name for v in frame["source"]]
+    return respond(frame, format)
 
 
 @router.get("/court/table")
