@@ -61,6 +61,9 @@ def test_known_figure_in_both_number_formats(page: Any, base_url: str) -> None:
     assert page.locator("[data-headline]").first.inner_text().strip() == "16,714"
     open_page(page, f"{base_url}/returns?as_of=2019-06-30&lang=es")
     assert page.locator("[data-headline]").first.inner_text().strip() == f"16{NBSP}714"
+    page.locator("#fig-snapshots .xtick text").first.wait_for(timeout=TIMEOUT)
+    ticks = " ".join(page.locator("#fig-snapshots .xtick text").all_text_contents())
+X
     by_city = page.locator("#table-by_city table").inner_text()
     assert "7706" in by_city and "Ciudad Juárez" in by_city  # Spanish leaves four digits ungrouped (RAE)
     clean_watch(page)

@@ -11,7 +11,13 @@
     if (!data) return;
     var fig = JSON.parse(data.textContent);
     drawn[el.id] = true;
-    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, displayModeBar: false, responsive: true}).then(function () {
+    var config = {displaylogo: false, displayModeBar: false, responsive: true};
+    if (document.documentElement.lang === "es") {
+      registerSpanish();
+      config.locale = "es";
+      fig.layout.separators = ",\u00a0";  // decimal comma, no-break space between thousands
+    }
+    Plotly.newPlot(el, fig.data, fig.layout, config).then(function () {
       var svg = el.querySelectorAll("svg");
       for (var i = 0; i < svg.length; i++) {
         svg[i].setAttribute("aria-hidden", "true");
@@ -19,6 +25,27 @@
       }
       var tester = document.getElementById("js-plotly-tester");  // plotly's off-screen text-measuring svg
       if (tester) tester.setAttribute("aria-hidden", "true");
+    });
+  }
+
+  var spanish = false;
+  function registerSpanish() {
+    // plotly.js's own labels (months on date axes) in Spanish, defined here: nothing is fetched
+    if (spanish) return;
+    spanish = true;
+    Plotly.register({
+      moduleType: "locale",
+      name: "es",
+      dictionary: {},
+      format: {
+        days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+        shortDays: ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+        months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+        shortMonths: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"],
+        date: "%d/%m/%Y",
+        decimal: ",",
+        thousands: "\u00a0"
+      }
     });
   }
 
