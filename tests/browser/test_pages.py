@@ -63,7 +63,7 @@ def test_known_figure_in_both_number_formats(page: Any, base_url: str) -> None:
     assert page.locator("[data-headline]").first.inner_text().strip() == f"16{NBSP}714"
     page.locator("#fig-snapshots .xtick text").first.wait_for(timeout=TIMEOUT)
     ticks = " ".join(page.locator("#fig-snapshots .xtick text").all_text_contents())
-X
+    assert "ene" in ticks and "Jan" not in ticks, ticks  # plotly's month names in Spanish too
     by_city = page.locator("#table-by_city table").inner_text()
     assert "7706" in by_city and "Ciudad Juárez" in by_city  # Spanish leaves four digits ungrouped (RAE)
     clean_watch(page)
