@@ -1,6 +1,7 @@
 """A live mppwatch server over a temp store (bundled data + a SYNTHETIC court release) and headless Chromium.
 
-Skips cleanly when Debian's /usr/bin/chromium or the `playwright` package is missing; never downloads a browser.
+The test modules skip when Debian's /usr/bin/chromium is missing (a conftest cannot skip), the fixtures when the
+`playwright` package is; nothing ever downloads a browser.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-if not CHROMIUM.exists():
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def free_port() -> int:
@@ -51,6 +48,7 @@ def base_url(court_db: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
         yield b

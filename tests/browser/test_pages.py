@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.browser
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"
 PAGES = ["/", "/returns", "/encounters", "/explorer", "/court", "/forecasts", "/simulation", "/claims", "/sources"]
 NBSP = "\u00a0"
