@@ -215,3 +215,21 @@ def test_shapes_written_in_a_spec(db: Path, tmp_path: Path) -> None:
     assert got["S3"] == ("supported", 1)  # Juárez 7,706 > Tijuana 5,709 > Mexicali 3,299
     assert got["S4"] == ("contradicted", 11970)  # the peak month is 2019-08, not 2019-07
     assert got["S5"] == ("supported", 254)  # 7,620 / 30 days
+
+
+def test_the_last_snapshot_is_a_floor_for_a_later_date(db: Path, tmp_path: Path) -> None:
+    """No snapshot after Nuevo Laredo's 5,000 (Sep 2019) and Matamoros' 13,000 (Oct 2019): on 31 Dec 2019 the two
+    together are at least 18,000 (a count up to an earlier date, for a claim about a later one)."""
+    geo = "Nuevo Laredo and Matamoros"
+    text = HEADER + "\n".join(
+        [
+            f'F1,,,"MPP returns to Nuevo Laredo and Matamoros, cumulative",15000,persons (more than),2019-12-31,{geo}',
+            f'F2,,,"MPP returns to Nuevo Laredo and Matamoros, cumulative",10000,persons (fewer than),2019-12-31,{geo}',
+            f'F3,,,"MPP returns to Nuevo Laredo and Matamoros, cumulative",26000,persons (about),2019-12-31,{geo}',
+        ]
+    ) + "\n"  # fmt: skip
+    rows = _rows(db, tmp_path, text)
+    assert (rows["F1"]["verdict"], rows["F1"]["value"]) == ("supported", 18000)
+    assert rows["F2"]["verdict"] == "contradicted"  # at least 18,000, so not under 10,000
+    assert rows["F3"]["verdict"] == "not_checkable"  # a floor of 18,000 says nothing about 24,700..27,300
+    assert "is a floor" in str(rows["F1"]["method"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from mppwatch.claims.evidence import (
     flow_first,
     flow_sum,
     latest,
+    place_name,
     resolve_where,
     returns_cumulative,
     returns_first,
@@ -380,7 +382,13 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
                 ev.steps.append(msg("per_day", value=ev.value * days, days=days, rate=round(ev.value, 2)))
             return ev
         if spec.aggregation == "cumulative":
-            return returns_cumulative(ctx, period, cities)
+            try:
+                return returns_cumulative(ctx, period, cities)
+            except NoEvidence:
+                floor = _returns_floor(ctx, period, cities)
+                if floor is None:
+                    raise
+                return floor
         raise NoEvidence(msg("metric_aggregation", metric="returns", aggregation=spec.aggregation))
     if spec.metric == "court":
         percent = bool(re.search(r"percent|%|rate|share", f"{claim.unit} {claim.quantity}", re.I))
@@ -416,6 +424,47 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
         case "first":
             return flow_first(ctx, spec.dataset, where, spec.row_type)
     raise NoEvidence(msg("unknown_aggregation", aggregation=spec.aggregation))
+
+
+FLOOR_DAYS = 366  # a cumulative count this old still bounds the running total from below (same phase)
+
+
+def _returns_floor(ctx: Context, period: Period, cities: list[str] | None) -> Evidence | None:
+    """Past a place's last snapshot nothing is estimated, but a running total never falls: the last published
+    figure (within FLOOR_DAYS, before MPP 2.0) is a floor for the claim's date, which decides one direction."""
+    from mppwatch.claims.infer import MPP2_START
+
+    day = period.end
+    if day >= MPP2_START:
+        return None
+    places: list[str | None] = list(cities) if cities else [None]
+    ev = Evidence(0.0, date=day.isoformat(), mode="estimate", bound="lower")
+    for geo in places:
+        try:
+            part = returns_cumulative(ctx, Period(day.isoformat(), "day", day, day), [geo] if geo else None)
+            value, source_steps = part.lo if part.lo is not None else part.value, part.steps
+            ev.sources |= part.sources
+        except NoEvidence:
+            (before, value), _ = ctx.neighbours(geo, day)
+            if before is None or value is None or (day - before).days > FLOOR_DAYS:
+                return None
+            source_steps = [msg("floor_snapshot", geo=place_name(geo), value=value, date=before)]
+            ev.sources |= _sources_on(ctx, geo, before)
+        assert value is not None and ev.value is not None
+        ev.value += value
+        ev.steps += source_steps
+    ev.lo, ev.hi = ev.value, math.inf
+    if len(places) > 1:
+        ev.steps.append(msg("sum_geos", geos=" + ".join(str(g) for g in places), value=ev.value))
+    return ev
+
+
+def _sources_on(ctx: Context, geo: str | None, day: date) -> set[str]:
+    from mppwatch.returns import snapshots
+
+    frame = snapshots(ctx.store, ctx.return_datasets(), "city" if geo else None)
+    hit = frame[(frame["date"] == day) & ((frame["geo"] == geo) if geo else True)]
+    return set(hit["source_id"]) if "source_id" in hit else set()
 
 
 def _court_non_mpp(ctx: Context, measure: str, spec: CheckSpec, period: Period, percent: bool) -> Evidence:

@@ -921,3 +921,8 @@ TEMPLATES["conf_relayed"] = (
     "the claim matches the latest published figure before its date, not the interpolation for the day",
     "la afirmación coincide con la última cifra publicada antes de su fecha, no con la interpolación del día",
 )
+TEMPLATES["floor_snapshot"] = (
+    "{geo}: no snapshot on or after the date; the last one, {value} on {date}, is a floor (counts never fall)",
+    "{geo}: ninguna cifra publicada en esa fecha o después; la última, {value} al {date}, es un mínimo (los conteos"
+    " nunca bajan)",
+)
