@@ -284,9 +284,14 @@ def rank(ctx: Context, claim: Claim, spec: CheckSpec, gather: Gather, subject: s
     unknown: list[str] = []
     for member in members:
         try:
-            figures.append((member, gather(ctx, claim, replace(base, where={**base.where, by: [member]}))))
+            found = gather(ctx, claim, replace(base, where={**base.where, by: [member]}))
         except NoEvidence:
             unknown.append(member)
+            continue
+        if found.bound == "lower" and fold(member) != fold(subject):  # only a floor: its rank is unknown
+            unknown.append(member)
+            continue
+        figures.append((member, found))
     mine = next((ev for m, ev in figures if fold(m) == fold(subject)), None)
     if mine is None or mine.value is None:
         raise NoEvidence(msg("rank_no_subject", subject=subject, by=by))
