@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -21,6 +22,7 @@ from mppwatch.errors import MppwatchError
 from mppwatch.shelters.schema import ensure_schema
 from mppwatch.store import Store, StoreError
 
+T = TypeVar("T")
 WAIT_SECONDS = 5.0
 _WRITE_LOCK = threading.Lock()
 
@@ -34,7 +36,7 @@ def _open(path: Path, read_only: bool, deadline: float) -> Store:
     while True:
         try:
             return Store.open(path, read_only=read_only)
-        except (duckdb.ConnectionException, duckdb.IOException) as exc:
+        except (duckdb.ConnectionException, duckdb.IOException, duckdb.ResourceInUseException) as exc:
             if time.monotonic() + delay > deadline:
                 raise Busy(f"{path}: the store is busy ({exc.__class__.__name__}); retry in a moment") from None
             time.sleep(delay)
@@ -56,6 +58,29 @@ def writing(path: str | Path, wait: float = WAIT_SECONDS) -> Iterator[Store]:
             store.close()
     finally:
         _WRITE_LOCK.release()
+
+
+# A reader's connection can be closed under it, or refused as busy, when the served snapshot is replaced (a write
+# session ends and store.py refreshes the snapshot; DuckDB then says "connection already closed", "busy" or "no open
+# result set"): a read changes nothing, so it is simply run again.
+_RETRY_READ = (duckdb.ConnectionException, duckdb.ResourceInUseException)
+READ_ATTEMPTS = 4
+
+
+def read(path: str | Path, work: Callable[[Store], T], wait: float = WAIT_SECONDS) -> T:
+    """`work(store)` on a read-only store, run again (up to READ_ATTEMPTS) when its connection is pulled away."""
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            with reading(path, wait) as store:
+                return work(store)
+        except (*_RETRY_READ, duckdb.InvalidInputException) as exc:
+            pulled = not isinstance(exc, duckdb.InvalidInputException) or "no open result set" in str(exc).lower()
+            if not pulled:
+                raise
+            if attempt == READ_ATTEMPTS - 1:
+                raise Busy(f"{path}: the store kept changing under this read; retry in a moment") from None
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 @contextmanager

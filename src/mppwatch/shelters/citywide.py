@@ -11,18 +11,25 @@ The rules, each in one place:
   recent figure); `beds_basis` says which.
 - Occupied is the same, from occupancy figures no older than 31 days. Camps are counted apart (`in_camps`): the
   most recent press estimate (camp labels overlap: "riverside camp", "INM-run camp" on one day are one population).
-- People waiting is an estimate: cumulative MPP returns to the city as of the date (INM's figures, interpolated
-  between snapshots by `metrics.returns`), with nobody subtracted for those who left: an upper bound.
+- People waiting is an estimate: cumulative MPP returns to the city as of the date (`returns`' own as-of rule:
+  snapshots, interpolated between them), with nobody subtracted for those who left: an upper bound.
+
+The figures are few (tens per city), so the day loop is plain Python; the returns snapshots are read once per
+state of the loaded data (a staff report does not change them).
 """
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from mppwatch import metrics
+from mppwatch import returns as returns_mod
 from mppwatch.core.text import fold
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters.register import OCCUPANCY_WINDOW, city_name, unknown_city
@@ -37,73 +44,92 @@ WAITING_METHOD = (
     "estimate (upper bound): cumulative MPP returns to the city as of the date, from INM's figures as the press "
     "relayed them, interpolated between snapshots; people who left the city are not subtracted"
 )
+NAN = float("nan")
+Row = dict[str, Any]
 
 
-def _figures(store: Store, city: str) -> pd.DataFrame:
-    return store.query(
-        "SELECT r.shelter_id, r.date, r.capacity, r.occupied, r.turned_away, r.is_estimate, r.source_id, r.token_id, "
-        "s.scope, s.kind, s.status, s.opened_on, s.closed_on, s.capacity AS register_capacity "
-        "FROM occupancy_reports r JOIN shelters s ON s.id = r.shelter_id WHERE lower(s.city) = lower(?) "
-        "ORDER BY r.date, r.id",
-        [city],
+def _day(value: Any) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _records(frame: pd.DataFrame) -> list[Row]:
+    rows: list[Row] = frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[assignment]
+    for row in rows:
+        for col in ("date", "opened_on", "closed_on"):
+            if col in row:
+                row[col] = _day(row[col])
+    return rows
+
+
+def _figures(store: Store, city: str) -> list[Row]:
+    return _records(
+        store.query(
+            "SELECT r.shelter_id, r.date, r.capacity, r.occupied, r.turned_away, r.is_estimate, r.source_id, "
+            "s.scope, s.kind, s.status, s.opened_on, s.closed_on FROM occupancy_reports r "
+            "JOIN shelters s ON s.id = r.shelter_id WHERE s.city = ? ORDER BY r.date, r.id",
+            [city],
+        )
     )
 
 
-def _register_only(store: Store, city: str) -> pd.DataFrame:
+def _register_only(store: Store, city: str) -> list[Row]:
     """Facilities with a register capacity but no capacity figure at all (shelters added through the API)."""
-    frame = store.query(
-        "SELECT id, status, coalesce(opened_on, (SELECT min(r.date) FROM occupancy_reports r WHERE r.shelter_id = s.id), "
-        "created_at::DATE) AS opened_on, closed_on, capacity FROM shelters s WHERE lower(city) = lower(?) "
-        "AND scope = 'facility' AND kind <> 'camp' AND capacity IS NOT NULL AND NOT EXISTS ("
-        "  SELECT 1 FROM occupancy_reports r WHERE r.shelter_id = s.id AND r.capacity IS NOT NULL)",
-        [city],
+    return _records(
+        store.query(
+            "SELECT id AS shelter_id, status, coalesce(opened_on, (SELECT min(r.date) FROM occupancy_reports r "
+            "WHERE r.shelter_id = s.id), created_at::DATE) AS opened_on, closed_on, capacity FROM shelters s "
+            "WHERE city = ? AND scope = 'facility' AND kind <> 'camp' AND capacity IS NOT NULL AND NOT EXISTS ("
+            "  SELECT 1 FROM occupancy_reports r WHERE r.shelter_id = s.id AND r.capacity IS NOT NULL)",
+            [city],
+        )
     )
-    for col in ("opened_on", "closed_on"):
-        frame[col] = frame[col].map(lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date())
-    return frame
 
 
-def _open_on(row: Any, day: date) -> bool:
-    if row.status == "planned":
+def _open_on(row: Row, day: date) -> bool:
+    """The row's facility is open on `day`: not planned, opened by then (or no opening date), not yet closed."""
+    if row["status"] == "planned":
         return False
-    if row.opened_on is not None and not pd.isna(row.opened_on) and day < row.opened_on:
-        return False
-    return row.closed_on is None or pd.isna(row.closed_on) or day < row.closed_on
+    opened, closed = row["opened_on"], row["closed_on"]
+    return (opened is None or opened <= day) and (closed is None or day < closed)
 
 
-def _latest(rows: pd.DataFrame, column: str, day: date, window: Any = None) -> tuple[float, list[str]]:
-    """Per entry, the latest value of `column` up to `day` (lowest on ties); summed. Returns (total, sources)."""
-    have = rows[rows[column].notna() & (rows["date"] <= day)]
-    if window is not None:
-        have = have[have["date"] >= day - window]
-    if have.empty:
-        return float("nan"), []
-    last = have[have["date"] == have.groupby("shelter_id")["date"].transform("max")]
-    pick = last.loc[last.groupby("shelter_id")[column].idxmin()]
-    sources = sorted({str(s) if pd.notna(s) else "staff report" for s in pick["source_id"]})
-    return float(pick[column].sum()), sources
+def _usable(rows: list[Row], column: str, day: date, window: Any) -> list[Row]:
+    low = day - window if window is not None else date.min
+    return [r for r in rows if r[column] is not None and low <= r["date"] <= day]
 
 
-def _newest(rows: pd.DataFrame, column: str, day: date, window: Any = None) -> tuple[float, list[str]]:
+def _source(row: Row) -> str:
+    return str(row["source_id"]) if row["source_id"] is not None else "staff report"
+
+
+def _latest(rows: list[Row], column: str, day: date, window: Any = None) -> tuple[float, list[Row]]:
+    """Per facility, its latest value of `column` up to `day` (lowest on ties), summed; with the rows used."""
+    best: dict[Any, Row] = {}
+    for r in _usable(rows, column, day, window):
+        held = best.get(r["shelter_id"])
+        if held is None or r["date"] > held["date"] or (r["date"] == held["date"] and r[column] < held[column]):
+            best[r["shelter_id"]] = r
+    if not best:
+        return NAN, []
+    return float(sum(r[column] for r in best.values())), list(best.values())
+
+
+def _newest(rows: list[Row], column: str, day: date, window: Any = None) -> tuple[float, list[Row]]:
     """Group figures overlap (two labels for one network): the single most recent one up to `day`, lowest on ties."""
-    have = rows[rows[column].notna() & (rows["date"] <= day)]
-    if window is not None:
-        have = have[have["date"] >= day - window]
-    if have.empty:
-        return float("nan"), []
-    last = have[have["date"] == have["date"].max()]
-    pick = last.loc[last[column].idxmin()]
-    return float(pick[column]), [str(pick["source_id"]) if pd.notna(pick["source_id"]) else "staff report"]
+    have = _usable(rows, column, day, window)
+    if not have:
+        return NAN, []
+    pick = min(have, key=lambda r: (-r["date"].toordinal(), r[column]))
+    return float(pick[column]), [pick]
 
 
-def _larger(facility: tuple[float, list[str]], group: tuple[float, list[str]], n: int) -> tuple[float, str, list[str]]:
-    f, fs = facility
-    g, gs = group
-    if pd.isna(f) and pd.isna(g):
-        return float("nan"), "", []
-    if pd.isna(f) or (not pd.isna(g) and g > f):
+def _larger(facility: tuple[float, list[Row]], group: tuple[float, list[Row]]) -> tuple[float, str, list[Row]]:
+    (f, fs), (g, gs) = facility, group
+    if math.isnan(f) and math.isnan(g):
+        return NAN, "", []
+    if math.isnan(f) or (not math.isnan(g) and g > f):
         return g, "city-wide or group figure", gs
-    return f, f"sum of {n} facilities", fs
+    return f, f"sum of {len(fs)} facilities", fs
 
 
 def shelter_load(store: Store, city: str) -> pd.DataFrame:
@@ -115,54 +141,43 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
         raise MppwatchError(unknown_city(store, city))
     city = known
     figures = _figures(store, city)
-    if figures.empty:
+    if not figures:
         raise MppwatchError(f"no shelter figures for city {city!r}")
-    figures["date"] = pd.to_datetime(figures["date"]).dt.date
-    for col in ("opened_on", "closed_on"):
-        figures[col] = figures[col].map(lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date())
-    planned = figures.apply(lambda r: r.opened_on is not None and r.date < r.opened_on, axis=1)
-    figures.loc[planned, "capacity"] = None  # a capacity announced before opening is kept in the store, never counted
+    for r in figures:
+        if r["opened_on"] is not None and r["date"] < r["opened_on"]:
+            r["capacity"] = None  # a capacity announced before opening is kept in the store, never counted
     registered = _register_only(store, city)
     days = sorted(
-        set(figures["date"])
-        | set(figures["opened_on"].dropna())
-        | set(figures["closed_on"].dropna())
-        | set(registered["opened_on"].dropna())
-        | set(registered["closed_on"].dropna())
+        {r["date"] for r in figures}
+        | {r[c] for r in [*figures, *registered] for c in ("opened_on", "closed_on") if r[c] is not None}
     )
+    waiting = _waiting(store, city)
     out = []
     for day in days:
-        live = figures[figures.apply(lambda r, d=day: _open_on(r, d), axis=1)]
-        fac = live[(live["scope"] == "facility") & (live["kind"] != "camp")]
-        grp = live[live["scope"] == "group"]
-        camps = live[live["kind"] == "camp"]
+        live = [r for r in figures if _open_on(r, day)]
+        fac = [r for r in live if r["scope"] == "facility" and r["kind"] != "camp"]
+        grp = [r for r in live if r["scope"] == "group"]
+        camps = [r for r in live if r["kind"] == "camp"]
         fac_beds = _latest(fac, "capacity", day)
-        n = int(fac[fac["capacity"].notna() & (fac["date"] <= day)]["shelter_id"].nunique())
-        plain = registered[registered.apply(lambda r, d=day: _open_on(r, d), axis=1)]
-        if not plain.empty:  # facilities known only by the register's capacity (added through the API)
-            extra = float(plain["capacity"].sum())
-            fac_beds = (extra + (0 if pd.isna(fac_beds[0]) else fac_beds[0]), [*fac_beds[1], "register"])
-            n += len(plain)
-        beds, beds_basis, beds_src = _larger(fac_beds, _newest(grp, "capacity", day), n)
-        recent = fac[fac["occupied"].notna() & (fac["date"] <= day) & (fac["date"] >= day - OCCUPANCY_WINDOW)]
-        occ, occ_basis, occ_src = _larger(
-            _latest(fac, "occupied", day, OCCUPANCY_WINDOW),
-            _newest(grp, "occupied", day, OCCUPANCY_WINDOW),
-            int(recent["shelter_id"].nunique()),
+        plain = [r for r in registered if _open_on(r, day)]
+        if plain:  # facilities known only by the register's capacity (added through the API)
+            total = (0.0 if math.isnan(fac_beds[0]) else fac_beds[0]) + sum(r["capacity"] for r in plain)
+            fac_beds = (total, [*fac_beds[1], *plain])
+        beds, beds_basis, beds_rows = _larger(fac_beds, _newest(grp, "capacity", day))
+        occ, occ_basis, occ_rows = _larger(
+            _latest(fac, "occupied", day, OCCUPANCY_WINDOW), _newest(grp, "occupied", day, OCCUPANCY_WINDOW)
         )
         if occ_basis.startswith("sum"):
             occ_basis += " reporting in the last 31 days"
-        used = live[live["date"] <= day]
-        occ_est = bool(used[used["occupied"].notna() & used["source_id"].isin(occ_src)]["is_estimate"].any())
-        today = live[(live["date"] == day) & live["turned_away"].notna()]
-        camp, camp_src = _newest(camps, "occupied", day, OCCUPANCY_WINDOW)
+        camp, camp_rows = _newest(camps, "occupied", day, OCCUPANCY_WINDOW)
+        today = [r["turned_away"] for r in live if r["date"] == day and r["turned_away"] is not None]
+        sources = {_source(r) if "source_id" in r else "register" for r in [*beds_rows, *occ_rows, *camp_rows]}
         out.append(
             {
                 "date": day, "beds": beds, "beds_basis": beds_basis, "occupied": occ, "occupied_basis": occ_basis,
-                "occupied_is_estimate": occ_est,
-                "turned_away": float(today["turned_away"].sum()) if not today.empty else float("nan"),
-                "in_camps": camp, "people_waiting_estimate": _waiting(store, city, day),
-                "sources": " ".join(sorted(set(beds_src) | set(occ_src) | set(camp_src))),
+                "occupied_is_estimate": any(bool(r["is_estimate"]) for r in occ_rows),
+                "turned_away": float(sum(today)) if today else NAN, "in_camps": camp,
+                "people_waiting_estimate": waiting(day), "sources": " ".join(sorted(sources)),
             }
         )  # fmt: skip
     frame = pd.DataFrame(out, columns=COLUMNS)
@@ -171,11 +186,37 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
     return frame
 
 
-def _waiting(store: Store, city: str, day: date) -> float:
-    """Cumulative returns to the city as of `day` (an interpolated estimate), or NaN where none is published."""
-    try:
-        frame = metrics.returns(store, day.isoformat(), "city", metrics.DEFAULT_RETURN_DATASETS)
-    except MppwatchError:
-        return float("nan")
-    rows = frame[frame["city"].map(lambda c: fold(str(c))) == fold(city)]
-    return float(rows["value"].iloc[0]) if not rows.empty and pd.notna(rows["value"].iloc[0]) else float("nan")
+_WAITING: OrderedDict[tuple[object, ...], dict[date, float]] = OrderedDict()
+_WAITING_LOCK = threading.Lock()
+
+
+def _waiting(store: Store, city: str) -> Callable[[date], float]:
+    """Cumulative returns to the city as of a day, as `returns` gives them (exact, interpolated, or NaN where it
+    estimates nothing), the snapshots read once per state of the loads (staff reports do not change them)."""
+    state = store.con.execute("SELECT count(*), max(load_id) FROM loads").fetchone()
+    key = (str(store.path), state, fold(city))
+    with _WAITING_LOCK:
+        memo = _WAITING.get(key)
+        if memo is None:
+            memo = _WAITING[key] = {}
+            while len(_WAITING) > 64:
+                _WAITING.popitem(last=False)
+    points: list[Any] = []  # read on first need: [frame or None, programme start]
+
+    def at(day: date) -> float:
+        if day in memo:
+            return memo[day]
+        if not points:
+            try:
+                names = returns_mod.default_datasets(store)
+                snaps = returns_mod.snapshots(store, names, "city") if names else None
+            except MppwatchError:
+                snaps = None
+            mine = None if snaps is None else snaps[snaps["geo"].map(lambda c: fold(str(c))) == fold(city)]
+            points.extend([mine, None if snaps is None else snaps.attrs["programme_start"]])
+        mine, start = points
+        value = None if mine is None or mine.empty else returns_mod._at(mine, day, start)["value"]  # returns' rule
+        memo[day] = NAN if value is None else float(value)  # type: ignore[arg-type]
+        return memo[day]
+
+    return at

@@ -12,9 +12,12 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -23,6 +26,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mppwatch.core.text import fold
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import accept_language, format_date, format_number, translator
 from mppwatch.output import records
@@ -108,13 +112,41 @@ async def _write(request: Request, work: Callable[[Any, Token], T]) -> T:
         raise _refuse(exc) from None
 
 
-async def _read(request: Request, work: Callable[[Any], T]) -> T:
-    def run() -> T:
-        with access.reading(request.app.state.db) as store:
-            return work(store)
+_LOADS: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+_LOADS_LOCK = threading.Lock()
 
+
+def _version(db: Path) -> tuple[object, ...]:
+    """What changes when the store does: size and modification time of the file and its write-ahead log."""
+    out: list[object] = [str(db)]
+    for path in (db, db.with_name(db.name + ".wal")):
+        try:
+            st = path.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)
+
+
+async def _city_load(request: Request, city: str) -> Any:
+    """`shelter_load` for a city, kept per store version (a report or a load changes the file, so the next read
+    recomputes it): building it reads every figure and the returns snapshots, about a second on a laptop."""
+    key = (*_version(request.app.state.db), fold(city))
+    with _LOADS_LOCK:
+        if key in _LOADS:
+            _LOADS.move_to_end(key)
+            return _LOADS[key]
+    frame = await _read(request, lambda store: shelter_load(store, city))
+    with _LOADS_LOCK:
+        _LOADS[key] = frame
+        while len(_LOADS) > 64:
+            _LOADS.popitem(last=False)
+    return frame
+
+
+async def _read(request: Request, work: Callable[[Any], T]) -> T:
     try:
-        return await run_in_threadpool(run)
+        return await run_in_threadpool(access.read, request.app.state.db, work)
     except MppwatchError as exc:
         raise _refuse(exc) from None
 
@@ -198,7 +230,7 @@ async def city_shelter_load(request: Request, city: str) -> dict[str, Any]:
     """A city's beds, occupied, turned away, people in camps and estimated people waiting, by date (public).
 
     `people_waiting_estimate` and `in_camps` are estimates; `notes` says how each was made."""
-    frame = await _read(request, lambda store: shelter_load(store, city))
+    frame = await _city_load(request, city)
     return {
         "city": city,
         "notes": {
@@ -222,7 +254,7 @@ async def city_page(request: Request, city: str) -> HTMLResponse:
     lang = asked if asked in ("en", "es") else accept_language(request.headers.get("accept-language"))
     _ = translator(lang)
     try:
-        frame = await _read(request, lambda store: shelter_load(store, city))
+        frame = await _city_load(request, city)
         rows, error = records(frame), None
     except HTTPException as exc:
         if exc.status_code != 400:
