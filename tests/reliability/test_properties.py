@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from mppwatch import metrics, query
 from mppwatch.catalog import NON_ADDITIVE, NOT_DIMENSIONS, Dimension, QueryError, catalog
+from mppwatch.court import measures as court_measures
 from mppwatch.errors import InputError
 from mppwatch.sources import GENERIC, read_long_csv
 from mppwatch.store import Store
@@ -112,3 +113,29 @@ def test_a_series_never_adds_a_total_to_its_own_parts(bundled_db: Path, data: st
     assert not merged.empty
     wrong = merged[merged["value_sum"] != merged["value_top"]]
     assert wrong.empty, f"{dataset} summed over {dim} differs from {dim}={top}:\n{wrong.head()}"
+
+
+COUNTS = [m for m in court_measures.MEASURES if not m.endswith("_rate")]
+month_starts = st.dates(min_value=date(2019, 2, 1), max_value=date(2021, 6, 1)).map(lambda d: d.replace(day=1))
+
+
+@SETTINGS
+@given(
+    by=st.lists(st.sampled_from(court_measures.DIMENSIONS), unique=True, max_size=3),
+    measures=st.lists(st.sampled_from(court_measures.MEASURES), unique=True, min_size=1, max_size=4),
+    mpp_only=st.booleans(),
+    as_of=st.one_of(st.none(), month_starts),
+    total=st.booleans(),
+)
+def test_every_published_court_cell_passes_the_disclosure_rule(
+    court_db: Path, by: list[str], measures: list[str], mpp_only: bool, as_of: date | None, total: bool
+) -> None:
+    """Whatever the query, a published count is withheld (`<10`) or at least 10, and a rate only sits beside one."""
+    with Store.open(court_db, read_only=True) as store:
+        frame = court_measures.table(store, by, measures, mpp_only, as_of, "2026-01", total=total)
+    for m in measures:
+        for value in frame[m]:
+            if m in COUNTS and value is not None and value == value and value != "<10":
+                assert int(value) >= 10, f"{m} = {value} published for by={by} as_of={as_of}"
+            if m.endswith("_rate") and value == value and value is not None:
+                assert 0.0 <= float(value) <= 1.0
