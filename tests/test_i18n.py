@@ -30,7 +30,9 @@ def marked_msgids() -> dict[str, str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT / "src/mppwatch"), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "template": None, "_t": None, "_N": None}
+        str(ROOT / "src/mppwatch"),
+        method_map,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "template": None, "_t": None, "_N": None},
     ):
         for msgid in message if isinstance(message, tuple) else (message,):
             if msgid:
