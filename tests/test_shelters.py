@@ -218,3 +218,20 @@ def test_city_typed_any_way_and_unknown_city_named(seeded: Path) -> None:
         assert empty.empty and "Atlantis" in empty.attrs["why_empty"]
         # a label with only shelter counts ("all shelters in Baja California") is no register entry
         assert "Tijuana and Mexicali" not in set(store.query("SELECT city FROM shelters")["city"])
+
+
+def test_reseed_of_a_changed_table_keeps_staff_reports_and_ids(tmp_path: Path) -> None:
+    changed = tmp_path / "mpp_city_shelters.csv"
+    changed.write_bytes(CSV.read_bytes().replace(b"capacity 60; had held", b"capacity 60 (corrected note); had held"))
+    with Store.open(tmp_path / "r.duckdb") as store:
+        seed(store)
+        ids = store.query("SELECT id, city, name FROM shelters ORDER BY id")
+        register.add_report(store, 4, {"date": "2026-11-30", "occupied": 10}, None)
+        again = seed(store, changed)
+        assert again.status == "replaced" and again.figures == 80 and again.shelters_created == 0
+        assert store.query("SELECT id, city, name FROM shelters ORDER BY id").equals(ids)
+        kept = store.query("SELECT occupied FROM occupancy_reports WHERE origin = 'report'")
+        assert kept["occupied"].tolist() == [10]
+        assert int(store.query("SELECT count(*) AS n FROM occupancy_reports WHERE origin = 'seed'")["n"].iloc[0]) == 80
+        notes = store.query("SELECT note FROM occupancy_reports WHERE note LIKE '%corrected note%'")
+        assert len(notes) == 1
