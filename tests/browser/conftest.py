@@ -25,7 +25,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(court_db: Path) -> Iterator[str]:
     """uvicorn in a thread on 127.0.0.1 and a free port."""
     import uvicorn
@@ -46,8 +46,10 @@ def base_url(court_db: Path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: playwright's sync API runs an event loop that must end before another module
+    (tests/test_shelters_browser.py) starts its own."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
