@@ -104,6 +104,7 @@ class DatasetRecord:
     load_ids: tuple[int, ...]
     rounding: int  # the publisher's rounding step (10 for OHSS), 0 when not rounded
     rows: int
+    unique_cells: bool = False  # no cell is printed twice (one capture): the query needs no capture ranking
 
     @property
     def columns(self) -> list[str]:
@@ -250,6 +251,11 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
     value_rows = con.execute(
         "SELECT dataset, list(value) FROM observations WHERE value IS NOT NULL GROUP BY ALL"
     ).fetchall()
+    unique = dict(
+        con.execute(
+            "SELECT dataset, count(*) = count(DISTINCT (dims::VARCHAR, period, row_type)) FROM observations GROUP BY 1"
+        ).fetchall()
+    )
     origins = dict(
         con.execute(
             "SELECT dataset, any_value(file_name) FROM loads WHERE status = 'current' GROUP BY dataset"
@@ -292,6 +298,7 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
             load_ids=tuple(int(x) for x in load_ids),
             rounding=steps.get(ds, 0),
             rows=int(n),
+            unique_cells=bool(unique.get(ds, False)),
         )
     return out
 

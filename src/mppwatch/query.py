@@ -220,7 +220,8 @@ def to_sql(
 
     When several captures (source ids) print the same cell, the one that covers most periods of that fiscal
     year wins, ties going to the later load and the later row of the file, which the publishers' revisions follow.
-    A stock's range applies to the date each figure is counted to (its period end).
+    A stock's range applies to the date each figure is counted to (its period end). A dataset that prints each
+    cell once (the catalogue's `unique_cells`) is read without the ranking.
     """
     clauses, params = _where(res, row_type)
     if kind:
@@ -234,6 +235,12 @@ def to_sql(
         clauses.append("period_end <= ?")
         params.append(hi)
     extra = "".join(f', dims[?] AS "d:{i}"' for i, _ in enumerate(dim_columns))
+    columns = "load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag, "
+    columns += ("" if dim_columns else "dims, ") + "value" + extra
+    if res.record.unique_cells:  # one capture of each cell: nothing to choose between
+        sql = f"""SELECT {columns} FROM observations WHERE {" AND ".join(clauses)}
+                  ORDER BY period_end, period_start, line"""
+        return sql, [*dim_columns, *params]
     sql = f"""
         WITH picked AS (SELECT * FROM observations WHERE {" AND ".join(clauses)}),
         fy AS (SELECT *, {fiscal_year_sql("period_start")} AS fy_of_period FROM picked),
@@ -247,8 +254,7 @@ def to_sql(
             ) AS capture_rank
             FROM fy JOIN coverage USING (source_id, fy_of_period)
         )
-        SELECT load_id, line, source_id, period, period_kind, period_start, period_end, row_type, flag,
-               {"" if dim_columns else "dims, "}value{extra}
+        SELECT {columns}
         FROM ranked WHERE capture_rank = 1 ORDER BY period_end, period_start, line
     """
     return sql, [*params, *dim_columns]
