@@ -110,9 +110,9 @@ def load(
     if dataset and len(paths) != 1:
         raise MppwatchError("--dataset names one file's dataset: give exactly one file")
     results = []
-    with store_of(ctx) as store, Progress(console=err, transient=True) as progress:
+    with store_of(ctx) as store, Progress(console=err, transient=True) as progress, store.transaction():
         task = progress.add_task("loading", total=len(paths))
-        for path in paths:
+        for path in paths:  # one transaction: a load that fails or is killed leaves none of the files
             progress.update(task, description=path.name)
             results.append(load_file(store, path, dataset))
             progress.advance(task)
