@@ -5,7 +5,8 @@
    Target: warm <= 150 ms per page. The ratio printed is cold / warm, both measured here in the same process.
 2. With /usr/bin/chromium and the `playwright` package: uvicorn on loopback, a fresh browser context opens `/`
    and waits for the first headline figure; the time is from navigation start (performance.now()).
-   Target: <= 1.5 s, with the server's cache cold (first request since start) and warm.
+   Target: <= 1.5 s for the first visitor after the server starts (its startup hook builds the front pages,
+   as `mppwatch serve` does) and for later visitors.
 
 Run: .venv/bin/python bench/pages.py [--db PATH] [--repeat 20]
 (without --db it loads the bundled data into a temp store first, as `make run` does without the workbooks).
@@ -104,7 +105,7 @@ def browser_times(db: Path) -> list[tuple[str, float]]:
                 page.wait_for_function("window.__headline !== null")
                 ms = float(page.evaluate("window.__headline"))
                 if i == 0:
-                    results.append(("cold server cache", ms))
+                    results.append(("first visitor after the server started (startup builds /)", ms))
                 else:
                     warm.append(ms)
                 context.close()

@@ -24,6 +24,7 @@ def create_app(db: str | Path) -> FastAPI:
     app.include_router(api.router)
     app.include_router(analysis.router)
     app.include_router(pages.router)  # the dashboard: HTML pages, downloads, assets
+    app.router.on_startup.append(lambda: pages.warm(app.state.db))  # front pages built before the first visitor
     app.include_router(shelters_api.router)  # the shelter register: staff writes (tokens), public reads, form
 
     @app.get("/", response_model=None)

@@ -127,6 +127,30 @@ HTML_CACHE = LRU()
 RESULT_CACHE = LRU(64)  # language-independent results that are slow to compute (forecasts and backtests)
 
 
+STARTUP_PAGES = ("overview", "returns")
+
+
+def warm(db: Path) -> None:
+    """Build the front pages' default views in both languages before the server takes requests (a startup
+    hook), so a new visitor's first page shows its headline without waiting for the library calls."""
+    version = data_version(db)
+    try:
+        store = Store.open(db, read_only=True)
+    except (StoreError, OSError):
+        return  # the pages say what is wrong when asked
+    for template in TEMPLATES.list_templates():  # compiled once here rather than on a visitor's time
+        TEMPLATES.get_template(template)
+    try:
+        PAGE_CACHE.put((version, "register"), content.source_register(store))
+        for lang in LANGS:
+            for name in STARTUP_PAGES:
+                PAGE_CACHE.put(
+                    (version, name, (), lang), BUILDERS[name](store, QueryParams(""), lang, content.Tr(lang))
+                )
+    finally:
+        store.close()
+
+
 def open_store(request: Request) -> Store:
     try:
         return Store.open(request.app.state.db, read_only=True)
