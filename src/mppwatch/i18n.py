@@ -196,8 +196,8 @@ def localise(text: str | None, lang: str) -> str | None:
     translated; English (or no match) comes back unchanged."""
     if text is None or lang == "en" or not text:
         return text
-    if not _TEMPLATES:
-        import mppwatch.texts  # noqa: F401  (registers the templates)
+    import mppwatch.texts  # noqa: F401  (registers the common templates; other modules add theirs on import)
+
     _ = translator(lang)
     direct = _(text)
     if direct != text:
