@@ -211,7 +211,7 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
-    """Serve the API (and later the dashboard) over the store, read-only."""
+    """Serve the dashboard (pages at /) and the API (/api/v1) over the store, read-only."""
     import uvicorn
 
     from mppwatch.web.app import create_app
@@ -219,7 +219,7 @@ def serve(
     db = ctx.find_root().obj.db
     if not Path(db).exists():
         raise MppwatchError(f"{db}: no database yet; run `mppwatch load` first")
-    err.print(f"serving {db} on http://{host}:{port}/api/v1/health")
+    err.print(f"serving {db}: dashboard http://{host}:{port}/  API http://{host}:{port}/api/v1/health")
     uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
 
 
