@@ -164,3 +164,23 @@ def test_a_lock_that_outlasts_the_wait_is_a_clear_store_busy(tmp_path: Path, mon
         assert shape(r, 503)["code"] == "busy" and "retry-after" in r.headers
     finally:
         writer.wait(30)
+
+
+def test_a_reader_keeps_its_snapshot_while_a_write_swaps_it(tmp_path: Path) -> None:
+    """A request still reading when a write refreshes the snapshot finishes on the old one; new ones see the write."""
+    from mppwatch.store import enable_snapshots
+
+    path = tmp_path / "swap.duckdb"
+    with Store.open(path) as store:
+        store.con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    enable_snapshots(path)
+    old = Store.open(path, read_only=True)
+    assert old.read_path.name.endswith(".snapshot")
+    with Store.open(path) as store:
+        store.con.execute("CREATE TABLE u AS SELECT 2 AS y")
+    with Store.open(path, read_only=True) as new:
+        assert new.con.execute("SELECT y FROM u").fetchone() == (2,)
+    assert old.con.execute("SELECT x FROM t").fetchone() == (1,)  # not "connection already closed"
+    old.close()
+    links = [p.name for p in tmp_path.iterdir() if ".snapshot." in p.name]
+    assert len(links) == 1, links  # the old version's link went with its last reader

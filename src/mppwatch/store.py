@@ -90,30 +90,53 @@ READER_WAIT_SECONDS = 5.0
 _LOCK_ERRORS = (duckdb.IOException, duckdb.ConnectionException)
 
 
-_ANCHORS: dict[Path, tuple[tuple[int, int], Any, Path]] = {}  # snapshot -> (version, connection, link)
+@dataclass
+class _Anchor:
+    """One DuckDB instance on a snapshot version, kept open while it is current or a request still uses it."""
+
+    version: tuple[int, int]
+    con: Any
+    link: Path
+    users: int = 0
+    retired: bool = False
+
+    def retire_if_unused(self) -> None:
+        if self.retired and self.users == 0:
+            self.con.close()  # closing it would close its cursors: only once the last request is done
+            self.link.unlink(missing_ok=True)
+
+
+_ANCHORS: dict[Path, _Anchor] = {}
 _ANCHORS_LOCK = threading.Lock()
 
 
-def _snapshot_cursor(snap: Path, config: dict[str, str | bool | int | float | list[str]]) -> Any:
+def _snapshot_cursor(snap: Path, config: dict[str, str | bool | int | float | list[str]]) -> tuple[Any, _Anchor]:
     """A connection to the snapshot from one DuckDB instance kept open per snapshot version (opening the file
     costs 40-120 ms, a cursor 0.1 ms). The instance is opened through a hard link named by the file's inode, so a
-    refreshed snapshot (a new inode) gets a new instance, never DuckDB's cached one for the old file."""
+    refreshed snapshot (a new inode) gets a new instance, never DuckDB's cached one for the old file; the old
+    instance closes when the last request using it closes its store."""
     st = snap.stat()
     version = (st.st_ino, st.st_mtime_ns)
     with _ANCHORS_LOCK:
         held = _ANCHORS.get(snap)
-        if held is None or held[0] != version:
-            link = snap.with_name(f"{snap.name}.{st.st_ino}")
+        if held is None or held.version != version:
+            link = snap.with_name(f"{snap.name}.{st.st_ino}.{st.st_mtime_ns}")
             if not link.exists():
                 os.link(snap, link)
             # a served snapshot answers many small requests at once: one thread per query, memory capped
             anchor = duckdb.connect(str(link), read_only=True, config={"memory_limit": "2GB", "threads": 1, **config})
             if held is not None:
-                held[1].close()  # requests still running keep the old instance until they finish
-                if held[2] != link:
-                    held[2].unlink(missing_ok=True)
-            _ANCHORS[snap] = held = (version, anchor, link)
-        return held[1].cursor()
+                held.retired = True
+                held.retire_if_unused()
+            _ANCHORS[snap] = held = _Anchor(version, anchor, link)
+        held.users += 1
+        return held.con.cursor(), held
+
+
+def _let_go(anchor: _Anchor) -> None:
+    with _ANCHORS_LOCK:
+        anchor.users -= 1
+        anchor.retire_if_unused()
 
 
 def snapshot_path(path: Path) -> Path:
@@ -218,6 +241,7 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self._depth = 0  # open transactions: an inner one joins the outer one
         self._writer_lock: int | None = None
+        self._anchor: _Anchor | None = None
         self.read_path = self.path  # the file actually opened: the main file or its snapshot
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no database here yet; run `mppwatch load` first")
@@ -252,7 +276,7 @@ class Store:
                 try:
                     if target == snap and read_only and _marker(path).exists():
                         try:
-                            con = _snapshot_cursor(snap, config)
+                            con, self._anchor = _snapshot_cursor(snap, config)
                         except OSError:  # no hard links here: open the snapshot itself
                             con = duckdb.connect(str(target), read_only=True, config=config)
                     else:
@@ -279,6 +303,9 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self._anchor is not None:
+            _let_go(self._anchor)
+            self._anchor = None
         if self._writer_lock is not None:  # readers go back to a current snapshot (and its kept instance)
             refresh_snapshot(self.path)
         self._release()
