@@ -94,7 +94,7 @@ SECONDARY_DECIDED = {
     "C047": ("supported", 67550),  # MPP book-outs Jan 2019 - May 2021 within 5 % of 68,000
     "C049": ("supported", 1570),  # MPP 2.0 book-outs 270 + 390 + 910 > 1,500
     "C055": ("supported", 2500),  # Matamoros camp 2,500 on 30 Mar 2020 > 2,000
-    "C061": ("supported", 9314),  # Juarez Jan-Jul 9,314 (El Economista), within July's range
+    "C061": ("supported", 12490),  # Juarez 9,314 reached in July: 7,841 (1 Jul) .. 12,490 (31 Jul)
     "C065": ("supported", 458080),  # OHSS FY2020 CBP, rounded to 10
     "C067": ("supported", 57430),  # OHSS FY2020 OFO, rounded to 10
     "C069": ("supported", 132856),  # USBP May 2019

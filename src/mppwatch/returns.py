@@ -12,13 +12,28 @@ snapshots when bundled, plus any loaded returns file with cities), so `returns`,
 simulation's calibration read the same points and agree on every date. After a place's last snapshot nothing
 is estimated; the last known figure is named with its date and source. The interpolation itself is
 `core.periods.interpolate`.
+
+Conflicting snapshots (issue 18: `returns --as-of` never decreases as the date moves forward). A cumulative count
+cannot fall, so a snapshot lower than one published for an earlier date of the same place conflicts with it. The
+rule (`split_conflicts`, applied in `snapshots`, so every reader of the snapshots agrees): the highest figure
+published on or before a date is a floor for every later date; a later, lower snapshot is left out of the
+interpolation, and every answer whose span it falls in names it beside the floor it is below. The higher figure
+is the one kept because of which figures are weaker: in the bundled data every such lower figure is the weaker
+one, dated only to its month ("approximate date": El Economista's July 2019 city table, 9,314 for Ciudad Juárez
+against El Diario's 11,400 for 21 July, and 61 for Nuevo Laredo; CBS's 5,273 for May against La Jornada's 7,623
+for 27 May), while the figure it undercuts is dated to the day; a month-dated figure may well be older than its
+month's end. Figures that count "ingresos" (re-entries) are not snapshots at all (above). Where the higher
+figure were the weaker one the floor would still hold (a published count is kept, never lowered), with the
+conflict named, so a reader sees both figures. Published figures are never changed; a snapshot that does not
+conflict still reads as published on its own date.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -56,8 +71,9 @@ def check_datasets(store: Store, datasets: Sequence[str]) -> list[str]:
     return out
 
 
-def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
-    """The usable cumulative snapshots: geography, date, value, exact (day-precise and not approximate), sources."""
+def _usable(store: Store, datasets: Sequence[str], by: str | None) -> pd.DataFrame:
+    """Every usable cumulative snapshot, conflicting or not: geography, date, value, exact (day-precise and not
+    approximate), sources."""
     if not datasets:
         raise MppwatchError("returns: name at least one snapshot dataset")
     rows = city_snapshot_rows(store, list(datasets), SNAPSHOT_ROW_TYPES)
@@ -79,7 +95,88 @@ def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str 
     return rows[["geo", "date", "value", "exact", "source_id", "dataset", "period"]].reset_index(drop=True)
 
 
-def _at(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
+def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
+    """The usable cumulative snapshots (geography, date, value, exact, sources) without the conflicting ones.
+
+    A snapshot lower than one published for an earlier date of the same place is left out (module docstring);
+    `conflicts` lists those.
+    """
+    return split_conflicts(_usable(store, datasets, by))[0]
+
+
+def conflicts(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
+    """The snapshots left out because a higher figure was published for an earlier date of the same place."""
+    return split_conflicts(_usable(store, datasets, by))[1]
+
+
+CONFLICT_COLUMNS = ["geo", "date", "value", "exact", "sources", "floor", "floor_date", "floor_sources"]
+
+
+def split_conflicts(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept snapshots, conflicts): per place, in date order, a date whose figure (the median of that date's
+    snapshots) is below the highest figure kept on an earlier date is a conflict; the kept figures never fall.
+
+    Each conflict names its value, sources and whether its date is exact, and the floor it is below (the
+    highest earlier figure, its date and sources).
+    """
+    drop: list[int] = []
+    found: list[dict[str, Any]] = []
+    for geo, group in points.groupby("geo", sort=True):
+        floor: tuple[float, object, list[str]] | None = None  # (value, date, sources) kept so far
+        for day, same in group.groupby("date", sort=True):
+            value = float(same["value"].median())
+            sources = sorted(set(same["source_id"]))
+            if floor is not None and value < floor[0]:
+                drop.extend(same.index)
+                exact = bool(same["exact"].all())
+                found.append(dict(zip(CONFLICT_COLUMNS, (geo, day, value, exact, sources, *floor), strict=True)))
+            elif floor is None or value > floor[0]:
+                floor = (value, day, sources)
+    kept = points.drop(index=drop).reset_index(drop=True)
+    kept.attrs = dict(points.attrs)
+    return kept, pd.DataFrame(found, columns=CONFLICT_COLUMNS)
+
+
+def conflict_text(conflict: Mapping[Any, Any]) -> str:
+    """The sentence naming a left-out snapshot and the floor it is below (registered in mppwatch.texts)."""
+    fields = {
+        "value": f"{float(conflict['value']):,.0f}",
+        "sources": " ".join(conflict["sources"]),
+        "date": conflict["date"],
+        "floor": f"{float(conflict['floor']):,.0f}",
+        "floor_date": conflict["floor_date"],
+        "floor_sources": " ".join(conflict["floor_sources"]),
+    }
+    template = CONFLICT if conflict["exact"] else CONFLICT_APPROXIMATE
+    return template.format(**fields)
+
+
+CONFLICT = (
+    "{value} ({sources}, {date}) is below {floor} published for {floor_date} ({floor_sources}): "
+    "the higher figure is kept as a floor"
+)
+CONFLICT_APPROXIMATE = (
+    "{value} ({sources}, {date}, approximate date) is below {floor} published for {floor_date} "
+    "({floor_sources}): the higher figure is kept as a floor"
+)
+
+
+def _at(points: pd.DataFrame, as_of: date, start: date, left_out: pd.DataFrame | None = None) -> dict[str, object]:
+    """The figure at `as_of` from one geography's snapshots (conflicts left out), naming the conflicts in its span."""
+    row = _at_kept(points, as_of, start)
+    if left_out is not None and not left_out.empty:
+        # The span the answer stands on: strictly between its snapshots, or after the last one up to the day.
+        lo, hi = row["before_date"] or date.min, row["after_date"]
+        dates = left_out["date"]
+        within = left_out[(dates > lo) & ((dates < hi) if hi is not None else (dates <= as_of))]
+        if not within.empty:
+            notes = [conflict_text(c) for c in within.sort_values("date").to_dict("records")]
+            # The conflicts first: each part of the method is then a sentence of its own (i18n.localise).
+            row["method"] = "; ".join([*notes, str(row["method"])])
+    return row
+
+
+def _at_kept(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
     """The figure at `as_of` from one geography's snapshots: exact, interpolated or unknown."""
     by_date = (
         points.groupby("date")
@@ -144,11 +241,13 @@ def returns(
     names = check_datasets(store, datasets) if datasets is not None else default_datasets(store)
     if not names:
         raise MppwatchError("returns: no snapshot datasets loaded (run `mppwatch load`)")
-    points = snapshots(store, names, by)
+    points, left_out = split_conflicts(_usable(store, names, by))
     start = points.attrs["programme_start"]
     out = []
     for geo, group in points.groupby("geo", sort=True):
-        out.append({**({"city": geo} if by == "city" else {}), **_at(group, day, start)})
+        out.append(
+            {**({"city": geo} if by == "city" else {}), **_at(group, day, start, left_out[left_out["geo"] == geo])}
+        )
     frame = pd.DataFrame(out)
     frame["value"] = frame["value"].astype("float64")
     frame.attrs["as_of"] = day.isoformat()

@@ -26,6 +26,14 @@ template("last known: {value} on {date} ({sources})")
 template("before the programme began on {date}")
 template("before the first snapshot ({date}): not estimated")
 template("linear interpolation between snapshots of {before} and {after}")
+template(
+    "{value} ({sources}, {date}) is below {floor} published for {floor_date} ({floor_sources}): "
+    "the higher figure is kept as a floor"
+)
+template(
+    "{value} ({sources}, {date}, approximate date) is below {floor} published for {floor_date} "
+    "({floor_sources}): the higher figure is kept as a floor"
+)
 
 # mppwatch.cli: table titles
 template("loaded into {path}")

@@ -139,3 +139,30 @@ def test_every_published_court_cell_passes_the_disclosure_rule(
                 assert int(value) >= 10, f"{m} = {value} published for by={by} as_of={as_of}"
             if m.endswith("_rate") and value == value and value is not None:
                 assert 0.0 <= float(value) <= 1.0
+
+
+def test_returns_never_decrease_on_any_day_in_any_city(bundled_db: Path) -> None:
+    """Day by day over MPP's first year, for the nation and every city: the published snapshots of different
+    outlets disagree in places, and a cumulative count as of a date must still never fall."""
+    with Store.open(bundled_db, read_only=True) as store:
+        last: dict[str, float] = {}
+        day = date(2019, 1, 29)
+        while day <= date(2020, 3, 31):
+            frame = metrics.returns(store, day.isoformat(), "city")
+            national = metrics.returns(store, day.isoformat())
+            values = dict(zip(frame["city"], frame["value"], strict=True))
+            values["all"] = national["value"].iloc[0]
+            for place, value in values.items():
+                if value is not None and value == value:
+                    assert value >= last.get(place, 0), f"{place}: {last[place]} before {day}, then {value}"
+                    last[place] = value
+            day += timedelta(days=1)
+        # The two disagreements: the lower, month-dated figure is left out of the interpolation and named.
+        juarez = metrics.returns(store, "2019-07-31", "city").set_index("city").loc["Ciudad Juárez"]
+        assert juarez["value"] == 12490  # 11,400 (21 Jul) + 10/26 x (14,235 - 11,400) = 12,490.4
+        assert juarez["method"].startswith(
+            "9,314 (ELECONOMISTA_2019-08-11, 2019-07-31, approximate date) is below 11,400 published for 2019-07-21"
+        )
+        mexico = metrics.returns(store, "2019-05-28").iloc[0]
+        assert mexico["value"] == 7931  # 7,623 (27 May) + 1/9 x (10,393 - 7,623) = 7,930.8; was 7,036
+        assert "5,273 (CBSNEWS_2019-05_5273, 2019-05-31, approximate date) is below 7,623" in mexico["method"]
