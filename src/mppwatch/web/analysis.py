@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from mppwatch import court
 from mppwatch.court.measures import MIN_THRESHOLD
+from mppwatch.forecast import data as forecast_data
 from mppwatch.metrics import parse_where
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.web import limits
@@ -176,6 +177,7 @@ def _forecast_job(
 @router.get("/forecast")
 def forecast(
     request: Request,
+    store: StoreDep,
     dataset: str,
     where: Annotated[list[str] | None, Query(description="COLUMN=VALUE, repeatable")] = None,
     by: Annotated[str | None, Query(description="COL[,COL]")] = None,
@@ -191,6 +193,9 @@ def forecast(
 
     It runs in a child process, so that past the request's time budget it is stopped, not left running."""
     sel_args = (dataset, parse_where(where or []), tuple(split_list(by)), since, as_of, row_type, edition)
+    # the selection is read here first (milliseconds), so a dataset or filter that does not exist is a 400 at
+    # once, not after a child process has started and imported the models
+    client_error_on_failure(lambda: forecast_data.tidy(store, forecast_data.Selection(*sel_args)))
     started = request.scope.get("mppwatch.started", time.monotonic())
     seconds = max(0.5, started + limits.budget(request.url.path) - time.monotonic() - 0.2)
     db = str(request.app.state.db)
