@@ -1,7 +1,8 @@
 """The bad-input corpus: hand-made files in `tests/data/bad/`, one per failure mode of each reader.
 
 `MANIFEST.csv` names each file, its reader and what its error must say (a regular expression for the place:
-`:LINE: column 'COL'`, a sheet, or a key path). Every error names the file, and a reader that writes to the store
+`:LINE: column 'COL'`, a sheet, or a key path); KoboToolbox exports of shelter reports are checked against the
+seeded shelter register. Every error names the file, and a reader that writes to the store
 leaves the database file byte for byte as it was (sha256 before and after).
 """
 
@@ -21,6 +22,8 @@ from mppwatch import court
 from mppwatch.claims.spec import load_spec, read_claims
 from mppwatch.errors import MppwatchError
 from mppwatch.publishers.load import load_workbook
+from mppwatch.shelters.kobo import import_kobo
+from mppwatch.shelters.seed import seed
 from mppwatch.simulate.scenario import load as load_scenario
 from mppwatch.sources import BUNDLED
 from mppwatch.sources.loader import load_file
@@ -59,6 +62,19 @@ def _court(db: Path, path: Path, release: str, _tmp: Path) -> None:
         court.load(store, path, release)
 
 
+ROOT = BAD.parents[2]
+
+
+def _kobo(db: Path, path: Path, map_file: str, _tmp: Path) -> None:
+    with Store.open(db) as store:
+        import_kobo(store, path, ROOT / map_file)
+
+
+def _kobo_map(db: Path, path: Path, export: str, _tmp: Path) -> None:
+    with Store.open(db) as store:
+        import_kobo(store, ROOT / export, path)
+
+
 READERS: dict[str, Callable[[Path, Path, str, Path], object]] = {
     "load": _load,
     "workbook": _workbook,
@@ -66,7 +82,10 @@ READERS: dict[str, Callable[[Path, Path, str, Path], object]] = {
     "claims": lambda _db, path, _d, _t: _first(read_claims(path)[1]),
     "spec": lambda _db, path, _d, _t: _first(load_spec(path)[1]),
     "scenario": lambda _db, path, _d, _t: load_scenario(path),
+    "kobo": _kobo,
+    "kobomap": _kobo_map,
 }
+WRITERS |= {"kobo", "kobomap"}
 
 
 def test_the_corpus_covers_every_reader() -> None:
@@ -82,6 +101,9 @@ def test_bad_file_is_refused_in_place_and_the_store_is_unchanged(
     row: dict[str, str], fresh_db: Path, tmp_path: Path
 ) -> None:
     path = BAD / row["file"]
+    if row["reader"].startswith("kobo"):  # reports are for shelters of the register
+        with Store.open(fresh_db) as store:
+            seed(store)
     before = digest(fresh_db)
     with pytest.raises(MppwatchError) as caught:
         READERS[row["reader"]](fresh_db, path, row["dataset"], tmp_path)

@@ -133,8 +133,10 @@ def decode_csv(raw: bytes, file: str) -> str:
 def _place(raw: bytes, offset: int) -> tuple[int, str | None]:
     """(line, column name) of a byte offset in a CSV, for an error found before the file is parsed."""
     line_start = raw.rfind(b"\n", 0, offset) + 1
-    header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
-    field_index = raw[line_start:offset].count(b",")
+    first = raw.split(b"\n", 1)[0]
+    sep = max((b",", b";", b"\t"), key=first.count)  # Kobo and Excel exports in some locales use ';'
+    header = first.decode("utf-8", "replace").strip().split(sep.decode())
+    field_index = raw[line_start:offset].count(sep)
     return raw[:offset].count(b"\n") + 1, header[field_index] if field_index < len(header) else None
 
 
