@@ -142,3 +142,45 @@ def _alive(folder: Path) -> bool:
     """Whether the process that made a court load's private folder (its pid is in the name) still runs."""
     pid = folder.name.removeprefix(TMP_PREFIX).split("-", 1)[0]
     return pid.isdigit() and Path(f"/proc/{pid}").exists()
+
+
+def test_killed_shelter_writes_leave_the_register_and_reports_whole(tmp_path: Path, bundled_db: Path) -> None:
+    """`shelters seed` and `shelters import-kobo` killed at random: the register and the reports
+    are each there whole (after a complete step) or not at all, and the next import succeeds."""
+    kobo = Path(__file__).parents[2] / "data" / "kobo_sample"
+    export, mapping = kobo / "occupancy_SYNTHETIC.csv", kobo / "occupancy_map.toml"
+    steps = [["shelters", "seed"], ["shelters", "import-kobo", str(export), "--map", str(mapping)]]
+    timing = tmp_path / "timing.duckdb"
+    shutil.copy(bundled_db, timing)
+    full, after = 0.0, []
+    for step in steps:  # the seed's published figures are reports too: after each step, a state a kill may leave
+        full += _run(step, timing)
+        with Store.open(timing, read_only=True) as store:
+            after.append(store.con.execute("SELECT count(*) FROM occupancy_reports").fetchone())
+    with Store.open(timing, read_only=True) as store:
+        shelters = store.con.execute("SELECT count(*) FROM shelters").fetchone()
+    reports = after[-1]
+    rng = random.Random(17)
+    db = tmp_path / "killed.duckdb"
+    for _ in range(KILLS):
+        shutil.copy(bundled_db, db)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+        moment = rng.uniform(0.0, full)
+        for step in steps:  # the kill lands in the seed or in the import, wherever the moment falls
+            started = time.monotonic()
+            _kill_at(step, db, moment)
+            moment -= time.monotonic() - started
+            if moment <= 0:
+                break
+        with Store.open(db) as store:
+            tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "shelters" not in tables:
+                continue
+            n = store.con.execute("SELECT count(*) FROM shelters").fetchone()
+            assert n in ((0,), shelters), f"{n} shelters: neither none nor the seeded {shelters}"
+            r = store.con.execute("SELECT count(*) FROM occupancy_reports").fetchone()
+            assert r in ((0,), *after), f"{r} reports: neither none nor the state after a whole step {after}"
+    for step in steps:
+        _run(step, db)
+    with Store.open(db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM occupancy_reports").fetchone() == reports
