@@ -12,7 +12,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -369,6 +369,23 @@ class Store:
             [load_id, file_name, sha256, dataset, rows, datetime.now(UTC).replace(tzinfo=None), __version__, kind],
         )
         return load_id
+
+    def delete_observations(self, dataset: str, edition: str | None = None) -> None:
+        """Inside a transaction: drop a dataset's observations (only one edition's, when given) before a reload."""
+        if edition is None:
+            self.con.execute("DELETE FROM observations WHERE dataset = ?", [dataset])
+        else:
+            self.con.execute("DELETE FROM observations WHERE dataset = ? AND dims['edition'] = ?", [dataset, edition])
+
+    def observation_count(self, load_ids: Sequence[int]) -> int:
+        """How many observations these loads wrote: the check a load makes before it commits."""
+        if not load_ids:
+            return 0
+        marks = ", ".join("?" for _ in load_ids)
+        row = self.con.execute(
+            f"SELECT count(*) FROM observations WHERE load_id IN ({marks})", list(load_ids)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def known_source_ids(self) -> set[str]:
         return {r[0] for r in self.con.execute("SELECT source_id FROM sources").fetchall()}

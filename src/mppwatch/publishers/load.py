@@ -118,9 +118,7 @@ def store_workbook(
                     book.path.name, book.sha256, load_key(table.dataset, book.edition), len(table.rows), kind="workbook"
                 )
                 load_ids.append(load_id)
-                con.execute(
-                    "DELETE FROM observations WHERE dataset = ? AND dims['edition'] = ?", [table.dataset, book.edition]
-                )
+                store.delete_observations(table.dataset, book.edition)
                 con.execute(
                     "DELETE FROM publisher_sheets WHERE dataset = ? AND edition = ?", [table.dataset, book.edition]
                 )
@@ -139,10 +137,8 @@ def store_workbook(
                 status = "replaced" if replaced else "loaded"
                 results.append(_result(table.dataset, book.edition, table.sheet, len(table.rows), load_id, status))
             expected = sum(len(t.rows) for t, _ in pending)
-            written = con.execute(
-                f"SELECT count(*) FROM observations WHERE load_id IN ({', '.join('?' for _ in load_ids)})", load_ids
-            ).fetchone()
-            if not written or int(written[0]) != expected:
+            written = store.observation_count(load_ids)
+            if written != expected:
                 raise InputError(
                     str(book.path), None, None, f"{expected} cells read but {written} written; nothing loaded"
                 )

@@ -88,7 +88,7 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
     )  # fmt: skip
     with store.transaction() as con:
         load_id = store.begin_load(path.name, sha, dataset, parsed.rows_in)
-        con.execute("DELETE FROM observations WHERE dataset = ?", [dataset])
+        store.delete_observations(dataset)
         con.register("incoming", table)
         con.execute(
             """INSERT INTO observations
@@ -98,8 +98,8 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
             [load_id],
         )
         con.unregister("incoming")
-        written = con.execute("SELECT count(*) FROM observations WHERE load_id = ?", [load_id]).fetchone()
-        if not written or written[0] != parsed.rows_in:
+        written = store.observation_count([load_id])
+        if written != parsed.rows_in:
             raise InputError(str(path), None, None, f"{parsed.rows_in} rows read but {written} written; nothing loaded")
     verb = "replaced" if replaced else "loaded"
     return LoadResult(dataset, path.name, load_id, parsed.rows_in, verb, f"{path.name}: {verb} {parsed.rows_in} rows")
