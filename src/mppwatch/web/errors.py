@@ -78,8 +78,52 @@ def _param_of(message: str) -> str | None:
     return m.group(1).replace("-", "_") if m else None
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "param": {"type": ["string", "null"]},
+            },
+        },
+        "detail": {"type": "string", "description": "the message again, for clients that read FastAPI's field"},
+    },
+}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """The OpenAPI document describes the one error shape: FastAPI's default 422 body (a list under `detail`)
+    is never sent, so its schema is replaced by ours, and 400/429/503 are listed on every operation."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = default()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["HTTPValidationError"] = ERROR_SCHEMA
+        schemas["Error"] = ERROR_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in (("400", "Bad request"), ("429", "Too many requests"), ("503", "Busy")):
+                    responses.setdefault(status, {"description": text, **ref})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app (called by create_app)."""
+    _document_errors(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
