@@ -83,7 +83,11 @@ def load_cmd(
     with store_of(ctx, read_only=True) as store:
         frame = shelter_load(store, city)
     emit(frame, format, title=f"{city}: shelter load")
-    err.print(f"people_waiting_estimate: {frame.attrs['waiting_method']}")
+    from mppwatch.shelters.citywide import waiting_labels, waiting_notes
+
+    labels = waiting_labels(lang_of(ctx))
+    for method, note in waiting_notes(frame, lang_of(ctx)).items():
+        err.print(f"people_waiting_estimate, waiting_method={method} ({labels[method]}): {note}", markup=False)
     err.print(f"in_camps: {frame.attrs['in_camps_method']}")
 
 

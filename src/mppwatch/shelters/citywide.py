@@ -11,8 +11,17 @@ The rules, each in one place:
   recent figure); `beds_basis` says which.
 - Occupied is the same, from occupancy figures no older than 31 days. Camps are counted apart (`in_camps`): the
   most recent press estimate (camp labels overlap: "riverside camp", "INM-run camp" on one day are one population).
-- People waiting is an estimate: cumulative MPP returns to the city as of the date (`returns`' own as-of rule:
-  snapshots, interpolated between them), with nobody subtracted for those who left: an upper bound.
+- People waiting is an estimate, and `waiting_method` says which one each row used:
+  - `court`, when a court release is loaded: the MPP cases pending in immigration court on the month start with
+    the city as their return city, as the court module publishes them (`court.pending_series`, the same figures as
+    `court.pending_table`: perturbed, `<10` withheld, kept as they are). A row between month starts takes the
+    figure of the month start before it (`waiting_as_of`). Cases are not people: EOIR gives a lead respondent and
+    each rider a case of their own, so the figure counts respondents with an open case, not families; someone who
+    left with a case still open is counted, someone without a case of their own is not. Month starts after the
+    release month are not estimated from it.
+  - `upper_bound`, when no release is loaded (or it has no case for the city): cumulative MPP returns to the city
+    as of the date (`returns`' own as-of rule: snapshots, interpolated between them), with nobody subtracted for
+    those who left: an upper bound.
 
 The figures are few (tens per city), so the day loop is plain Python; the returns snapshots are read once per
 state of the loaded data (a staff report does not change them).
@@ -38,11 +47,21 @@ from mppwatch.store import Store
 
 COLUMNS = [
     "date", "beds", "beds_basis", "occupied", "occupied_basis", "occupied_is_estimate", "turned_away",
-    "in_camps", "people_waiting_estimate", "sources",
+    "in_camps", "people_waiting_estimate", "waiting_method", "waiting_as_of", "sources",
 ]  # fmt: skip
+COURT, UPPER_BOUND = "court", "upper_bound"
 WAITING_METHOD = (
     "estimate (upper bound): cumulative MPP returns to the city as of the date, from INM's figures as the press "
-    "relayed them, interpolated between snapshots; people who left the city are not subtracted"
+    "relayed them, interpolated between snapshots; people who left the city are not subtracted, so this is an "
+    "upper bound. Load a court release (`mppwatch court load PATH --release YYYY-MM`) or run the simulation "
+    "(`mppwatch simulate scenarios/baseline_2019.toml`) for a better estimate"
+)
+COURT_METHOD = (
+    "estimate: MPP cases pending in immigration court on the month start (waiting_as_of) whose return city is "
+    "{city}, court release {release}; it counts cases, not people: EOIR gives a lead respondent and each rider a "
+    "case of their own, so a family counts once per respondent with an open case, people without a case of their "
+    "own are not counted and people who left with a case still open are; counts perturbed and small ones withheld "
+    "(<10) by the court module's disclosure control, kept as published"
 )
 NAN = float("nan")
 Row = dict[str, Any]
@@ -151,6 +170,9 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
         {r["date"] for r in figures}
         | {r[c] for r in [*figures, *registered] for c in ("opened_on", "closed_on") if r[c] is not None}
     )
+    court = _court_waiting(store, city, days[0], days[-1])
+    if court is not None:
+        days = sorted(set(days) | {d for d in court[0] if days[0] <= d <= days[-1]})
     waiting = _waiting(store, city)
     out = []
     for day in days:
@@ -177,11 +199,17 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
                 "date": day, "beds": beds, "beds_basis": beds_basis, "occupied": occ, "occupied_basis": occ_basis,
                 "occupied_is_estimate": any(bool(r["is_estimate"]) for r in occ_rows),
                 "turned_away": float(sum(today)) if today else NAN, "in_camps": camp,
-                "people_waiting_estimate": waiting(day), "sources": " ".join(sorted(sources)),
+                **_waiting_on(day, court, waiting), "sources": " ".join(sorted(sources)),
             }
         )  # fmt: skip
     frame = pd.DataFrame(out, columns=COLUMNS)
-    frame.attrs["waiting_method"] = WAITING_METHOD
+    used = set(frame["waiting_method"])
+    methods = {UPPER_BOUND: WAITING_METHOD}
+    if court is not None:
+        methods[COURT] = COURT_METHOD.format(city=city, release=court[1])
+        frame.attrs.update(court_release=court[1], court_synthetic=court[2])
+    frame.attrs["waiting_methods"] = {k: v for k, v in methods.items() if k in used}
+    frame.attrs["waiting_method"] = "; ".join(f"{k}: {v}" for k, v in frame.attrs["waiting_methods"].items())
     frame.attrs["in_camps_method"] = "estimate: press estimates of camp populations, with their sources"
     return frame
 
@@ -220,3 +248,86 @@ def _waiting(store: Store, city: str) -> Callable[[date], float]:
         return memo[day]
 
     return at
+
+
+Court = tuple[dict[date, float | str], str, bool]
+
+
+def _court_waiting(store: Store, city: str, first: date, last: date) -> Court | None:
+    """The city's published pending MPP cases (by return city) on each month start from `first` to `last`, capped
+    at the release month, with the release id and whether it is synthetic; None without a release or a case there."""
+    from mppwatch.court.measures import is_synthetic, releases, resolve_release
+    from mppwatch.court.waits import pending_series
+
+    if releases(store).empty:
+        return None
+    try:
+        release = resolve_release(store)
+    except MppwatchError:
+        return None
+    try:
+        cap = date.fromisoformat(release[:7] + "-01")
+    except ValueError:
+        cap = last
+    start, end = first.replace(day=1), min(last, cap)
+    if end < start:
+        return None
+    series = pending_series(store, start, end, by="return_city", release=release)
+    mine = series[series["return_city"].map(lambda c: fold(str(c))) == fold(city)]
+    if mine.empty:
+        return None
+    values = {d: (v if isinstance(v, str) else float(v)) for d, v in zip(mine["date"], mine["pending"], strict=True)}
+    return values, release, is_synthetic(store, release)
+
+
+def _waiting_on(day: date, court: Court | None, upper: Callable[[date], float]) -> Row:
+    """People waiting on `day`: the court figure of the month start up to it, else the returns upper bound."""
+    if court is not None:
+        month = day.replace(day=1)
+        if month in court[0]:
+            return {"people_waiting_estimate": court[0][month], "waiting_method": COURT, "waiting_as_of": month}
+    value = upper(day)
+    return {
+        "people_waiting_estimate": value,
+        "waiting_method": "" if math.isnan(value) else UPPER_BOUND,
+        "waiting_as_of": None if math.isnan(value) else day,
+    }
+
+
+def waiting_labels(lang: str) -> dict[str, str]:
+    """The short name of each `waiting_method`, in `lang` (for the CLI, the API and the city page)."""
+    from mppwatch.i18n import translator
+
+    _ = translator(lang)
+    return {
+        COURT: _("estimate from court records: MPP cases pending with this return city (cases, not people)"),
+        UPPER_BOUND: _("upper bound: cumulative returns, nobody who left subtracted"),
+        "": _("no estimate"),
+    }
+
+
+def waiting_notes(frame: pd.DataFrame, lang: str) -> dict[str, str]:
+    """How each `waiting_method` in `frame` was made, in `lang`."""
+    from mppwatch.i18n import translator
+
+    _ = translator(lang)
+    out = {}
+    if COURT in frame.attrs.get("waiting_methods", {}):
+        release = str(frame.attrs["court_release"])
+        out[COURT] = _(
+            "Estimate: MPP cases pending in immigration court on the month start (waiting_as_of) with this city as "
+            "their return city, court release {release}{synthetic}. It counts cases, not people: EOIR gives a lead "
+            "respondent and each rider a case of their own, so a family counts once per respondent with an open "
+            "case; people without a case of their own are not counted, and people who left with a case still open "
+            "are. Counts are perturbed and small ones withheld (<10) by the court module's disclosure control."
+        ).format(
+            release=release,
+            synthetic="" if "SYNTHETIC" in release or not frame.attrs["court_synthetic"] else " (SYNTHETIC)",
+        )
+    if UPPER_BOUND in frame.attrs.get("waiting_methods", {}):
+        out[UPPER_BOUND] = _(
+            "This is an upper bound: cumulative MPP returns to the city as of the date, with nobody subtracted for those who "
+            "left. Loading a court release (mppwatch court load) or running the simulation (mppwatch simulate "
+            "scenarios/baseline_2019.toml) gives a better estimate."
+        )
+    return out

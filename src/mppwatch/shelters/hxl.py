@@ -56,13 +56,16 @@ COLUMNS: list[tuple[str, str]] = [
     ("Occupied", "#affected+ind+sheltered"),
     ("Turned away", "#affected+ind+turned_away"),
     ("In camps (estimate)", "#affected+ind+incamp+estimate"),
-    ("People waiting (estimate, upper bound)", "#affected+ind+waiting+estimate"),
+    ("People waiting (estimate)", "#affected+ind+waiting+estimate"),
+    ("People waiting method", "#meta+waiting+method"),
     ("Occupied is an estimate", "#meta+estimate"),
     ("Sources", "#meta+source"),
 ]
 
 
 def _num(value: Any) -> str:
+    if isinstance(value, str):  # a court count withheld by disclosure control ("<10"), kept as published
+        return value
     return "" if value is None or pd.isna(value) else str(int(value))
 
 
@@ -87,7 +90,7 @@ def rows(store: Store) -> list[list[str]]:
         out.append(
             ["city", ES["city"], "MEX", STATES.get(city, ""), city, "", "", "", "", "", str(last["date"]),
              _num(last["beds"]), _num(last["occupied"]), _num(last["turned_away"]), _num(last["in_camps"]),
-             _num(last["people_waiting_estimate"]), "yes" if last["occupied_is_estimate"] else "no", last["sources"]]
+             _num(last["people_waiting_estimate"]), last["waiting_method"], "yes" if last["occupied_is_estimate"] else "no", last["sources"]]
         )  # fmt: skip
     for rec in register.to_dict("records"):
         r: Any = SimpleNamespace(**{str(k): v for k, v in rec.items()})
@@ -96,7 +99,7 @@ def rows(store: Store) -> list[list[str]]:
         out.append(
             ["shelter", ES["shelter"], "MEX", STATES.get(r.city, ""), r.city, r.name, r.kind, ES.get(r.kind, ""),
              r.status, ES.get(r.status, ""), "" if r.latest_date is None else str(r.latest_date), _num(r.capacity),
-             "" if camp else _num(r.latest_occupied), "", _num(r.latest_occupied) if camp else "", "", estimate,
+             "" if camp else _num(r.latest_occupied), "", _num(r.latest_occupied) if camp else "", "", "", estimate,
              _source(r.latest_source_id, r.latest_date)]
         )  # fmt: skip
     return out

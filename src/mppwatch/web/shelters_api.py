@@ -31,7 +31,7 @@ from mppwatch.errors import MppwatchError
 from mppwatch.i18n import accept_language, format_date, format_number, translator
 from mppwatch.output import records
 from mppwatch.shelters import access, register, tokens
-from mppwatch.shelters.citywide import shelter_load
+from mppwatch.shelters.citywide import shelter_load, waiting_labels, waiting_notes
 from mppwatch.shelters.register import ReportError
 from mppwatch.shelters.tokens import AuthError, Token
 from mppwatch.store import StoreError
@@ -235,6 +235,12 @@ async def city_shelter_load(request: Request, city: str) -> dict[str, Any]:
         "city": city,
         "notes": {
             "people_waiting_estimate": frame.attrs["waiting_method"],
+            "waiting_method": {
+                lang: {
+                    m: {"label": waiting_labels(lang)[m], "method": n} for m, n in waiting_notes(frame, lang).items()
+                }
+                for lang in ("en", "es")
+            },
             "in_camps": frame.attrs["in_camps_method"],
             "beds": "planned facilities count only from the day they opened; see beds_basis",
         },
@@ -264,12 +270,14 @@ async def city_page(request: Request, city: str) -> HTMLResponse:
         "dates": [r["date"] for r in rows],
         "beds": [r["beds"] for r in rows],
         "occupied": [r["occupied"] for r in rows],
-        "waiting": [r["people_waiting_estimate"] for r in rows],
+        "waiting": [v if isinstance(v := r["people_waiting_estimate"], (int, float)) else None for r in rows],
     }
+    notes = waiting_notes(frame, lang) if rows else {}
     html = TEMPLATES.get_template("shelter_city.html").render(
         _=_, lang=lang, other_lang="en" if lang == "es" else "es", city=city, rows=rows, error=error,
-        latest=rows[-1] if rows else None, chart=json.dumps(chart),
-        num=lambda v: "" if v is None else format_number(v, lang), day=lambda d: format_date(d, lang),
+        latest=rows[-1] if rows else None, chart=json.dumps(chart), notes=notes, methods=waiting_labels(lang),
+        num=lambda v: "" if v is None else v if isinstance(v, str) else format_number(v, lang),
+        day=lambda d: format_date(d, lang),
     )  # fmt: skip
     return HTMLResponse(html, status_code=404 if error else 200, headers={"Cache-Control": "no-store"})
 
