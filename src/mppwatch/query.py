@@ -543,3 +543,156 @@ def city_snapshot_rows(store: Store, datasets: Sequence[str], row_types: Sequenc
               AND value IS NOT NULL AND map_contains(dims, 'city')""",
         [*datasets, *row_types],
     )
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def distinct_values(store: Store, dataset: str, column: str) -> list[str]:
+    """The values a dimension takes in a dataset, sorted (the column name is a bound parameter)."""
+    rows = store.con.execute(
+        "SELECT DISTINCT dims[?] FROM observations WHERE dataset = ? AND dims[?] IS NOT NULL", [column, dataset, column]
+    ).fetchall()
+    return sorted(str(r[0]) for r in rows if r[0] is not None)
+
+
+def nonzero_values(store: Store, dataset: str) -> list[float]:
+    """Every non-zero figure of a dataset: what the rounding detector (core.rounding) reads."""
+    return [
+        r[0]
+        for r in store.con.execute(
+            "SELECT value FROM observations WHERE dataset = ? AND value IS NOT NULL AND value <> 0", [dataset]
+        ).fetchall()
+    ]
+
+
+def period_kinds(store: Store, dataset: str) -> set[str]:
+    """The period kinds (day, month, fiscal_year, ...) a dataset's figures are counted over."""
+    rows = store.con.execute("SELECT DISTINCT period_kind FROM observations WHERE dataset = ?", [dataset])
+    return {r[0] for r in rows.fetchall()}
+
+
+def day_subperiods_from(store: Store, datasets: Sequence[str], start: date) -> pd.DataFrame:
+    """Published day-dated counts of the given datasets for a span starting on `start` (back-casting a snapshot)."""
+    return store.query(
+        f"""SELECT source_id, period_start, period_end, dims['city'] AS city, value FROM observations
+            WHERE dataset IN ({_marks(datasets)}) AND row_type = 'published_subperiod' AND period_kind = 'day'
+              AND period_start = ? AND value IS NOT NULL""",
+        [*datasets, start],
+    )
+
+
+def positive_snapshot_rows(store: Store, datasets: Sequence[str]) -> pd.DataFrame:
+    """Detail and published-total figures above zero, with city and note (when the published counts start)."""
+    return store.query(
+        f"""SELECT source_id, period_start, dims['city'] AS city, note, value FROM observations
+            WHERE dataset IN ({_marks(datasets)}) AND value > 0 AND row_type IN ('detail', 'published_total')""",
+        list(datasets),
+    )
+
+
+def cumulative_rows(store: Store, dataset: str) -> pd.DataFrame:
+    """A dataset's `published_cumulative*` figures, by period end."""
+    return store.query(
+        "SELECT source_id, period, period_start, period_end, dims, value FROM observations "
+        "WHERE dataset = ? AND row_type LIKE 'published_cumulative%' AND value IS NOT NULL ORDER BY period_end",
+        [dataset],
+    )
+
+
+def dated_rows(
+    store: Store,
+    dataset: str,
+    where: Mapping[str, Sequence[str]],
+    row_type: str | None,
+    excluded_row_types: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Every figure of a dataset matching exact filters, by period end: of `row_type`, or of any row type but
+    `excluded_row_types`. Key columns are quoted names, dimension names bound parameters."""
+    clauses, params = ["dataset = ?", "value IS NOT NULL"], [dataset]
+    for col, vals in where.items():
+        if col in KEY_COLUMNS:
+            clauses.append(f'"{col}" IN ({_marks(vals)})')
+        else:
+            clauses.append(f"dims[?] IN ({_marks(vals)})")
+            params.append(col)
+        params += list(vals)
+    if row_type:
+        clauses.append("row_type = ?")
+        params.append(row_type)
+    else:
+        clauses.append(f"row_type NOT IN ({_marks(excluded_row_types)})")
+        params += list(excluded_row_types)
+    return store.query(
+        f"SELECT source_id, period, period_kind, period_start, period_end, row_type, value FROM observations "
+        f"WHERE {' AND '.join(clauses)} ORDER BY period_end",
+        params,
+    )
+
+
+def note_text(store: Store, dataset: str) -> dict[tuple[str, str], str]:
+    """The notes of each (source id, period) of a dataset, joined by spaces."""
+    rows = store.con.execute(
+        "SELECT source_id, period, string_agg(coalesce(note, ''), ' ') FROM observations WHERE dataset = ? "
+        "GROUP BY source_id, period",
+        [dataset],
+    ).fetchall()
+    return {(str(s), str(p)): str(n or "") for s, p, n in rows}
+
+
+def bed_figures(store: Store, dataset: str) -> pd.DataFrame:
+    """A shelter register's bed capacities (`measure=capacity_beds`), by date and source."""
+    return store.query(
+        "SELECT source_id, period, period_start, dims['city'] AS city, dims['shelter'] AS shelter, value "
+        "FROM observations WHERE dataset = ? AND dims['measure'] = 'capacity_beds' AND value IS NOT NULL "
+        "ORDER BY period_start, source_id",
+        [dataset],
+    )
+
+
+def day_snapshots(store: Store, datasets: Sequence[str]) -> pd.DataFrame:
+    """Day-dated detail snapshots (cumulative figures to a date) of the given datasets, with city and note."""
+    return store.query(
+        "SELECT source_id, period_end AS as_of, period_start, dims['city'] AS city, value, note FROM observations "
+        f"WHERE dataset IN ({_marks(datasets)}) AND row_type = 'detail' AND period_kind = 'day' "
+        "AND value IS NOT NULL ORDER BY period_end, source_id",
+        list(datasets),
+    )
+
+
+def edition_changes(store: Store, prefix: str, datasets: Sequence[str] | None, old: str, new: str) -> pd.DataFrame:
+    """Cells of the current workbook loads (datasets starting `prefix`) added, removed or revised from edition
+    `old` to `new`: dataset, sheet, change, key_dims, fiscal_year, period, period_kind, old, new, difference,
+    old_flag, new_flag, old_cell, new_cell (unsorted)."""
+    params: list[object] = [prefix]
+    dataset_sql = ""
+    if datasets:
+        dataset_sql = f"AND o.dataset IN ({', '.join('?' for _ in datasets)})"
+        params += list(datasets)
+    sql = f"""
+        WITH cells AS (
+            SELECT o.dataset, o.dims['edition'] AS edition, o.meta['sheet'] AS sheet, o.meta['cell'] AS cell,
+                   o.dims['fiscal_year'] AS fiscal_year, o.period, o.period_kind, o.value, o.flag,
+                   map_from_entries(list_filter(map_entries(o.dims),
+                       lambda e: e.key NOT IN ('edition', 'fy_label', 'fiscal_year'))) AS key_dims,
+                   CASE WHEN o.period_kind = 'fiscal_year' THEN 'FY' || o.dims['fiscal_year'] ELSE o.period END
+                       AS period_key
+            FROM observations o JOIN loads l ON l.load_id = o.load_id
+            WHERE l.kind = 'workbook' AND l.status = 'current' AND starts_with(o.dataset, ?) {dataset_sql}
+        ),
+        a AS (SELECT *, key_dims::VARCHAR AS k FROM cells WHERE edition = ?),
+        b AS (SELECT *, key_dims::VARCHAR AS k FROM cells WHERE edition = ?)
+        SELECT coalesce(b.dataset, a.dataset) AS dataset, coalesce(b.sheet, a.sheet) AS sheet,
+               CASE WHEN a.dataset IS NULL THEN 'added' WHEN b.dataset IS NULL THEN 'removed' ELSE 'revised' END
+                   AS change,
+               coalesce(b.key_dims, a.key_dims) AS key_dims,
+               coalesce(b.fiscal_year, a.fiscal_year) AS fiscal_year,
+               coalesce(b.period, a.period) AS period, coalesce(b.period_kind, a.period_kind) AS period_kind,
+               a.value AS old, b.value AS new, b.value - a.value AS difference,
+               a.flag AS old_flag, b.flag AS new_flag, a.cell AS old_cell, b.cell AS new_cell
+        FROM a FULL OUTER JOIN b ON a.dataset = b.dataset AND a.k = b.k AND a.period_key = b.period_key
+        WHERE a.dataset IS NULL OR b.dataset IS NULL
+           OR a.value IS DISTINCT FROM b.value OR a.flag IS DISTINCT FROM b.flag
+    """
+    return store.query(sql, [*params, old, new])

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch import metrics
+from mppwatch import metrics, query
 from mppwatch.claims.spec import Period
 from mppwatch.claims.text import Bi, Msg, Text, msg
 from mppwatch.core.rounding import rounding_step
@@ -90,8 +90,7 @@ class Context:
     @property
     def loaded(self) -> set[str]:
         if self._loaded is None:
-            rows = self.store.con.execute("SELECT DISTINCT dataset FROM observations").fetchall()
-            self._loaded = {r[0] for r in rows}
+            self._loaded = set(query.dataset_names(self.store))
         return self._loaded
 
     def dims(self, dataset: str) -> list[str]:
@@ -102,22 +101,13 @@ class Context:
     def values(self, dataset: str, dim: str) -> list[str]:
         key = (dataset, dim)
         if key not in self._values:
-            rows = self.store.con.execute(
-                "SELECT DISTINCT dims[?] FROM observations WHERE dataset = ? AND dims[?] IS NOT NULL",
-                [dim, dataset, dim],
-            ).fetchall()
-            self._values[key] = sorted(str(r[0]) for r in rows if r[0] is not None)
+            self._values[key] = query.distinct_values(self.store, dataset, dim)
         return self._values[key]
 
     def rounding(self, dataset: str) -> float:
         """The publisher's rounding step (10 for OHSS tables), found from the values themselves."""
         if dataset not in self._steps:
-            vals = [
-                r[0]
-                for r in self.store.con.execute(
-                    "SELECT value FROM observations WHERE dataset = ? AND value IS NOT NULL AND value <> 0", [dataset]
-                ).fetchall()
-            ]
+            vals = query.nonzero_values(self.store, dataset)
             self._steps[dataset] = float(rounding_step(vals) or 1)  # the one detector (core.rounding)
         return self._steps[dataset]
 
@@ -345,14 +335,7 @@ def _as_date(value: Any) -> date:
 
 def _backcast(ctx: Context, day: date, geo: str | None) -> tuple[float, list[Msg], set[str]] | None:
     """A later exact snapshot minus a published count for exactly (day, later]: the figure on `day`."""
-    datasets = ctx.return_datasets()
-    marks = ", ".join("?" for _ in datasets)
-    rows = ctx.store.query(
-        f"""SELECT source_id, period_start, period_end, dims['city'] AS city, value FROM observations
-            WHERE dataset IN ({marks}) AND row_type = 'published_subperiod' AND period_kind = 'day'
-              AND period_start = ? AND value IS NOT NULL""",
-        [*datasets, day + timedelta(days=1)],
-    )
+    rows = query.day_subperiods_from(ctx.store, ctx.return_datasets(), day + timedelta(days=1))
     for r in rows.itertuples(index=False):
         city = str(r.city or "")
         if (geo is None and fold(city) != "all") or (geo is not None and fold(city) != fold(geo)):
@@ -434,13 +417,7 @@ def returns_flow(ctx: Context, period: Period, geos: Sequence[str] | None) -> Ev
 
 def returns_first(ctx: Context, geos: Sequence[str] | None) -> Evidence:
     """The day the published cumulative counts start (the programme's first return at these places)."""
-    datasets = ctx.return_datasets()
-    marks = ", ".join("?" for _ in datasets)
-    rows = ctx.store.query(
-        f"""SELECT source_id, period_start, dims['city'] AS city, note, value FROM observations
-            WHERE dataset IN ({marks}) AND value > 0 AND row_type IN ('detail', 'published_total')""",
-        list(datasets),
-    )
+    rows = query.positive_snapshot_rows(ctx.store, ctx.return_datasets())
     rows = rows[~rows["note"].fillna("").str.contains(NOT_PERSONS)]
     if geos:
         rows = rows[rows["city"].map(lambda c: fold(str(c)) in {fold(g) for g in geos})]
@@ -458,8 +435,7 @@ def returns_first(ctx: Context, geos: Sequence[str] | None) -> Evidence:
 
 
 def _period_kinds(ctx: Context, dataset: str) -> set[str]:
-    rows = ctx.store.con.execute("SELECT DISTINCT period_kind FROM observations WHERE dataset = ?", [dataset])
-    return {r[0] for r in rows.fetchall()}
+    return query.period_kinds(ctx.store, dataset)
 
 
 def memo(ctx: Context, key: tuple[Any, ...], make: Any) -> pd.DataFrame:
@@ -717,11 +693,7 @@ def _published_cumulative(
     ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], start: date, day: date, monthly: pd.DataFrame
 ) -> tuple[float, list[Msg], set[str], bool] | None:
     """A `published_cumulative*` row from the run's start through the claim's month, or back-cast from a later one."""
-    rows = ctx.store.query(
-        "SELECT source_id, period, period_start, period_end, dims, value FROM observations "
-        "WHERE dataset = ? AND row_type LIKE 'published_cumulative%' AND value IS NOT NULL ORDER BY period_end",
-        [dataset],
-    )
+    rows = query.cumulative_rows(ctx.store, dataset)
     for r in rows.itertuples(index=False):
         dims: dict[str, Any] = dict(r.dims) if not isinstance(r.dims, dict) else r.dims  # type: ignore[call-overload,arg-type]
         if not all(_loose_match(dims.get(col), vals) for col, vals in where.items() if col not in metrics.KEY_COLUMNS):
@@ -813,22 +785,7 @@ EXCLUDED_SNAPSHOT_ROWS = ("published_subperiod", "published_total_approx", "publ
 
 def _dated_rows(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], row_type: str | None) -> pd.DataFrame:
     """Every figure of a dataset matching the filters, with the date it describes (its period end)."""
-    clauses, params = ["dataset = ?", "value IS NOT NULL"], [dataset]
-    for col, vals in where.items():
-        column = col if col in metrics.KEY_COLUMNS else "dims['" + col.replace("'", "''") + "']"
-        clauses.append(f"{column} IN ({', '.join('?' for _ in vals)})")
-        params += list(vals)
-    if row_type:
-        clauses.append("row_type = ?")
-        params.append(row_type)
-    else:
-        clauses.append(f"row_type NOT IN ({', '.join('?' for _ in EXCLUDED_SNAPSHOT_ROWS)})")
-        params += list(EXCLUDED_SNAPSHOT_ROWS)
-    return ctx.store.query(
-        f"SELECT source_id, period, period_kind, period_start, period_end, row_type, value FROM observations "
-        f"WHERE {' AND '.join(clauses)} ORDER BY period_end",
-        params,
-    )
+    return query.dated_rows(ctx.store, dataset, where, row_type, EXCLUDED_SNAPSHOT_ROWS)
 
 
 def dated_figures(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], row_type: str | None) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from mppwatch import query
 from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end, place_name, where_text
 from mppwatch.claims.spec import CheckSpec, Claim, Period
 from mppwatch.claims.text import Msg, Text, msg
@@ -432,11 +433,7 @@ def _generic(ctx: Context, claim: Claim, r: ClaimReading) -> list[CheckSpec]:
                 ambiguous = True  # several series and nothing in the claim says which
         if ambiguous:
             continue
-        kinds = {
-            k for (k,) in ctx.store.con.execute(
-                "SELECT DISTINCT period_kind FROM observations WHERE dataset = ?", [ds]
-            ).fetchall()
-        }  # fmt: skip
+        kinds = query.period_kinds(ctx.store, ds)
         if r.flow and "month" in kinds:
             agg = "sum"
         elif r.cumulative and "month" in kinds and "day" not in kinds:

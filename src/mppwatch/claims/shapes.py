@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from mppwatch import query
 from mppwatch.claims.comparators import parse_comparator
 from mppwatch.claims.evidence import (
     Context,
@@ -221,12 +222,7 @@ def _extreme_monthly(
 
 
 def _notes(ctx: Context, dataset: str) -> dict[tuple[str, str], str]:
-    rows = ctx.store.con.execute(
-        "SELECT source_id, period, string_agg(coalesce(note, ''), ' ') FROM observations WHERE dataset = ? "
-        "GROUP BY source_id, period",
-        [dataset],
-    ).fetchall()
-    return {(str(s), str(p)): str(n or "") for s, p, n in rows}
+    return query.note_text(ctx.store, dataset)
 
 
 def note_bound(ctx: Context, dataset: str, ev: Evidence) -> None:

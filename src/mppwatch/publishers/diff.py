@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from mppwatch import query
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -67,37 +68,7 @@ def diff_editions(
     wanted = list(changes or CHANGES)
     if bad := [c for c in wanted if c not in CHANGES]:
         raise DiffError(f"unknown change {bad[0]!r}; expected {', '.join(CHANGES)}")
-    params: list[object] = [prefix]
-    dataset_sql = ""
-    if datasets:
-        dataset_sql = f"AND o.dataset IN ({', '.join('?' for _ in datasets)})"
-        params += list(datasets)
-    sql = f"""
-        WITH cells AS (
-            SELECT o.dataset, o.dims['edition'] AS edition, o.meta['sheet'] AS sheet, o.meta['cell'] AS cell,
-                   o.dims['fiscal_year'] AS fiscal_year, o.period, o.period_kind, o.value, o.flag,
-                   map_from_entries(list_filter(map_entries(o.dims),
-                       lambda e: e.key NOT IN ('edition', 'fy_label', 'fiscal_year'))) AS key_dims,
-                   CASE WHEN o.period_kind = 'fiscal_year' THEN 'FY' || o.dims['fiscal_year'] ELSE o.period END
-                       AS period_key
-            FROM observations o JOIN loads l ON l.load_id = o.load_id
-            WHERE l.kind = 'workbook' AND l.status = 'current' AND starts_with(o.dataset, ?) {dataset_sql}
-        ),
-        a AS (SELECT *, key_dims::VARCHAR AS k FROM cells WHERE edition = ?),
-        b AS (SELECT *, key_dims::VARCHAR AS k FROM cells WHERE edition = ?)
-        SELECT coalesce(b.dataset, a.dataset) AS dataset, coalesce(b.sheet, a.sheet) AS sheet,
-               CASE WHEN a.dataset IS NULL THEN 'added' WHEN b.dataset IS NULL THEN 'removed' ELSE 'revised' END
-                   AS change,
-               coalesce(b.key_dims, a.key_dims) AS key_dims,
-               coalesce(b.fiscal_year, a.fiscal_year) AS fiscal_year,
-               coalesce(b.period, a.period) AS period, coalesce(b.period_kind, a.period_kind) AS period_kind,
-               a.value AS old, b.value AS new, b.value - a.value AS difference,
-               a.flag AS old_flag, b.flag AS new_flag, a.cell AS old_cell, b.cell AS new_cell
-        FROM a FULL OUTER JOIN b ON a.dataset = b.dataset AND a.k = b.k AND a.period_key = b.period_key
-        WHERE a.dataset IS NULL OR b.dataset IS NULL
-           OR a.value IS DISTINCT FROM b.value OR a.flag IS DISTINCT FROM b.flag
-    """
-    frame = store.query(sql, [*params, old, new])
+    frame = query.edition_changes(store, prefix, datasets, old, new)
     frame = frame[frame["change"].isin(wanted)]
     frame["dimensions"] = [
         "; ".join(f"{k}={v}" for k, v in sorted(dict(d).items())) if d is not None else "" for d in frame["key_dims"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mppwatch import query
 from mppwatch.errors import MppwatchError
 from mppwatch.simulate.engine import BIG, Inputs
 from mppwatch.simulate.scenario import Scenario, ScenarioError
@@ -196,12 +197,7 @@ def shelter_capacity(store: Store, dataset: str = "mpp_city_shelters") -> pd.Dat
     Rows for shelters that were only planned are left out. `aggregate` marks city-wide figures (names with
     "all", "city-wide" or "shelters"), which stand for the whole city rather than one shelter.
     """
-    rows = store.query(
-        "SELECT source_id, period, period_start, dims['city'] AS city, dims['shelter'] AS shelter, value "
-        "FROM observations WHERE dataset = ? AND dims['measure'] = 'capacity_beds' AND value IS NOT NULL "
-        "ORDER BY period_start, source_id",
-        [dataset],
-    )
+    rows = query.bed_figures(store, dataset)
     rows = rows[~rows["shelter"].str.lower().str.startswith("planned")].copy()
     name = rows["shelter"].str.lower()
     rows["aggregate"] = name.str.startswith("all") | name.str.contains("city-wide") | name.str.contains("shelters")
@@ -451,12 +447,7 @@ def _city_shares(result: Any, store: Store) -> list[dict[str, Any]]:
     if not loaded:
         return []
     dates = result.dates
-    snaps = store.query(
-        "SELECT source_id, period_end AS as_of, period_start, dims['city'] AS city, value, note FROM observations "
-        f"WHERE dataset IN ({', '.join('?' for _ in loaded)}) AND row_type = 'detail' AND period_kind = 'day' "
-        "AND value IS NOT NULL ORDER BY period_end, source_id",
-        list(loaded),
-    )
+    snaps = query.day_snapshots(store, loaded)
     snaps = snaps[~snaps["note"].fillna("").str.contains(NOT_PERSONS)]
     col_of = {_fold(c): j for j, c in enumerate(result.cities)}
     snaps["j"] = snaps["city"].map(lambda c: col_of.get(_fold(str(c))))
