@@ -4,6 +4,8 @@ every empty answer explained. Figures hand-checked against the bundled CSVs (OHS
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mppwatch import metrics, query
@@ -194,3 +196,18 @@ def test_query_errors_speak_spanish(store: Store) -> None:
     with pytest.raises(QueryError) as info:
         metrics.series(store, BOOKOUTS, start="2019-08", end="2019-06")
     assert info.value.render("es") == "--from 2019-08 es posterior a --to 2019-06: no hay nada entre ambos"
+
+
+def test_only_the_store_and_the_query_layer_write_sql_over_observations() -> None:
+    """Issue 12's acceptance line, `grep -rn "FROM observations" src/`, run in Python: every read over
+    `observations` is a named function in query.py and every write (and the catalogue's profile scan) a Store
+    method, so the text appears in no other module."""
+    src = Path(query.__file__).resolve().parent.parent  # src/
+    hits = sorted(
+        str(path.relative_to(src))
+        for path in src.rglob("*")
+        if path.is_file()
+        and path.suffix != ".pyc"
+        and "FROM observations" in path.read_text(encoding="utf-8", errors="replace")
+    )
+    assert hits == ["mppwatch/query.py", "mppwatch/store.py"]

@@ -235,27 +235,7 @@ def with_role(store: Store, role: str) -> list[str]:
 
 def _build(store: Store) -> dict[str, DatasetRecord]:
     con = store.con
-    base = con.execute(
-        """SELECT dataset, count(*), list(DISTINCT row_type ORDER BY row_type), list(DISTINCT source_id ORDER BY source_id),
-                  list(DISTINCT load_id ORDER BY load_id)
-           FROM observations GROUP BY dataset"""
-    ).fetchall()
-    kinds = con.execute(
-        "SELECT dataset, period_kind, min(period_start), max(period_end), count(*) FROM observations GROUP BY ALL"
-    ).fetchall()
-    dim_rows = con.execute(
-        """SELECT dataset, k, list(DISTINCT v ORDER BY v) FROM (
-               SELECT dataset, unnest(map_keys(dims)) AS k, unnest(map_values(dims)) AS v FROM observations
-           ) GROUP BY ALL"""
-    ).fetchall()
-    value_rows = con.execute(
-        "SELECT dataset, list(value) FROM observations WHERE value IS NOT NULL GROUP BY ALL"
-    ).fetchall()
-    unique = dict(
-        con.execute(
-            "SELECT dataset, count(*) = count(DISTINCT (dims::VARCHAR, period, row_type)) FROM observations GROUP BY 1"
-        ).fetchall()
-    )
+    base, kinds, dim_rows, value_rows, unique = store.observation_profile()
     origins = dict(
         con.execute(
             "SELECT dataset, any_value(file_name) FROM loads WHERE status = 'current' GROUP BY dataset"

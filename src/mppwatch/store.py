@@ -387,6 +387,33 @@ class Store:
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def observation_profile(self) -> tuple[list[Any], list[Any], list[Any], list[Any], dict[str, bool]]:
+        """What the catalogue is built from, one scan each: per dataset (rows, row types, source ids, load ids);
+        per (dataset, period kind) the coverage and count; per (dataset, dimension) its values; per dataset its
+        non-null values (for the rounding detector) and whether each cell is printed once."""
+        base = self.con.execute(
+            """SELECT dataset, count(*), list(DISTINCT row_type ORDER BY row_type), list(DISTINCT source_id ORDER BY source_id),
+                      list(DISTINCT load_id ORDER BY load_id)
+               FROM observations GROUP BY dataset"""
+        ).fetchall()
+        kinds = self.con.execute(
+            "SELECT dataset, period_kind, min(period_start), max(period_end), count(*) FROM observations GROUP BY ALL"
+        ).fetchall()
+        dim_rows = self.con.execute(
+            """SELECT dataset, k, list(DISTINCT v ORDER BY v) FROM (
+                   SELECT dataset, unnest(map_keys(dims)) AS k, unnest(map_values(dims)) AS v FROM observations
+               ) GROUP BY ALL"""
+        ).fetchall()
+        value_rows = self.con.execute(
+            "SELECT dataset, list(value) FROM observations WHERE value IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+        unique = dict(
+            self.con.execute(
+                "SELECT dataset, count(*) = count(DISTINCT (dims::VARCHAR, period, row_type)) FROM observations GROUP BY 1"
+            ).fetchall()
+        )
+        return base, kinds, dim_rows, value_rows, unique
+
     def known_source_ids(self) -> set[str]:
         return {r[0] for r in self.con.execute("SELECT source_id FROM sources").fetchall()}
 
