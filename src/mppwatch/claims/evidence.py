@@ -738,17 +738,25 @@ def peak(
     frame = frame[frame["value"].notna()]
     if frame.empty:
         raise NoEvidence(msg("no_monthly_in", dataset=dataset, where=where_text(where), period=window.text))
+    return extreme_month(ctx, dataset, where, frame, per, lowest=False)
+
+
+def extreme_month(
+    ctx: Context, dataset: str, where: Mapping[str, Sequence[str]], frame: pd.DataFrame, per: str | None, lowest: bool
+) -> Evidence:
+    """The highest (or lowest) month of `frame`, per day when asked, with the publisher's rounding as tolerance."""
     frame = frame.assign(
         days=[(e - s).days + 1 for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]
     )
     frame = frame.assign(rate=frame["value"] / frame["days"] if per == "day" else frame["value"])
-    top = frame.iloc[int(frame["rate"].to_numpy().argmax())]
+    i = int(frame["rate"].to_numpy().argmin() if lowest else frame["rate"].to_numpy().argmax())
+    top = frame.iloc[i]
     sources = {s for c in frame["sources"] for s in c.split()}
     rate = float(top["rate"])
     ev = Evidence(rate, rate, rate, "exact", str(top["period"]), sources)
     ev.steps.append(
         msg(
-            "max_rate",
+            "min_rate" if lowest else "max_rate",
             period=top["period"],
             value=float(top["value"]),
             rate=round(float(top["value"]) / top["days"], 2),

@@ -24,6 +24,7 @@ from mppwatch.claims.evidence import (
     NoEvidence,
     cells,
     dated_figures,
+    extreme_month,
     fold,
     month_end,
     place_name,
@@ -159,7 +160,7 @@ def extreme(
         frame = cells(ctx, dataset, where, window.start, window.end, "month", row_type)
         frame = frame[frame["value"].notna()]
         if not frame.empty:
-            return _extreme_monthly(ctx, dataset, where, frame, per, lowest)
+            return extreme_month(ctx, dataset, where, frame, per, lowest)
     if rows.empty:
         raise NoEvidence(
             msg("no_figures_in", dataset=dataset, where=where_text(where), period=window.text),
@@ -189,35 +190,6 @@ def extreme(
             sources=pick["source_id"],
         )  # fmt: skip
     )
-    return ev
-
-
-def _extreme_monthly(
-    ctx: Context, dataset: str, where: dict[str, list[str]], frame: pd.DataFrame, per: str | None, lowest: bool
-) -> Evidence:
-    frame = frame.assign(
-        days=[(e - s).days + 1 for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]
-    )
-    frame = frame.assign(rate=frame["value"] / frame["days"] if per == "day" else frame["value"])
-    i = int(frame["rate"].to_numpy().argmin() if lowest else frame["rate"].to_numpy().argmax())
-    top = frame.iloc[i]
-    sources = {s for c in frame["sources"] for s in c.split()}
-    rate = float(top["rate"])
-    ev = Evidence(rate, rate, rate, "exact", str(top["period"]), sources)
-    ev.steps.append(
-        msg(
-            "min_rate" if lowest else "max_rate",
-            period=top["period"],
-            value=float(top["value"]),
-            rate=round(float(top["value"]) / top["days"], 2),
-            start=frame["period"].iloc[0],
-            end=frame["period"].iloc[-1],
-            sources=" ".join(sorted(sources)),
-        )  # fmt: skip
-    )
-    step = ctx.rounding(dataset)
-    if step > 1:
-        ev.abs_tol = step / (float(top["days"]) if per == "day" else 1.0)
     return ev
 
 
