@@ -568,18 +568,22 @@ def _drained(proc: subprocess.Popen[bytes]) -> bool:
     return True
 
 
-def read_header(member: Member) -> tuple[list[str], str]:
-    """The header row (column names) and the line ending of a release file ("crlf" or "lf")."""
+def _read_start(member: Member, read: Callable[[IO[bytes]], bytes]) -> bytes:
+    """`read` applied to the start of a release file, on disk or a zip member (unzip is reaped after)."""
     if member.path is not None:
         with open(member.path, "rb") as handle:
-            first = handle.readline(MAX_LINE_BYTES + 1)
-    else:
-        proc = _unzip(member)
-        assert proc.stdout is not None
-        try:
-            first = proc.stdout.readline(MAX_LINE_BYTES + 1)
-        finally:
-            _reap(proc)
+            return read(handle)
+    proc = _unzip(member)
+    assert proc.stdout is not None
+    try:
+        return read(proc.stdout)
+    finally:
+        _reap(proc)
+
+
+def read_header(member: Member) -> tuple[list[str], str]:
+    """The header row (column names) and the line ending of a release file ("crlf" or "lf")."""
+    first = _read_start(member, lambda handle: handle.readline(MAX_LINE_BYTES + 1))
     if not first.strip():
         raise InputError(member.name, 1, None, "empty file: no header row")
     if not first.endswith(b"\n") and len(first) > MAX_LINE_BYTES:
@@ -1071,16 +1075,7 @@ def member_sha256(member: Member) -> str:
 
 def read_text(member: Member, limit: int = 1 << 20) -> str:
     """A small text file of the release (Count.txt), at most `limit` bytes, as latin-1."""
-    if member.path is not None:
-        with open(member.path, "rb") as handle:
-            data = handle.read(limit + 1)
-    else:
-        proc = _unzip(member)
-        assert proc.stdout is not None
-        try:
-            data = proc.stdout.read(limit + 1)
-        finally:
-            _reap(proc)
+    data = _read_start(member, lambda handle: handle.read(limit + 1))
     if len(data) > limit:
         raise InputError(member.name, None, None, f"over {limit // 1024} KB: not a Count.txt")
     return data.decode("utf-8") if _is_utf8(data) else data.decode("latin-1")
