@@ -8,6 +8,7 @@ claim rows and spec entries that reach every error the checker reports.
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -465,3 +466,29 @@ def test_cli_and_api_give_errors_in_the_reader_language(
     for lang in ("en", "es"):
         body = client.get("/api/v1/claims", params={"file": claims.name, "lang": lang}).json()
         assert body["errors"] == result.error_lines(lang)
+
+
+def test_claims_check_follows_the_global_language(bundled_db: Path, tmp_path: Path) -> None:
+    """Without its own --lang, `claims check` speaks the global --lang, else $MPPWATCH_LANG, else the locale."""
+    claims = tmp_path / "lang.csv"
+    claims.write_text(HEADER + "L1,,,MPP returns to Mexico in all,60000,persons,2019-12-31,Mexico\n", encoding="utf-8")
+    with Store.open(bundled_db, read_only=True) as store:
+        result = check(store, claims, load_missing=False)
+    expected = {lang: str(result.frame(lang)["method"].iloc[0]) for lang in ("en", "es")}
+    assert expected["en"] != expected["es"]
+    args = ["claims", "check", str(claims), "--format", "csv"]
+    plain = {"MPPWATCH_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    cases = [
+        (["--lang", "es", "--db", str(bundled_db), *args], plain, "es"),
+        (["--db", str(bundled_db), *args], {**plain, "MPPWATCH_LANG": "es"}, "es"),
+        (["--db", str(bundled_db), *args], {**plain, "LANG": "es_MX.UTF-8"}, "es"),
+        (["--db", str(bundled_db), *args], plain, "en"),
+        (["--lang", "es", "--db", str(bundled_db), *args, "--lang", "en"], plain, "en"),  # the command's own wins
+    ]
+    for argv, env, lang in cases:
+        out = CliRunner().invoke(app, argv, env=env)
+        assert out.exit_code == 0, out.output
+        method = pd.read_csv(io.StringIO(out.stdout))["method"].iloc[0]
+        assert method == expected[lang], (argv, env)
+    bad = CliRunner().invoke(app, ["--db", str(bundled_db), *args, "--lang", "fr"], env=plain)
+    assert bad.exit_code == 2 and "fr" in bad.stderr

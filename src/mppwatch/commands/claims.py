@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
 from mppwatch.output import Format, emit
 
 claims_app = typer.Typer(no_args_is_help=True, help="Check published claims against the data.")
@@ -30,17 +30,27 @@ def check_cmd(
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="table, csv, json or html")
     ] = ReportFormat.table,
-    lang: Annotated[str, typer.Option("--lang", help="en or es (table/csv/json method text, and the errors)")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="en or es (method text and errors; default: the global --lang, $MPPWATCH_LANG, the locale)"
+        ),
+    ] = None,
 ) -> None:
     """One verdict per claim: supported, contradicted, projection_met, projection_missed or not_checkable.
 
     Bundled data the specs rely on is loaded first when the database lacks it. Claims or spec entries that
     cannot be read are reported on stderr, the other claims are still checked, and the exit status is 1.
     """
+    from mppwatch import i18n
     from mppwatch.claims import check
     from mppwatch.claims.explain import to_html
     from mppwatch.claims.text import VERDICT_LABELS, label, msg
 
+    try:
+        lang = i18n.resolve_lang(lang) if lang else lang_of(ctx)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--lang") from None
     with store_of(ctx) as store:
         result = check(store, file, spec)
     if result.loaded:
