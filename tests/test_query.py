@@ -211,3 +211,21 @@ def test_only_the_store_and_the_query_layer_write_sql_over_observations() -> Non
         and "FROM observations" in path.read_text(encoding="utf-8", errors="replace")
     )
     assert hits == ["mppwatch/query.py", "mppwatch/store.py"]
+
+
+def test_returns_reads_the_snapshot_role_not_file_names(tmp_path: Path) -> None:
+    """No snapshot dataset is named in code: a user's own file with the role is read, none is an error naming it."""
+    from mppwatch.sources.loader import load_file
+
+    with Store.open(tmp_path / "empty.duckdb") as store:
+        with pytest.raises(QueryError, match="no loaded dataset plays the role 'returns_snapshots'") as info:
+            metrics.returns(store, "2019-07-15")
+        assert "mppwatch load" in str(info.value)
+        mine = tmp_path / "my_returns.csv"
+        mine.write_text(
+            "source_id,as_of_date,city,count\nA,2019-06-30,All,100\nA,2019-07-31,All,162\n", encoding="utf-8"
+        )
+        load_file(store, mine, dataset="my_city_returns")
+        row = metrics.returns(store, "2019-07-15").iloc[0]
+        assert row["value"] == 100 + round(15 / 31 * 62)  # 130: linear between 30 June and 31 July
+        assert row["method"] == "linear interpolation between snapshots of 2019-06-30 and 2019-07-31"

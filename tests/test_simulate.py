@@ -474,3 +474,57 @@ def test_court_capacity_steps() -> None:
             ),
             "x.toml",
         )
+
+
+# -- roles, not file names ---------------------------------------------------------------------------------
+
+
+def test_a_scenario_without_a_dataset_reads_the_bookouts_role(fresh_db: Path, tmp_path: Path) -> None:
+    """arrivals.source = 'series' with no dataset: the one loaded dataset playing `bookouts`, whatever its name."""
+    from mppwatch.sources.loader import load_file
+
+    raw = scenario(
+        scenario__start=date(2019, 6, 1),
+        scenario__days=30,
+        arrivals={"source": "series", "noise": "none", "where": {"component": "CBP"}},
+    )
+    sc = parse(raw, "x.toml")
+    assert sc.arrivals.dataset is None and sc.needs_store == ["role:bookouts"]
+    with Store.open(tmp_path / "empty.duckdb") as empty:
+        with pytest.raises(ScenarioError, match=r"arrivals\.dataset: no loaded dataset plays the role 'bookouts'"):
+            prepare(sc, empty)
+        mine = tmp_path / "my_bookouts.csv"  # a user's own file, its role from its name
+        mine.write_text(
+            "source_id,month,component,count\nZETA_2019-04_TIJUANA_SHELTERS,2019-06,CBP,3000\n", encoding="utf-8"
+        )
+        load_file(empty, mine)
+        inputs = prepare(sc, empty)
+        assert inputs.rate.sum() == pytest.approx(3000)  # 30 days of 3,000 / 30
+        assert (
+            inputs.sources == ["ZETA_2019-04_TIJUANA_SHELTERS"]
+            and "arrivals: my_bookouts (component=CBP)" in inputs.notes[0]
+        )
+    with Store.open(fresh_db) as store:  # the bundled book-outs too: two datasets play the role, none is guessed
+        load_file(store, mine)
+        with pytest.raises(ScenarioError, match=r"my_bookouts, ohss_swb_bookouts_by_agency_monthly; name the one"):
+            prepare(sc, store)
+        named = prepare(sc.with_overrides(["arrivals.dataset='ohss_swb_bookouts_by_agency_monthly'"]), store)
+        assert named.rate.sum() == pytest.approx(30 * 208_640 / 2 / 30)  # CBP June 2019, all outcomes
+
+
+def test_city_shares_read_the_snapshot_role(fresh_db: Path, tmp_path: Path) -> None:
+    """compare's city shares come from every `returns_snapshots` dataset, a user's own included."""
+    from mppwatch.simulate.calibrate import _snapshot_datasets
+    from mppwatch.sources.loader import load_file
+
+    mine = tmp_path / "my_city_returns.csv"
+    mine.write_text(
+        "source_id,as_of_date,city,count\nZETA_2019-04_TIJUANA_SHELTERS,2019-06-30,Tijuana,100\n", encoding="utf-8"
+    )
+    with Store.open(fresh_db) as store:
+        load_file(store, mine)
+        assert _snapshot_datasets(store) == [
+            "inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots", "my_city_returns"
+        ]  # fmt: skip
+    with Store.open(tmp_path / "empty.duckdb") as empty:
+        assert _snapshot_datasets(empty) == []

@@ -233,6 +233,29 @@ def with_role(store: Store, role: str) -> list[str]:
     return sorted(name for name, rec in catalog(store).items() if role in rec.roles)
 
 
+NO_ROLE = (
+    "no loaded dataset plays the role '{role}': run `mppwatch load` for the bundled data, or load a CSV of yours "
+    "whose name says it ({words}) or whose data-package entry lists the role"
+)
+SEVERAL_ROLE = "several loaded datasets play the role '{role}': {names}; name the one to use ({key})"
+
+
+def role_datasets(store: Store, role: str) -> list[str]:
+    """Every dataset that plays `role`; none is an error naming the role and how to load one."""
+    names = with_role(store, role)
+    if not names:
+        raise QueryError(NO_ROLE, role=role, words=" or ".join(ROLE_WORDS.get(role, (role,))))
+    return names
+
+
+def role_dataset(store: Store, role: str, key: str) -> str:
+    """The one dataset that plays `role`; several are an error naming them and the option (`key`) to choose."""
+    names = role_datasets(store, role)
+    if len(names) > 1:
+        raise QueryError(SEVERAL_ROLE, role=role, names=", ".join(names), key=key)
+    return names[0]
+
+
 def _build(store: Store) -> dict[str, DatasetRecord]:
     con = store.con
     base, kinds, dim_rows, value_rows, unique = store.observation_profile()
@@ -283,15 +306,25 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
     return out
 
 
+# The words in a dataset's name that give it a role when the data package does not describe it.
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "returns_snapshots": ("return",),  # and a city column, no nationality
+    "bookouts": ("book_out", "bookout"),
+    "encounters": ("encounter",),
+    "shelter_beds": ("shelter", "beds"),
+    "court_cases": ("court_cases", "mpp_cases"),  # and a hearing_location column
+}
+
+
 def _inferred_roles(name: str, dimensions: dict[str, Dimension]) -> list[str]:
     """Roles of a dataset the data package does not describe, from its name and columns."""
     roles = []
-    if "return" in name and "city" in dimensions and "nationality" not in dimensions:
-        roles.append("returns_snapshots")
-    if "book_out" in name or "bookout" in name:
-        roles.append("bookouts")
-    if "encounter" in name:
-        roles.append("encounters")
-    if "shelter" in name or "beds" in name:
-        roles.append("shelter_beds")
+    for role, words in ROLE_WORDS.items():
+        if not any(w in name for w in words):
+            continue
+        if role == "returns_snapshots" and ("city" not in dimensions or "nationality" in dimensions):
+            continue
+        if role == "court_cases" and "hearing_location" not in dimensions:
+            continue
+        roles.append(role)
     return roles

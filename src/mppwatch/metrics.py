@@ -12,7 +12,6 @@ from mppwatch import query
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, catalog, record
 from mppwatch.publishers.citizenship import compare_with_inm
 from mppwatch.query import Result, Selection
-from mppwatch.returns import DEFAULT_DATASETS as DEFAULT_RETURN_DATASETS
 from mppwatch.returns import returns  # re-exported: metrics is the query API
 from mppwatch.store import Store
 
@@ -159,7 +158,7 @@ def cross_source_checks() -> list[Callable[[Store], pd.DataFrame]]:
 
 
 __all__ = [
-    "DEFAULT_RETURN_DATASETS", "KEY_COLUMNS", "NON_ADDITIVE", "QueryError", "Result", "Selection",
+    "KEY_COLUMNS", "NON_ADDITIVE", "QueryError", "Result", "Selection",
     "cross_source_checks", "datasets", "dimensions", "loads", "parse_where", "returns", "select", "selection",
     "series", "series_result", "sources", "to_tidy", "totals",
 ]  # fmt: skip

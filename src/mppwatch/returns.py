@@ -37,14 +37,13 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch.catalog import QueryError, record, with_role
+from mppwatch.catalog import QueryError, record, role_datasets, with_role
 from mppwatch.core.periods import PeriodError, interpolate, parse_day
 from mppwatch.core.text import choices_text
 from mppwatch.errors import MppwatchError
 from mppwatch.query import city_snapshot_rows
 from mppwatch.store import Store
 
-DEFAULT_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
 ROLE = "returns_snapshots"
 SNAPSHOT_ROW_TYPES = ("detail", "published_total", "published_component")
 NOT_PERSONS = re.compile(r"ingresos|re-?entr|reingres", re.IGNORECASE)
@@ -95,18 +94,24 @@ def _usable(store: Store, datasets: Sequence[str], by: str | None) -> pd.DataFra
     return rows[["geo", "date", "value", "exact", "source_id", "dataset", "period"]].reset_index(drop=True)
 
 
-def snapshots(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
+def snapshots(store: Store, datasets: Sequence[str] | None = None, by: str | None = None) -> pd.DataFrame:
     """The usable cumulative snapshots (geography, date, value, exact, sources) without the conflicting ones.
 
+    `datasets` None: every dataset with the `returns_snapshots` role (none loaded is an error naming the role).
     A snapshot lower than one published for an earlier date of the same place is left out (module docstring);
     `conflicts` lists those.
     """
-    return split_conflicts(_usable(store, datasets, by))[0]
+    return split_conflicts(_usable(store, _names(store, datasets), by))[0]
 
 
-def conflicts(store: Store, datasets: Sequence[str] = DEFAULT_DATASETS, by: str | None = None) -> pd.DataFrame:
+def conflicts(store: Store, datasets: Sequence[str] | None = None, by: str | None = None) -> pd.DataFrame:
     """The snapshots left out because a higher figure was published for an earlier date of the same place."""
-    return split_conflicts(_usable(store, datasets, by))[1]
+    return split_conflicts(_usable(store, _names(store, datasets), by))[1]
+
+
+def _names(store: Store, datasets: Sequence[str] | None) -> list[str]:
+    """The snapshot datasets asked for, or those playing the role (an error naming the role when none does)."""
+    return list(datasets) if datasets is not None else role_datasets(store, ROLE)
 
 
 CONFLICT_COLUMNS = ["geo", "date", "value", "exact", "sources", "floor", "floor_date", "floor_sources"]
@@ -238,9 +243,7 @@ def returns(
         day = parse_day(as_of, "returns --as-of")
     except PeriodError as exc:
         raise MppwatchError(str(exc)) from None
-    names = check_datasets(store, datasets) if datasets is not None else default_datasets(store)
-    if not names:
-        raise MppwatchError("returns: no snapshot datasets loaded (run `mppwatch load`)")
+    names = check_datasets(store, datasets) if datasets else role_datasets(store, ROLE)
     points, left_out = split_conflicts(_usable(store, names, by))
     start = points.attrs["programme_start"]
     out = []

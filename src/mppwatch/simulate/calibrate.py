@@ -8,31 +8,34 @@ from __future__ import annotations
 
 import calendar
 import math
-import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mppwatch import query
+from mppwatch import metrics, query, returns
+from mppwatch.catalog import QueryError, role_dataset, role_datasets
+from mppwatch.core.text import fold as _fold
 from mppwatch.errors import MppwatchError
 from mppwatch.simulate.engine import BIG, Inputs
-from mppwatch.simulate.scenario import Scenario, ScenarioError
+from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split
 from mppwatch.store import Store
 
 
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive key: 'Ciudad Juárez' == 'ciudad juarez'."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold().strip()
-
-
-def _need(store: Store | None, scenario: Scenario, key: str, dataset: str) -> Store:
+def _need(store: Store | None, scenario: Scenario, key: str, dataset: str | None, role: str) -> tuple[Store, str]:
+    """The store and the dataset a scenario key reads: the one it names, else the one loaded dataset playing `role`."""
+    what = f"dataset {dataset!r}" if dataset else f"the dataset with the role {role!r}"
     if store is None:
-        raise ScenarioError(scenario.file, key, f"needs dataset {dataset!r} from the store: run `mppwatch load` first")
+        raise ScenarioError(scenario.file, key, f"needs {what} from the store: run `mppwatch load` first")
+    if dataset is None:
+        try:
+            return store, role_dataset(store, role, key)
+        except QueryError as exc:
+            raise ScenarioError(scenario.file, key, str(exc)) from None
     if dataset not in store.datasets_loaded():
-        raise ScenarioError(scenario.file, key, f"needs dataset {dataset!r}, not loaded: run `mppwatch load`")
-    return store
+        raise ScenarioError(scenario.file, key, f"needs {what}, not loaded: run `mppwatch load`")
+    return store, dataset
 
 
 def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
@@ -97,20 +100,18 @@ def _arrival_totals(
             "arrivals: ramp " + "; ".join(f"{s.per_day:,.0f}/day from {s.start.isoformat()}" for s in arr.ramp)
         )
         return total * arr.scale
-    from mppwatch import metrics
-
-    st = _need(store, scenario, "arrivals.dataset", arr.dataset)
+    st, dataset = _need(store, scenario, "arrivals.dataset", arr.dataset, Arrivals.ROLE)
     first, last = days[0], days[-1]
     try:
         frame = metrics.series(
-            st, arr.dataset, {k: list(v) for k, v in arr.where.items()}, None, f"{first:%Y-%m}", f"{last:%Y-%m}"
+            st, dataset, {k: list(v) for k, v in arr.where.items()}, None, f"{first:%Y-%m}", f"{last:%Y-%m}"
         )
     except MppwatchError as exc:
         raise ScenarioError(scenario.file, "arrivals", str(exc)) from None
     sources += frame.attrs.get("source_ids", [])
     periods = frame["period"].astype(str)
     if not periods.str.fullmatch(r"\d{4}-\d{2}").all():
-        raise ScenarioError(scenario.file, "arrivals.dataset", f"{arr.dataset} is not a monthly series")
+        raise ScenarioError(scenario.file, "arrivals.dataset", f"{dataset} is not a monthly series")
     values = dict(zip(periods, frame["value"], strict=True))
     month_keys = pd.Index(dates.strftime("%Y-%m"))
     published: set[str] = set()
@@ -122,7 +123,7 @@ def _arrival_totals(
         y, m = map(int, month.split("-"))
         total[month_keys == month] = float(value) / calendar.monthrange(y, m)[1]
     where = ", ".join(f"{k}={'|'.join(v)}" for k, v in arr.where.items())
-    notes.append(f"arrivals: {arr.dataset} ({where}) monthly totals spread evenly over each month's days")
+    notes.append(f"arrivals: {dataset} ({where}) monthly totals spread evenly over each month's days")
     filled = np.zeros(len(dates), bool)
     for i, fill in enumerate(arr.fill):
         span = pd.date_range(fill.start, fill.end, freq="D").strftime("%Y-%m")
@@ -131,7 +132,7 @@ def _arrival_totals(
             raise ScenarioError(
                 scenario.file,
                 f"arrivals.fill[{i}]",
-                f"{arr.dataset} publishes {', '.join(clash)}: fill only unpublished months",
+                f"{dataset} publishes {', '.join(clash)}: fill only unpublished months",
             )
         mask = (days >= fill.start) & (days <= fill.end)
         total[mask] = fill.total / fill.days
@@ -162,10 +163,8 @@ def _shares(
         sources += list(step.sources)
     out[days < scenario.split.steps[0].start] = [scenario.split.steps[0].shares.get(n, 0.0) for n in names]
     if scenario.split.source == "trac":
-        from mppwatch import metrics
-
-        st = _need(store, scenario, "split.dataset", scenario.split.dataset)
-        frame = metrics.series(st, scenario.split.dataset, by=["hearing_location"])
+        st, dataset = _need(store, scenario, "split.dataset", scenario.split.dataset, Split.ROLE)
+        frame = metrics.series(st, dataset, by=["hearing_location"])
         sources += frame.attrs.get("source_ids", [])
         court_of = {_fold(c.court): j for j, c in enumerate(scenario.cities)}
         month_keys = pd.Index(dates.strftime("%Y-%m"))
@@ -181,9 +180,7 @@ def _shares(
                 out[mask] = counts / counts.sum()
                 used.append(str(month))
         if used:
-            notes.append(
-                f"split: monthly shares of {scenario.split.dataset} cases by hearing location for {', '.join(used)}"
-            )
+            notes.append(f"split: monthly shares of {dataset} cases by hearing location for {', '.join(used)}")
         notes.append("split: scenario shares (split.steps) for the other months")
     return out
 
@@ -191,13 +188,13 @@ def _shares(
 # -- shelters ------------------------------------------------------------------------------------------
 
 
-def shelter_capacity(store: Store, dataset: str = "mpp_city_shelters") -> pd.DataFrame:
+def shelter_capacity(store: Store, dataset: str | None = None) -> pd.DataFrame:
     """The shelter register's bed capacities: city, shelter, as_of (as printed), start, beds, source_id, aggregate.
 
-    Rows for shelters that were only planned are left out. `aggregate` marks city-wide figures (names with
+    `dataset` None: the one loaded dataset with the `shelter_beds` role. Rows for shelters that were only planned are left out. `aggregate` marks city-wide figures (names with
     "all", "city-wide" or "shelters"), which stand for the whole city rather than one shelter.
     """
-    rows = query.bed_figures(store, dataset)
+    rows = query.bed_figures(store, dataset or role_dataset(store, Shelter.ROLE, "shelter.dataset"))
     rows = rows[~rows["shelter"].str.lower().str.startswith("planned")].copy()
     name = rows["shelter"].str.lower()
     rows["aggregate"] = name.str.startswith("all") | name.str.contains("city-wide") | name.str.contains("shelters")
@@ -233,8 +230,8 @@ def _beds(
             out[days >= step.start, j] = step.beds
             sources.append(step.source)
     if scenario.shelter.capacity == "store":
-        st = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset)
-        register = shelter_capacity(st, scenario.shelter.dataset)
+        st, dataset = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset, Shelter.ROLE)
+        register = shelter_capacity(st, dataset)
         for j, city in enumerate(scenario.cities):
             if city.beds:
                 continue  # the scenario's own figures win
@@ -325,9 +322,15 @@ def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) ->
 
 # -- simulated against observed --------------------------------------------------------------------
 
-OHSS = "ohss_swb_bookouts_by_agency_monthly"
-OHSS_WHERE = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}
-CITY_SNAPSHOTS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
+OHSS_WHERE = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}  # in the bookouts dataset
+
+
+def _snapshot_datasets(store: Store) -> list[str]:
+    """The datasets of cumulative returns snapshots (the catalogue's `returns_snapshots` role); none: no rows."""
+    try:
+        return role_datasets(store, returns.ROLE)
+    except QueryError:
+        return []
 
 
 def compare(result: Any, store: Store) -> pd.DataFrame:
@@ -338,16 +341,16 @@ def compare(result: Any, store: Store) -> pd.DataFrame:
 
     Columns: `measure, period, city, sim_p5, sim_p50, sim_p95, sim_mean, observed, error, rel_error, source_id`.
     """
-    from mppwatch import metrics
-
-    if OHSS not in store.datasets_loaded():
-        raise MppwatchError(f"--compare needs dataset {OHSS!r}: run `mppwatch load`")
+    try:
+        bookouts = role_dataset(store, Arrivals.ROLE, "arrivals.dataset")
+    except QueryError as exc:
+        raise MppwatchError(f"--compare: {exc}") from None
     dates = result.dates
     rows: list[dict[str, Any]] = []
     monthly = result.monthly(["arrivals"])
     sim = monthly[monthly["city"] == "all"].quantiles()
     full = {m for m in sim["month"] if _full_month(m, dates)}
-    obs = metrics.series(store, OHSS, OHSS_WHERE, None, f"{dates[0]:%Y-%m}", f"{dates[-1]:%Y-%m}")
+    obs = metrics.series(store, bookouts, OHSS_WHERE, None, f"{dates[0]:%Y-%m}", f"{dates[-1]:%Y-%m}")
     obs_by = dict(zip(obs["period"].astype(str), obs["value"], strict=True))
     ohss_ids = " ".join(obs.attrs.get("source_ids", []))
     for r in sim.itertuples(index=False):
@@ -400,9 +403,7 @@ def _cumulative_totals(result: Any, store: Store) -> list[dict[str, Any]]:
     Only when the simulated total also counts from the programme's start: the run starts within a month of
     it, or the scenario's warm start says how many were returned before the run.
     """
-    from mppwatch import returns
-
-    loaded = [d for d in CITY_SNAPSHOTS if d in store.datasets_loaded()]
+    loaded = _snapshot_datasets(store)
     if not loaded:
         return []
     snaps = returns.snapshots(store, loaded)
@@ -441,14 +442,12 @@ def _city_shares(result: Any, store: Store) -> list[dict[str, Any]]:
     Figures whose note says they count "ingresos" (re-entries after US hearings included) are not counts of
     persons returned, the simulated measure, and are left out as in `mppwatch returns`.
     """
-    from mppwatch.returns import NOT_PERSONS
-
-    loaded = [d for d in CITY_SNAPSHOTS if d in store.datasets_loaded()]
+    loaded = _snapshot_datasets(store)
     if not loaded:
         return []
     dates = result.dates
     snaps = query.day_snapshots(store, loaded)
-    snaps = snaps[~snaps["note"].fillna("").str.contains(NOT_PERSONS)]
+    snaps = snaps[~snaps["note"].fillna("").str.contains(returns.NOT_PERSONS)]
     col_of = {_fold(c): j for j, c in enumerate(result.cities)}
     snaps["j"] = snaps["city"].map(lambda c: col_of.get(_fold(str(c))))
     snaps = snaps[snaps["j"].notna()]

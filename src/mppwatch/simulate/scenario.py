@@ -11,17 +11,19 @@ Keys (see scenarios/*.toml for worked, cited examples):
     [questions]   cumulative_returns_reach (a number of people)
     [arrivals]    source = "ramp" | "series"; noise = "poisson" | "none"; scale
                   ramp = [{from, per_day}, ...]                       (source = "ramp")
-                  dataset, where = {column = value | [values]}       (source = "series": a monthly store series)
+                  dataset, where = {column = value | [values]}       (source = "series": a monthly store series;
+                  no dataset: the one loaded dataset with the catalogue's `bookouts` role)
                   fill = [{from, to, total, source}, ...]  (source = "series": people returned on days whose
                   month the series does not publish, spread evenly; a published month cannot be filled)
     [split]       shares = {city = weight}, sources; or [[split.steps]] {from, shares, sources};
-                  source = "trac" overrides months with cases by hearing location (city.court names them)
+                  source = "trac" overrides months with cases by hearing location (city.court names them);
+                  dataset (default: the one with the `court_cases` role)
     [cities.X]    area, court, hearings_per_weekday (number | "unlimited" | [{from, per_weekday}]), daily_cap,
                   shelter_beds (number | [{from, beds, source}]), sources
     [court]       lead_days, continuance_days, hearings_per_case (pmf of 1, 2, ... hearings), relief_share,
                   sitting_days = "weekdays" | "all"
     [attrition]   daily_hazard, reasons = {home = w, crossed = w, moved_on = w} (shares of leavers), sources
-    [shelter]     need_share, capacity = "scenario" | "store", dataset, sources
+    [shelter]     need_share, capacity = "scenario" | "store", dataset (default: the `shelter_beds` role), sources
     [warm_start]  source = "scenario" | "court" | "none", returned, waiting = {city = people}, release, sources
 """
 
@@ -34,8 +36,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
+from mppwatch.core.periods import PeriodError, span
 from mppwatch.errors import MppwatchError
 
 
@@ -75,10 +78,11 @@ class Arrivals:
     source: str  # "ramp" | "series"
     noise: str  # "poisson" | "none"
     ramp: tuple[Ramp, ...] = ()
-    dataset: str = "ohss_swb_bookouts_by_agency_monthly"
+    dataset: str | None = None  # None: the dataset playing ROLE, resolved when the store is known
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scale: float = 1.0
     fill: tuple[Fill, ...] = ()
+    ROLE: ClassVar[str] = "bookouts"
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ class ShareStep:
 class Split:
     source: str  # "scenario" | "trac"
     steps: tuple[ShareStep, ...]
-    dataset: str = "trac_mpp_cases_by_month_hearing_location_2019"
+    dataset: str | None = None  # None: the dataset playing ROLE
+    ROLE: ClassVar[str] = "court_cases"
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,9 @@ class Court:
 class Shelter:
     need_share: float
     capacity: str  # "scenario" | "store"
-    dataset: str = "mpp_city_shelters"
+    dataset: str | None = None  # None: the dataset playing ROLE
     sources: tuple[str, ...] = ()
+    ROLE: ClassVar[str] = "shelter_beds"
 
 
 @dataclass(frozen=True)
@@ -182,14 +188,15 @@ class Scenario:
 
     @property
     def needs_store(self) -> list[str]:
-        """Datasets this scenario reads from the store (empty: it runs on its own numbers)."""
+        """Datasets this scenario reads from the store, by name or as "role:<role>" (empty: it runs on its own
+        numbers)."""
         out = []
         if self.arrivals.source == "series":
-            out.append(self.arrivals.dataset)
+            out.append(self.arrivals.dataset or f"role:{Arrivals.ROLE}")
         if self.split.source == "trac":
-            out.append(self.split.dataset)
+            out.append(self.split.dataset or f"role:{Split.ROLE}")
         if self.shelter.capacity == "store":
-            out.append(self.shelter.dataset)
+            out.append(self.shelter.dataset or f"role:{Shelter.ROLE}")
         return out
 
     def with_overrides(self, items: Sequence[str]) -> Scenario:
@@ -282,19 +289,18 @@ def _text(choices: Sequence[str] | None = None) -> _Check:
 
 
 def _date(value: Any, key: str) -> date:
+    """A TOML date, or text YYYY-MM-DD or YYYY-MM (its first day), read by core.periods."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            if len(value.strip()) == 7:
-                try:
-                    return date.fromisoformat(value.strip() + "-01")
-                except ValueError:
-                    pass
+            kind, first, _ = span(value)
+        except PeriodError:
+            kind = ""
+        if kind in ("day", "month"):
+            return first
     raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
 
 
@@ -480,7 +486,7 @@ def _arrivals(r: _Reader) -> Arrivals:
             ramp.append(Ramp(s.get("from", _date), s.get("per_day", _num(0.0, 1e7))))
             s.done()
         ramp.sort(key=lambda x: x.start)
-    dataset = r.get("dataset", _text(), default="ohss_swb_bookouts_by_agency_monthly")
+    dataset = r.get("dataset", _text(), default=None)
     where_raw = r.get("where", lambda v, k: v, default={})
     if not isinstance(where_raw, Mapping):
         r.fail("where", "expected a table COLUMN = VALUE or [VALUES]")
@@ -529,7 +535,7 @@ def _shares(r: _Reader, names: Sequence[str]) -> dict[str, float]:
 
 def _split(r: _Reader, names: Sequence[str], start: date) -> Split:
     source = r.get("source", _text(["scenario", "trac"]), default="scenario")
-    dataset = r.get("dataset", _text(), default="trac_mpp_cases_by_month_hearing_location_2019")
+    dataset = r.get("dataset", _text(), default=None)
     steps: list[ShareStep] = []
     if "shares" in r.table:
         steps.append(ShareStep(start, _shares(r.sub("shares"), names), r.get("sources", _ids, default=())))
@@ -575,7 +581,7 @@ def _shelter(r: _Reader) -> Shelter:
     out = Shelter(
         need_share=r.get("need_share", _num(0.0, 1.0), default=0.0),
         capacity=r.get("capacity", _text(["scenario", "store"]), default="scenario"),
-        dataset=r.get("dataset", _text(), default="mpp_city_shelters"),
+        dataset=r.get("dataset", _text(), default=None),
         sources=r.get("sources", _ids, default=()),
     )
     r.done()
