@@ -16,7 +16,6 @@ import pandas as pd
 
 from mppwatch.claims.comparators import Comparator, ComparatorError, claim_rounding, parse_comparator
 from mppwatch.claims.evidence import (
-    RETURN_DATASETS,
     STALE_DAYS,
     Context,
     Evidence,
@@ -38,6 +37,7 @@ from mppwatch.claims.precision import ceiling_of
 from mppwatch.claims.shapes import read_shape
 from mppwatch.claims.spec import CheckSpec, Claim, ClaimError, Period, default_spec_path, load_spec, read_claims
 from mppwatch.claims.text import Bi, Join, Msg, Text, msg, render_all
+from mppwatch.core.text import fold
 from mppwatch.store import Store
 
 COLUMNS = [
@@ -119,16 +119,18 @@ def ensure_data(store: Store, specs: dict[str, CheckSpec], inferring: bool = Tru
     Only bundled files are loaded, each is skipped when unchanged, and nothing else is touched; this is what
     lets `claims check` run on a fresh database.
     """
+    from mppwatch import catalog
     from mppwatch.sources import BUNDLED
     from mppwatch.sources.loader import load_bundled
 
     wanted = {s.dataset for s in specs.values() if s.dataset}
-    if any(s.metric == "returns" for s in specs.values()):
-        wanted |= set(RETURN_DATASETS)
     if inferring:  # claims without a spec entry may need any bundled table
         wanted |= set(BUNDLED)
     loaded = set(store.datasets_loaded())
-    if not loaded or (wanted - loaded) & set(BUNDLED):
+    no_returns = any(s.metric == "returns" for s in specs.values()) and not catalog.with_role(
+        store, "returns_snapshots"
+    )
+    if not loaded or no_returns or (wanted - loaded) & set(BUNDLED):
         return [r.message for r in load_bundled(store)]
     return []
 
@@ -419,7 +421,7 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
                 shapes.peak_month_check(ev, spec.peak_month)
             if spec.bridge:
                 ev.bridge = ev.bridge or _bridge_text(spec.bridge)
-                ev.bridge_bound = ev.bridge_bound or ceiling_of(spec.dataset)
+                ev.bridge_bound = ev.bridge_bound or ceiling_of(ctx, spec.dataset)
             return ev
         case "first":
             return flow_first(ctx, spec.dataset, where, spec.row_type)
@@ -481,8 +483,6 @@ def _court_non_mpp(ctx: Context, measure: str, spec: CheckSpec, period: Period, 
 
 
 def _resolve_cities(ctx: Context, cities: list[str]) -> list[str]:
-    from mppwatch.claims.evidence import fold
-
     known: dict[str, str] = {}
     for ds in ctx.return_datasets():
         known |= {fold(v): v for v in ctx.values(ds, "city")}

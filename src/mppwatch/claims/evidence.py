@@ -11,9 +11,7 @@ or a `window` (the claim is dated only to a month, during which the figure took 
 
 from __future__ import annotations
 
-import calendar
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,15 +19,17 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch import metrics, query
+from mppwatch import catalog, metrics, query
 from mppwatch.claims.spec import Period
 from mppwatch.claims.text import Bi, Msg, Text, msg
+from mppwatch.core.periods import month_end
 from mppwatch.core.rounding import rounding_step
+from mppwatch.core.text import fold
 from mppwatch.returns import NOT_PERSONS, snapshots
 from mppwatch.returns import SNAPSHOT_ROW_TYPES as SNAPSHOT_ROW_TYPES  # one definition, in returns
 from mppwatch.store import Store
 
-RETURN_DATASETS = ("inm_mpp_returns_by_crossing_point_2019", "mexico_mpp_returns_city_snapshots")
+RETURNS_ROLE = "returns_snapshots"  # the data-package role of cumulative-returns snapshot datasets
 MAX_INTERPOLATION_GAP = 45  # days between snapshots beyond which an interpolated point does not decide
 STALE_DAYS = 31  # a dated figure this much older than the claim still counts as "latest"
 FLOW_ROW_TYPES = ("detail", "monthly")
@@ -69,12 +69,6 @@ class Evidence:
         return self.mode in ("estimate", "window")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: `Ciudad Juárez` and `ciudad juarez` match."""
-    norm = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in norm if not unicodedata.combining(c)).lower().split())
-
-
 class Context:
     """A store plus per-run caches (returns as of a day, dimension values, rounding steps)."""
 
@@ -111,13 +105,21 @@ class Context:
             self._steps[dataset] = float(rounding_step(vals) or 1)  # the one detector (core.rounding)
         return self._steps[dataset]
 
+    def role(self, role: str) -> list[str]:
+        """The loaded datasets that play a data-package role (`catalog.with_role`), once per run."""
+        roles: dict[str, list[str]] = self.__dict__.setdefault("_roles", {})
+        if role not in roles:
+            roles[role] = catalog.with_role(self.store, role)
+        return roles[role]
+
+    def roles_of(self, dataset: str | None) -> tuple[str, ...]:
+        """The roles a loaded dataset plays (none for an unknown name)."""
+        record = catalog.catalog(self.store).get(dataset or "")
+        return record.roles if record is not None else ()
+
     def return_datasets(self) -> list[str]:
-        """Snapshot datasets of cumulative returns: the bundled ones plus any loaded `*return*` file with cities."""
-        names = [d for d in RETURN_DATASETS if d in self.loaded]
-        for d in sorted(self.loaded - set(names)):
-            if "return" in d and "city" in self.dims(d) and "nationality" not in d:
-                names.append(d)
-        return names
+        """Snapshot datasets of cumulative returns: every loaded dataset with the role `returns_snapshots`."""
+        return self.role(RETURNS_ROLE)
 
     def points(self, by: str | None) -> pd.DataFrame:
         """The snapshots `metrics.returns` interpolates between: one value per place and date (median)."""
@@ -183,10 +185,6 @@ def where_text(where: Mapping[str, Sequence[str]]) -> Text:
     """Filters as `column=value|value, ...` (names and values as in the data), or "(all rows)" in either language."""
     text = ", ".join(f"{k}={'|'.join(v)}" for k, v in where.items())
     return Bi(text, text) if text else msg("all_rows")
-
-
-def month_end(d: date) -> date:
-    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
 
 
 def months_between(start: date, end: date) -> list[str]:

@@ -15,21 +15,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from mppwatch import query
-from mppwatch.claims.evidence import RETURN_DATASETS, Context, fold, month_end, place_name, where_text
+from mppwatch.claims.evidence import Context, place_name, where_text
 from mppwatch.claims.spec import CheckSpec, Claim, Period
 from mppwatch.claims.text import Msg, Text, msg
+from mppwatch.core.periods import fiscal_year_span, month_end
+from mppwatch.core.text import fold
 
 MPP2_START = date(2021, 12, 1)  # the reinstated MPP's first returns (6 Dec 2021)
+# The encounter and apprehension tables share their roles but not their columns: each is read by name.
 OHSS_ENC = "ohss_swb_encounters_by_sector_field_office_monthly"
-OHSS_BOOKOUTS = "ohss_swb_bookouts_by_agency_monthly"
 USBP_HIST = "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019"
 CBP_USBP = "cbp_mpp_page_usbp_apprehensions_by_sector"
 CBP_OFO = "cbp_mpp_page_ofo_inadmissibles_by_field_office"
-CBP_ENROL = "cbp_mpp_enrollments_by_location"
-TRAC = "trac_mpp_cases_by_month_hearing_location_2019"
-NATIONALITY = "inm_mpp_returns_by_nationality_2019"
-SHELTERS = "mpp_city_shelters"
-USCIS = "uscis_mpp_fear_referrals_by_month"
+# Every other table is found by its data-package role (catalog.with_role).
+BOOKOUTS, ENROLLMENTS, COURT_CASES = "bookouts", "enrollments", "court_cases"
+NATIONALITY, SHELTERS, FEAR = "returns_by_nationality", "shelter_beds", "fear_referrals"
+MPP_BOOKOUTS = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}  # the book-outs' MPP rows
 
 MONTHS = {
     m: i + 1
@@ -134,7 +135,7 @@ def read_claim(claim: Claim) -> ClaimReading:
     notes: list[Msg] = []
     if m := re.search(r"\bfy\s?(\d{4})\b|fiscal year (\d{4})", q):
         year = int(m[1] or m[2])
-        p = Period(f"FY{year}", "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30))
+        p = Period(f"FY{year}", "fiscal_year", *fiscal_year_span(year))
         notes = [msg("read_fiscal_year", words=m[0], year=str(year))]
         return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(r"(\d+)\s+days\s+(?:after|following|since|from)", q):
@@ -239,8 +240,8 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
             return [], _refusal(msg("no_share_table"), msg("want_share_table", quantity=claim.quantity))
         return cands, None
     if r.per_day and r.projection:
-        for ds in (OHSS_BOOKOUTS,):
-            if ds in ctx.loaded and returns_topic:
+        for ds in ctx.role(BOOKOUTS):
+            if returns_topic:
                 window = Period(
                     f"{r.period.start:%Y-%m}..{_plus_months(r.period.start, 11):%Y-%m}", "range", r.period.start,
                     month_end(_plus_months(r.period.start, 11)),
@@ -248,7 +249,7 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
                 add(
                     CheckSpec(
                         dataset=ds,
-                        where={"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]},
+                        where=MPP_BOOKOUTS,
                         aggregation="max",
                         per="day",
                         period=window,
@@ -296,26 +297,29 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         add(CheckSpec(dataset=CBP_OFO, where=where, aggregation="sum"), msg("why_inadmissibles"))
     if re.search(r"enrol|placed in|book-?out", t):
         agg = "sum" if r.flow else "cumulative"
-        if OHSS_BOOKOUTS in ctx.loaded:
-            where = {"component": [_component(t)], "outcome": ["Migrant Protection Protocols"]}
-            add(CheckSpec(dataset=OHSS_BOOKOUTS, where=where, aggregation=agg), msg("why_bookouts"))
-        if CBP_ENROL in ctx.loaded:
-            where = {"component": [_component(t)], **_where_place(ctx, CBP_ENROL, "location", texts, "Total")}
-            add(CheckSpec(dataset=CBP_ENROL, where=where, aggregation=agg), msg("why_enrolments_cbp"))
-    if re.search(r"\bcases?\b|proceedings|channel", t) and TRAC in ctx.loaded:
-        where = _where_place(ctx, TRAC, "hearing_location", texts, "All")
-        agg = "sum" if r.flow else "cumulative"
-        add(CheckSpec(dataset=TRAC, where=where, aggregation=agg), msg("why_trac"))
-    if re.search(r"fear", t) and USCIS in ctx.loaded:
-        add(CheckSpec(dataset=USCIS, where={}, aggregation="sum" if r.flow else "cumulative", row_type="monthly"),
-            msg("why_fear"))  # fmt: skip
-    if re.search(r"shelter|camp|capacity|beds|occupan", t) and SHELTERS in ctx.loaded:
-        measure = _shelter_measure(t)
-        where = {"measure": [measure], **_where_place(ctx, SHELTERS, "city", texts, None)}
-        add(
-            CheckSpec(dataset=SHELTERS, where=where, aggregation="latest"),
-            msg("why_shelters", dataset=SHELTERS, measure=measure),
-        )
+        for ds in ctx.role(BOOKOUTS):
+            where = {**MPP_BOOKOUTS, "component": [_component(t)]}
+            add(CheckSpec(dataset=ds, where=where, aggregation=agg), msg("why_bookouts"))
+        for ds in ctx.role(ENROLLMENTS):
+            where = {"component": [_component(t)], **_where_place(ctx, ds, "location", texts, "Total")}
+            add(CheckSpec(dataset=ds, where=where, aggregation=agg), msg("why_enrolments_cbp"))
+    if re.search(r"\bcases?\b|proceedings|channel", t):
+        for ds in ctx.role(COURT_CASES):
+            where = _where_place(ctx, ds, "hearing_location", texts, "All")
+            agg = "sum" if r.flow else "cumulative"
+            add(CheckSpec(dataset=ds, where=where, aggregation=agg), msg("why_trac"))
+    if re.search(r"fear", t):
+        for ds in ctx.role(FEAR):
+            add(CheckSpec(dataset=ds, where={}, aggregation="sum" if r.flow else "cumulative", row_type="monthly"),
+                msg("why_fear"))  # fmt: skip
+    if re.search(r"shelter|camp|capacity|beds|occupan", t):
+        for ds in ctx.role(SHELTERS):
+            measure = _shelter_measure(t)
+            where = {"measure": [measure], **_where_place(ctx, ds, "city", texts, None)}
+            add(
+                CheckSpec(dataset=ds, where=where, aggregation="latest"),
+                msg("why_shelters", dataset=ds, measure=measure),
+            )
     if not cands:
         cands += _generic(ctx, claim, r)
     if r.projection:
@@ -359,7 +363,7 @@ def _shelter_measure(t: str) -> str:
 
 def _return_cities(ctx: Context, texts: list[str]) -> dict[str, list[str]]:
     cities: list[str] = []
-    for ds in [d for d in RETURN_DATASETS if d in ctx.loaded] + ctx.return_datasets():
+    for ds in ctx.return_datasets():
         for city in mentions(ctx, ds, "city", texts):
             if fold(city) not in {fold(c) for c in cities}:
                 cities.append(city)
@@ -378,8 +382,8 @@ def _share_candidates(ctx: Context, claim: Claim, r: ClaimReading) -> list[Check
         q = re.sub(rf"\b{demonym}s?\b", country, q)
     geo = fold(claim.geography)
     out: list[CheckSpec] = []
-    datasets = [NATIONALITY, *RETURN_DATASETS] if re.search(r"return", q) else sorted(ctx.loaded)
-    for ds in [d for d in datasets if d in ctx.loaded]:
+    datasets = [*ctx.role(NATIONALITY), *ctx.return_datasets()] if re.search(r"return", q) else sorted(ctx.loaded)
+    for ds in datasets:
         for dim in ctx.dims(ds):
             parts = [v for v in mentions(ctx, ds, dim, [q]) if fold(v) not in geo]
             if not parts:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from mppwatch.claims.evidence import RETURN_DATASETS, Context, Evidence, fold
+from mppwatch.claims.evidence import Context, Evidence
 from mppwatch.claims.spec import CheckSpec, Claim
 from mppwatch.claims.text import Msg, msg
+from mppwatch.core.text import fold
 
 # What a claim counts, from its quantity and unit words (first match wins per class; several classes may match).
 CLAIM_CLASSES: list[tuple[str, str]] = [
@@ -28,19 +29,18 @@ CLAIM_CLASSES: list[tuple[str, str]] = [
     ("fear", r"\bfear\b"),
     ("returns", r"return|sent back|turned back|devuel|remitted|received"),
 ]
-DATASET_CLASS = {
-    "ohss_swb_bookouts_by_agency_monthly": "enrolments",
-    "cbp_mpp_enrollments_by_location": "enrolments",
-    "trac_mpp_cases_by_month_hearing_location_2019": "court",
-    "ohss_swb_encounters_by_sector_field_office_monthly": "encounters",
-    "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019": "encounters",
-    "cbp_mpp_page_usbp_apprehensions_by_sector": "encounters",
-    "cbp_mpp_page_ofo_inadmissibles_by_field_office": "encounters",
-    "mpp_city_shelters": "population",
-    "uscis_mpp_fear_referrals_by_month": "fear",
-    "inm_mpp_returns_by_nationality_2019": "returns",
-    **{d: "returns" for d in RETURN_DATASETS},
+ROLE_CLASS = {  # what a dataset counts, from its data-package role
+    "bookouts": "enrolments",
+    "enrollments": "enrolments",
+    "court_cases": "court",
+    "encounters": "encounters",
+    "apprehensions": "encounters",
+    "shelter_beds": "population",
+    "fear_referrals": "fear",
+    "returns_by_nationality": "returns",
+    "returns_snapshots": "returns",
 }
+DHS_ROLES = ("encounters", "apprehensions", "bookouts", "enrollments")  # tables of DHS's own counts
 PUBLISHERS: list[tuple[str, str]] = [
     ("DHS", r"\bdhs\b|homeland security|\bcbp\b|customs and border|border patrol|\bohss\b"),
     (
@@ -73,19 +73,25 @@ def claim_classes(claim: Claim) -> list[str]:
     return [c for c in found if not any(HIDES.get(other) == c for other in found)]
 
 
-def spec_class(spec: CheckSpec) -> str | None:
+def dataset_class(ctx: Context, dataset: str | None) -> str | None:
+    """What a dataset counts (returns, enrolments, court cases...), from its first role that says."""
+    return next((ROLE_CLASS[r] for r in ctx.roles_of(dataset) if r in ROLE_CLASS), None)
+
+
+def spec_class(ctx: Context, spec: CheckSpec) -> str | None:
     if spec.metric == "returns":
         return "returns"
     if spec.metric == "court":
         return "court"
-    return DATASET_CLASS.get(spec.dataset or "")
+    return dataset_class(ctx, spec.dataset)
 
 
-def evidence_publisher(spec: CheckSpec, ev: Evidence) -> str | None:
+def evidence_publisher(ctx: Context, spec: CheckSpec, ev: Evidence) -> str | None:
     ids = " ".join(sorted(ev.sources)).upper()
-    if spec.metric == "returns" or spec.dataset in RETURN_DATASETS or "_INM" in ids:
+    roles = ctx.roles_of(spec.dataset)
+    if spec.metric == "returns" or "returns_snapshots" in roles or "_INM" in ids:
         return "INM"
-    if ids.startswith(("OHSS", "CBP")) or spec.dataset in ("usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019",):
+    if ids.startswith(("OHSS", "CBP")) or set(roles) & set(DHS_ROLES):
         return "DHS"
     if ids.startswith("TRAC"):
         return "TRAC"
@@ -113,11 +119,11 @@ def mismatches(ctx: Context, claim: Claim, spec: CheckSpec, ev: Evidence) -> lis
         n = nationality[0].title()
         out.append((msg("mm_nationality", nationality=n), msg("want_nationality", nationality=n)))
     named = named_publishers(claim)
-    found = evidence_publisher(spec, ev)
+    found = evidence_publisher(ctx, spec, ev)
     if named and found and found not in named:
         out.append((msg("mm_publisher", named=" / ".join(named), found=found), msg("want_publisher", named=named[0])))
     classes = claim_classes(claim)
-    have = spec_class(spec)
+    have = spec_class(ctx, spec)
     if classes and have and have not in classes and not (ev.bridge or spec.bridge):
         claimed = msg(f"class_{classes[0]}")
         out.append((msg("mm_class", claimed=claimed, found=msg(f"class_{have}")), msg("want_class", claimed=claimed)))
@@ -193,9 +199,9 @@ def _source_urls(ctx: Context) -> dict[str, str]:
     return cache
 
 
-def ceiling_of(dataset: str | None) -> str:
+def ceiling_of(ctx: Context, dataset: str | None) -> str:
     """ "upper" when a dataset bridged to returns is a ceiling on them: every return was first an enrolment."""
-    return "upper" if DATASET_CLASS.get(dataset or "") == "enrolments" else ""
+    return "upper" if dataset_class(ctx, dataset) == "enrolments" else ""
 
 
 def _unfiltered_place(ctx: Context, claim: Claim, spec: CheckSpec) -> str:

@@ -14,25 +14,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pandas as pd
-
 from mppwatch import query
 from mppwatch.claims.comparators import parse_comparator
 from mppwatch.claims.evidence import (
     Context,
     Evidence,
     NoEvidence,
+    _as_date,
     cells,
     dated_figures,
     extreme_month,
-    fold,
-    month_end,
     place_name,
     resolve_where,
     where_text,
 )
 from mppwatch.claims.spec import CheckSpec, Claim, Period
 from mppwatch.claims.text import Text, msg
+from mppwatch.core.periods import month_end
+from mppwatch.core.text import fold
 
 Gather = Callable[[Context, Claim, CheckSpec], Evidence]
 
@@ -225,18 +224,8 @@ def run_window(ctx: Context, dataset: str, where: dict[str, list[str]], month: d
         i -= 1
     while j < len(frame) - 1 and on[j + 1]:
         j += 1
-    start, end = _day(frame["period_start"].iloc[i]), _day(frame["period_end"].iloc[j])
+    start, end = _as_date(frame["period_start"].iloc[i]), _as_date(frame["period_end"].iloc[j])
     return Period(f"{start:%Y-%m}..{end:%Y-%m}", "range", start, end)
-
-
-def _day(value: object) -> date:
-    return (
-        value.date()
-        if isinstance(value, pd.Timestamp)
-        else value
-        if isinstance(value, date)
-        else date.fromisoformat(str(value)[:10])
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,7 +409,7 @@ def read_shape(ctx: Context, claim: Claim, candidates: list[CheckSpec]) -> list[
 
 
 def _shape_one(ctx: Context, claim: Claim, c: CheckSpec, period: Period, t: str) -> CheckSpec | None:
-    from mppwatch.claims.infer import OHSS_BOOKOUTS
+    from mppwatch.claims.infer import BOOKOUTS, MPP_BOOKOUTS
     from mppwatch.claims.precision import CHANGE, PEAK
 
     places = _places(ctx, c)
@@ -488,12 +477,10 @@ def _shape_one(ctx: Context, claim: Claim, c: CheckSpec, period: Period, t: str)
     if PEAK.search(t) or lowest:
         spec = c
         if c.metric == "returns":
-            if OHSS_BOOKOUTS not in ctx.loaded:
+            bookouts = ctx.role(BOOKOUTS)
+            if not bookouts:
                 return None
-            spec = CheckSpec(
-                dataset=OHSS_BOOKOUTS, where={"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]},
-                inferred=True, why=list(c.why),
-            )  # fmt: skip
+            spec = CheckSpec(dataset=bookouts[0], where=dict(MPP_BOOKOUTS), inferred=True, why=list(c.why))
             spec.bridge = msg("bridge_bookouts_returns").render("en")
         dataset = spec.dataset
         if dataset is None:

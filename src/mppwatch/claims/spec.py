@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from mppwatch.claims.text import Msg, Text, msg
+from mppwatch.core.periods import fiscal_year_span
 from mppwatch.errors import InputError, MppwatchError
 from mppwatch.sources.generic import DAY_RE, decode_csv, parse_span
 
@@ -170,7 +171,7 @@ def parse_period(text: str, file: str = "", line: int | None = None, column: str
     text = str(text).strip()
     if m := re.fullmatch(r"(?i)FY\s?(\d{4})", text):
         year = int(m[1])
-        return Period(f"FY{year}", "fiscal_year", date(year - 1, 10, 1), date(year, 9, 30))
+        return Period(f"FY{year}", "fiscal_year", *fiscal_year_span(year))
     if ".." in text:
         a, b = text.split("..", 1)
         first, last = parse_period(a, file, line, column), parse_period(b, file, line, column)

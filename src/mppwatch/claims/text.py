@@ -273,8 +273,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "no hay cargada ninguna cifra publicada de devoluciones MPP acumuladas",
     ),
     "want_returns_loaded": (
-        "INM cumulative returns (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
-        "devoluciones acumuladas del INM (mppwatch load data/inm_mpp_returns_by_crossing_point_2019.csv)",
+        "snapshots of cumulative returns: a dataset with the role returns_snapshots (`mppwatch load` loads the"
+        " bundled INM and press snapshots)",
+        "cifras publicadas de devoluciones acumuladas: un conjunto de datos con el rol returns_snapshots"
+        " (`mppwatch load` carga las cifras del INM y de prensa incluidas)",
     ),
     "no_dataset": ("dataset '{dataset}' is not loaded", "el conjunto de datos '{dataset}' no está cargado"),
     "want_dataset": ("{dataset} (mppwatch load FILE)", "{dataset} (mppwatch load ARCHIVO)"),
