@@ -540,6 +540,143 @@ def test_waits_by_hand(loaded: Store, testing: None) -> None:
     assert w.loc["SYP"].first_hearing_cases == 3
 
 
+def _moves_release(root: Path) -> Path:
+    """The hand-made release with moves: case 2 gets a later proceeding at SND (no previous location; input date
+    2019-08-15), case 12's proceeding names SND as its previous location (transfer-in 2019-09-20), case 1's
+    names its own location (no move), and case 7 gets a second open proceeding at SND, where its first one was."""
+    P = PROCEEDING
+    extra = {
+        "B_TblProceeding:114": line(
+            P, IDNPROCEEDING="114", IDNCASE="2", OSC_DATE=ts("2019-03-15"), INPUT_DATE=ts("2019-08-15"),
+            HEARING_LOC_CODE="SND", COMP_DATE=ts("2019-09-30"), ABSENTIA="N", DEC_CODE="X", NAT="HO",
+        ),
+        "B_TblProceeding:115": line(
+            P, IDNPROCEEDING="115", IDNCASE="7", OSC_DATE=ts("2019-06-01"), INPUT_DATE=ts("2019-11-01"),
+            HEARING_LOC_CODE="SND", NAT="CU",
+        ),
+    }  # fmt: skip
+    change = {
+        "B_TblProceeding:113": line(
+            P, IDNPROCEEDING="113", IDNCASE="12", OSC_DATE=ts("2019-09-01"), HEARING_LOC_CODE="SYP", NAT="HO",
+            PREV_HEARING_LOC="SND", TRANS_IN_DATE=ts("2019-09-20"),
+        ),
+    }  # fmt: skip
+    cols = list(P.columns)
+    fields = proceedings()["101"].split(b"\t")
+    fields[cols.index("PREV_HEARING_LOC")] = b"SYP"
+    change["B_TblProceeding:101"] = b"\t".join(fields)
+    return write_release(root, extra=extra, change=change)
+
+
+@pytest.fixture()
+def moves(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "m.duckdb")
+    court.load(store, _moves_release(tmp_path / "m"), "2025-12")
+    return store
+
+
+NEW_MEASURES = ["cases", "pending", "awaiting_first_hearing", "awaiting_first_hearing_share", "transferred",
+                "transferred_share"]  # fmt: skip
+
+
+def test_awaiting_first_hearing_and_transferred_by_hand(moves: Store, testing: None) -> None:
+    """MPP cases counted: 1 2 3 4 7 8 9 10 12. Pending over the release: 3, 8, 12 and 7 (its second proceeding is
+    open). First hearings: 3 on 2019-05-20, 12 on 2019-10-15, none for 7 and 8: 2 of 4 await one. Transferred: 2
+    (SYP, then SND), 4 (ENP, then ELP, previous ENP) and 12 (previous SND): 3 of 9; not 1 (its own previous
+    location) nor 7 (SND twice)."""
+    row = court.table(moves, [], NEW_MEASURES, mpp_only=True, threshold=1).iloc[0]
+    assert (row.cases, row.pending, row.awaiting_first_hearing, row.transferred) == (9, 4, 2, 3)
+    assert row.awaiting_first_hearing_share == 0.5
+    assert row.transferred_share == pytest.approx(round(3 / 9, 4))
+    by = court.table(moves, ["hearing_location"], ["cases", "transferred"], mpp_only=True, threshold=1)
+    assert by.set_index("hearing_location").transferred.to_dict() == {"SYP": 2, "ENP": 1, "SND": "<1", "MPB": "<1",
+                                                                      "CIX": "<1", "MPL": "<1"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("day", "pending", "awaiting", "transferred"),
+    [
+        ("2019-04-30", 4, 3, 0),  # cases 1-4 started; only 1 heard (04-01); 2 and 4 are heard on 05-01
+        ("2019-05-01", 4, 1, 0),  # a hearing on the day counts as held: only 3 (05-20) waits
+        ("2019-05-31", 4, 0, 0),
+        ("2019-06-01", 5, 1, 1),  # 7 starts, never heard; 4 moves in to ELP on 06-01 (1 completed only on 06-10)
+        # 2 (its SND proceeding, input on 08-15, moves it that day), 3, 4, 7, 8, 9 and 10 pending; 7 8 9 10 unheard
+        ("2019-08-15", 7, 4, 2),
+    ],
+)
+def test_awaiting_and_transferred_as_of(
+    moves: Store, testing: None, day: str, pending: int, awaiting: int, transferred: int
+) -> None:
+    t = raw_counts(moves, "2025-12", [], dt.date.fromisoformat(day), True)  # exact, zeros included
+    assert (t.pending[0], t.awaiting_first_hearing[0], t.transferred[0]) == (pending, awaiting, transferred)
+
+
+def test_a_hearing_after_the_release_month_began_is_not_held(tmp_path: Path, testing: None) -> None:
+    """Released as 2019-10: hearings are held by 2019-10-01 at the latest, so case 12 (first hearing 2019-10-15)
+    still waits; with 3 (2019-05-20 held), 7 and 8 that is 3 of 4 pending."""
+    store = Store.open(tmp_path / "r.duckdb")
+    court.load(store, _moves_release(tmp_path / "m"), "2019-10")
+    row = court.table(store, [], NEW_MEASURES, mpp_only=True, threshold=1).iloc[0]
+    assert (row.pending, row.awaiting_first_hearing, row.awaiting_first_hearing_share) == (4, 3, 0.75)
+    late = court.table(store, [], NEW_MEASURES, mpp_only=True, as_of=dt.date(2020, 1, 1), threshold=1).iloc[0]
+    assert late.awaiting_first_hearing == 3  # as_of after the release: still only what was held by 2019-10-01
+
+
+def test_new_measures_are_published_under_disclosure_control(moves: Store) -> None:
+    """At the public threshold every small count reads `<10` and every share from them is withheld, Total too."""
+    t = court.table(moves, ["hearing_location"], NEW_MEASURES, mpp_only=True, total=True)
+    for m in ("cases", "pending", "awaiting_first_hearing", "transferred"):
+        assert set(t[m]) == {"<10"}
+    assert t.awaiting_first_hearing_share.isna().all() and t.transferred_share.isna().all()
+    raw = court.measures.raw_counts(moves, "2025-12", ["hearing_location"], None, True)
+    assert {"ck_awaiting_first_hearing", "ck_transferred"} <= set(raw.columns)
+    keyed = raw.set_index("hearing_location")
+    keys = moves.query("SELECT idncase, rkey FROM court_record_keys").set_index("idncase").rkey
+    assert keyed.loc["SYP", "ck_transferred"] == (keys[2] + keys[12]) % disclosure.BASE
+
+
+def test_new_shares_are_perturbed_counts_over_perturbed_counts() -> None:
+    raw = pd.DataFrame(
+        {
+            "g": ["a"],
+            **{m: [n] for m, n in (("cases", 400), ("pending", 120), ("awaiting_first_hearing", 45),
+                                   ("transferred", 60))},
+            **{f"ck_{m}": [k] for m, k in (("cases", 3), ("pending", 77), ("awaiting_first_hearing", 200),
+                                           ("transferred", 9))},
+        }
+    )  # fmt: skip
+    t = suppress(raw, ["g"], ["awaiting_first_hearing_share", "transferred_share"], 10)
+    pub = disclosure.perturbed
+    assert t.awaiting_first_hearing_share[0] == round(pub(45, 200) / pub(120, 77), 4)
+    assert t.transferred_share[0] == round(pub(60, 9) / pub(400, 3), 4)
+
+
+def test_transfers_need_a_reload_of_an_older_store(moves: Store, testing: None) -> None:
+    moves.con.execute("UPDATE court_facts SET transferred = NULL")  # as kept before transfers were measured
+    with pytest.raises(MppwatchError, match="load it again"):
+        court.table(moves, [], ["transferred"], threshold=1)
+    assert court.table(moves, [], ["awaiting_first_hearing"], True, threshold=1).awaiting_first_hearing[0] == 2
+
+
+def test_new_measures_through_the_cli(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    db = str(tmp_path / "c.duckdb")
+    runner = CliRunner()
+    load = runner.invoke(
+        app, ["--db", db, "court", "load", str(_moves_release(tmp_path / "m")), "--release", "2025-12"]
+    )
+    assert load.exit_code == 0, load.output
+    measures = "cases,awaiting_first_hearing,awaiting_first_hearing_share,transferred,transferred_share"
+    r = runner.invoke(app, ["--db", db, "court", "table", "--mpp-only", "--measure", measures, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == [measures, "<10,<10,,<10,"]
+    help_text = runner.invoke(app, ["court", "table", "--help"]).stdout
+    assert "awaiting_first_hearing" in help_text and "previous" in help_text
+
+
 # -- suppression -------------------------------------------------------------------------------------
 
 

@@ -87,7 +87,8 @@ def test_consecutive_as_of_dates(attack_store: Store) -> None:
 def test_total_minus_visible_cells(attack_store: Store) -> None:
     """The grand total minus the visible cells of a one-dimension table gives its one hidden cell."""
     pairs = []
-    for mpp_only, measure, dim in itertools.product((True, False), ("cases", "completed", "pending"), DIMENSIONS):
+    measures = ("cases", "completed", "pending", "awaiting_first_hearing", "transferred")
+    for mpp_only, measure, dim in itertools.product((True, False), measures, DIMENSIONS):
         total = num(published(attack_store, [], [measure], mpp_only=mpp_only)[measure].iloc[0])
         cells = published(attack_store, [dim], [measure], mpp_only=mpp_only)[measure]
         hidden = [k for k, v in cells.items() if num(v) is None]

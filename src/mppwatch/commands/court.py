@@ -132,7 +132,14 @@ def register(app: typer.Typer) -> None:
         by: ByOpt = None,
         measure: Annotated[
             str,
-            typer.Option("--measure", help="cases,completed,pending,in_absentia_rate,represented_rate,relief_granted"),
+            typer.Option(
+                "--measure",
+                help="cases,completed,pending,in_absentia_rate,represented_rate,relief_granted,"
+                "awaiting_first_hearing,awaiting_first_hearing_share,transferred,transferred_share. "
+                "awaiting_first_hearing: pending, and no hearing dated by --as-of (never after the first day of the "
+                "release's month); its share is of pending. transferred: proceedings heard at more than one "
+                "hearing location, or naming a previous location other than their own; its share is of cases",
+            ),
         ] = "cases",
         mpp_only: Annotated[bool, typer.Option("--mpp-only", help="only the MPP cohort")] = False,
         as_of: AsOfOpt = None,

@@ -8,6 +8,12 @@ test location MPP). Membership is decided over the whole history, so a case stay
 location of its first proceeding; `nta_date` is the earliest OSC (Notice to Appear) date of its proceedings.
 The case's status over the whole release (open, last decision, in absentia) is stored too, so that whole-release
 tables, what the dashboard reads most, need no pass over the proceedings; `open` is NULL for a case with none.
+
+`transferred`: the case moved between hearing locations. Its proceedings are heard at more than one location (one
+differs from the location of the first proceeding that has one), or a proceeding names a previous hearing location
+(PREV_HEARING_LOC) other than its own. `transfer_date` is the earliest such proceeding's transfer-in date (else its
+input date, else its OSC date; NULL when it has none). Schedule rows at another location do not count on their
+own: a change of venue is recorded on the proceedings. `transferred` is NULL only in a store built before it was kept.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ CREATE TABLE IF NOT EXISTS court_facts (
     hearing_location VARCHAR, base_city VARCHAR, return_city VARCHAR, nta_date DATE,
     nationality VARCHAR, language VARCHAR, custody VARCHAR, first_hearing DATE,
     represented BOOLEAN NOT NULL, rep_date DATE,
-    open BOOLEAN, last_dec VARCHAR, last_abs VARCHAR
+    open BOOLEAN, last_dec VARCHAR, last_abs VARCHAR, transferred BOOLEAN, transfer_date DATE
 )"""
-STATUS_COLUMNS = {"open": "BOOLEAN", "last_dec": "VARCHAR", "last_abs": "VARCHAR"}
+STATUS_COLUMNS = {
+    "open": "BOOLEAN",
+    "last_dec": "VARCHAR",
+    "last_abs": "VARCHAR",
+    "transferred": "BOOLEAN",
+    "transfer_date": "DATE",
+}
 PROCEEDING_STATUS_DDL = """
 CREATE TABLE IF NOT EXISTS court_proceeding_status (
     release VARCHAR NOT NULL, idncase BIGINT, single BOOLEAN NOT NULL, s TIMESTAMP NOT NULL, c TIMESTAMP,
@@ -83,7 +95,8 @@ def build_facts(store: Store, release: str) -> int:
         INSERT INTO court_facts
         WITH p AS (
             SELECT IDNCASE, IDNPROCEEDING, coalesce(OSC_DATE, INPUT_DATE) AS start, trim(HEARING_LOC_CODE) AS loc,
-                   trim(PREV_HEARING_LOC) AS prev, trim(BASE_CITY_CODE) AS base, NAT, LANG, CUSTODY
+                   trim(PREV_HEARING_LOC) AS prev, trim(BASE_CITY_CODE) AS base, NAT, LANG, CUSTODY,
+                   coalesce(TRANS_IN_DATE, INPUT_DATE, OSC_DATE)::DATE AS moved
             FROM court_proceeding WHERE release = $rel
         ),
         s AS (SELECT * FROM {sched}),
@@ -102,6 +115,12 @@ def build_facts(store: Store, release: str) -> int:
             FROM p GROUP BY IDNCASE
         ),
         firsth AS (SELECT IDNCASE, min(ADJ_DATE)::DATE AS d FROM s GROUP BY IDNCASE),
+        moves AS (
+            SELECT p.IDNCASE, min(p.moved) AS d FROM p JOIN firstp USING (IDNCASE)
+            WHERE nullif(p.loc, '') <> nullif(firstp.loc, '')
+               OR (nullif(p.prev, '') IS NOT NULL AND nullif(p.prev, '') IS DISTINCT FROM nullif(p.loc, ''))
+            GROUP BY p.IDNCASE
+        ),
         rep AS (
             SELECT IDNCASE, min(d)::DATE AS d FROM (
                 SELECT IDNCASE, coalesce(E_28_DATE, try_cast(INS_TA_DATE_ASSIGNED AS TIMESTAMP)) AS d FROM {reps}
@@ -125,11 +144,12 @@ def build_facts(store: Store, release: str) -> int:
                trim(coalesce(c.custody, firstp.custody)),
                firsth.d,
                rep.IDNCASE IS NOT NULL, rep.d,
-               st.open, st.last_dec, st.last_abs
+               st.open, st.last_dec, st.last_abs,
+               moves.IDNCASE IS NOT NULL, moves.d
         FROM ids
         LEFT JOIN at_mpp USING (IDNCASE) LEFT JOIN ident USING (IDNCASE) LEFT JOIN firstp USING (IDNCASE)
         LEFT JOIN firsth USING (IDNCASE) LEFT JOIN rep USING (IDNCASE) LEFT JOIN c USING (IDNCASE)
-        LEFT JOIN st ON st.idncase = ids.IDNCASE
+        LEFT JOIN moves USING (IDNCASE) LEFT JOIN st ON st.idncase = ids.IDNCASE
         """,
         {"rel": release},
     )

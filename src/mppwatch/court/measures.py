@@ -4,8 +4,15 @@ The unit is the case (IDNCASE). As of a date d (the whole release when no date i
 - a case counts when one of its proceedings started (OSC date, else input date) on or before d;
 - it is pending when any such proceeding has no completion date, or completed after d; otherwise completed;
 - its decision is that of the proceeding completed last by d; `in_absentia` means that proceeding says ABSENTIA=Y;
-- it is represented when a notice of appearance (E-28) is dated on or before d.
-Rates: in_absentia_rate = in absentia / completed; represented_rate = represented / cases.
+- it is represented when a notice of appearance (E-28) is dated on or before d;
+- it is awaiting its first hearing when it is pending and none of its hearings (schedule rows, any proceeding) is
+  dated on or before d, nor on or before the first day of the release's month (a hearing dated later has not been
+  held when the release was drawn: EOIR's schedule lists hearings to come). Whole release: d is that first day;
+- it is transferred when its proceedings moved between hearing locations (cohort.py: a proceeding heard at another
+  location than the first one, or naming a previous hearing location other than its own) by d (the moving
+  proceeding's transfer-in date, else its input or OSC date; an undated move counts at every date).
+Rates: in_absentia_rate = in absentia / completed; represented_rate = represented / cases;
+awaiting_first_hearing_share = awaiting first hearing / pending; transferred_share = transferred / cases.
 
 Privacy (court/disclosure.py, docs/privacy.md): every count is perturbed by the cell-key method, so the same cell
 always shows the same value and the difference of two cells is noise; a count whose true or perturbed value is below
@@ -36,7 +43,25 @@ DIMENSIONS = (
     "custody",
     "return_city",
 )
-MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
+MEASURES = (
+    "cases",
+    "completed",
+    "pending",
+    "in_absentia_rate",
+    "represented_rate",
+    "relief_granted",
+    "awaiting_first_hearing",
+    "awaiting_first_hearing_share",
+    "transferred",
+    "transferred_share",
+)
+COUNTS = ("cases", "completed", "pending", "relief_granted", "awaiting_first_hearing", "transferred")
+RATES = {  # published rate -> (numerator count, denominator count)
+    "in_absentia_rate": ("in_absentia", "completed"),
+    "represented_rate": ("represented", "cases"),
+    "awaiting_first_hearing_share": ("awaiting_first_hearing", "pending"),
+    "transferred_share": ("transferred", "cases"),
+}
 RELIEF_CODES = ("R",)  # DEC_CODE "RELIEF GRANTED" on removal proceedings
 MIN_THRESHOLD = disclosure.MIN_THRESHOLD
 SMALL = "<10"
@@ -181,6 +206,32 @@ def _status_stored(store: Store, release: str) -> bool:
     return bool(row and row[0])
 
 
+def hearings_held_by(release: str, as_of: dt.date | None) -> dt.date:
+    """The last day a hearing can have been held: `as_of`, but never after the first day of the release's month."""
+    drawn = dt.date(int(release[:4]), int(release[5:7]), 1)
+    return drawn if as_of is None else min(as_of, drawn)
+
+
+def _transfers_column(store: Store) -> bool:
+    have = {r[0] for r in store.con.execute("SELECT column_name FROM (DESCRIBE court_facts)").fetchall()}
+    return "transferred" in have
+
+
+def require_transfers(store: Store, release: str) -> None:
+    """Transfers are kept in `court_facts` since they were measured: an older release must be loaded again."""
+    ok = _transfers_column(store)
+    if ok:
+        row = store.con.execute(
+            "SELECT bool_and(transferred IS NOT NULL) FROM court_facts WHERE release = ?", [release]
+        ).fetchone()
+        ok = bool(row is None or row[0] is None or row[0])
+    if not ok:
+        raise MppwatchError(
+            f"court release {release} was loaded by an older mppwatch, which did not keep transfers: load it again "
+            "(`mppwatch court load PATH --release YYYY-MM`)"
+        )
+
+
 def raw_counts(
     store: Store, release: str, by: list[str], as_of: dt.date | None = None, mpp_only: bool = False
 ) -> pd.DataFrame:
@@ -201,6 +252,10 @@ def raw_counts(
         st = "st"
     groups = group_sql(by, st)
     rep = f"f.represented AND (f.rep_date <= {d} OR ({'true' if as_of is None else 'false'}))"
+    held = f"DATE '{hearings_held_by(release, as_of).isoformat()}'"
+    moved = (
+        "f.transferred" if as_of is None else f"f.transferred AND (f.transfer_date IS NULL OR f.transfer_date <= {d})"
+    )
     counts = {
         "cases": None,
         "completed": f"NOT {st}.open",
@@ -208,6 +263,8 @@ def raw_counts(
         "in_absentia": f"NOT {st}.open AND {st}.last_abs = 'Y'",
         "represented": rep,
         "relief_granted": f"NOT {st}.open AND {st}.last_dec IN ({relief})",
+        "awaiting_first_hearing": f"{st}.open AND (f.first_hearing IS NULL OR f.first_hearing > {held})",
+        "transferred": moved if _transfers_column(store) else "NULL",
     }
     selects = ", ".join(
         f"count(*){f' FILTER (WHERE {c})' if c else ''} AS {m}, {disclosure.key_sql(c)} AS ck_{m}"
@@ -244,10 +301,9 @@ def suppress(
     """
     k = check_threshold(threshold)
     out = raw[by].copy() if by else pd.DataFrame(index=raw.index)
-    pub, rate = disclosure.publish, disclosure.publish_rate
-    rates = {"in_absentia_rate": ("in_absentia", "completed"), "represented_rate": ("represented", "cases")}
+    pub, rate, rates = disclosure.publish, disclosure.publish_rate, RATES
     for m in measures:
-        if m in ("cases", "completed", "pending", "relief_granted"):
+        if m in COUNTS:
             out[m] = [pub(n, c, k) for n, c in zip(raw[m], _keys(raw, m, k), strict=True)]
         elif m in rates:
             num, den = rates[m]
@@ -271,7 +327,7 @@ def suppress(
                 row[m] = pub(*cell(m), k)
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     for m in measures:
-        if m.endswith("_rate"):
+        if m in rates:
             out[m] = pd.to_numeric(out[m], errors="coerce").astype(float)
     return out
 
@@ -295,6 +351,8 @@ def table(
     check_threshold(threshold)
     disclosure.check_as_of(as_of, threshold)
     rel = resolve_release(store, release)
+    if any(m.startswith("transferred") for m in measures):
+        require_transfers(store, rel)
     raw = raw_counts(store, rel, by, as_of, mpp_only)
     out = suppress(raw, by, measures, threshold, total)
     out.attrs["release"] = rel
@@ -302,4 +360,15 @@ def table(
     return out
 
 
-__all__ = ["DIMENSIONS", "MEASURES", "RETURN_CITY", "raw_counts", "releases", "resolve_release", "suppress", "table"]
+__all__ = [
+    "COUNTS",
+    "DIMENSIONS",
+    "MEASURES",
+    "RATES",
+    "RETURN_CITY",
+    "raw_counts",
+    "releases",
+    "resolve_release",
+    "suppress",
+    "table",
+]
