@@ -19,7 +19,17 @@ import typer
 from mppwatch import i18n
 from mppwatch.commands import _plots
 from mppwatch.commands._lazy import LazyGroup
-from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lazy_module, split_by, store_of
+from mppwatch.commands._options import (
+    ByOpt,
+    FormatOpt,
+    PlotOpt,
+    WhereOpt,
+    err,
+    lazy_module,
+    split_by,
+    store_of,
+    working,
+)
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit, set_lang
 
@@ -93,14 +103,41 @@ def load(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(help="CSV files; none = all bundled data")] = None,
     dataset: Annotated[str | None, typer.Option(help="dataset name (default: the file's stem)")] = None,
+    source_id: Annotated[
+        str | None,
+        typer.Option("--source-id", help="register this source for the files (with --source-url and --title)"),
+    ] = None,
+    source_url: Annotated[
+        str | None, typer.Option("--source-url", help="the source's web address (http:// or https://)")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="the source's title")] = None,
     format: FormatOpt = Format.table,
 ) -> None:
-    """Load files into the store (all bundled data when no file is given). Unchanged files are skipped."""
+    """Load files into the store (all bundled data when no file is given). Unchanged files are skipped.
+
+    A file's sources must be registered: by --source-id, --source-url and --title, or by a source_ids.csv beside
+    the file. The registration, the register beside it and the files are one transaction.
+    """
     import pandas as pd
-    from rich.progress import Progress
 
-    from mppwatch.sources.loader import bundled_data_dir, bundled_files, load_file
+    from mppwatch.sources.loader import (
+        SourceError,
+        bundled_data_dir,
+        bundled_files,
+        load_file,
+        register_source,
+        registers_beside,
+    )
 
+    given = {"--source-id": source_id, "--source-url": source_url, "--title": title}
+    if any(v is not None for v in given.values()):
+        absent = [name for name, v in given.items() if v is None]
+        if absent:
+            raise typer.BadParameter(
+                f"a source needs {', '.join(given)}: {' and '.join(absent)} missing", param_hint=f"'{absent[0]}'"
+            )
+        if not files:
+            raise typer.BadParameter("registers the source of the files named: name them", param_hint="'--source-id'")
     paths = list(files or bundled_files())
     if not paths:  # an installation without its data would otherwise "succeed" with an empty table
         raise MppwatchError(
@@ -109,13 +146,18 @@ def load(
         )
     if dataset and len(paths) != 1:
         raise MppwatchError("--dataset names one file's dataset: give exactly one file")
+    registers = registers_beside(paths) if files else []
     results = []
-    with store_of(ctx) as store, Progress(console=err, transient=True) as progress, store.transaction():
-        task = progress.add_task("loading", total=len(paths))
-        for path in paths:  # one transaction: a load that fails or is killed leaves none of the files
-            progress.update(task, description=path.name)
-            results.append(load_file(store, path, dataset))
-            progress.advance(task)
+    with store_of(ctx) as store, working("loading", total=len(registers) + len(paths)) as work, store.transaction():
+        if source_id is not None and source_url is not None and title is not None:
+            try:
+                results.append(register_source(store, source_id, source_url, title))
+            except SourceError as exc:
+                raise MppwatchError(f"--{exc.field.replace('_', '-')} {exc.value!r}: {exc.reason}") from None
+        for path in [*registers, *paths]:  # one transaction: a load that fails or is killed leaves none of the files
+            work.update(description=path.name)
+            results.append(load_file(store, path, dataset if path in paths else None))
+            work.advance()
     summary = pd.DataFrame([vars(r) for r in results], columns=["dataset", "file_name", "load_id", "rows", "status"])
     emit(summary, format, title=f"loaded into {store.path}")
 
@@ -198,7 +240,7 @@ def reconcile(
     """Published totals that differ from the sum of their parts (beyond the publisher's rounding)."""
     from mppwatch.reconcile import reconcile as run_reconcile
 
-    with store_of(ctx, read_only=True) as store:
+    with store_of(ctx, read_only=True) as store, working("reconciling published totals"):
         frame = run_reconcile(store, dataset, cross_source=metrics.cross_source_checks())
     for reason in frame.attrs.get("skipped", []):
         err.print(f"skipped {reason}", markup=False)

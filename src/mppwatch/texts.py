@@ -139,3 +139,17 @@ template(  # mppwatch.cli load
 )
 template("--plot {path}: expected a file name ending in .html, .png or .svg")  # mppwatch.charts
 template("{measures} by {groups} ({context})")  # mppwatch.commands._plots: court table charts
+
+# mppwatch.sources.loader / mppwatch.cli load: registering a source with the file (issue 15 item 6)
+template("{option} {value}: not a web address (expected http://... or https://...)")
+template("{option} {value}: expected letters, digits and _ . : - (at most 100, a letter or digit first)")
+template("{option} {value}: expected the source's title on one line")
+template(
+    "{option} {value}: already registered with other details ({title}, {url}): give the same details or another id"
+)
+template(
+    "{where}: column {column}: unknown source_id {value} (register it: load --source-id ID --source-url URL "
+    "--title TITLE, or a source_ids.csv beside the file)"
+)
+template("a source needs {options}: {missing} missing")
+template("registers the source of the files named: name them")

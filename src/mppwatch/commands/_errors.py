@@ -125,7 +125,8 @@ def usage_message(message: str, lang: str) -> str:
         if kind == "choice":
             return _("Invalid value for {name}: {value} is not one of {choices}.").format(**g)
         if kind == "invalid":
-            return _("Invalid value for {name}: {reason}").format(**g)
+            reason = i18n.localise(g["reason"], lang) or g["reason"]
+            return _("Invalid value for {name}: {reason}").format(name=g["name"], reason=reason)
         if kind == "needs_value":
             return _("Option {name} requires an argument.").format(**g)
         if kind == "needs_values":

@@ -45,15 +45,39 @@ def _command_modules() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
 
 
+def translate_text(text: str, _: Translate) -> str:
+    """A help text in the catalog's language: the whole text's entry, else paragraph by paragraph (each looked up
+    with its lines joined, as the index stores a first paragraph); a paragraph with no entry stays English."""
+    whole = _(text)
+    if whole != text:
+        return whole
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        key = " ".join(paragraph.split())
+        translated = _(key) if key else key
+        paragraphs.append(translated if translated != key else paragraph)
+    return "\n\n".join(paragraphs)
+
+
 def translate_help(command: Any, _: Translate) -> None:
-    """Replace a command's help, its parameters' help and its subcommands' help by their catalog translation."""
+    """Replace a command's help, its parameters' help and its subcommands' help by their catalog translation,
+    and the usage line's "Usage:" (Click writes it without gettext)."""
     for attr in ("help", "short_help"):
         text = getattr(command, attr, None)
         if text:
-            setattr(command, attr, _(text))
+            setattr(command, attr, translate_text(text, _))
     for param in getattr(command, "params", []):
         if getattr(param, "help", None):
-            param.help = _(param.help)
+            param.help = translate_text(param.help, _)
+    usage = getattr(command, "get_usage", None)
+    if callable(usage) and not getattr(usage, "_translated", False):
+
+        def get_usage(ctx: Any, _original: Any = usage) -> str:
+            text = str(_original(ctx))
+            return _("Usage:") + text[len("Usage:") :] if text.startswith("Usage:") else text
+
+        get_usage._translated = True  # type: ignore[attr-defined]
+        command.get_usage = get_usage
     original = getattr(command, "get_help_option", None)
     if callable(original) and not getattr(original, "_translated", False):
 
@@ -88,7 +112,7 @@ class LazyGroup(TyperGroup):
         translate_help(self, _)
         for cmd in self.commands.values():
             if isinstance(cmd, _Placeholder) and cmd.help:
-                cmd.help = _(cmd.help)
+                cmd.help = translate_text(cmd.help, _)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = self.commands.get(cmd_name)

@@ -12,14 +12,25 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from mppwatch.commands._progress import err, working
 from mppwatch.output import Format, current_lang
 
 if TYPE_CHECKING:
     from mppwatch.store import Store
 
-err = Console(stderr=True, soft_wrap=True)
+__all__ = [
+    "err",
+    "working",
+    "FormatOpt",
+    "WhereOpt",
+    "ByOpt",
+    "PlotOpt",
+    "store_of",
+    "lang_of",
+    "split_by",
+    "lazy_module",
+]
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
 WhereOpt = Annotated[list[str] | None, typer.Option("--where", "-w", help="COLUMN=VALUE, repeatable")]
@@ -63,40 +74,3 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
-
-
-class working:
-    """A transient spinner with elapsed time on stderr, shown only if the work takes more than `after` seconds
-    and stderr is a terminal (pipes and CSV output stay clean): `with working("forecasting"): ...`."""
-
-    def __init__(self, description: str, after: float = 1.0) -> None:
-        self.description, self.after = description, after
-        self._progress: object | None = None
-        self._timer: object | None = None
-
-    def __enter__(self) -> working:
-        import threading
-
-        if err.is_terminal:
-            self._timer = timer = threading.Timer(self.after, self._start)
-            timer.daemon = True
-            timer.start()
-        return self
-
-    def _start(self) -> None:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
-        )
-        progress.add_task(self.description, total=None)
-        progress.start()
-        self._progress = progress
-
-    def __exit__(self, *exc: object) -> None:
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()  # type: ignore[attr-defined]
-        progress = self._progress
-        if progress is not None:
-            progress.stop()  # type: ignore[attr-defined]

@@ -102,15 +102,12 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = Format.table,
     ) -> None:
         """Rolling-origin backtest: MASE, sMAPE, 80%/95% coverage per model, and ratios to seasonal-naive."""
-        from rich.progress import Progress
-
         from mppwatch.forecast import CHOICES, backtest, tidy
 
         _plots.check(plot)
         sel = _selection(dataset, where, by, since, as_of, row_type, edition)
         chosen = tuple(m.strip() for m in models.split(",")) if models else CHOICES
-        with store_of(ctx, read_only=True) as store, Progress(console=err, transient=True) as bar:
-            task = bar.add_task("backtest origins", total=None)
+        with store_of(ctx, read_only=True) as store, working("backtest origins") as work:
             result = backtest(
                 store,
                 sel,
@@ -119,7 +116,7 @@ def register(app: typer.Typer) -> None:
                 chosen,
                 calibration_origins,
                 step,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=lambda done, total: work.update(done, total),
             )
             history = tidy(store, sel) if plot else None
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))

@@ -233,7 +233,13 @@ def _observation(
     if not source_id:
         raise InputError(file, line, "source_id", "empty source_id")
     if known is not None and source_id not in known:
-        raise InputError(file, line, "source_id", f"unknown source_id {source_id!r} (not in source_ids.csv)")
+        raise InputError(
+            file,
+            line,
+            "source_id",
+            f"unknown source_id {source_id!r} (register it: load --source-id ID --source-url URL --title TITLE, "
+            "or a source_ids.csv beside the file)",
+        )
     row_type = record.get("row_type") or "detail"
     if family.row_types is not None and row_type not in family.row_types:
         raise InputError(file, line, "row_type", f"unknown row_type {row_type!r}")

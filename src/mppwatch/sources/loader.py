@@ -7,12 +7,14 @@ marks the old load as superseded. A file that fails validation never touches the
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from mppwatch.errors import InputError
+from mppwatch.errors import InputError, MppwatchError
 from mppwatch.sources import BUNDLED, NOT_OBSERVATIONS, family_for, read_long_csv
 from mppwatch.sources.lookups import SOURCE_COLUMNS, read_eoir_lookups, read_source_register
 from mppwatch.store import LoadResult, Store, sha256_of
@@ -105,9 +107,19 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
     return LoadResult(dataset, path.name, load_id, parsed.rows_in, verb, f"{path.name}: {verb} {parsed.rows_in} rows")
 
 
+def _register_dataset(path: Path) -> str:
+    """The load name of a source register: `source_ids` for the bundled one, `source_ids:<stem>` for a register of
+    one's own (`source_ids:<folder>` for a source_ids.csv elsewhere, so it never stands in for the bundled one)."""
+    if path.stem != "source_ids":
+        return f"source_ids:{path.stem}"
+    if path.resolve().parent == bundled_data_dir().resolve():
+        return "source_ids"
+    return f"source_ids:{path.resolve().parent.name}"
+
+
 def load_source_register(store: Store, path: Path) -> LoadResult:
     """Load a source register (source_id, source_url, title, retrieved_via, note): upsert by source_id."""
-    dataset = "source_ids" if path.stem == "source_ids" else f"source_ids:{path.stem}"
+    dataset = _register_dataset(path)
     sha = sha256_of(path)
     if skipped := _skip(store, dataset, path, sha):
         return skipped
@@ -119,6 +131,63 @@ def load_source_register(store: Store, path: Path) -> LoadResult:
         con.execute("INSERT INTO sources SELECT source_id, source_url, title, retrieved_via, note FROM incoming")
         con.unregister("incoming")
     return LoadResult(dataset, path.name, load_id, len(frame), "loaded", f"{path.name}: {len(frame)} sources")
+
+
+SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+
+
+class SourceError(MppwatchError):
+    """Source details that cannot be registered; `field` is source_id, source_url or title (the CLI names its
+    option from it)."""
+
+    def __init__(self, field: str, value: str, reason: str) -> None:
+        self.field, self.value, self.reason = field, value, reason
+        super().__init__(f"{field} {value!r}: {reason}")
+
+
+def check_source(source_id: str, source_url: str, title: str) -> None:
+    """Raise SourceError for an id the register cannot hold, an address that is not a web address, or no title."""
+    if not SOURCE_ID_RE.fullmatch(source_id):
+        raise SourceError(
+            "source_id", source_id, "expected letters, digits and _ . : - (at most 100, a letter or digit first)"
+        )
+    parts = urlsplit(source_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in source_url):
+        raise SourceError("source_url", source_url, "not a web address (expected http://... or https://...)")
+    if not title.strip() or "\n" in title or "\r" in title:
+        raise SourceError("title", title, "expected the source's title on one line")
+
+
+def register_source(store: Store, source_id: str, source_url: str, title: str) -> LoadResult:
+    """Register one source, as a line of a source register would (inside the caller's transaction when there is
+    one). The same details again change nothing; an id already registered with other details is an error, never
+    an overwrite (a file citing it would silently change source)."""
+    check_source(source_id, source_url, title)
+    title = title.strip()
+    with store.transaction() as con:
+        row = con.execute("SELECT source_url, title FROM sources WHERE source_id = ?", [source_id]).fetchone()
+        if row is not None and (row[0], row[1]) != (source_url, title):
+            raise SourceError(
+                "source_id",
+                source_id,
+                f"already registered with other details ({row[1]!r}, {row[0]}): give the same details or another id",
+            )
+        if row is None:
+            con.execute("INSERT INTO sources VALUES (?, ?, ?, '', '')", [source_id, source_url, title])
+    status = "unchanged" if row is not None else "registered"
+    return LoadResult("sources", source_id, None, 1, status, f"{source_id}: {status}")
+
+
+def registers_beside(paths: Sequence[Path]) -> list[Path]:
+    """The `source_ids.csv` in the folder of each named file (once each, and not those named themselves): a file's
+    own register, loaded before it in the same transaction."""
+    named = {p.resolve() for p in paths}
+    found: list[Path] = []
+    for path in paths:
+        register = path.resolve().parent / "source_ids.csv"
+        if register not in named and register.is_file() and register not in found:
+            found.append(register)
+    return found
 
 
 def load_eoir_lookups(store: Store, path: Path) -> LoadResult:
