@@ -207,3 +207,77 @@ def test_returns_to_one_city_by_a_date_with_its_source(client: TestClient) -> No
     assert "7,706" in block and "ORTNOTICIAS_2019-07" in block
     bad = client.get("/returns?city=Atlantis", headers=HTML).text
     assert 'class="error"' in bad and "Atlantis" in bad
+
+
+def _english_sentences() -> list[tuple[str, re.Pattern[str]]]:
+    """Each catalog msgid whose Spanish differs, as a pattern of its English words ({fields} match any short text).
+
+    One-word msgids are left out: they are also the publishers' own column names and document titles
+    ("cases", "in_absentia_rate", "Court"), which a Spanish page quotes as published."""
+    from babel.messages.pofile import read_po
+
+    po = resources.files("mppwatch").joinpath("locale", "es", "LC_MESSAGES", "mppwatch.po")
+    out = []
+    with po.open("rb") as fh:
+        for msg in read_po(fh):
+            english = msg.id if isinstance(msg.id, str) else msg.id[0]
+            spanish = msg.string if isinstance(msg.string, str) else (msg.string or [""])[0]
+            if not english or not spanish or english == spanish:
+                continue
+            parts = re.split(r"\{[^{}]*\}", english)
+            if sum(bool(re.search("[a-z]", w)) for w in " ".join(parts).split()) < 2:
+                continue
+            regex = r"[^\n]{1,120}?".join(re.escape(p) for p in parts)
+            out.append((english, re.compile(("\\b" if english[0].isalnum() else "") + regex)))
+    return out
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees or hears: text nodes and aria-label/title/placeholder/alt, one element per line."""
+    import html as html_mod
+
+    html = re.sub(r"<(script|style)\b.*?</\1>", "\n", html, flags=re.S)
+    attrs = re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', html)
+    return html_mod.unescape("\n".join([re.sub(r"<[^>]+>", "\n", html), *attrs]))
+
+
+def test_spanish_pages_show_no_english_library_sentence(client: TestClient, court_db: Path) -> None:
+    """Every page with ?lang=es (and the views behind its forms) holds none of the catalog's English sentences:
+    notes, methods and errors from the library come through in Spanish. The publishers' and claimants' own words
+    (source titles, claim quotes) stay as published: a match inside one of them is not counted."""
+    from mppwatch.web import content
+
+    with Store.open(court_db, read_only=True) as store:
+        register = content.source_register(store)
+        datasets = list(content.datasets_catalogue(store))
+    quoted = [str(v) for info in register.values() for k, v in info.items() if k in ("title", "note") and v]
+    for file in content.claims_files():
+        with (content.bundled_data_dir() / file).open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                quoted += [row[k] for k in ("quote", "quantity", "unit", "geography") if row.get(k)]
+    urls = [*PAGES, "/returns?as_of=2019-03-15", "/returns?as_of=2019-08-01&city=Ciudad+Ju%C3%A1rez"]
+    urls += ["/court?by=nationality", "/forecasts?preset=elpaso_apprehensions", "/explorer?where=nonsense"]
+    urls += [f"/explorer?dataset={d}" for d in datasets] + [f"/claims?file={f}" for f in content.claims_files()]
+    urls.append("/claims?quote=q&value=abc&unit=persons&as_of_date=2019-06-30")
+    r = client.post(
+        "/simulation/run",
+        content="scenario=article_june2019&replicates=2&days=10&seed=1&lang=es",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    job = r.headers["location"].split("job=")[1].split("&")[0]
+    deadline = time.time() + 60
+    while pages.JOBS[job].state not in ("done", "error"):
+        assert time.time() < deadline
+        time.sleep(0.1)
+    urls.append(f"/simulation?job={job}")
+    sentences = _english_sentences()
+    assert len(sentences) > 100  # the catalog was read
+    found = []
+    for url in urls:
+        html = client.get(url + ("&" if "?" in url else "?") + "lang=es", headers=HTML).text
+        text = _visible_text(html)
+        for english, pattern in sentences:
+            hits = [m.group(0) for m in pattern.finditer(text)]
+            found += [(url, english, hit) for hit in hits if not any(hit in q for q in quoted)][:1]
+    assert not found, "\n".join(f"{u}: {e!r} as {m!r}" for u, e, m in found)

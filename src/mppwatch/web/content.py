@@ -21,7 +21,7 @@ import pandas as pd
 from mppwatch import metrics
 from mppwatch import returns as returns_mod
 from mppwatch.errors import MppwatchError
-from mppwatch.i18n import format_date, format_number, translator
+from mppwatch.i18n import format_date, format_number, localise, translator
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
 from mppwatch.web import charts
@@ -42,6 +42,18 @@ class Tr:
 
     def date(self, value: Any) -> str:
         return format_date(value if isinstance(value, dt.date) else str(value), self.lang)
+
+    def text(self, sentence: str) -> str:
+        """A library's English sentence (a note, a method) in the page language, through its registered template."""
+        return localise(sentence, self.lang) or sentence
+
+
+def message(exc: BaseException, lang: str) -> str:
+    """An error's one line in `lang`, as the CLI prints it: its own Spanish when it has one, else the template's."""
+    render = getattr(exc, "render", None)
+    if callable(render):
+        return str(render(lang))
+    return localise(str(exc), lang) or str(exc)
 
 
 Gettext = Tr
@@ -175,7 +187,7 @@ def method_text(method: Any, before: Any, after: Any, _: Gettext) -> str:
     if text.startswith("no snapshot on or after"):
         last = f" ({_.date(before)})" if before else ""
         return _("after the last snapshot{last}: not extrapolated").format(last=last)
-    return text
+    return _.text(text)
 
 
 def latest_city_date(store: Store, datasets: Sequence[str]) -> dt.date:

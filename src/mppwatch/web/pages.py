@@ -300,7 +300,7 @@ def guarded(build: Callable[[Store, QueryParams, str, content.Tr], Page]) -> Cal
             return build(store, params, lang, _)
         except MppwatchError as exc:
             name = build.__name__.removeprefix("build_")
-            return Page(name, _(dict((n, t) for n, _p, t in NAV).get(name, name)), error=str(exc))
+            return Page(name, _(dict((n, t) for n, _p, t in NAV).get(name, name)), error=content.message(exc, lang))
 
     run.__name__ = build.__name__
     return run
@@ -349,7 +349,7 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
     try:
         backlog = content.court_backlog(store)
     except MppwatchError as exc:  # the returns figures stand without the court's
-        backlog, court_note = None, str(exc)
+        backlog, court_note = None, content.message(exc, lang)
     if backlog:
         label = _("MPP court cases pending, EOIR release {release}").format(release=backlog["release"])
         if backlog["synthetic"]:
@@ -477,7 +477,7 @@ def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) 
         page.extra["facets"] = content.facets(store, q.dataset)  # an unknown dataset: the catalogue's error
         page.panels.append(content.series_panel(store, q, _))
     except MppwatchError as exc:
-        page.error = str(exc)
+        page.error = content.message(exc, lang)
     return page
 
 
@@ -514,7 +514,7 @@ def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr
         try:
             panel = content.series_panel(store, q, _, key=key, title=_(title) if title else "")
         except MppwatchError as exc:
-            page.extra.setdefault("skipped", []).append(f"{q.dataset}: {exc}")
+            page.extra.setdefault("skipped", []).append(f"{q.dataset}: {content.message(exc, lang)}")
             continue
         if key in ("enroll_usbp", "enroll_ofo", "bookouts"):
             panel.notes.append(
