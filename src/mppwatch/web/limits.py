@@ -10,7 +10,11 @@ What and why (issue 13: one request took 103 s and 8.5 GB, 20 concurrent forecas
   process (`in_child`), is killed;
 - expensive endpoints (court tables, claims, reconcile, forecast) run at most 2/2/1/1 at a time and 2 in all;
   one more gets 429 with Retry-After;
-- their 200 answers are cached per data version (the database file's size and modification time) and query;
+- their 200 answers are cached per data version (the database file's size and modification time), query and
+  language, and so are the answers of the public reads that depend on nothing else (`CACHED_READS`: health,
+  datasets, sources, series, returns). Never cached: anything but GET, a request carrying credentials (an
+  Authorization header or a cookie), and the shelter register, whose writes can land in DuckDB's WAL without
+  changing the data version;
 - each client (IP address) has a token bucket: MPPWATCH_RATE_LIMIT requests a second on average (default 20),
   bursts of 5 seconds' worth.
 """
@@ -49,6 +53,8 @@ EXPENSIVE = {
     "/api/v1/reconcile": ("reconcile", 1),
 }
 MAX_EXPENSIVE = 2  # in flight over all groups: on 2 cores, /health and series keep a core
+# public reads whose answer depends only on the data version and the request: cached like the expensive ones
+CACHED_READS = ("/api/v1/health", "/api/v1/datasets", "/api/v1/sources", "/api/v1/series", "/api/v1/returns")
 CACHE_ENTRIES = 256
 CACHE_BYTES = 64 << 20
 RATE = float(os.environ.get("MPPWATCH_RATE_LIMIT", "20"))
@@ -231,11 +237,14 @@ def install(app: FastAPI) -> None:
         if bad:
             return error_response(422, bad[1], bad[0])
         group = _group(path)
-        if group is None:
+        cacheable = request.method == "GET" and not ("authorization" in request.headers or "cookie" in request.headers)
+        if group is None and not (cacheable and path.startswith(CACHED_READS)):
             return await _within_budget(request, call_next)
-        name, allowed = group
-        key = (data_version(Path(request.app.state.db)), path, tuple(sorted(request.query_params.multi_items())))
-        hit = cache.get(key)
+        key = (
+            data_version(Path(request.app.state.db)), path, tuple(sorted(request.query_params.multi_items())),
+            request.headers.get("accept-language", ""),
+        )  # fmt: skip
+        hit = cache.get(key) if cacheable else None
         if hit is not None:
             status, headers, body = hit
             response = Response(body, status_code=status)
@@ -245,17 +254,21 @@ def install(app: FastAPI) -> None:
                 (b"x-mppwatch-cache", b"hit"),
             ]
             return response
-        if inflight.get(name, 0) >= allowed or sum(inflight.values()) >= MAX_EXPENSIVE:
-            return error_response(
-                429, f"too many {name} requests in progress; try again shortly", code="busy",
-                headers={"Retry-After": "2"},
-            )  # fmt: skip
-        inflight[name] = inflight.get(name, 0) + 1
-        try:
+        if group is None:
             response = await _within_budget(request, call_next)
-        finally:
-            inflight[name] -= 1
-        if response.status_code != 200:
+        else:
+            name, allowed = group
+            if inflight.get(name, 0) >= allowed or sum(inflight.values()) >= MAX_EXPENSIVE:
+                return error_response(
+                    429, f"too many {name} requests in progress; try again shortly", code="busy",
+                    headers={"Retry-After": "2"},
+                )  # fmt: skip
+            inflight[name] = inflight.get(name, 0) + 1
+            try:
+                response = await _within_budget(request, call_next)
+            finally:
+                inflight[name] -= 1
+        if response.status_code != 200 or not cacheable:
             return response
         chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
         body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
