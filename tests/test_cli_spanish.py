@@ -219,3 +219,22 @@ def test_every_command_help_is_spanish(monkeypatch, capsys):
         output.set_lang("en")
     assert not untranslated, "no Spanish in mppwatch.po for help texts:\n" + "\n".join(sorted(untranslated))
     assert not shown_english, "English help shown with --lang es:\n" + "\n".join(shown_english)
+
+
+def test_series_table_title_and_sources_line_in_the_readers_language(bundled_db):
+    """The table's title is the catalogue's title in the reader's language (not the dataset id), and the line
+    under it says fuentes/cargas in Spanish; CSV is unchanged."""
+    args = ["series", "ohss_swb_bookouts_by_agency_monthly", "--where", "outcome=Migrant Protection Protocols"]
+    args += ["--from", "2019-06", "--to", "2019-08"]
+    es = run(bundled_db, "--lang", "es", *args)
+    assert es.returncode == 0, es.stderr
+    lines = es.stdout.splitlines()
+    assert lines[0] == "DHS OHSS: salidas de custodia en la frontera suroeste por agencia y resultado, mensual"
+    assert any(line.startswith("fuentes: OHSS_IELP_2024-08; cargas: ") for line in lines), es.stdout
+    assert "sources:" not in es.stdout and "loads:" not in es.stdout
+    en = run(bundled_db, *args)
+    lines = en.stdout.splitlines()
+    assert lines[0] == "DHS OHSS: southwest border book-outs by agency and outcome, monthly"
+    assert any(line.startswith("sources: OHSS_IELP_2024-08; loads: ") for line in lines), en.stdout
+    csv = [run(bundled_db, *lang, *args, "--format", "csv").stdout for lang in ([], ["--lang", "es"])]
+    assert csv[0] == csv[1] == "period,value\n2019-06,4700\n2019-07,11270\n2019-08,11970\n"

@@ -203,9 +203,10 @@ def series(
         _plots.series(ctx, result, split_by(by), plot)
     if meta is not None:
         meta.write_text(json.dumps(downloads.metadata(result), ensure_ascii=False, indent=1, default=str) + "\n")
-    emit(result.frame, format, title=result.provenance.dataset)
+    prov, lang = result.provenance, ctx.find_root().obj.lang
+    emit(result.frame, format, title=prov.title.get(lang) or prov.dataset, title_in_lang=True)  # catalogue's title
     if format is Format.table:  # CSV and JSON on stdout stay plain; --meta carries their provenance
-        typer.echo(downloads.caption(result.provenance))
+        typer.echo(downloads.caption(prov, lang))
 
 
 @app.command()

@@ -11,28 +11,32 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch import __version__
+from mppwatch import __version__, i18n
 from mppwatch.query import Provenance, Result
 
 SOURCES_HEADER = "X-Mppwatch-Sources"
 NOTES_HEADER = "X-Mppwatch-Notes"
 
 
-def sources_text(prov: Provenance) -> str:
-    """`sources: A B; loads: 10; edition 2024-08`: one line, for a table caption or an HTTP header."""
-    parts = [f"sources: {' '.join(prov.source_ids) or 'none'}"]
+def sources_text(prov: Provenance, lang: str = "en") -> str:
+    """`sources: A B; loads: 10; edition 2024-08`: one line, for a table caption or an HTTP header (English);
+    `fuentes: A B; cargas: 10; edición 2024-08` in Spanish."""
+    _ = i18n.translator(lang)
+    parts = [f"{_('sources:')} {' '.join(prov.source_ids) or _('none')}"]
     if prov.load_ids:
-        parts.append("loads: " + " ".join(str(i) for i in prov.load_ids))
+        parts.append(f"{_('loads:')} " + " ".join(str(i) for i in prov.load_ids))
     if prov.editions:
-        parts.append("edition " + " ".join(prov.editions))
+        parts.append(f"{_('edition')} " + " ".join(prov.editions))
     if prov.is_estimate:
-        parts.append("ESTIMATE")
+        parts.append(_("ESTIMATE"))
     return "; ".join(parts)
 
 
-def caption(prov: Provenance) -> str:
-    """What a table prints under itself: the sources line, then each note on its own line."""
-    return "\n".join([sources_text(prov), *(f"note: {n}" for n in prov.notes)])
+def caption(prov: Provenance, lang: str = "en") -> str:
+    """What a table prints under itself: the sources line, then each note on its own line, in `lang`."""
+    _ = i18n.translator(lang)
+    notes = [i18n.localise(n, lang) or n for n in prov.notes]
+    return "\n".join([sources_text(prov, lang), *(f"{_('note:')} {n}" for n in notes)])
 
 
 def header_value(text: str) -> str:

@@ -75,11 +75,13 @@ def emit(
     lang: str | None = None,
     whole: Collection[str] = (),
     note: str | None = None,
+    title_in_lang: bool = False,
 ) -> None:
     """Write `frame` to stdout in the chosen format.
 
     `whole` names columns of people or events shown as whole numbers in the table (an estimate's 4,245.84 people
     print as 4,246); CSV and JSON keep the exact value. `note` prints under the table (table format only).
+    `title_in_lang`: the title is already in the reader's language (a catalogue title), not an English sentence.
     """
     fmt = Format(fmt)
     if fmt is Format.csv:
@@ -106,7 +108,8 @@ def emit(
             table.add_row(*cells)
         console = Console(width=200)
         if title:  # a line of its own: a long title squeezed over a narrow table wraps mid-word
-            console.print(i18n.localise(title, lang), markup=False, highlight=False, style="italic")
+            shown = title if title_in_lang else i18n.localise(title, lang)
+            console.print(shown, markup=False, highlight=False, style="italic")
         console.print(table)
 
 
