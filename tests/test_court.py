@@ -493,11 +493,15 @@ def test_measures_by_hand(loaded: Store, testing: None) -> None:
 def test_measures_by_location_and_nationality_labels(loaded: Store, testing: None) -> None:
     t = court.table(
         loaded, ["hearing_location"], ["cases", "completed", "pending", "in_absentia_rate"], mpp_only=True, threshold=1
-    ).set_index("hearing_location")
+    )
+    assert t.attrs["unnamed"] == {"hearing_location": ["CIX", "ENP", "MPB", "MPL", "SND", "SYP"]}  # no tblLookupHloc
+    t = t.set_index("hearing_location")[["cases", "completed", "pending", "in_absentia_rate"]]
     assert list(t.loc["SYP"])[:3] == [3, 2, 1] and t.loc["SYP"].in_absentia_rate == 0.5
     assert list(t.loc["ENP"])[:3] == [2, 1, 1] and pd.isna(t.loc["ENP"].in_absentia_rate)  # 1 of 1: withheld
-    n = court.table(loaded, ["nationality"], ["cases"], mpp_only=True, threshold=1).set_index("nationality")
-    assert n.loc["HONDURAS"].cases == 4 and n.loc["GUATEMALA"].cases == 2 and n.loc["ECUADOR"].cases == 1
+    n = court.table(loaded, ["nationality"], ["cases"], mpp_only=True, threshold=1)
+    assert n.values.tolist() == [["CU", "CUBA", 1], ["EC", "ECUADOR", 1], ["GT", "GUATEMALA", 2], ["HO", "HONDURAS", 4],
+                                 ["VE", "VENEZUELA", 1]]  # fmt: skip
+    assert list(n.columns) == ["nationality", "nationality_name", "cases"] and n.attrs["unnamed"] == {}
 
 
 def test_as_of(loaded: Store, testing: None) -> None:
@@ -1258,7 +1262,7 @@ def test_reject_lines_are_right_after_a_crlf_split_by_duckdbs_read_buffer(
 
 
 def test_add_names_puts_each_code_beside_its_name(loaded: Store) -> None:
-    from mppwatch.court.names import add_names
+    from mppwatch.court.names import add_names, for_output, unnamed_note
 
     frame = pd.DataFrame(
         {"nationality": ["HO", "XX", "Total"], "decision": ["R", "PENDING", None], "cases": ["<10", 12, 31]}
@@ -1269,8 +1273,47 @@ def test_add_names_puts_each_code_beside_its_name(loaded: Store) -> None:
     assert out.nationality_name.tolist() == ["HONDURAS", None, "Total"]  # XX has no name: empty, not a guess
     assert out.decision_name.tolist() == ["RELIEF GRANTED", "PENDING", None]
     assert out.cases.tolist() == ["<10", 12, 31] and out.attrs["release"] == "2025-12"  # counts untouched
-    named = pd.DataFrame({"nationality": ["HONDURAS"]})  # a frame whose codes were already replaced
-    assert add_names(loaded, "2025-12", named).nationality_name.tolist() == ["HONDURAS"]
+    assert out.attrs["unnamed"] == {"nationality": ["XX"]}
+    assert for_output(out, "json") is out
+    assert list(for_output(out, "csv").columns) == ["nationality", "decision", "cases"]
+    assert for_output(out, "csv", names=True).equals(out)
+    shown = for_output(out, "table")
+    assert shown.nationality.tolist() == ["HO – HONDURAS", "XX", "Total"]  # the code alone where there is no name
+    assert shown.decision.tolist()[:2] == ["R – RELIEF GRANTED", "PENDING"] and pd.isna(shown.decision[2])
+    assert unnamed_note(out) == "no name in this release's lookups for nationality XX: shown as the code alone"
+
+
+def test_codes_and_names_in_each_format_through_the_cli(tmp_path: Path) -> None:
+    """CSV: codes (the contract's header), names after them with --names; JSON both; a table `CODE – NAME`, and a
+    note naming the codes the release's lookups do not name (this release has no tblLookupHloc)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    db = str(tmp_path / "c.duckdb")
+    runner = CliRunner()
+    load = runner.invoke(app, ["--db", db, "court", "load", str(write_release(tmp_path / "a")), "--release", "2025-12"])
+    assert load.exit_code == 0, load.output
+    base = ["--db", db, "court", "table", "--by", "hearing_location,nationality", "--measure", "cases"]
+    csv_out = runner.invoke(app, [*base, "--format", "csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    assert csv_out.stdout.splitlines()[:2] == ["hearing_location,nationality,cases", "CIX,EC,<10"]
+    note = "note: no name in this release's lookups for hearing_location CIX, ENP, MPB, MPL, MPP, SND, SYP"
+    assert note in csv_out.stderr
+    named = runner.invoke(app, [*base, "--format", "csv", "--names"]).stdout.splitlines()
+    assert named[:2] == [
+        "hearing_location,hearing_location_name,nationality,nationality_name,cases",
+        "CIX,,EC,ECUADOR,<10",
+    ]
+    rows = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
+    assert rows[0] == {"hearing_location": "CIX", "hearing_location_name": None, "nationality": "EC",
+                       "nationality_name": "ECUADOR", "cases": "<10"}  # fmt: skip
+    table = runner.invoke(app, [*base]).stdout
+    assert "EC – ECUADOR" in table and "HO – HONDURAS" in table and "hearing_location CIX, ENP" in table
+    waits = runner.invoke(app, ["--db", db, "court", "waits", "--by", "nationality", "--format", "csv", "--names"])
+    assert waits.stdout.splitlines()[0].startswith("nationality,nationality_name,first_hearing_cases,")
 
 
 def test_validate_cli_on_a_synthetic_release(tmp_path: Path) -> None:

@@ -43,10 +43,35 @@ def _month(text: str, option: str) -> dt.date:
         raise MppwatchError(f"{option} {text!r}: expected YYYY-MM") from None
 
 
+NamesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--names",
+        help="CSV: a <column>_name column (the release's lookup name) after each coded column (codes only without "
+        "it); JSON always has both, a table shows 'CODE – NAME'",
+    ),
+]
+
+
 def _show(
-    frame: pd.DataFrame, fmt: Format, title: str, plot: Path | None = None, ctx: typer.Context | None = None
+    frame: pd.DataFrame,
+    fmt: Format,
+    title: str,
+    plot: Path | None = None,
+    ctx: typer.Context | None = None,
+    names: bool = False,
 ) -> None:
-    """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact)."""
+    """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact).
+
+    Coded columns show as names.for_output shapes them; codes without a name in the release are named in a note."""
+    from mppwatch import i18n
+    from mppwatch.court.names import for_output, unnamed_note
+    from mppwatch.output import current_lang
+
+    note = unnamed_note(frame)
+    frame = for_output(frame, fmt.value, names)
+    if note and fmt is not Format.table:
+        err.print(f"note: {i18n.localise(note, current_lang())}", markup=False, highlight=False)
     if frame.attrs.get("synthetic"):
         title = f"SYNTHETIC DATA - {title}"
         if fmt is not Format.table:
@@ -62,9 +87,9 @@ def _show(
                 markup=False,
                 highlight=False,
             )
-    emit(frame, fmt, title=title)
+    emit(frame, fmt, title=title, note=note)
     if plot is not None and ctx is not None:
-        _plots.table(ctx, frame, title, plot)
+        _plots.table(ctx, for_output(frame, Format.table.value), title, plot)
 
 
 def register(app: typer.Typer) -> None:
@@ -146,6 +171,7 @@ def register(app: typer.Typer) -> None:
         release: ReleaseOpt = None,
         total: Annotated[bool, typer.Option("--total", help="add a Total row (withheld where it would leak)")] = False,
         threshold: ThresholdOpt = 10,
+        names: NamesOpt = False,
         plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
@@ -156,7 +182,7 @@ def register(app: typer.Typer) -> None:
                 store, split_by(by), split_by(measure), mpp_only, _date(as_of), release, threshold, total
             )
         title = f"court table, release {frame.attrs['release']}{' (MPP cohort)' if mpp_only else ''}"
-        _show(frame, format, title, plot, ctx)
+        _show(frame, format, title, plot, ctx, names)
 
     @court_app.command("waits")
     def waits(
@@ -171,6 +197,7 @@ def register(app: typer.Typer) -> None:
         ] = "hearing_location",
         release: ReleaseOpt = None,
         threshold: ThresholdOpt = 10,
+        names: NamesOpt = False,
         plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
@@ -185,7 +212,7 @@ def register(app: typer.Typer) -> None:
             else:
                 frame = _court().waits(store, split_by(by), not all_cases, release, threshold)
                 title = f"days from NTA, release {frame.attrs['release']}"
-        _show(frame, format, title, plot, ctx)
+        _show(frame, format, title, plot, ctx, names)
 
     @court_app.command("pending")
     def pending_over_time(
@@ -195,6 +222,7 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option("--by", help="return_city, hearing_location or none")] = "return_city",
         release: ReleaseOpt = None,
         threshold: ThresholdOpt = 10,
+        names: NamesOpt = False,
         plot: PlotOpt = None,
         format: FormatOpt = Format.table,
     ) -> None:
@@ -204,7 +232,7 @@ def register(app: typer.Typer) -> None:
         with store_of(ctx, read_only=True) as store:
             frame = _court().pending_series(store, first, last, None if by == "none" else by, release, threshold)
         title = f"MPP cases pending on the 1st of each month, release {frame.attrs['release']}"
-        _show(frame, format, title, plot, ctx)
+        _show(frame, format, title, plot, ctx, names)
 
     @court_app.command("diff")
     def diff(

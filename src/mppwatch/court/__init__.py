@@ -6,6 +6,7 @@ Notebook use: `court.load(store, path, "2026-01")`, `court.table(store, by=[...]
 
 from __future__ import annotations
 
+from mppwatch.court import texts as _texts  # noqa: F401  (registers the court messages for translation)
 from mppwatch.court.cohort import cohort
 from mppwatch.court.diff import diff, removed_ids
 from mppwatch.court.ingest import LoadSummary, load

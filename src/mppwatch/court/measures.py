@@ -29,6 +29,7 @@ import os
 import pandas as pd
 
 from mppwatch.court import disclosure
+from mppwatch.court.names import add_names
 from mppwatch.court.tables import RETURN_CITY
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
@@ -66,12 +67,6 @@ RELIEF_CODES = ("R",)  # DEC_CODE "RELIEF GRANTED" on removal proceedings
 MIN_THRESHOLD = disclosure.MIN_THRESHOLD
 SMALL = "<10"
 WITHHELD = "suppressed"  # no longer produced: a hidden count reads `<10` whatever hides it
-LOOKUP_FOR = {
-    "nationality": ("tblLookupNationality",),
-    "language": ("tblLanguage",),
-    "decision": ("tblDecCode",),
-    "custody": ("tblLookupCustodyStatus",),
-}
 _DIM_SQL = {
     "nationality": "f.nationality",
     "hearing_location": "f.hearing_location",
@@ -142,37 +137,10 @@ def is_synthetic(store: Store, release: str) -> bool:
     return bool(row and row[0])
 
 
-def labels(store: Store, release: str, dim: str) -> dict[str, str]:
-    """Code -> name for a dimension: the release's own Lookup/ first, then the bundled EOIR lookup codes."""
-    if dim == "return_city":
-        return {}
-    tables = LOOKUP_FOR.get(dim)
-    if not tables:
-        return {}
-    names: dict[str, str] = {}
-    if _has(store, "eoir_lookups"):
-        for code, desc in store.con.execute(
-            'SELECT code, first(description ORDER BY rowid) FROM eoir_lookups WHERE lower("table") = lower(?) GROUP BY code',
-            [tables[0]],
-        ).fetchall():
-            names[str(code)] = str(desc)
-    for code, desc in store.con.execute(
-        "SELECT code, first(description ORDER BY rowid) FROM court_lookups WHERE release = ? AND lower(lookup) = lower(?) "
-        "GROUP BY code",
-        [release, tables[0]],
-    ).fetchall():
-        if code is not None and desc is not None:
-            names[str(code)] = str(desc)
-    return names
-
-
-def with_labels(store: Store, release: str, frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The `by` columns of a grouped frame with codes replaced by their names; missing values read UNKNOWN."""
+def fill_unknown(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The `by` columns of a grouped frame with a missing code read UNKNOWN (names come later: names.add_names)."""
     for b in by:
-        names = labels(store, release, b)
         frame[b] = frame[b].astype(object).where(frame[b].notna(), "UNKNOWN")
-        if names:
-            frame[b] = frame[b].map(lambda v, n=names: n.get(str(v), str(v)))
     return frame
 
 
@@ -274,8 +242,8 @@ def raw_counts(
         SELECT {groups + "," if groups else ""} {selects}
         FROM {source} {"f.mpp" if mpp_only else "true"}
         {"GROUP BY ALL" if by else ""}"""
-    frame = with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
-    if by and len(frame):  # two codes can share a name: add them up under it (cell keys too)
+    frame = fill_unknown(store.con.execute(sql, {"rel": release}).df(), by)
+    if by and len(frame):  # a missing code and a code UNKNOWN are one group: add them up (cell keys too), sorted
         frame = frame.groupby(by, as_index=False, dropna=False, sort=True).sum(numeric_only=True)
         for m in counts:
             frame[f"ck_{m}"] = frame[f"ck_{m}"] % disclosure.BASE
@@ -342,7 +310,8 @@ def table(
     threshold: int = MIN_THRESHOLD,
     total: bool = False,
 ) -> pd.DataFrame:
-    """The TRAC-style table: `by` columns then `measures`, under disclosure control. attrs: release, synthetic."""
+    """The TRAC-style table: `by` columns (codes, each followed by `<col>_name` where it is coded: names.py) then
+    `measures`, under disclosure control. attrs: release, synthetic, unnamed (codes without a name)."""
     by = list(by or [])
     measures = list(measures or ["cases"])
     for m in measures:
@@ -354,7 +323,7 @@ def table(
     if any(m.startswith("transferred") for m in measures):
         require_transfers(store, rel)
     raw = raw_counts(store, rel, by, as_of, mpp_only)
-    out = suppress(raw, by, measures, threshold, total)
+    out = add_names(store, rel, suppress(raw, by, measures, threshold, total), by)
     out.attrs["release"] = rel
     out.attrs["synthetic"] = is_synthetic(store, rel)
     return out

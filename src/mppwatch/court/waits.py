@@ -16,11 +16,12 @@ from mppwatch.court.measures import (
     MIN_THRESHOLD,
     case_status_sql,
     check_threshold,
+    fill_unknown,
     group_sql,
     is_synthetic,
     resolve_release,
-    with_labels,
 )
+from mppwatch.court.names import add_names
 from mppwatch.court.tables import RETURN_CITY
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
@@ -64,7 +65,7 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
                {disclosure.key_sql("fh IS NOT NULL", "w.rkey")} AS ck_first_hearing_cases,
                {disclosure.key_sql("comp IS NOT NULL", "w.rkey")} AS ck_completion_cases
         FROM w {"GROUP BY ALL ORDER BY ALL" if by else ""}"""
-    return with_labels(store, release, store.con.execute(sql, {"rel": release}).df(), by)
+    return fill_unknown(store.con.execute(sql, {"rel": release}).df(), by)
 
 
 def waits(
@@ -85,7 +86,7 @@ def waits(
         for q in ("p10", "median", "p90"):
             frame[f"{stage}_{q}"] = frame[f"{stage}_{q}"].where(ok).round(1)
         frame[f"{stage}_cases"] = shown
-    frame = frame.drop(columns=["ck_first_hearing_cases", "ck_completion_cases"])
+    frame = add_names(store, rel, frame.drop(columns=["ck_first_hearing_cases", "ck_completion_cases"]), list(by or []))
     frame.attrs["release"] = rel
     frame.attrs["synthetic"] = is_synthetic(store, rel)
     return frame
@@ -136,7 +137,7 @@ def pending_table(
     raw = _pending_counts(store, as_of, release, True)
     grouped = raw.assign(**{by: raw[by].fillna("none/unknown")}).groupby(by, as_index=False)[["pending", "ck"]].sum()
     shown = [disclosure.publish(v, c, k) for v, c in zip(grouped["pending"], grouped["ck"], strict=True)]
-    out = grouped[[by]].assign(pending=shown)
+    out = add_names(store, raw.attrs["release"], grouped[[by]].assign(pending=shown), [by])
     out.attrs.update(raw.attrs)
     return out
 
@@ -182,7 +183,7 @@ def pending_series(
         )
         raw = raw.set_index([by, "date"]).reindex(grid, fill_value=0).reset_index()
     shown = [disclosure.publish(v, c, k) for v, c in zip(raw["pending"], raw["ck"], strict=True)]
-    out = raw.drop(columns=["ck"]).assign(pending=shown)
+    out = add_names(store, rel, raw.drop(columns=["ck"]).assign(pending=shown), [by] if by else [])
     out.attrs.update(release=rel, synthetic=is_synthetic(store, rel))
     return out.reset_index(drop=True)
 

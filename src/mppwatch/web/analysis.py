@@ -38,7 +38,12 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def _court_response(frame: Any, fmt: str, name: str) -> Any:
-    """JSON with the release and, for synthetic data, a bilingual note; CSV named and headed SYNTHETIC likewise."""
+    """JSON with the release and, for synthetic data, a bilingual note; CSV named and headed SYNTHETIC likewise.
+
+    JSON rows carry each coded column's code and `<col>_name`; CSV the codes (as `court table --format csv`)."""
+    from mppwatch.court.names import for_output
+
+    frame = for_output(frame, "csv" if fmt == "csv" else "json")
     synthetic = bool(frame.attrs.get("synthetic"))
     release = frame.attrs.get("release") or "_vs_".join(str(frame.attrs.get(k, "")) for k in ("release_a", "release_b"))
     meta: dict[str, Any] = {"release": release, "synthetic": synthetic}
