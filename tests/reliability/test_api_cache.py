@@ -56,3 +56,19 @@ def test_private_and_other_language_answers_are_never_shared(fresh_db: Path) -> 
     assert _june(client, **{"accept-language": "es"})[1] is None  # another language is another answer
     client.get("/api/v1/shelters")
     assert client.get("/api/v1/shelters").headers.get("x-mppwatch-cache") is None  # the register: never cached
+
+
+def test_pages_are_answered_from_the_cache_per_host_accept_and_language(fresh_db: Path) -> None:
+    client = TestClient(create_app(fresh_db))
+    html = {"accept": "text/html"}
+    first = client.get("/", headers=html)
+    assert first.status_code == 200 and "<html" in first.text and first.headers.get("x-mppwatch-cache") is None
+    again = client.get("/", headers=html)
+    assert again.headers.get("x-mppwatch-cache") == "hit" and again.text == first.text
+    assert client.get("/").json()["endpoints"]  # not a browser: the list of endpoints, never the cached page
+    spanish = client.get("/", headers={**html, "accept-language": "es"})
+    assert spanish.headers.get("x-mppwatch-cache") is None and '<html lang="es"' in spanish.text
+    other_host = client.get("/", headers={**html, "host": "mppwatch.example"})
+    assert other_host.headers.get("x-mppwatch-cache") is None
+    client.get("/simulation")
+    assert client.get("/simulation").headers.get("x-mppwatch-cache") is None  # it shows running jobs

@@ -12,9 +12,12 @@ What and why (issue 13: one request took 103 s and 8.5 GB, 20 concurrent forecas
   one more gets 429 with Retry-After;
 - their 200 answers are cached per data version (the database file's size and modification time), query and
   language, and so are the answers of the public reads that depend on nothing else (`CACHED_READS`: health,
-  datasets, sources, series, returns). Never cached: anything but GET, a request carrying credentials (an
-  Authorization header or a cookie), and the shelter register, whose writes can land in DuckDB's WAL without
-  changing the data version;
+  datasets, sources, series, returns) and of the dashboard's pages (`CACHED_PAGES`: a hit is answered here,
+  without a trip through the thread pool). Never cached: anything but GET, a request carrying credentials (an
+  Authorization header or a cookie), an answer that sets a cookie, the simulation page (it shows running jobs)
+  and the shelter register, whose writes can land in DuckDB's WAL without changing the data version. The key
+  holds the Host, Accept and Accept-Language headers: a page's permalinks name its host, `/` is a page for a
+  browser and a list of endpoints for other clients, and the language may come from the header;
 - each client (IP address) has a token bucket: MPPWATCH_RATE_LIMIT requests a second on average (default 20),
   bursts of 5 seconds' worth.
 """
@@ -55,6 +58,8 @@ EXPENSIVE = {
 MAX_EXPENSIVE = 2  # in flight over all groups: on 2 cores, /health and series keep a core
 # public reads whose answer depends only on the data version and the request: cached like the expensive ones
 CACHED_READS = ("/api/v1/health", "/api/v1/datasets", "/api/v1/sources", "/api/v1/series", "/api/v1/returns")
+CACHED_PAGES = frozenset(("/", "/overview", "/returns", "/encounters", "/explorer", "/court", "/forecasts", "/claims",
+                          "/sources"))  # fmt: skip
 CACHE_ENTRIES = 256
 CACHE_BYTES = 64 << 20
 RATE = float(os.environ.get("MPPWATCH_RATE_LIMIT", "20"))
@@ -224,6 +229,8 @@ def install(app: FastAPI) -> None:
     async def limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
         if not path.startswith("/api/"):
+            if path in CACHED_PAGES and request.method == "GET" and not _has_credentials(request):
+                return await _cached(request, call_next, cache)
             return await call_next(request)
         request.scope["mppwatch.started"] = time.monotonic()
         client = request.client.host if request.client else "-"
@@ -237,46 +244,62 @@ def install(app: FastAPI) -> None:
         if bad:
             return error_response(422, bad[1], bad[0])
         group = _group(path)
-        cacheable = request.method == "GET" and not ("authorization" in request.headers or "cookie" in request.headers)
-        if group is None and not (cacheable and path.startswith(CACHED_READS)):
-            return await _within_budget(request, call_next)
-        key = (
-            data_version(Path(request.app.state.db)), path, tuple(sorted(request.query_params.multi_items())),
-            request.headers.get("accept-language", ""),
-        )  # fmt: skip
-        hit = cache.get(key) if cacheable else None
-        if hit is not None:
-            status, headers, body = hit
-            response = Response(body, status_code=status)
-            response.raw_headers = [
-                *headers,
-                (b"content-length", str(len(body)).encode()),
-                (b"x-mppwatch-cache", b"hit"),
-            ]
-            return response
+        cacheable = request.method == "GET" and not _has_credentials(request)
         if group is None:
-            response = await _within_budget(request, call_next)
-        else:
-            name, allowed = group
-            if inflight.get(name, 0) >= allowed or sum(inflight.values()) >= MAX_EXPENSIVE:
-                return error_response(
-                    429, f"too many {name} requests in progress; try again shortly", code="busy",
-                    headers={"Retry-After": "2"},
-                )  # fmt: skip
-            inflight[name] = inflight.get(name, 0) + 1
-            try:
-                response = await _within_budget(request, call_next)
-            finally:
-                inflight[name] -= 1
-        if response.status_code != 200 or not cacheable:
-            return response
-        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-        body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]
-        cache.put(key, (response.status_code, headers, body))
-        out = Response(body, status_code=response.status_code)
-        out.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
-        return out
+            if cacheable and path.startswith(CACHED_READS):
+                return await _cached(request, lambda r: _within_budget(r, call_next), cache)
+            return await _within_budget(request, call_next)
+        name, allowed = group
+        if cacheable and (hit := cache.get(_cache_key(request))) is not None:
+            return _replay(hit)
+        if inflight.get(name, 0) >= allowed or sum(inflight.values()) >= MAX_EXPENSIVE:
+            return error_response(
+                429, f"too many {name} requests in progress; try again shortly", code="busy",
+                headers={"Retry-After": "2"},
+            )  # fmt: skip
+        inflight[name] = inflight.get(name, 0) + 1
+        try:
+            if cacheable:
+                return await _cached(request, lambda r: _within_budget(r, call_next), cache)
+            return await _within_budget(request, call_next)
+        finally:
+            inflight[name] -= 1
+
+
+def _has_credentials(request: Request) -> bool:
+    return "authorization" in request.headers or "cookie" in request.headers
+
+
+def _cache_key(request: Request) -> tuple[Any, ...]:
+    h = request.headers
+    return (
+        data_version(Path(request.app.state.db)), request.url.path, tuple(sorted(request.query_params.multi_items())),
+        h.get("host", ""), h.get("accept", ""), h.get("accept-language", ""),
+    )  # fmt: skip
+
+
+def _replay(hit: tuple[int, list[tuple[bytes, bytes]], bytes]) -> Response:
+    status, headers, body = hit
+    response = Response(body, status_code=status)
+    response.raw_headers = [*headers, (b"content-length", str(len(body)).encode()), (b"x-mppwatch-cache", b"hit")]
+    return response
+
+
+async def _cached(request: Request, call_next: Callable[[Request], Awaitable[Response]], cache: _Cache) -> Response:
+    """The cached answer to this request, else the app's, kept when it is a 200 that sets no cookie."""
+    key = _cache_key(request)
+    if (hit := cache.get(key)) is not None:
+        return _replay(hit)
+    response = await call_next(request)
+    if response.status_code != 200 or any(k.lower() == b"set-cookie" for k, _ in response.raw_headers):
+        return response
+    chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
+    body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+    headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]
+    cache.put(key, (response.status_code, headers, body))
+    out = Response(body, status_code=response.status_code)
+    out.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+    return out
 
 
 async def _within_budget(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
