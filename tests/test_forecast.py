@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from mppwatch.core.text import Template
 from mppwatch.errors import MppwatchError
 from mppwatch.forecast import ForecastError, backtest_history, clean, forecast_history
 from mppwatch.forecast.backtest import mase_scale, origin_schedule, smape
@@ -150,3 +152,54 @@ def test_png_and_html_figures(tmp_path: Path) -> None:
     assert write_figure(fig, tmp_path / "f.svg").read_bytes().lstrip().startswith(b"<svg")  # SVG too (issue 15)
     with pytest.raises(MppwatchError, match=r"\.html, \.png or \.svg"):
         write_figure(fig, tmp_path / "f.pdf")
+
+
+def _english_left(message: Template, spanish: str) -> list[str]:
+    """The words of `message`'s English templates (nested ones included) still found in its Spanish text."""
+    left = []
+    code = r"`[^`]*`|--[\w-]+(=\S*)?|\S*[_=]\S*|\{\w+\}"  # options, identifiers and fields are not English
+    for part in re.split(code, message.template):
+        for run in re.split(r"[;:,.()'\"]", part or ""):
+            words = run.split()
+            if len(words) >= 2 and " ".join(words) in spanish:
+                left.append(" ".join(words))
+    for value in message.fields.values():
+        for nested in value if isinstance(value, list) else [value]:
+            if isinstance(nested, Template):
+                left += _english_left(nested, spanish)
+    return left
+
+
+def test_forecast_notes_in_spanish() -> None:
+    """Every note the cleaning, the engine and forecast/backtest/reach make has a Spanish form from its template."""
+    ds = months(12)
+    y = np.array([np.nan, 100, np.nan, 400, 10, 10, np.nan, np.nan, np.nan, 7, 8, np.nan])
+    notes = clean("x", ds, y).notes
+    assert notes == [
+        "starts 2015-02 (nothing published before)",
+        "ends 2015-11 (nothing published after)",
+        "gap 2015-07..2015-09 unpublished: using 2015-10 onwards only",
+    ]
+    assert notes.in_lang("es") == [
+        "empieza en 2015-02 (no hay nada publicado antes)",
+        "termina en 2015-11 (no hay nada publicado después)",
+        "hueco 2015-07..2015-09 sin publicar: solo se usa desde 2015-10",
+    ]
+    hist = History("short", months(4), np.array([590.0, 2640.0, 5310.0, 4700.0]))
+    _, _, notes = forecast_history(hist, 3)
+    assert notes == [
+        "short auto: too short to choose by backtest (under 6 past origins): naive; "
+        "intervals from the model's own spread (too short to backtest)"
+    ]
+    (spanish,) = notes.in_lang("es")
+    assert spanish == (
+        "short auto: demasiado corta para elegir por evaluación retrospectiva (menos de 6 orígenes pasados): naive; "
+        "intervalos a partir de la dispersión del propio modelo (demasiado corta para evaluarla retrospectivamente)"
+    )
+    assert not _english_left(notes.message(notes[0]), spanish)
+    bt = backtest_history(History("b", months(30), np.arange(30.0) + 10), origins=40, horizon=3, models=("naive",))
+    assert (
+        bt.notes_in("es")[0].startswith("b: solo caben ")
+        and "orígenes en 30 meses (se pidieron 40)" in bt.notes_in("es")[0]
+    )
+    assert bt.notes[0].startswith("b: only ")

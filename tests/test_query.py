@@ -4,12 +4,14 @@ every empty answer explained. Figures hand-checked against the bundled CSVs (OHS
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from mppwatch import metrics, query
 from mppwatch.catalog import QueryError, record, with_role
+from mppwatch.core.text import Template
 from mppwatch.query import Selection
 from mppwatch.store import Store
 
@@ -229,3 +231,162 @@ def test_returns_reads_the_snapshot_role_not_file_names(tmp_path: Path) -> None:
         row = metrics.returns(store, "2019-07-15").iloc[0]
         assert row["value"] == 100 + round(15 / 31 * 62)  # 130: linear between 30 June and 31 July
         assert row["method"] == "linear interpolation between snapshots of 2019-06-30 and 2019-07-31"
+
+
+# -- stocks: the latest figure per period -----------------------------------------------------------------
+
+
+def test_stocks_latest_per_month_on_the_bundled_snapshots(store: Store) -> None:
+    """Ciudad Juárez in 2019, by hand from mexico_mpp_returns_city_snapshots.csv: June's last figure is 14 Jun
+    (5,167, after 4,109 / 4,448 / 4,798), July's 21 Jul (11,400, after 8,649 on 7 Jul), August's 16 Aug (14,235),
+    September's is dated only to the month (17,041). Never a sum."""
+    sel = Selection(CITIES, {"city": ["Ciudad Juarez"]}, end="2019-12", stocks="latest")
+    result = query.series(store, sel)
+    assert result.frame.to_dict("records") == [
+        {"period": "2019-06", "as_of": "2019-06-14", "value": 5167.0},
+        {"period": "2019-07", "as_of": "2019-07-21", "value": 11400.0},
+        {"period": "2019-08", "as_of": "2019-08-16", "value": 14235.0},
+        {"period": "2019-09", "as_of": "2019-09", "value": 17041.0},
+    ]
+    prov = result.provenance
+    assert prov.as_of == ["2019-06-14", "2019-07-21", "2019-08-16", "2019-09"]
+    assert prov.source_ids == [
+        "DEBATE_2019-08-16_JUAREZ", "ELDIARIODECHIHUAHUA_2019-07-23_JUAREZ", "ELDIARIODEJUAREZ_2019-06-15_JUAREZ",
+        "LIDER860_2019-09_JUAREZ",
+    ]  # fmt: skip
+    assert any("the latest figure within each month" in n for n in prov.notes)
+    assert not any("each row is the figure to its date" in n for n in prov.notes)
+    year = query.series(store, Selection(CITIES, {"city": ["Ciudad Juárez"]}, end="2019-12", stocks="latest",
+                                          stock_period="year"))  # fmt: skip
+    assert year.frame.to_dict("records") == [{"period": "2019", "as_of": "2019-09", "value": 17041.0}]
+    each = query.series(store, Selection(CITIES, {"city": ["Ciudad Juárez"]}, end="2019-12"))
+    assert len(each.frame) == 8 and "as_of" not in each.frame  # the default still gives every dated figure
+    assert metrics.series(store, CITIES, {"city": "Ciudad Juárez"}, end="2019-06", stocks="latest")[
+        "value"
+    ].tolist() == [5167.0]
+
+
+def test_stocks_latest_prefers_a_later_day_to_a_month(fresh_db: Path, tmp_path: Path) -> None:
+    """A figure dated only to July counts from 1 July: 21 July's figure is later; on 1 August the day-dated wins."""
+    from mppwatch.sources.loader import load_file
+
+    new = tmp_path / "my_returns.csv"
+    new.write_text(
+        "source_id,as_of_date,period_start,period_end,city,row_type,count\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-07,2019-01-29,2019-07,Tijuana,detail,90\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-07-21,2019-01-29,2019-07-21,Tijuana,detail,100\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-08-01,2019-01-29,2019-08-01,Tijuana,detail,110\n"
+        "ZETA_2019-04_TIJUANA_SHELTERS,2019-08,2019-01-29,2019-08,Tijuana,detail,120\n",
+        encoding="utf-8",
+    )
+    with Store.open(fresh_db) as store:
+        load_file(store, new, dataset="my_city_returns")
+        frame = query.series(store, Selection("my_city_returns", stocks="latest")).frame
+        assert frame.to_dict("records") == [
+            {"period": "2019-07", "as_of": "2019-07-21", "value": 100.0},
+            {"period": "2019-08", "as_of": "2019-08-01", "value": 110.0},
+        ]
+        with pytest.raises(QueryError, match="stocks 'last': choose one of latest, each"):
+            query.series(store, Selection("my_city_returns", stocks="last"))
+        with pytest.raises(QueryError, match="holds counts over periods, not levels on a date"):
+            query.series(store, Selection(BOOKOUTS, stocks="latest"))
+
+
+# -- notes and errors in Spanish ---------------------------------------------------------------------------
+
+
+def _english_left(message: Template, spanish: str) -> list[str]:
+    """The words of `message`'s English templates (nested ones included) still found in its Spanish text."""
+    left = []
+    code = r"`[^`]*`|--[\w-]+(=\S*)?|\S*[_=]\S*|\{\w+\}"  # options, identifiers and fields are not English
+    for part in re.split(code, message.template):
+        for run in re.split(r"[;:,.()'\"]", part or ""):
+            words = run.split()
+            if len(words) >= 2 and " ".join(words) in spanish:
+                left.append(" ".join(words))
+    for value in message.fields.values():
+        for nested in value if isinstance(value, list) else [value]:
+            if isinstance(nested, Template):
+                left += _english_left(nested, spanish)
+    return left
+
+
+def test_every_provenance_note_reads_in_spanish(store: Store) -> None:
+    """Matched values, the top of a hierarchy, stocks each/latest and several values on one date, in Spanish."""
+    results = [
+        query.series(store, Selection(BOOKOUTS, {**MPP, "component": ["cbp"]}, start="2019-06", end="2019-08")),
+        query.series(store, Selection(BOOKOUTS, MPP, start="2019-06", end="2019-08")),
+        query.series(store, Selection(CITIES, {"city": ["Ciudad Juarez"]})),
+        query.series(store, Selection(CITIES, {"city": ["Ciudad Juarez"]}, stocks="latest", stock_period="year")),
+        query.series(store, Selection(CITIES, row_type="detail")),
+    ]
+    seen = set()
+    for result in results:
+        prov = result.provenance
+        spanish = prov.notes_in("es")
+        assert prov.notes_in("en") == prov.notes and len(spanish) == len(prov.notes)
+        assert prov.to_dict()["notes_es"] == spanish and "_messages" not in prov.to_dict()
+        for english, es in zip(prov.notes, spanish, strict=True):
+            message = prov._messages[english]
+            seen.add(message.template)
+            assert es != english and not _english_left(message, es), (english, es)
+    assert len(seen) == 5  # matched, top of a hierarchy, stocks each, stocks latest, several values on a date
+    note = results[1].provenance.notes_in("es")[0]
+    assert note.startswith("component: CBP es el total de OFO, USBP; las cifras son las de CBP")
+
+
+def test_every_query_error_reads_in_spanish(store: Store, tmp_path: Path) -> None:
+    """Each QueryError the query layer, the catalogue and returns raise: a Spanish sentence, no English left."""
+    cases = [
+        lambda: metrics.series(store, BOOKOUTS, {"nope": "x"}),
+        lambda: metrics.series(store, BOOKOUTS, {"component": "NOPE"}),
+        lambda: metrics.series(store, BOOKOUTS, row_type="bogus"),
+        lambda: metrics.series(store, BOOKOUTS, period_kind="bogus"),
+        lambda: metrics.series(store, BOOKOUTS, edition="1999-01"),
+        lambda: metrics.series(store, "cbp_mpp_enrollments_by_location", start="2019-01", end="2019-06"),
+        lambda: metrics.series(store, BOOKOUTS, start="2019-08", end="2019-06"),
+        lambda: metrics.series(store, CITIES, {"city": "Mexicali"}, start="2021-12", end="2022-12"),
+        lambda: metrics.series(store, BOOKOUTS, {**MPP, "component": ["CBP", "OFO"]}),
+        lambda: metrics.series(store, BOOKOUTS, by=["component", "component"]),
+        lambda: metrics.series(store, "no_such_dataset"),
+        lambda: metrics.series(store, "mpp_city_shelters"),
+        lambda: metrics.series(store, BOOKOUTS, stocks="latest"),
+        lambda: query.series(store, Selection(CITIES, stock_period="week", stocks="latest")),
+        lambda: metrics.returns(store, "2019-06-31"),
+        lambda: metrics.returns(store, "2019-06-30", by="state"),
+        lambda: metrics.returns(store, "2019-06-30", datasets=[BOOKOUTS]),
+        lambda: metrics.parse_where(["component"]),
+    ]
+    templates = set()
+    for case in cases:
+        with pytest.raises(QueryError) as info:
+            case()
+        message, spanish = info.value.message, info.value.render("es")
+        templates.add(message.template)
+        assert spanish != str(info.value) and not _english_left(message, spanish), (str(info.value), spanish)
+    assert len(templates) == len(cases)
+    with Store.open(tmp_path / "empty.duckdb") as empty, pytest.raises(QueryError) as info:
+        metrics.returns(empty, "2019-06-30")
+    assert info.value.render("es").startswith("ningún conjunto de datos cargado cumple el papel 'returns_snapshots'")
+
+
+def test_returns_method_reads_in_spanish(store: Store) -> None:
+    """The method column from its templates: the conflict named first, then the interpolation, all in Spanish."""
+    from mppwatch import returns as returns_mod
+
+    english = metrics.returns(store, "2019-07-25", by="city").set_index("city")["method"]
+    spanish = metrics.returns(store, "2019-07-25", by="city", lang="es").set_index("city")["method"]
+    assert english["Ciudad Juárez"] == (
+        "9,314 (ELECONOMISTA_2019-08-11, 2019-07-31, approximate date) is below 11,400 published for 2019-07-21 "
+        "(ELDIARIODECHIHUAHUA_2019-07-23_JUAREZ): the higher figure is kept as a floor; "
+        "linear interpolation between snapshots of 2019-07-21 and 2019-08-16"
+    )
+    assert spanish["Ciudad Juárez"] == (
+        "9314 (ELECONOMISTA_2019-08-11, 2019-07-31, fecha aproximada) es menor que 11\u00a0400, publicada para el "
+        "2019-07-21 (ELDIARIODECHIHUAHUA_2019-07-23_JUAREZ): se conserva la cifra mayor como mínimo; "
+        "interpolación lineal entre las cifras publicadas del 2019-07-21 y del 2019-08-16"
+    )
+    for day in ("2019-01-01", "2019-06-05", "2019-07-25", "2019-10-15", "2023-01-01"):
+        rows = returns_mod.returns(store, day, by="city", lang="es")
+        for method in rows["method"]:
+            assert not re.search(r"snapshot|interpolation|estimated|last known|before the|floor", method), method

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from mppwatch.core.rounding import rounding_step
-from mppwatch.core.text import Template, choices_text, fold
+from mppwatch.core.text import N_, Template, choices_text, fold
 from mppwatch.errors import MppwatchError
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
@@ -114,7 +114,7 @@ class DatasetRecord:
     def dimension(self, name: str) -> Dimension:
         if name not in self.dimensions:
             raise QueryError(
-                "{dataset} has no column '{column}'; its columns are: {choices}",
+                N_("{dataset} has no column '{column}'; its columns are: {choices}"),
                 dataset=self.name,
                 column=name,
                 choices=choices_text(name, self.columns, 40),
@@ -224,8 +224,10 @@ def record(store: Store, dataset: str) -> DatasetRecord:
     folded = {fold(n): n for n in records}
     if fold(dataset) in folded:
         return records[folded[fold(dataset)]]
-    known = choices_text(dataset, records, 8) if records else "none (run `mppwatch load`)"
-    raise QueryError("no dataset '{dataset}' in {path}; loaded: {known}", dataset=dataset, path=store.path, known=known)
+    known: object = choices_text(dataset, records, 8) if records else Template(N_("none (run `mppwatch load`)"))
+    raise QueryError(
+        N_("no dataset '{dataset}' in {path}; loaded: {known}"), dataset=dataset, path=store.path, known=known
+    )
 
 
 def with_role(store: Store, role: str) -> list[str]:
@@ -233,18 +235,18 @@ def with_role(store: Store, role: str) -> list[str]:
     return sorted(name for name, rec in catalog(store).items() if role in rec.roles)
 
 
-NO_ROLE = (
+NO_ROLE = N_(
     "no loaded dataset plays the role '{role}': run `mppwatch load` for the bundled data, or load a CSV of yours "
     "whose name says it ({words}) or whose data-package entry lists the role"
 )
-SEVERAL_ROLE = "several loaded datasets play the role '{role}': {names}; name the one to use ({key})"
+SEVERAL_ROLE = N_("several loaded datasets play the role '{role}': {names}; name the one to use ({key})")
 
 
 def role_datasets(store: Store, role: str) -> list[str]:
     """Every dataset that plays `role`; none is an error naming the role and how to load one."""
     names = with_role(store, role)
     if not names:
-        raise QueryError(NO_ROLE, role=role, words=" or ".join(ROLE_WORDS.get(role, (role,))))
+        raise QueryError(NO_ROLE, role=role, words=", ".join(ROLE_WORDS.get(role, (role,))))
     return names
 
 

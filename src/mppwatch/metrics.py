@@ -10,6 +10,7 @@ import pandas as pd
 
 from mppwatch import query
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, catalog, record
+from mppwatch.core.text import N_
 from mppwatch.publishers.citizenship import compare_with_inm
 from mppwatch.query import Result, Selection
 from mppwatch.returns import returns  # re-exported: metrics is the query API
@@ -23,7 +24,7 @@ def parse_where(items: Sequence[str]) -> dict[str, list[str]]:
     where: dict[str, list[str]] = {}
     for item in items:
         if "=" not in item:
-            raise QueryError(f"--where {item!r}: expected COLUMN=VALUE")
+            raise QueryError(N_("--where {item}: expected COLUMN=VALUE"), item=repr(item))
         col, value = item.split("=", 1)
         where.setdefault(col.strip(), []).append(value.strip())
     return where
@@ -43,10 +44,13 @@ def selection(
     row_type: str | None = "detail",
     period_kind: str | None = None,
     edition: str | None = None,
+    stocks: str = "each",
+    stock_period: str = "month",
 ) -> Selection:
     """The `Selection` that `series(...)`'s arguments describe."""
     filters = {k: [v] if isinstance(v, str) else list(v) for k, v in (where or {}).items()}
-    return Selection(dataset, filters, tuple(b for b in (by or []) if b), start, end, period_kind, row_type, edition)
+    by_columns = tuple(b for b in (by or []) if b)
+    return Selection(dataset, filters, by_columns, start, end, period_kind, row_type, edition, stocks, stock_period)
 
 
 def select(
@@ -88,14 +92,18 @@ def series(
     row_type: str | None = "detail",
     period_kind: str | None = None,
     edition: str | None = None,
+    stocks: str = "each",
+    stock_period: str = "month",
 ) -> pd.DataFrame:
     """Sum a dataset's figures per period (and per `by` column): columns `*by, period, value`.
 
     A thin wrapper over `query.series` (see there: a total is never added to its own parts, a stock never
-    across dates, filters forgive case and accents). `frame.attrs` keeps the source ids, load ids and the
+    across dates, filters forgive case and accents). `stocks="latest"` gives a stock's latest figure in each
+    `stock_period` (month or year), with an `as_of` column. `frame.attrs` keeps the source ids, load ids and the
     provenance for callers that read them; `series_result` returns the typed `Result` instead.
     """
-    result = query.series(store, selection(dataset, where, by, start, end, row_type, period_kind, edition))
+    sel = selection(dataset, where, by, start, end, row_type, period_kind, edition, stocks, stock_period)
+    result = query.series(store, sel)
     out = result.frame
     out.attrs["source_ids"] = result.provenance.source_ids
     out.attrs["load_ids"] = result.provenance.load_ids
@@ -113,7 +121,7 @@ def to_tidy(frame: pd.DataFrame, by: Sequence[str] | None = None, name: str = ""
         uid = pd.Series([name or frame.attrs.get("dataset", "series")] * len(frame), index=frame.index)
     months = frame["period"].astype(str)
     if not months.map(lambda p: bool(re.fullmatch(r"\d{4}-\d{2}", p))).all():
-        raise QueryError("to_tidy needs a monthly series (periods YYYY-MM)")
+        raise QueryError(N_("to_tidy needs a monthly series (periods YYYY-MM)"))
     out = pd.DataFrame({"unique_id": uid.values, "ds": pd.to_datetime(months + "-01"), "y": frame["value"].values})
     out.attrs.update(frame.attrs)
     return out

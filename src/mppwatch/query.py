@@ -9,7 +9,9 @@ that keep a figure from being silently wrong live here, once:
   and the provenance says so ("component: CBP is the total of OFO, USBP; ..."). Asking for a total and one of its
   own parts together (`--where component=CBP --where component=OFO`) without splitting them is refused.
 - **Stocks are never summed across dates.** A dataset of levels on a date (cumulative returns to a day,
-  shelter beds) gives each dated figure on its own row, whether dated to the day or the month, and says so.
+  shelter beds) gives each dated figure on its own row, whether dated to the day or the month, and says so;
+  or, with `Selection(stocks="latest")`, the latest figure within each month (or year: `stock_period`), with
+  an `as_of` column naming the date each value is from (`_latest` has the rule).
 - **Forgiving filters, strict answers.** Filter values match whatever their case and accents
   (`city=Ciudad Juarez` finds "Ciudad Juárez"); the value matched is echoed in the provenance. A column, value,
   row type, period kind or edition that matches nothing is an error listing the valid choices, nearest first;
@@ -18,16 +20,18 @@ that keep a figure from being silently wrong live here, once:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, NOT_DIMENSIONS, DatasetRecord, QueryError, record
-from mppwatch.core.periods import Bounds, PeriodError, fiscal_year_sql, parse_bounds
-from mppwatch.core.text import choices_text, fold
+from mppwatch.core.periods import Bounds, PeriodError, fiscal_year_sql, parse_bounds, span
+from mppwatch.core.text import N_, Field, Template, choices_text, fold
+from mppwatch.i18n import localise
 from mppwatch.store import Store
 
 CELL_COLUMNS = [
@@ -48,6 +52,8 @@ class Selection:
     period_kind: str | None = None
     row_type: str | None = "detail"
     edition: str | None = None
+    stocks: str = "each"  # a stock's figures: "each" dated figure, or the "latest" within each stock_period
+    stock_period: str = "month"  # "month" or "year": the period `stocks="latest"` picks one figure in
 
     def describe(self) -> dict[str, Any]:
         out = asdict(self)
@@ -60,7 +66,11 @@ class Selection:
 
 @dataclass
 class Provenance:
-    """Where a result's figures come from and what the query resolved on the way."""
+    """Where a result's figures come from and what the query resolved on the way.
+
+    `notes` are English (the JSON field, as before); `notes_in(lang)` gives them in English or Spanish, each
+    rendered from the gettext-marked template and fields it was made from (`note`), never by translating text.
+    """
 
     dataset: str
     source_ids: list[str] = field(default_factory=list)
@@ -75,9 +85,28 @@ class Provenance:
     notes: list[str] = field(default_factory=list)
     selection: dict[str, Any] = field(default_factory=dict)
     title: dict[str, str] = field(default_factory=dict)
+    _messages: dict[str, Template] = field(default_factory=dict, repr=False, compare=False)
+
+    def note(self, template: str, **values: Field) -> None:
+        """Add a note from an English template (marked with N_) and its fields."""
+        message = Template(template, **values)
+        text = message.english()
+        self.notes.append(text)
+        self._messages[text] = message
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in `lang` ('en' or 'es'); a note added as plain text goes through `i18n.localise`."""
+        out = []
+        for text in self.notes:
+            message = self._messages.get(text)
+            out.append(message.render(lang) if message is not None else localise(text, lang) or text)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready: every public field (notes in English, as before) plus `notes_es`."""
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if not f.name.startswith("_")}
+        out["notes_es"] = self.notes_in("es")
+        return out
 
 
 @dataclass
@@ -113,7 +142,7 @@ def _column_choices(rec: DatasetRecord) -> list[str]:
 def _check_column(rec: DatasetRecord, col: str) -> None:
     if col not in rec.dimensions and col not in KEY_COLUMNS:
         raise QueryError(
-            "{dataset} has no column '{column}'; its columns are: {choices}",
+            N_("{dataset} has no column '{column}'; its columns are: {choices}"),
             dataset=rec.name,
             column=col,
             choices=choices_text(col, _column_choices(rec), 40),
@@ -142,7 +171,7 @@ def _match_values(rec: DatasetRecord, col: str, values: Sequence[str], prov: Pro
         hit = folded.get(fold(v))
         if hit is None:
             raise QueryError(
-                "{dataset}: no {column} '{value}'; its {column} values are: {choices}",
+                N_("{dataset}: no {column} '{value}'; its {column} values are: {choices}"),
                 dataset=rec.name,
                 column=col,
                 value=v,
@@ -151,7 +180,7 @@ def _match_values(rec: DatasetRecord, col: str, values: Sequence[str], prov: Pro
         out.append(hit)
         if prov is not None:
             prov.matched.setdefault(col, {})[v] = hit
-            prov.notes.append(f"{col}={v} matched {hit!r}")
+            prov.note(N_("{column}={value} matched '{published}'"), column=col, value=v, published=hit)
     return out
 
 
@@ -168,14 +197,14 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
         filters[col] = _match_values(rec, col, values, prov) if strict else values
     if strict and sel.row_type and sel.row_type not in rec.row_types:
         raise QueryError(
-            "{dataset}: no row type '{value}'; its row types are: {choices}",
+            N_("{dataset}: no row type '{value}'; its row types are: {choices}"),
             dataset=rec.name,
             value=sel.row_type,
             choices=choices_text(sel.row_type, rec.row_types),
         )
     if strict and sel.period_kind and sel.period_kind not in rec.period_kinds:
         raise QueryError(
-            "{dataset}: no period kind '{value}'; its period kinds are: {choices}",
+            N_("{dataset}: no period kind '{value}'; its period kinds are: {choices}"),
             dataset=rec.name,
             value=sel.period_kind,
             choices=choices_text(sel.period_kind, rec.period_kinds),
@@ -184,14 +213,14 @@ def _resolve(store: Store, sel: Selection, prov: Provenance | None, strict: bool
     if "edition" in rec.dimensions and "edition" not in filters:
         if strict and sel.edition is not None and sel.edition not in rec.editions:
             raise QueryError(
-                "{dataset}: no edition '{value}'; its editions are: {choices}",
+                N_("{dataset}: no edition '{value}'; its editions are: {choices}"),
                 dataset=rec.name,
                 value=sel.edition,
                 choices=choices_text(sel.edition, rec.editions),
             )
         edition = sel.edition or max(rec.editions)
     elif sel.edition is not None and "edition" not in rec.dimensions:
-        raise QueryError("{dataset} has no editions", dataset=rec.name)
+        raise QueryError(N_("{dataset} has no editions"), dataset=rec.name)
     return _Resolved(rec, filters, sel.period_kind, bounds, edition, rec.stock)
 
 
@@ -299,7 +328,7 @@ def cells(store: Store, sel: Selection, strict: bool = False) -> pd.DataFrame:
 
 def _coverage_error(rec: DatasetRecord, res: _Resolved, kind: str | None) -> QueryError:
     return QueryError(
-        "{dataset} has no figures in {span}{kind}; it covers {coverage}",
+        N_("{dataset} has no figures in {span}{kind}; it covers {coverage}"),
         dataset=rec.name,
         span=res.bounds.text(),
         kind=f" ({kind})" if kind else "",
@@ -319,10 +348,11 @@ def series(store: Store, sel: Selection) -> Result:
     rec = res.record
     prov.dataset, prov.title = rec.name, dict(rec.title)
     by = [b for b in sel.by if b]
+    _check_stocks(rec, sel)
     for col in by:
         _check_column(rec, col)
     if len(set(by)) != len(by):
-        raise QueryError("by: a column is named twice ({columns}); name each column once", columns=", ".join(by))
+        raise QueryError(N_("by: a column is named twice ({columns}); name each column once"), columns=", ".join(by))
     kind = sel.period_kind or _default_kind(store, res, sel.row_type)
     if res.bounds.start or res.bounds.end:
         spans = [rec.period_kinds[kind]] if kind in rec.period_kinds else list(rec.period_kinds.values())
@@ -335,26 +365,121 @@ def series(store: Store, sel: Selection) -> Result:
     rows = store.query(sql, params).rename(columns={f"d:{i}": f"dim:{d}" for i, d in enumerate(dims)})
     prov.period_kind, prov.row_type = kind, sel.row_type
     if rows.empty:
-        raise QueryError(_empty_reason(rec, sel, res, kind))
+        raise _empty_error(rec, sel, res, kind)
     _check_additive(rec, rows, by)
     rows = _top_of_hierarchies(rec, rows, by, res.filters, prov)
-    if res.stock:
-        _stock_notes(rec, rows, by, prov)
+    latest = res.stock and sel.stocks == "latest"
     frame = _sum(rows, by, res.stock)
+    if latest:
+        frame = _latest(frame, by, sel.stock_period)
+        rows = _rows_of(rows, frame, by)
+        prov.note(LATEST[sel.stock_period], dataset=rec.name)
+        prov.as_of = sorted(set(frame["as_of"]))
+    elif res.stock:
+        prov.as_of = sorted({d.isoformat() for d in pd.to_datetime(rows["period_end"]).dt.date})
+    if res.stock:
+        _stock_notes(rec, rows, by, prov, latest)
     prov.source_ids = sorted(rows["source_id"].unique().tolist())
     prov.load_ids = sorted(int(x) for x in rows["load_id"].unique())
     prov.editions = [res.edition] if res.edition else []
-    if res.stock:
-        prov.as_of = sorted({d.isoformat() for d in pd.to_datetime(rows["period_end"]).dt.date})
     return Result(frame, prov)
 
 
-def _empty_reason(rec: DatasetRecord, sel: Selection, res: _Resolved, kind: str | None) -> str:
-    filters = ", ".join(f"{k}={'|'.join(v)}" for k, v in res.filters.items()) or "no filters"
-    what = f"{rec.name}: no figures match {filters}, row type {sel.row_type or 'any'}"
-    what += f", period kind {kind}" if kind else ""
-    what += f" in {res.bounds.text()}" if res.bounds.start or res.bounds.end else ""
-    return what + f"; the dataset covers {rec.coverage(kind)} with row types {', '.join(rec.row_types)}"
+STOCK_MODES = ("each", "latest")
+STOCK_PERIODS = ("month", "year")
+LATEST = {
+    "month": N_(
+        "{dataset}: the latest figure within each month (as_of gives its date; a figure dated only to a month "
+        "counts from the month's first day, so a day-dated figure later in the month is preferred), never added "
+        "across dates"
+    ),
+    "year": N_(
+        "{dataset}: the latest figure within each year (as_of gives its date; a figure dated only to a month "
+        "counts from the month's first day, so a day-dated figure later in that month is preferred), never added "
+        "across dates"
+    ),
+}
+
+
+def _by_values(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({b: rows[b] if b in KEY_COLUMNS else rows[f"dim:{b}"] for b in by}, index=rows.index)
+
+
+def _rows_of(rows: pd.DataFrame, frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The cells behind the chosen figures of `frame` (its `by` values and `as_of` period)."""
+    keys = _by_values(rows, by).assign(period=rows["period"]).astype(str).agg("\x1f".join, axis=1)
+    chosen = frame[[*by, "as_of"]].astype(str).agg("\x1f".join, axis=1)
+    return rows[keys.isin(set(chosen))]
+
+
+def _check_stocks(rec: DatasetRecord, sel: Selection) -> None:
+    """`stocks` and `stock_period` name known modes, and "latest" is asked of a stock only."""
+    for name, value, choices in (
+        ("stocks", sel.stocks, STOCK_MODES),
+        ("stock_period", sel.stock_period, STOCK_PERIODS),
+    ):
+        if value not in choices:
+            raise QueryError(
+                N_("{option} '{value}': choose one of {choices}"),
+                option=name,
+                value=value,
+                choices=choices_text(value, choices),
+            )
+    if sel.stocks == "latest" and not rec.stock:
+        raise QueryError(
+            N_(
+                "{dataset} holds counts over periods, not levels on a date: stocks=latest applies only to stocks "
+                "(cumulative counts, shelter beds); its figures are added per period"
+            ),
+            dataset=rec.name,
+        )
+
+
+def _latest(frame: pd.DataFrame, by: list[str], per: str) -> pd.DataFrame:
+    """The latest figure of each `by` group within each month or year: columns `*by, period, as_of, value`.
+
+    A figure's date is the date printed: a day, or a month, which counts from its first day (the figure may be
+    from any day of it), so a day-dated figure later in the same month wins over the month-dated one, and the
+    two tie-break to the day-dated one on the first. Unpublished figures (empty values) are never chosen.
+    """
+    out = frame[frame["value"].notna()].copy()
+    kind_first = [_printed_date(p) for p in out["period"].astype(str)]
+    out["_first"] = [first for _, first in kind_first]
+    out["_day"] = [kind == "day" for kind, _ in kind_first]
+    out["_period"] = [f"{d:%Y-%m}" if per == "month" else f"{d:%Y}" for d in out["_first"]]
+    out = out.sort_values([*by, "_period", "_first", "_day"], kind="stable")
+    out = out.groupby([*by, "_period"], sort=False, dropna=False).tail(1)
+    out = out.rename(columns={"period": "as_of"}).rename(columns={"_period": "period"})
+    out = out.sort_values(["period", *by], kind="stable")
+    return out[[*by, "period", "as_of", "value"]].reset_index(drop=True)
+
+
+def _printed_date(period: str) -> tuple[str, date]:
+    """(kind, first day) of a period label as printed: 2019-06-14 (day), 2019-09 (month), 2019 (year)."""
+    try:
+        kind, first, _ = span(period)
+    except PeriodError:
+        raise QueryError(
+            N_("a stock's period '{period}' is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"), period=period
+        ) from None
+    return kind, first
+
+
+def _empty_error(rec: DatasetRecord, sel: Selection, res: _Resolved, kind: str | None) -> QueryError:
+    filters: Field = ", ".join(f"{k}={'|'.join(v)}" for k, v in res.filters.items()) or Template(N_("no filters"))
+    return QueryError(
+        N_(
+            "{dataset}: no figures match {filters}, row type {row_type}{kind}{span}; "
+            "the dataset covers {coverage} with row types {row_types}"
+        ),
+        dataset=rec.name,
+        filters=filters,
+        row_type=sel.row_type or Template(N_("any")),
+        kind=Template(N_(", period kind {kind}"), kind=kind) if kind else "",
+        span=Template(N_(" in {span}"), span=res.bounds.text()) if res.bounds.start or res.bounds.end else "",
+        coverage=rec.coverage(kind),
+        row_types=", ".join(rec.row_types),
+    )
 
 
 def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> None:
@@ -363,8 +488,10 @@ def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> No
             kinds = sorted({str(v) for v in rows[f"dim:{col}"]})
             if len(kinds) > 1:
                 raise QueryError(
-                    "{dataset}: the selection mixes {column}s ({values}), which do not add up; "
-                    "pick one with --where {column}=... or split with --by {column}",
+                    N_(
+                        "{dataset}: the selection mixes {column}s ({values}), which do not add up; "
+                        "pick one with --where {column}=... or split with --by {column}"
+                    ),
                     dataset=rec.name,
                     column=col,
                     values=", ".join(kinds),
@@ -383,8 +510,10 @@ def _top_of_hierarchies(
         for v in chosen:
             if clash := sorted(dim.ancestors(v) & set(chosen)):
                 raise QueryError(
-                    "{dataset}: {column}={total} already includes {column}={part}; adding them would count {part} "
-                    "twice. Choose {total}, or its parts ({parts}), or split with --by {column}",
+                    N_(
+                        "{dataset}: {column}={total} already includes {column}={part}; adding them would count "
+                        "{part} twice. Choose {total}, or its parts ({parts}), or split with --by {column}"
+                    ),
                     dataset=rec.name,
                     column=name,
                     total=clash[0],
@@ -412,30 +541,58 @@ def _top_of_hierarchies(
             for parent in sorted(dropped_under):
                 if parent in {p for p in dropped_under if dim.ancestors(p) & set(dropped_under)}:
                     continue
-                prov.notes.append(
-                    f"{name}: {parent} is the total of {', '.join(dim.parts[parent])}; the figures are {parent}'s "
-                    f"(its parts are not added to it again); --by {name} or --where {name}=... gives the parts"
+                prov.note(
+                    N_(
+                        "{column}: {total} is the total of {parts}; the figures are {total}'s (its parts are not "
+                        "added to it again); --by {column} or --where {column}=... gives the parts"
+                    ),
+                    column=name,
+                    total=parent,
+                    parts=", ".join(dim.parts[parent]),
                 )
     return rows
 
 
-def _stock_notes(rec: DatasetRecord, rows: pd.DataFrame, by: list[str], prov: Provenance) -> None:
+def _stock_notes(rec: DatasetRecord, rows: pd.DataFrame, by: list[str], prov: Provenance, latest: bool) -> None:
     kinds = rows["period_kind"].value_counts().to_dict()
-    counted = ", ".join(f"{n} dated to the {str(k).replace('_', ' ')}" for k, n in sorted(kinds.items()))
-    prov.notes.append(
-        f"{rec.name} holds levels on a date (cumulative counts): each row is the figure to its date ({counted}), "
-        "never added across dates"
-    )
+    counted = [_dated(str(k), int(n)) for k, n in sorted(kinds.items())]
+    if not latest:
+        prov.note(
+            N_(
+                "{dataset} holds levels on a date (cumulative counts): each row is the figure to its date ({counted}), "
+                "never added across dates"
+            ),
+            dataset=rec.name,
+            counted=counted,
+        )
     keys = [f"dim:{b}" if b not in KEY_COLUMNS else b for b in by] + ["period"]
     for name in rec.dimensions:
         if name in by or name in NOT_DIMENSIONS or not rec.dimensions[name].values:
             continue
         many = rows.groupby(keys, dropna=False)[f"dim:{name}"].nunique()
         if (many > 1).any():
-            prov.notes.append(
-                f"on {int((many > 1).sum())} date(s) the figure adds several {name} values reported that day; "
-                f"--by {name} shows each"
+            prov.note(
+                N_(
+                    "on {n} date(s) the figure adds several {column} values reported that day; --by {column} shows each"
+                ),
+                n=int((many > 1).sum()),
+                column=name,
             )
+
+
+DATED = {
+    "day": N_("{n} dated to the day"),
+    "month": N_("{n} dated to the month"),
+    "year": N_("{n} dated to the year"),
+    "fiscal_year": N_("{n} dated to the fiscal year"),
+}
+
+
+def _dated(kind: str, n: int) -> Template:
+    """ "3 dated to the day": how many stock figures are dated to each period kind."""
+    if kind in DATED:
+        return Template(DATED[kind], n=n)
+    return Template(N_("{n} dated to the {kind}"), n=n, kind=kind.replace("_", " "))
 
 
 def _sum(rows: pd.DataFrame, by: list[str], stock: bool) -> pd.DataFrame:

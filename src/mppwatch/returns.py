@@ -39,8 +39,7 @@ import pandas as pd
 
 from mppwatch.catalog import QueryError, record, role_datasets, with_role
 from mppwatch.core.periods import PeriodError, interpolate, parse_day
-from mppwatch.core.text import choices_text
-from mppwatch.errors import MppwatchError
+from mppwatch.core.text import N_, THEN, Number, Template, choices_text
 from mppwatch.query import city_snapshot_rows
 from mppwatch.store import Store
 
@@ -64,7 +63,9 @@ def check_datasets(store: Store, datasets: Sequence[str]) -> list[str]:
         if "city" not in rec.dimensions:
             known = choices_text(name, default_datasets(store))
             raise QueryError(
-                "returns: {dataset} holds no city snapshots; snapshot datasets: {known}", dataset=rec.name, known=known
+                N_("returns: {dataset} holds no city snapshots; snapshot datasets: {known}"),
+                dataset=rec.name,
+                known=known,
             )
         out.append(rec.name)
     return out
@@ -74,11 +75,14 @@ def _usable(store: Store, datasets: Sequence[str], by: str | None) -> pd.DataFra
     """Every usable cumulative snapshot, conflicting or not: geography, date, value, exact (day-precise and not
     approximate), sources."""
     if not datasets:
-        raise MppwatchError("returns: name at least one snapshot dataset")
+        raise QueryError(N_("returns: name at least one snapshot dataset"))
     rows = city_snapshot_rows(store, list(datasets), SNAPSHOT_ROW_TYPES)
     missing = set(datasets) - set(rows["dataset"])
     if missing:
-        raise MppwatchError(f"returns: no snapshots loaded from {', '.join(sorted(missing))} (run `mppwatch load`)")
+        raise QueryError(
+            N_("returns: no snapshots loaded from {datasets} (run `mppwatch load`)"),
+            datasets=", ".join(sorted(missing)),
+        )
     rows = rows[~rows["note"].fillna("").str.contains(NOT_PERSONS)]
     starts = pd.to_datetime(rows["period_start"])
     programme_start = starts.mode().min()  # most snapshots count from the programme's first day
@@ -142,28 +146,43 @@ def split_conflicts(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return kept, pd.DataFrame(found, columns=CONFLICT_COLUMNS)
 
 
-def conflict_text(conflict: Mapping[Any, Any]) -> str:
-    """The sentence naming a left-out snapshot and the floor it is below (registered in mppwatch.texts)."""
-    fields = {
-        "value": f"{float(conflict['value']):,.0f}",
-        "sources": " ".join(conflict["sources"]),
-        "date": conflict["date"],
-        "floor": f"{float(conflict['floor']):,.0f}",
-        "floor_date": conflict["floor_date"],
-        "floor_sources": " ".join(conflict["floor_sources"]),
-    }
-    template = CONFLICT if conflict["exact"] else CONFLICT_APPROXIMATE
-    return template.format(**fields)
+def conflict_message(conflict: Mapping[Any, Any]) -> Template:
+    """The sentence naming a left-out snapshot and the floor it is below, in any language (`.render(lang)`)."""
+    return Template(
+        CONFLICT if conflict["exact"] else CONFLICT_APPROXIMATE,
+        value=Number(round(float(conflict["value"]))),
+        sources=" ".join(conflict["sources"]),
+        date=conflict["date"],
+        floor=Number(round(float(conflict["floor"]))),
+        floor_date=conflict["floor_date"],
+        floor_sources=" ".join(conflict["floor_sources"]),
+    )
 
 
-CONFLICT = (
+def conflict_text(conflict: Mapping[Any, Any], lang: str = "en") -> str:
+    """`conflict_message` as text in `lang`."""
+    return conflict_message(conflict).render(lang)
+
+
+CONFLICT = N_(
     "{value} ({sources}, {date}) is below {floor} published for {floor_date} ({floor_sources}): "
     "the higher figure is kept as a floor"
 )
-CONFLICT_APPROXIMATE = (
+CONFLICT_APPROXIMATE = N_(
     "{value} ({sources}, {date}, approximate date) is below {floor} published for {floor_date} "
     "({floor_sources}): the higher figure is kept as a floor"
 )
+
+
+def method_text(row: Mapping[str, Any], lang: str) -> str:
+    """A `returns` row's method in `lang` ('en' or 'es'), rendered from its template (`returns(..., lang=)` does
+    this for every row)."""
+    return _message(row).render(lang)
+
+
+def _message(row: Mapping[str, Any]) -> Template:
+    message = row.get("_method")
+    return message if isinstance(message, Template) else Template(str(row["method"]))
 
 
 def _at(points: pd.DataFrame, as_of: date, start: date, left_out: pd.DataFrame | None = None) -> dict[str, object]:
@@ -175,9 +194,11 @@ def _at(points: pd.DataFrame, as_of: date, start: date, left_out: pd.DataFrame |
         dates = left_out["date"]
         within = left_out[(dates > lo) & ((dates < hi) if hi is not None else (dates <= as_of))]
         if not within.empty:
-            notes = [conflict_text(c) for c in within.sort_values("date").to_dict("records")]
-            # The conflicts first: each part of the method is then a sentence of its own (i18n.localise).
-            row["method"] = "; ".join([*notes, str(row["method"])])
+            message = _message(row)
+            # The conflicts first, each a sentence of its own, then the method they qualify.
+            for c in reversed(within.sort_values("date").to_dict("records")):
+                message = Template(THEN, first=conflict_message(c), then=message)
+            row["_method"], row["method"] = message, message.english()
     return row
 
 
@@ -190,35 +211,39 @@ def _at_kept(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object
     )
     if as_of in by_date.index:
         hit = by_date.loc[as_of]
-        method = "snapshot" if hit["exact"] else "snapshot with an approximate date"
+        method = Template(N_("snapshot") if hit["exact"] else N_("snapshot with an approximate date"))
         return _row(hit["value"], not hit["exact"], list(hit["sources"]), as_of, as_of, method)
     before = by_date[by_date.index < as_of]
     after = by_date[by_date.index > as_of]
     if after.empty:
         if before.empty:
-            return _row(None, True, [], None, None, "no snapshot on or after this date: not estimated")
+            return _row(None, True, [], None, None, Template(N_("no snapshot on or after this date: not estimated")))
         last, last_row = before.index[-1], before.iloc[-1]
-        last_sources = " ".join(last_row["sources"])
-        method = (
-            f"no snapshot on or after this date: not estimated; last known: {float(last_row['value']):,.0f} "
-            f"on {last} ({last_sources})"
+        method = Template(
+            N_("no snapshot on or after this date: not estimated; last known: {value} on {date} ({sources})"),
+            value=Number(round(float(last_row["value"]))),
+            date=last,
+            sources=" ".join(last_row["sources"]),
         )
         return _row(None, True, [], last, None, method)
     after_date, after_row = after.index[0], after.iloc[0]
     if as_of < start:
-        return _row(0.0, False, [], None, after_date, f"before the programme began on {start}")
+        return _row(0.0, False, [], None, after_date, Template(N_("before the programme began on {date}"), date=start))
     if before.empty:
         # Cities joined the programme on different dates, so a ramp from zero would be invented.
-        return _row(None, True, [], None, after_date, f"before the first snapshot ({after_date}): not estimated")
+        method = Template(N_("before the first snapshot ({date}): not estimated"), date=after_date)
+        return _row(None, True, [], None, after_date, method)
     before_date, before_row = before.index[-1], before.iloc[-1]
     sources = list(before_row["sources"])
-    method = f"linear interpolation between snapshots of {before_date} and {after_date}"
+    method = Template(
+        N_("linear interpolation between snapshots of {before} and {after}"), before=before_date, after=after_date
+    )
     value = interpolate((before_date, float(before_row["value"])), (after_date, float(after_row["value"])), as_of)
     return _row(round(value), True, sorted({*sources, *after_row["sources"]}), before_date, after_date, method)
 
 
 def _row(
-    value: object, estimate: bool, sources: list[str], before: date | None, after: date | None, method: str
+    value: object, estimate: bool, sources: list[str], before: date | None, after: date | None, method: Template
 ) -> dict:
     return {
         "value": value,
@@ -226,23 +251,29 @@ def _row(
         "source_ids": " ".join(sources),
         "before_date": before,
         "after_date": after,
-        "method": method,
+        "method": method.english(),
+        "_method": method,  # the template the method column is rendered from (`returns(..., lang=)`)
     }
 
 
 def returns(
-    store: Store, as_of: date | str, by: str | None = None, datasets: Sequence[str] | None = None
+    store: Store,
+    as_of: date | str,
+    by: str | None = None,
+    datasets: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Cumulative MPP returns as of a date: columns (`city`), value, is_estimate, source_ids, before/after_date, method.
 
     `datasets` replaces the default snapshot datasets (`default_datasets`: the catalogue's `returns_snapshots`).
+    `method` is written in `lang` ('en' or 'es'), from its template: no English is left in a Spanish method.
     """
     if by not in (None, "city"):
-        raise MppwatchError(f"returns --by {by!r}: only 'city' is supported")
+        raise QueryError(N_("returns --by {by}: only 'city' is supported"), by=repr(by))
     try:
         day = parse_day(as_of, "returns --as-of")
     except PeriodError as exc:
-        raise MppwatchError(str(exc)) from None
+        raise QueryError(exc.template, **exc.fields) from None
     names = check_datasets(store, datasets) if datasets else role_datasets(store, ROLE)
     points, left_out = split_conflicts(_usable(store, names, by))
     start = points.attrs["programme_start"]
@@ -252,6 +283,7 @@ def returns(
             {**({"city": geo} if by == "city" else {}), **_at(group, day, start, left_out[left_out["geo"] == geo])}
         )
     frame = pd.DataFrame(out)
+    frame["method"] = [message.render(lang) for message in frame.pop("_method")]
     frame["value"] = frame["value"].astype("float64")
     frame.attrs["as_of"] = day.isoformat()
     return frame

@@ -34,21 +34,103 @@ def choices_text(value: str, choices: Iterable[str], limit: int = 12) -> str:
     return shown + (f" (and {len(ranked) - limit} more)" if len(ranked) > limit else "") if ranked else "none"
 
 
+def N_(msgid: str) -> str:
+    """Mark an English template for the gettext catalog (tests/test_i18n.py checks it has Spanish); returns it."""
+    return msgid
+
+
+THEN = N_("{first}; {then}")  # one sentence, then the one it qualifies (a template of templates)
+
+
+class Number:
+    """A figure inside a message, formatted for the language it is shown in (16,714 / 16 714)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def render(self, lang: str) -> str:
+        return i18n.format_number(self.value, lang)
+
+
+Field = object  # a field value: text, a Number, a nested Template, or a list of Templates (joined by ", ")
+
+
 class Template:
     """A message kept as its English template and fields, so it can be shown in another language later.
 
     `str()` is the English sentence; `render(lang)` looks the template up in the gettext catalog (`mppwatch.i18n`)
-    and fills in the same fields. The CLI's error line calls `render` when an exception has it.
+    and fills in the same fields. A field may itself be a Template (or a list of them, joined by ", "): it is
+    rendered in the same language, so no English phrase is left inside a Spanish sentence. The CLI's error line
+    calls `render` when an exception has it.
     """
 
-    def __init__(self, template: str, **fields: object) -> None:
+    def __init__(self, template: str, **fields: Field) -> None:
         self.template = template
-        self.fields = {k: str(v) for k, v in fields.items()}
+        self.fields: dict[str, str | Number | Template | list[Template]] = {k: _field(v) for k, v in fields.items()}
 
     def english(self) -> str:
-        return self.template.format(**self.fields) if self.fields else self.template
+        return self.render("en")
 
     def render(self, lang: str) -> str:
-        if lang == "en":
-            return self.english()
-        return i18n.translator(lang)(self.template).format(**self.fields)
+        values = {k: _render(v, lang) for k, v in self.fields.items()}
+        text = self.template if lang == "en" else i18n.translator(lang)(self.template)
+        return text.format(**values) if values else text
+
+    def __str__(self) -> str:
+        return self.english()
+
+
+def _field(value: object) -> str | Number | Template | list[Template]:
+    if isinstance(value, Template | Number):
+        return value
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Template) for v in value):
+        return list(value)
+    return str(value)
+
+
+def _render(value: str | Number | Template | list[Template], lang: str) -> str:
+    if isinstance(value, Template | Number):
+        return value.render(lang)
+    if isinstance(value, list):
+        return ", ".join(v.render(lang) for v in value)
+    return value
+
+
+class Notes(list[str]):
+    """A list of English notes that remembers the template each was made from, so it can be shown in Spanish.
+
+    It is a plain list of strings to every reader (JSON, `list(...)`, joins); `add` appends a note from a marked
+    template and its fields, and `in_lang(lang)` renders each note in `lang`. A note appended as plain text
+    is shown as written.
+    """
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.messages: dict[str, Template] = {}
+        self.extend(items)
+
+    def add(self, template: str, **fields: Field) -> Template:
+        message = Template(template, **fields)
+        self.append_message(message)
+        return message
+
+    def append_message(self, message: Template) -> None:
+        text = message.english()
+        self.append(text)
+        self.messages[text] = message
+
+    def extend(self, items: Iterable[str]) -> None:  # type: ignore[override]
+        if isinstance(items, Notes):
+            self.messages.update(items.messages)
+        super().extend(items)
+
+    def __iadd__(self, items: Iterable[str]) -> Notes:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+    def message(self, text: str) -> Template:
+        """The template a note was made from (a plain note becomes a template without fields)."""
+        return self.messages.get(text) or Template(text)
+
+    def in_lang(self, lang: str) -> list[str]:
+        return [self.message(text).render(lang) for text in self]

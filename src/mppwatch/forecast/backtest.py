@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.text import N_, Notes
 from mppwatch.forecast.data import ForecastError, History, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import CHOICES, SEASON, Z80, Z95, transform_for
@@ -39,7 +40,11 @@ class BacktestResult:
 
     summary: pd.DataFrame
     errors: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in `lang` ('en' or 'es'), each rendered from its template."""
+        return self.notes.in_lang(lang)
 
 
 def mase_scale(y: np.ndarray, m: int = SEASON) -> float:
@@ -93,12 +98,18 @@ def backtest_history(
         if mdl not in CHOICES:
             raise ForecastError(f"unknown model {mdl!r}; choose from {', '.join(CHOICES)}")
     n = len(hist.y)
-    notes = list(hist.notes)
+    notes = Notes(hist.notes)
     span = origin_schedule(n, origins, horizon, step)
     if not span:
         raise ForecastError(f"{hist.uid}: {n} months is too short to backtest {horizon} months ahead")
     if len(span) < origins:
-        notes.append(f"{hist.uid}: only {len(span)} origins fit in {n} months (asked for {origins})")
+        notes.add(
+            N_("{uid}: only {n} origins fit in {months} months (asked for {origins})"),
+            uid=hist.uid,
+            n=len(span),
+            months=n,
+            origins=origins,
+        )
     tf = transform_for(hist.y)
     z = tf.fwd(hist.y)
     eng = Engine(z, tf, hmax=horizon, k_in=k_in, h_cal=horizon, refit=refit, anchor=span[-1])
@@ -137,7 +148,9 @@ def backtest_history(
     errors = pd.DataFrame(rows)
     summary = summarize(errors, horizon, picks)
     if picks:
-        notes.append(f"{hist.uid}: auto picked " + ", ".join(f"{k}×{v}" for k, v in picks.most_common()))
+        notes.add(
+            N_("{uid}: auto picked {picks}"), uid=hist.uid, picks=", ".join(f"{k}×{v}" for k, v in picks.most_common())
+        )
     return BacktestResult(summary, errors, notes)
 
 
@@ -190,6 +203,8 @@ def backtest(
     if not sel.by:
         summary = summary.drop(columns="unique_id")
     errors = pd.concat([r.errors for r in results], ignore_index=True)
-    notes = [n for r in results for n in r.notes]
+    notes = Notes()
+    for r in results:
+        notes += r.notes
     out = BacktestResult(summary, errors, notes)
     return out

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mppwatch import metrics
+from mppwatch.core.text import N_, Notes
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -32,7 +33,7 @@ class History:
     uid: str
     ds: pd.DatetimeIndex
     y: np.ndarray
-    notes: list[str] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)  # English, and in Spanish through `notes.in_lang("es")`
 
     @property
     def last(self) -> pd.Timestamp:
@@ -84,7 +85,7 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
     """A regular month grid without leading/trailing gaps; short gaps filled, long gaps cut (see module doc)."""
     s = pd.Series(np.asarray(y, dtype=float), index=pd.DatetimeIndex(pd.to_datetime(list(ds)))).sort_index()
     s = s.groupby(level=0).sum(min_count=1)
-    notes: list[str] = []
+    notes = Notes()
     if s.notna().sum() == 0:
         raise ForecastError(f"{uid}: no published values")
     grid = pd.date_range(s.index.min(), s.index.max(), freq="MS")
@@ -92,9 +93,9 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
     valid = s.index[s.notna().to_numpy()]
     first, last = valid[0], valid[-1]
     if first != s.index[0]:
-        notes.append(f"starts {first:%Y-%m} (nothing published before)")
+        notes.add(N_("starts {month} (nothing published before)"), month=f"{first:%Y-%m}")
     if last != s.index[-1]:
-        notes.append(f"ends {last:%Y-%m} (nothing published after)")
+        notes.add(N_("ends {month} (nothing published after)"), month=f"{last:%Y-%m}")
     s = s.loc[first:last]
     missing = s.isna().to_numpy()
     if missing.any():
@@ -102,8 +103,11 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
         long = [(a, b) for a, b in runs if b - a > MAX_FILLED_GAP]
         if long:
             a, b = long[-1]
-            notes.append(
-                f"gap {s.index[a]:%Y-%m}..{s.index[b - 1]:%Y-%m} unpublished: using {s.index[b]:%Y-%m} onwards only"
+            notes.add(
+                N_("gap {first}..{last} unpublished: using {month} onwards only"),
+                first=f"{s.index[a]:%Y-%m}",
+                last=f"{s.index[b - 1]:%Y-%m}",
+                month=f"{s.index[b]:%Y-%m}",
             )
             s = s.iloc[b:]
             missing = s.isna().to_numpy()
@@ -114,7 +118,7 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
                 s = pd.Series(np.expm1(logged.to_numpy()), index=s.index)
             else:
                 s = s.interpolate(limit_area="inside")
-            notes.append(f"{sum(b - a for a, b in short)} unpublished month(s) filled by interpolation")
+            notes.add(N_("{n} unpublished month(s) filled by interpolation"), n=sum(b - a for a, b in short))
     return History(uid, pd.DatetimeIndex(s.index), s.to_numpy(dtype=float), notes)
 
 

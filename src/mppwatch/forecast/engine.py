@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mppwatch.core.text import N_, THEN, Template
 from mppwatch.forecast.models import (
     BASE_MODELS,
     ENSEMBLE_MEMBERS,
@@ -51,7 +52,7 @@ class Prediction:
     path: np.ndarray
     sigma: np.ndarray
     calibrated: bool
-    note: str = ""
+    note: Template | None = None  # how the model was chosen or its spread obtained (English and Spanish)
 
 
 class Engine:
@@ -147,14 +148,16 @@ class Engine:
         return out, True
 
     # -- choice -------------------------------------------------------------------------------------------------
-    def choose(self, origin: int, h: int, candidates: tuple[str, ...] = MODELS) -> tuple[str, str]:
+    def choose(self, origin: int, h: int, candidates: tuple[str, ...] = MODELS) -> tuple[str, Template]:
         """`auto`: the candidate with the smallest mean absolute error (original units) over the inner backtest."""
         hh = min(h, self.h_cal)
         errs = {c: self.errors(c, origin, hh) for c in candidates}
         avail = {c: {i for i in range(e.shape[0]) if np.isfinite(e[i, 0])} for c, e in errs.items()}
         eligible = [c for c in candidates if len(avail[c]) >= MIN_SELECT]
         if not eligible:
-            return FALLBACK, f"too short to choose by backtest (under {MIN_SELECT} past origins): {FALLBACK}"
+            return FALLBACK, Template(
+                N_("too short to choose by backtest (under {n} past origins): {model}"), n=MIN_SELECT, model=FALLBACK
+            )
         common = set.intersection(*(avail[c] for c in eligible))
         rows = sorted(common)
         inner = self.inner_origins(origin)
@@ -171,24 +174,25 @@ class Engine:
                 count += j
             scores[c] = total / count
         best = min(eligible, key=lambda c: (scores[c], candidates.index(c)))
-        return best, f"chosen by backtest over {len(rows)} origins"
+        return best, Template(N_("chosen by backtest over {n} origins"), n=len(rows))
 
     # -- prediction ---------------------------------------------------------------------------------------------
     def predict(self, model: str, origin: int, h: int) -> Prediction:
         """A forecast of `h` months from `origin` with calibrated spread; `auto` chooses first."""
-        note = ""
+        note: Template | None = None
         name = model
         if model == "auto":
             name, note = self.choose(origin, h)
         fit = self.fit(name, origin)
         if fit is None and model == "auto":
-            name, note = FALLBACK, f"{name} unavailable: {FALLBACK}"
+            name, note = FALLBACK, Template(N_("{model} unavailable: {fallback}"), model=name, fallback=FALLBACK)
             fit = self.fit(name, origin)
         if fit is None:
             raise ModelUnavailable(f"{model} cannot be fitted on {origin} months")
         sig, calibrated = self.sigma(name, origin, fit, h)
         if not calibrated:
-            note = (note + "; " if note else "") + "intervals from the model's own spread (too short to backtest)"
+            spread = Template(N_("intervals from the model's own spread (too short to backtest)"))
+            note = Template(THEN, first=note, then=spread) if note else spread
         method = fit.spec
         if model == "auto" and not fit.spec.startswith(name):
             method = f"{name}: {fit.spec}"

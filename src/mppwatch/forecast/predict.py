@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.text import N_, Notes
 from mppwatch.forecast.data import ForecastError, History, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine, Prediction
 from mppwatch.forecast.models import CHOICES, Z80, Z95, ModelUnavailable, Transform, transform_for
@@ -28,7 +29,11 @@ class ForecastResult:
     frame: pd.DataFrame
     history: pd.DataFrame
     errors: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in `lang` ('en' or 'es'), each rendered from its template."""
+        return self.notes.in_lang(lang)
 
 
 def months_after(last: pd.Timestamp, h: int) -> pd.DatetimeIndex:
@@ -78,14 +83,14 @@ def calibration_errors(hist: History, eng: Engine, pred: Prediction, origin: int
 
 def forecast_history(
     hist: History, horizon: int, models: Sequence[str] = ("auto",), k_in: int = 24
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, Notes]:
     """Forecast one history with each model: (forecast rows, calibration errors, notes)."""
     if horizon < 1:
         raise ForecastError("--horizon must be at least 1")
     for mdl in models:
         if mdl not in CHOICES:
             raise ForecastError(f"unknown model {mdl!r}; choose from {', '.join(CHOICES)}")
-    notes = [f"{hist.uid}: {n}" for n in hist.notes]
+    notes = series_notes(hist)
     tf = transform_for(hist.y)
     eng = Engine(tf.fwd(hist.y), tf, hmax=horizon, k_in=k_in, h_cal=min(horizon, 12))
     origin = len(hist.y)
@@ -96,17 +101,25 @@ def forecast_history(
         except ModelUnavailable as exc:
             raise ForecastError(f"{hist.uid}: {exc} (history {hist.ds[0]:%Y-%m}..{hist.last:%Y-%m})") from None
         if pred.note:
-            notes.append(f"{hist.uid} {mdl}: {pred.note}")
+            notes.add(N_("{uid} {model}: {note}"), uid=hist.uid, model=mdl, note=pred.note)
         frames.append(prediction_frame(hist, tf, pred, horizon))
         errors.append(calibration_errors(hist, eng, pred, origin, horizon))
     return pd.concat(frames, ignore_index=True), pd.concat(errors, ignore_index=True), notes
+
+
+def series_notes(hist: History) -> Notes:
+    """A history's notes, each named by its series: "{uid}: {note}"."""
+    notes = Notes()
+    for text in hist.notes:
+        notes.add(N_("{uid}: {note}"), uid=hist.uid, note=hist.notes.message(text))
+    return notes
 
 
 def forecast(store: Store, sel: Selection, horizon: int = 12, model: str = "auto", k_in: int = 24) -> ForecastResult:
     """Forecast every series of the selection `horizon` months past its last published month (or `sel.end`)."""
     models = list(CHOICES) if model == "all" else [model]
     data = tidy(store, sel)
-    out, errs, notes = [], [], []
+    out, errs, notes = [], [], Notes()
     for hist in histories(data):
         f, e, n = forecast_history(hist, horizon, models, k_in)
         out.append(f)

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.text import N_, Notes, Number
 from mppwatch.forecast.data import ForecastError, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import CHOICES, transform_for
-from mppwatch.forecast.predict import months_after, sample_paths
+from mppwatch.forecast.predict import months_after, sample_paths, series_notes
 from mppwatch.store import Store
 
 SUMMARY_COLUMNS = [
@@ -46,7 +47,11 @@ class ReachResult:
     distribution: pd.DataFrame
     fan: pd.DataFrame
     history: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in `lang` ('en' or 'es'), each rendered from its template."""
+        return self.notes.in_lang(lang)
 
 
 def month_quantile(months: pd.DatetimeIndex, hit: np.ndarray, q: float) -> str:
@@ -87,20 +92,25 @@ def reach(
     data = tidy(store, sel)
     later = _later(store, sel)
     rng = np.random.default_rng(seed)
-    rows, dist, fans, hists, notes = [], [], [], [], []
+    rows, dist, fans, hists, notes = [], [], [], [], Notes()
     for hist in histories(data):
         raw = data[data["unique_id"] == hist.uid]
         observed = float(np.nansum(raw["y"].to_numpy(dtype=float)))
         total0 = observed if start_total is None else float(start_total)
         as_of = pd.Timestamp(sel.end[:7] + "-01") if sel.end else hist.last
-        notes += [f"{hist.uid}: {n}" for n in hist.notes]
+        notes += series_notes(hist)
         if start_total is not None:
-            notes.append(f"{hist.uid}: starting from {total0:,.0f} (given) instead of the {observed:,.0f} published")
+            notes.add(
+                N_("{uid}: starting from {total} (given) instead of the {observed} published"),
+                uid=hist.uid,
+                total=Number(round(total0)),
+                observed=Number(round(observed)),
+            )
         tf = transform_for(hist.y)
         eng = Engine(tf.fwd(hist.y), tf, hmax=max_months, k_in=k_in, h_cal=min(12, max_months))
         pred = eng.predict(model, len(hist.y), max_months)
         if pred.note:
-            notes.append(f"{hist.uid}: {pred.note}")
+            notes.add(N_("{uid}: {note}"), uid=hist.uid, note=pred.note)
         months = months_after(hist.last, max_months)
         monthly = tf.inv(sample_paths(pred, n_paths, rng))
         cum = total0 + monthly.cumsum(axis=1)
@@ -127,7 +137,13 @@ def reach(
         hists.append(cum_hist)
         actual, actual_note = _actual(later.get(hist.uid), as_of, total0, target)
         if total0 >= target:
-            notes.append(f"{hist.uid}: the total {total0:,.0f} had already reached {target:,.0f} by {as_of:%Y-%m}")
+            notes.add(
+                N_("{uid}: the total {total} had already reached {target} by {month}"),
+                uid=hist.uid,
+                total=Number(round(total0)),
+                target=Number(round(target)),
+                month=f"{as_of:%Y-%m}",
+            )
         rows.append(
             {
                 "unique_id": hist.uid,
