@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mppwatch import court
-from mppwatch.claims import check
+from mppwatch.claims import Verdict, check
 from mppwatch.claims.explain import to_html
 from mppwatch.store import Store
 
@@ -117,3 +117,109 @@ def test_several_court_filters_and_the_non_mpp_comparison_group(store_path: Path
     assert (v["G2"].verdict, v["G2"].value) == ("supported", non_mpp)
     assert v["G3"].verdict == "contradicted"
     assert v["G4"].verdict == "not_checkable" and "rate does not subtract" in v["G4"].method()
+
+
+SEPT = date(2019, 9, 1)  # claims dated 31 Aug 2019 are read on the nearest month start
+
+
+def _verdicts(store_path: Path, tmp_path: Path, rows: list[str], spec: str = "") -> dict[str, Verdict]:
+    claims = tmp_path / "c.csv"
+    claims.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "c.spec.toml").write_text(spec, encoding="utf-8")
+    with Store.open(store_path) as store:
+        result = check(store, claims)
+    assert result.errors == []
+    return {v.claim.claim_id: v for v in result.verdicts}
+
+
+def test_a_perturbed_court_count_decides_only_outside_its_noise_band(store_path: Path, tmp_path: Path) -> None:
+    """Court counts carry cell-key noise of up to ±4: a claim inside [published - 4, published + 4] is consistent
+    (supported, medium confidence), one outside is contradicted; the true count is never contradicted."""
+    from mppwatch.court.measures import raw_counts, resolve_release
+
+    with Store.open(store_path) as store:
+        published = int(court.table(store, [], ["pending"], mpp_only=True, as_of=SEPT)["pending"].iloc[0])
+        true = int(raw_counts(store, resolve_release(store), [], SEPT, mpp_only=True)["pending"].iloc[0])
+    assert abs(published - true) <= 4
+    rows = [f"P{i},,,pending MPP cases,{n},cases,2019-08-31,US" for i, n in
+            enumerate([published - 4, published + 4, published - 5, published + 5, true, published])]  # fmt: skip
+    rows.append(f"P6,,,pending MPP cases (about),{published},cases (about),2019-08-31,US")
+    v = _verdicts(store_path, tmp_path, rows)
+    got = {cid: (x.verdict, x.confidence) for cid, x in v.items()}
+    assert got["P0"] == got["P1"] == ("supported", "medium")  # the edges of the band
+    assert got["P2"] == got["P3"] == ("contradicted", "high")  # one past them
+    assert got["P4"][0] == "supported"  # the true count, whatever the noise drew
+    assert got["P5"] == ("supported", "medium")  # the published figure itself is not exact either
+    assert got["P6"] == ("supported", "high")  # 5% of ~1,000 covers the whole band
+    p0 = v["P0"]
+    band = f"between {published - 4:,} and {published + 4:,}"
+    assert band in p0.method() and "±4" in p0.method()
+    assert f"entre {published - 4:,} y {published + 4:,}" in p0.method("es")
+    assert "perturbed" in str(p0.row("en")["confidence_reason"])
+    assert "perturbada" in str(p0.row("es")["confidence_reason"])
+    assert p0.is_estimate
+
+
+def test_true_court_counts_are_never_contradicted(store_path: Path, tmp_path: Path) -> None:
+    """Every published cell, claimed at its true (unperturbed) count, is supported: none is called false because
+    of the noise (on the old reading, as exact figures, about four in five were)."""
+    from mppwatch.court.measures import raw_counts, resolve_release
+
+    with Store.open(store_path) as store:
+        shown = court.table(
+            store, ["hearing_location"], ["pending", "awaiting_first_hearing"], mpp_only=True, as_of=SEPT
+        )
+        raw = raw_counts(store, resolve_release(store), ["hearing_location"], SEPT, mpp_only=True)
+    true = raw.set_index("hearing_location")
+    rows, spec = [], []
+    for loc, pending, awaiting in zip(shown["hearing_location"], shown["pending"], shown["awaiting_first_hearing"],
+                                      strict=True):  # fmt: skip
+        for name, value in (("pending", pending), ("awaiting_first_hearing", awaiting)):
+            if isinstance(value, str):
+                continue
+            cid = f"{name[:3]}_{loc}"
+            rows.append(f"{cid},,,MPP court cases,{int(true.loc[loc, name])},cases,2019-08-31,US")
+            spec.append(
+                f'[claims.{cid}]\nmetric = "court"\nmeasure = "{name}"\nwhere = {{ hearing_location = "{loc}" }}\n'
+            )
+    assert len(rows) >= 8
+    v = _verdicts(store_path, tmp_path, rows, "".join(spec))
+    assert {x.verdict for x in v.values()} == {"supported"}
+
+
+def test_court_shapes_awaiting_a_first_hearing_and_transfers(store_path: Path, tmp_path: Path) -> None:
+    """The share still waiting for a first hearing and transfers, read from the claim's words or written in a spec;
+    each verdict gives the published figure of that measure."""
+    with Store.open(store_path) as store:
+        row = court.table(
+            store, [], ["awaiting_first_hearing", "awaiting_first_hearing_share", "transferred", "transferred_share"],
+            mpp_only=True, as_of=SEPT,
+        ).iloc[0]  # fmt: skip
+        every = court.table(store, [], ["transferred"], mpp_only=False, as_of=SEPT)["transferred"].iloc[0]
+    awaiting, share = int(row.awaiting_first_hearing), float(row.awaiting_first_hearing_share) * 100
+    moved, moved_share = int(row.transferred), float(row.transferred_share) * 100
+    rows = [
+        f"A1,,,MPP cases still waiting for a first hearing,{awaiting},cases,2019-08-31,US",
+        f"A2,,,share of pending MPP cases still waiting for a first hearing,{share:.1f},percent,2019-08-31,US",
+        f"A3,,,MPP asylum seekers who have not yet had a hearing,{awaiting + 100},persons,2019-08-31,US",
+        f"T1,,,MPP cases transferred to another court,{moved},cases,2019-08-31,US",
+        f"T2,,,share of MPP cases transferred between courts,{moved_share:.2f},percent,2019-08-31,US",
+        f"S1,,,cases moved,{int(every) - moved},cases,2019-08-31,US",
+        f"S2,,,waiting share,{share:.1f},percent,2019-08-31,US",
+    ]
+    spec = (
+        '[claims.S1]\nmetric = "court"\nmeasure = "transferred"\ngroup = "non_mpp"\n'
+        '[claims.S2]\nmetric = "court"\nmeasure = "awaiting_first_hearing_share"\n'
+    )
+    v = _verdicts(store_path, tmp_path, rows, spec)
+    x = {cid: (y.verdict, y.value) for cid, y in v.items()}
+    assert x["A1"] == ("supported", awaiting)
+    assert x["A2"][0] == "supported" and x["A2"][1] == pytest.approx(share)
+    assert x["A3"] == ("contradicted", awaiting)  # 100 more than the published count: past the ±4 band
+    assert x["T1"] == ("supported", moved)
+    assert x["T2"][0] == "supported" and x["T2"][1] == pytest.approx(moved_share)
+    assert x["S1"] == ("supported", int(every) - moved)  # all cases minus MPP: the comparison group
+    assert x["S2"][0] == "supported" and x["S2"][1] == pytest.approx(share)
+    for cid in ("A1", "A2", "T1", "T2"):
+        assert "inferred" in v[cid].method()
+    assert "awaiting_first_hearing_share" in v["A2"].method() and "transferred =" in v["T1"].method()

@@ -393,9 +393,11 @@ def gather(ctx: Context, claim: Claim, spec: CheckSpec) -> Evidence:
                 return floor
         raise NoEvidence(msg("metric_aggregation", metric="returns", aggregation=spec.aggregation))
     if spec.metric == "court":
+        from mppwatch.court.measures import RATES
+
         percent = bool(re.search(r"percent|%|rate|share", f"{claim.unit} {claim.quantity}", re.I))
         measure = spec.measure or "cases"
-        if measure.endswith("_rate") and not percent:
+        if measure in RATES and not percent:
             raise NoEvidence(msg("court_rate", measure=measure), msg("want_court_count", measure=measure))
         if spec.group == "non_mpp":
             return _court_non_mpp(ctx, measure, spec, period, percent)
@@ -470,15 +472,22 @@ def _sources_on(ctx: Context, geo: str | None, day: date) -> set[str]:
 
 
 def _court_non_mpp(ctx: Context, measure: str, spec: CheckSpec, period: Period, percent: bool) -> Evidence:
-    """The comparison group: every case minus the MPP cases (counts only: a rate does not subtract)."""
-    if measure.endswith("_rate"):
+    """The comparison group: every case minus the MPP cases (counts only: a rate does not subtract). Both counts
+    are perturbed, so the difference carries both bands."""
+    from mppwatch.court.measures import RATES
+
+    if measure in RATES:
         raise NoEvidence(msg("court_group_rate", measure=measure), msg("want_court_count", measure=measure))
     every = court_figure(ctx, measure, spec.where, period, percent, mpp=False)
     mpp = court_figure(ctx, measure, spec.where, period, percent, mpp=True)
     assert every.value is not None and mpp.value is not None
+    assert every.lo is not None and every.hi is not None and mpp.lo is not None and mpp.hi is not None
     value = every.value - mpp.value
-    ev = Evidence(value, value, value, "exact", mpp.date, every.sources | mpp.sources)
+    lo, hi = every.lo - mpp.hi, every.hi - mpp.lo
+    ev = Evidence(value, lo, hi, "estimate", mpp.date, every.sources | mpp.sources)
+    ev.perturbed = every.perturbed + mpp.perturbed
     ev.steps = [*every.steps, *mpp.steps, msg("court_non_mpp", all=every.value, mpp=mpp.value, value=value)]
+    ev.steps.append(msg("court_perturbed", k=ev.perturbed, lo=lo, hi=hi))
     return ev
 
 
@@ -575,6 +584,9 @@ def _confidence(basis: str, bridge: Text | None) -> tuple[str, Text]:
         "window": ("medium", msg("conf_window")),
         "estimate": ("medium", msg("conf_estimate")),
         "bound": ("medium", msg("conf_bound")),
+        "perturbed_all": ("high", msg("conf_perturbed_all")),
+        "perturbed_out": ("high", msg("conf_perturbed_out")),
+        "perturbed_band": ("medium", msg("conf_perturbed_band")),
     }[basis]
 
 
@@ -610,6 +622,16 @@ def _decide(
     lo, hi = ev.lo, ev.hi
     ok_lo, ok_hi = comparator.accepts(lo, claimed, abs_tol), comparator.accepts(hi, claimed, abs_tol)
     disjoint = hi < alo or (hi == alo and not alo_closed) or lo > ahi or (lo == ahi and not ahi_closed)
+    if ev.perturbed:
+        # a perturbed court figure: only a claim outside the whole noise band is false
+        if ok_lo and ok_hi:
+            steps.append(msg("perturbed_all", lo=lo, hi=hi))
+            return True, "perturbed_all"
+        if disjoint:
+            steps.append(msg("perturbed_out", lo=lo, hi=hi))
+            return False, "perturbed_out"
+        steps.append(msg("perturbed_band", lo=lo, hi=hi))
+        return True, "perturbed_band"
     if ev.mode == "window":
         # the claim is dated only to a period; it holds if the figure satisfied it at some point in it
         if disjoint:

@@ -63,6 +63,7 @@ class Evidence:
     bridge: Text | None = None  # the assumption that makes a different measure stand for the claim's (low confidence)
     bridge_bound: str = ""  # "upper": the bridged measure is a ceiling on the claim's (enrolments >= returns)
     requires: list[tuple[Msg, bool | None]] = field(default_factory=list)  # further conditions (peak month, rank)
+    perturbed: int = 0  # court figures: the published value is the true one plus noise of up to ± this much
 
     @property
     def is_estimate(self) -> bool:
@@ -920,8 +921,15 @@ def court_figure(
     ctx: Context, measure: str, where: Mapping[str, Sequence[str]], as_of: Period, percent: bool, mpp: bool = True
 ) -> Evidence:
     """A TRAC-style measure over MPP cases as of a date, from the latest real court release, else the latest
-    SYNTHETIC one, which the evidence then names as such (small cells withheld)."""
+    SYNTHETIC one, which the evidence then names as such (small cells withheld).
+
+    Court counts are published with cell-key noise of up to ±MAX_PERTURBATION (court/disclosure.py): the evidence
+    is the published value with the band the true figure lies in, never an exact figure. A rate's band comes from
+    its published denominator: (n - 4) / (d + 4) .. (n + 4) / (d - 4) with n = rate x d.
+    """
     from mppwatch import court
+    from mppwatch.court.disclosure import MAX_PERTURBATION, MIN_THRESHOLD
+    from mppwatch.court.measures import RATES
 
     if court.releases(ctx.store).empty:
         raise NoEvidence(msg("no_court_release"), msg("want_court_release"))
@@ -930,11 +938,19 @@ def court_figure(
     real = loaded[~loaded["synthetic"].astype(bool)]["release"].tolist()  # newest first: real data wins
     chosen = str(real[0]) if real else None
     day = court_month_start(as_of.end)
-    frame = court.table(ctx.store, by, [measure], mpp_only=mpp, as_of=day, release=chosen)
+    ratio = measure in RATES
+    den_measure = RATES[measure][1] if ratio else None
+    measures = [measure, den_measure] if den_measure else [measure]
+    frame = court.table(ctx.store, by, measures, mpp_only=mpp, as_of=day, release=chosen)
     release = str(frame.attrs.get("release", ""))
-    for col in by:  # every filter, each matched without case or accents ("Honduras" matches "HONDURAS (HO)")
+    for col in by:  # every filter, on the code or its name, without case or accents ("Honduras" matches "HO")
         wanted = {fold(v) for v in where[col]}
-        frame = frame[frame[col].map(lambda v, w=wanted: fold(str(v)) in w or fold(str(v)).split(" (")[0] in w)]
+        names = frame[f"{col}_name"] if f"{col}_name" in frame else frame[col]
+        keep = [
+            any(fold(str(x)) in wanted or fold(str(x)).split(" (")[0] in wanted for x in pair)
+            for pair in zip(frame[col], names, strict=True)
+        ]
+        frame = frame[keep]
         if frame.empty:
             raise NoEvidence(msg("no_court_cases", release=release, where=where_text(where)))
     raw = frame[measure].iloc[0] if len(frame) == 1 else None
@@ -944,14 +960,23 @@ def court_figure(
             msg("court_withheld", release=release, measure=measure, where=where_text(where), shown=shown),
             msg("want_court_cell", measure=measure),
         )
-    value = float(raw) * (100.0 if percent and measure.endswith("_rate") else 1.0)
+    factor = 100.0 if percent and ratio else 1.0
+    value = float(raw) * factor
+    k = MAX_PERTURBATION
+    if den_measure:
+        den = float(frame[den_measure].iloc[0])  # published whenever the rate is (both are at least 10)
+        num = float(raw) * den
+        lo, hi = max(0.0, (num - k) / (den + k)) * factor, min(1.0, (num + k) / (den - k)) * factor
+    else:
+        lo, hi = max(float(MIN_THRESHOLD), value - k), value + k  # a published count's true value is at least 10
     label_text = f"court:{release}"
-    ev = Evidence(value, value, value, "exact", day.isoformat(), {label_text})
+    ev = Evidence(value, lo, hi, "estimate", day.isoformat(), {label_text}, perturbed=k)
     ev.steps.append(
         msg("court", measure=measure, where=where_text(where), value=round(value, 2), date=day, release=release)
     )
     if not mpp:
         ev.steps.append(msg("court_all_cases"))
+    ev.steps.append(msg("court_perturbed", k=k, lo=round(lo, 2), hi=round(hi, 2)))
     if "SYNTHETIC" in release.upper():
         ev.steps.append(msg("synthetic", release=release))
     return ev

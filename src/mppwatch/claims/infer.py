@@ -78,12 +78,11 @@ OUT_OF_SCOPE: list[tuple[str, str, str, str, str]] = [
         " de EOIR)",
     ),
     (
-        r"\btransferred\b|\blanguage\b|\bdocket|\basylum decisions?\b|\bhearing dates?\b",
+        r"\blanguage\b|\bdocket|\basylum decisions?\b|\bhearing dates?\b",
         "this is a measure of immigration-court records the court tables do not compute",
-        "EOIR case data for MPP cases with the fields this claim counts (venue changes, languages, dockets)",
+        "EOIR case data for MPP cases with the fields this claim counts (languages, dockets)",
         "es una medida de registros judiciales de inmigración que las tablas judiciales no calculan",
-        "datos de casos de EOIR para casos MPP con los campos que cuenta esta afirmación (cambios de sede,"
-        " idiomas, agendas)",
+        "datos de casos de EOIR para casos MPP con los campos que cuenta esta afirmación (idiomas, agendas)",
     ),
     (
         r"\badmitted\b|\ballowed into\b|\bentered the u|\bwind-?down\b|\bparoled into\b",
@@ -102,13 +101,25 @@ OUT_OF_SCOPE: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-# Court-record measures (`mppwatch court`), decided when an EOIR release is loaded.
+# Court-record measures (`mppwatch court`), decided when an EOIR release is loaded. The first two have a count
+# and a share: the share when the claim speaks of a percent, a share or a rate.
 COURT_TOPICS: list[tuple[str, str]] = [
+    (
+        r"\bfirst hearing|\bwait\w* (?:for|on) (?:a |an |their |its )?(?:first |initial )?(?:court )?hearing"
+        r"|\b(?:yet to|not yet) (?:had|have|been given|get|received?) (?:a |an |their )?hearing|\bno hearing (?:yet|held)",
+        "awaiting_first_hearing",
+    ),
+    (
+        r"\btransfer(?:red|s)?\b|\bchange of venue\b|\bvenue change|\bmoved (?:to|between) (?:another )?court",
+        "transferred",
+    ),
     (r"\brepresent", "represented_rate"),
     (r"\bin absentia\b|\bfail\w* to appear|\bno-?shows?\b", "in_absentia_rate"),
     (r"\bpending\b|\bactive\b.*\bcases?\b|\bbacklog\b", "pending"),
     (r"\brelief\b|\bgrant(?:s|ed)?\b", "relief_granted"),
 ]
+
+COURT_SHARES = {"awaiting_first_hearing": "awaiting_first_hearing_share", "transferred": "transferred_share"}
 
 
 @dataclass
@@ -199,8 +210,13 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     """Candidate specs in order of preference, or (no candidates, a not-checkable spec with its reason)."""
     r = read_claim(claim)
     texts = [claim.quantity, claim.geography]
+    duration = bool(re.search(r"\b(?:days?|weeks?|months?|years?)\b", fold(claim.unit)))
     for pattern, measure in COURT_TOPICS:
+        if measure in COURT_SHARES and duration:
+            continue  # "the wait for a first hearing, in days" is a wait, not a count of cases waiting
         if re.search(pattern, fold(claim.quantity)):
+            if measure in COURT_SHARES and re.search(r"percent|%|\bshare\b|\brate\b|proportion", r.text):
+                measure = COURT_SHARES[measure]
             where = _court_nationality(claim.quantity)
             spec = CheckSpec(metric="court", measure=measure, where=where, aggregation="latest", period=claim.as_of)
             spec.inferred = True

@@ -111,6 +111,7 @@ def two_figures(ctx: Context, claim: Claim, spec: CheckSpec, gather: Gather) -> 
         ev.steps.append(msg("compare_range", lo=round(lo, 2), hi=round(hi, 2)))
     ev.bridge = a.bridge or b.bridge
     ev.approx_date = a.approx_date or b.approx_date
+    ev.perturbed = a.perturbed + b.perturbed  # court figures: the band above already carries both noises
     for bound, flip in ((a.bound, False), (b.bound, True)):
         if bound:  # a floor on A is a floor on A/B; a floor on B is a ceiling on A/B
             ev.bound = {"lower": "upper", "upper": "lower"}[bound] if flip else bound
@@ -256,7 +257,7 @@ def rank(ctx: Context, claim: Claim, spec: CheckSpec, gather: Gather, subject: s
     above = [m for m, ev in figures if fold(m) != fold(subject) and _range(ev)[0] > hi]
     maybe = [m for m, ev in figures if fold(m) != fold(subject) and m not in above and _range(ev)[1] >= lo]
     best, worst = len(above) + 1, len(above) + 1 + len(maybe)
-    ev = Evidence(mine.value, mine.lo, mine.hi, mine.mode, mine.date, set(mine.sources))
+    ev = Evidence(mine.value, mine.lo, mine.hi, mine.mode, mine.date, set(mine.sources), perturbed=mine.perturbed)
     for _, other in figures:
         ev.sources |= other.sources
     ev.steps = list(mine.steps)

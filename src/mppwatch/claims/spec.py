@@ -8,7 +8,9 @@ A spec file `<claims stem>.spec.toml` beside it may hold one `[claims.<ID>]` tab
     where = { component = "CBP", location = "Total" }                 # as `mppwatch series --where`
     period = "2019-05"                  # YYYY, YYYY-MM, YYYY-MM-DD, FYnnnn or START..END; default: the claim's
     aggregation = "sum"                 # sum, cumulative, latest, share, ratio, max, min, first, compare, rank
-    measure = "pending"                 # metric = "court": cases, completed, pending, in_absentia_rate, ...
+    measure = "pending"                 # metric = "court": cases, completed, pending, in_absentia_rate,
+                                        # represented_rate, relief_granted, awaiting_first_hearing(_share),
+                                        # transferred(_share): court.measures.MEASURES
     group = "non_mpp"                   # metric = "court": mpp (default), non_mpp or all cases; where takes several
     numerator = { nationality = "Honduras" }   # share/ratio: filters added to `where` for the numerator
     denominator = { nationality = "All" }      # share/ratio: filters added to `where` for the denominator
@@ -64,7 +66,6 @@ SPEC_KEYS = {
 TRANSLATED = ("reason", "would_decide", "note")  # spec texts that may carry a Spanish `<key>_es`
 METRICS = ("returns", "court")
 COURT_GROUPS = ("mpp", "non_mpp", "all")  # metric = "court": MPP cases, the comparison group, or every case
-COURT_MEASURES = ("cases", "completed", "pending", "in_absentia_rate", "represented_rate", "relief_granted")
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
 
@@ -151,7 +152,7 @@ class CheckSpec:
     would_decide_es: str = ""
     note_es: str = ""
     row_type: str | None = None
-    measure: str | None = None  # metric = "court": one of COURT_MEASURES
+    measure: str | None = None  # metric = "court": one of court.measures.MEASURES
     versus: dict[str, list[str]] = field(default_factory=dict)  # compare: the comparison group's filters
     versus_period: Period | None = None  # compare: the other period
     compare_as: str | None = None  # ratio | difference | change
@@ -340,6 +341,8 @@ def spec_from_entry(entry: Any, file: str, cid: str) -> CheckSpec:
         if key in entry:
             setattr(spec, key, _filters(entry[key], file, cid, key))
     if spec.metric == "court":
+        from mppwatch.court.measures import MEASURES as COURT_MEASURES  # the court tables' own list
+
         spec.measure = entry.get("measure")
         if spec.measure not in COURT_MEASURES:
             known = ", ".join(COURT_MEASURES)

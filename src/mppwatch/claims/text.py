@@ -928,3 +928,36 @@ TEMPLATES["floor_snapshot"] = (
     "{geo}: ninguna cifra publicada en esa fecha o después; la última, {value} al {date}, es un mínimo (los conteos"
     " nunca bajan)",
 )
+TEMPLATES["court_perturbed"] = (
+    "court counts are published with noise of up to ±{k} per count (cell-key disclosure control, docs/privacy.md),"
+    " so the figure is not exact: the true value lies between {lo} and {hi}",
+    "los conteos judiciales se publican con un ruido de hasta ±{k} por conteo (control de divulgación por clave de"
+    " celda, docs/privacy.md), así que la cifra no es exacta: el valor real está entre {lo} y {hi}",
+)
+TEMPLATES["perturbed_all"] = (
+    "every value in the perturbation band {lo}..{hi} gives the same answer",
+    "todo valor de la banda de perturbación {lo}..{hi} da la misma respuesta",
+)
+TEMPLATES["perturbed_out"] = (
+    "the claim lies outside the whole perturbation band {lo}..{hi}",
+    "la afirmación queda fuera de toda la banda de perturbación {lo}..{hi}",
+)
+TEMPLATES["perturbed_band"] = (
+    "the claim lies within the perturbation band {lo}..{hi}: consistent with the perturbed figure, which cannot"
+    " show a smaller difference",
+    "la afirmación está dentro de la banda de perturbación {lo}..{hi}: coherente con la cifra perturbada, que no"
+    " puede mostrar una diferencia menor",
+)
+TEMPLATES["conf_perturbed_all"] = (
+    "the claim holds across the whole noise band of the perturbed court figure",
+    "la afirmación se cumple en toda la banda de ruido de la cifra judicial perturbada",
+)
+TEMPLATES["conf_perturbed_out"] = (
+    "the claim is outside the whole noise band of the perturbed court figure",
+    "la afirmación está fuera de toda la banda de ruido de la cifra judicial perturbada",
+)
+TEMPLATES["conf_perturbed_band"] = (
+    "the court figure is perturbed and the claim lies within its noise band: consistent, not confirmed exactly",
+    "la cifra judicial está perturbada y la afirmación está dentro de su banda de ruido: coherente, no confirmada"
+    " con exactitud",
+)
