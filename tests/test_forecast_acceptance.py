@@ -83,6 +83,16 @@ def test_seed_projection_60000(bundled_db: Path) -> None:
     assert any("too short" in n for n in res.notes)  # four months: the fallback is said out loud
 
 
+def test_reach_as_of_a_year_reads_it_as_series_does(bundled_db: Path) -> None:
+    """`--as-of 2019` ends in December 2019 (as `series --to 2019`): the start total is Mar-Dec 2019's book-outs,
+    590 + 2,640 + 5,310 + 4,700 + 11,270 + 11,970 + 7,620 + 4,860 + 3,630 + 3,090 = 55,680, and the as-of month
+    is 2019-12 (it was read as 2019-01, a month before the first figure it had summed)."""
+    with Store.open(bundled_db, read_only=True) as store:
+        row = reach(store, Selection(MPP.dataset, MPP.where, end="2019"), 60000, seed=1).summary.iloc[0]
+    assert row["start_total"] == 55680 and row["as_of"] == "2019-12"
+    assert row["actual"] == "2020-03"  # 55,680 + Jan-Mar 2020 (1,960 + 1,750 + 2,100) = 61,490
+
+
 def test_reach_cli_prints_distribution_next_to_actual(bundled_db: Path) -> None:
     out = subprocess.run(
         [*MW, "--db", str(bundled_db), "reach", MPP.dataset, "--where", "component=CBP"]

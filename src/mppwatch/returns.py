@@ -174,12 +174,6 @@ CONFLICT_APPROXIMATE = N_(
 )
 
 
-def method_text(row: Mapping[str, Any], lang: str) -> str:
-    """A `returns` row's method in `lang` ('en' or 'es'), rendered from its template (`returns(..., lang=)` does
-    this for every row)."""
-    return _message(row).render(lang)
-
-
 def _message(row: Mapping[str, Any]) -> Template:
     message = row.get("_method")
     return message if isinstance(message, Template) else Template(str(row["method"]))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.periods import parse_bound
 from mppwatch.core.text import N_, Notes, Number
 from mppwatch.forecast.data import ForecastError, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
@@ -97,7 +98,7 @@ def reach(
         raw = data[data["unique_id"] == hist.uid]
         observed = float(np.nansum(raw["y"].to_numpy(dtype=float)))
         total0 = observed if start_total is None else float(start_total)
-        as_of = pd.Timestamp(sel.end[:7] + "-01") if sel.end else hist.last
+        as_of = _as_of_month(sel.end) if sel.end else hist.last
         notes += series_notes(hist)
         if start_total is not None:
             notes.add(
@@ -173,12 +174,19 @@ def reach(
     )
 
 
+def _as_of_month(end: str) -> pd.Timestamp:
+    """The month an `--as-of` bound ends in, read as `series --to` reads it (core.periods): 2019 is 2019-12."""
+    last = parse_bound(end, end=True, option="--as-of")
+    assert last is not None
+    return pd.Timestamp(last.year, last.month, 1)
+
+
 def _later(store: Store, sel: Selection) -> dict[str, pd.Series]:
     """Published months after the as-of month, per series (empty when the store has none)."""
     if not sel.end:
         return {}
     full = tidy(store, Selection(sel.dataset, sel.where, sel.by, sel.start, None, sel.row_type, sel.edition))
-    cut = pd.Timestamp(sel.end[:7] + "-01")
+    cut = _as_of_month(sel.end)
     out = {}
     for uid, part in full.groupby("unique_id"):
         after = part[part["ds"] > cut]
