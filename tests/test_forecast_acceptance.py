@@ -187,3 +187,19 @@ def test_since_cuts_at_a_policy_break(bundled_db: Path) -> None:
     # without the cut the drift runs from 590 (Mar 2019, the first published month): a slight fall instead
     step_all = (np.log1p(540) - np.log1p(590)) / 22
     assert whole.frame["y_hat"].tolist() == pytest.approx([np.expm1(np.log1p(540) + k * step_all) for k in (1, 2)])
+
+
+def test_reach_cli_notes_in_spanish(bundled_db: Path) -> None:
+    """Under --lang es the notes on stderr are Spanish sentences made from their templates."""
+    out = subprocess.run(
+        [*MW, "--db", str(bundled_db), "--lang", "es", "reach", MPP.dataset, "--where", "component=CBP"]
+        + ["--where", "outcome=Migrant Protection Protocols", "--as-of", "2019-06", "--target", "60000"]
+        + ["--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    notes = [line for line in out.stderr.splitlines() if line.startswith("note: ")]
+    assert notes[0] == "note: ohss_swb_bookouts_by_agency_monthly: empieza en 2019-03 (no hay nada publicado antes)"
+    assert "demasiado corta para elegir por evaluación retrospectiva (menos de 6 orígenes pasados)" in notes[1]
+    assert not any("too short" in n or "nothing published" in n for n in notes)

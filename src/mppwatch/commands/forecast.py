@@ -44,6 +44,7 @@ def _selection(
 
 
 def _notes(notes: list[str]) -> None:
+    """Each note on stderr, in the language it was rendered in (`result.notes_in(lang)`)."""
     for note in notes:
         err.print(f"note: {note}", markup=False, highlight=False)
 
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
         with store_of(ctx, read_only=True) as store, working(f"forecasting {dataset}"):
             result = forecast(store, sel, horizon, model, calibration_origins)
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))
-        _notes(result.notes)
+        _notes(result.notes_in(lang_of(ctx)))
         title = f"FORECAST (estimate) {dataset} (sources: {' '.join(result.frame.attrs.get('source_ids', []))})"
         if plot:
             _plots.forecast(ctx, result, heading, plot)
@@ -120,7 +121,7 @@ def register(app: typer.Typer) -> None:
             )
             history = tidy(store, sel) if plot else None
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))
-        _notes(result.notes)
+        _notes(result.notes_in(lang_of(ctx)))
         if plot and history is not None:
             _plots.forecast(ctx, result, heading, plot, kind="backtest", history=history)
         emit(result.summary, format, title=f"backtest {dataset}: {origins} origins x {horizon} months")
@@ -158,7 +159,7 @@ def register(app: typer.Typer) -> None:
         with store_of(ctx, read_only=True) as store, working(f"projecting {dataset}"):
             result = reach(store, sel, target, start_total, model, max_months, paths, seed, calibration_origins)
             heading = _plots.dataset_title(store, dataset, lang_of(ctx))
-        _notes(result.notes)
+        _notes(result.notes_in(lang_of(ctx)))
         title = f"PROJECTION (estimate) {dataset}: when does the total pass {target:,.0f}?"
         if plot:
             _plots.forecast(ctx, result, heading, plot, kind="reach", target=target)
