@@ -52,6 +52,7 @@ MONTHS = {
     )  # fmt: skip
     for m in names
 }
+WEEKS = {"first": 0, "second": 1, "third": 2, "fourth": 3}  # "the first week of July 2019": days 1-7
 DEMONYMS = {
     "honduran": "honduras", "guatemalan": "guatemala", "salvadoran": "el salvador", "salvadorean": "el salvador",
     "cuban": "cuba", "ecuadorian": "ecuador", "venezuelan": "venezuela", "nicaraguan": "nicaragua",
@@ -156,6 +157,12 @@ def read_claim(claim: Claim) -> ClaimReading:
         notes = [msg("read_days", words=m[0], n=str(n), end=end)]
         return ClaimReading(text, p, True, False, per_day, projection, notes)
     month_names = "|".join(sorted(MONTHS, key=len, reverse=True))
+    if m := re.search(rf"\b(first|second|third|fourth|last) week of ({month_names})\.? (\d{{4}})\b", q):
+        first = date(int(m[3]), MONTHS[m[2]], 1)
+        start = month_end(first) - timedelta(days=6) if m[1] == "last" else first + timedelta(days=7 * WEEKS[m[1]])
+        p = Period(f"{start}..{start + timedelta(days=6)}", "range", start, start + timedelta(days=6))
+        notes = [msg("read_week", words=m[0], start=p.start, end=p.end)]
+        return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(rf"\b(?:in |during )?({month_names})\.? (\d{{4}})\b", q):
         y, mo = int(m[2]), MONTHS[m[1]]
         start = date(y, mo, 1)

@@ -490,6 +490,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "read_fiscal_year": ("'{words}' → fiscal year {year}", "'{words}' → año fiscal {year}"),
     "read_days": ("'{words}' → the {n} days ending {end}", "'{words}' → los {n} días que terminan el {end}"),
     "read_month": ("'{words}' → month {period}", "'{words}' → mes {period}"),
+    "read_week": ("'{words}' → the days {start}..{end}", "'{words}' → los días {start}..{end}"),
     "read_year": ("'{words}' → calendar year {year}", "'{words}' → año natural {year}"),
     "read_since": ("'{words}' → from {start} to {end}", "'{words}' → del {start} al {end}"),
     "read_cumulative": ("'cumulative' → running total as of {date}", "'cumulative' → total acumulado al {date}"),
