@@ -233,3 +233,16 @@ def test_the_last_snapshot_is_a_floor_for_a_later_date(db: Path, tmp_path: Path)
     assert rows["F2"]["verdict"] == "contradicted"  # at least 18,000, so not under 10,000
     assert rows["F3"]["verdict"] == "not_checkable"  # a floor of 18,000 says nothing about 24,700..27,300
     assert "is a floor" in str(rows["F1"]["method"])
+
+
+def test_a_since_date_that_does_not_exist_is_not_a_period() -> None:
+    """'since 2019-02-30' is read through core.periods: no such day, so the claim keeps its own date (it used to
+    raise ValueError out of the checker)."""
+    from mppwatch.claims.infer import read_claim
+    from mppwatch.claims.spec import Claim, parse_period
+
+    def period(quantity: str) -> str:
+        return read_claim(Claim("W", "", quantity, "5", "persons", parse_period("2019-07-31"), "")).period.text
+
+    assert period("returns since 2019-02-30") == "2019-07-31"
+    assert period("returns since 2019-03-01") == "2019-03-01..2019-07-31"

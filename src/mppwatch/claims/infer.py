@@ -18,7 +18,7 @@ from mppwatch import query
 from mppwatch.claims.evidence import Context, place_name, where_text
 from mppwatch.claims.spec import CheckSpec, Claim, Period
 from mppwatch.claims.text import Msg, Text, msg
-from mppwatch.core.periods import fiscal_year_span, month_end
+from mppwatch.core.periods import PeriodError, fiscal_year_span, month_end, span
 from mppwatch.core.text import fold
 
 MPP2_START = date(2021, 12, 1)  # the reinstated MPP's first returns (6 Dec 2021)
@@ -177,10 +177,10 @@ def read_claim(claim: Claim) -> ClaimReading:
             notes = [msg("read_year", words=m[0], year=str(y))]
             return ClaimReading(text, p, True, False, per_day, projection, notes)
     if m := re.search(rf"\bsince (?:the )?(?:({month_names})\.? (\d{{4}})|(\d{{4}}-\d{{2}}-\d{{2}}))", q):
-        if m[3]:
-            start = date.fromisoformat(m[3])
-        else:
-            start = date(int(m[2]), MONTHS[m[1]], 1)
+        try:  # a day as printed, through the one date reader (a date that does not exist is no period)
+            start = span(m[3])[1] if m[3] else date(int(m[2]), MONTHS[m[1]], 1)
+        except PeriodError:
+            start = date.max
         if start <= as_of.end:
             p = Period(f"{start}..{as_of.end}", "range", start, as_of.end)
             notes = [msg("read_since", words=m[0], start=start, end=as_of.end)]
