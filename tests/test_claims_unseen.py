@@ -210,3 +210,27 @@ def test_public_claims_never_seen_agree_with_the_hand_check(tmp_path: Path) -> N
     false_contradictions = [c for c in expected if got[c] == "contradicted" and expected[c] != "contradicted"]
     assert false_contradictions == []
     assert agree >= 0.9
+
+
+def test_a_table_is_found_by_its_role_not_its_file_name(tmp_path: Path) -> None:
+    """A store holding only the user's own book-outs table (its name gives it the role `bookouts`) decides an
+    enrolment claim from it: the checker asks the catalogue for the role, not for OHSS's file name."""
+    root = tmp_path / "own"
+    root.mkdir()
+    (root / "test_sources.csv").write_text(SOURCES, encoding="utf-8")
+    (root / "my_mpp_bookouts.csv").write_text(
+        "source_id,month,component,outcome,row_type,count\n"
+        "TEST_ARRIVALS,2019-07,CBP,Migrant Protection Protocols,detail,11000\n"
+        "TEST_ARRIVALS,2019-08,CBP,Migrant Protection Protocols,detail,12000\n",
+        encoding="utf-8",
+    )
+    claims = tmp_path / "c.csv"
+    claims.write_text(HEADER + "B1,,,MPP enrolments in August 2019,12000,persons,2019-08,US\n"
+                      "B2,,,MPP enrolments in August 2019,15000,persons,2019-08,US\n", encoding="utf-8")  # fmt: skip
+    with Store.open(tmp_path / "db.duckdb") as store:
+        for name in ("test_sources.csv", "my_mpp_bookouts.csv"):
+            load_file(store, root / name)
+        result = check(store, claims, load_missing=False)
+    v = {x.claim.claim_id: x for x in result.verdicts}
+    assert (v["B1"].verdict, v["B1"].value, v["B1"].dataset) == ("supported", 12000, "my_mpp_bookouts")
+    assert v["B2"].verdict == "contradicted"
