@@ -281,3 +281,32 @@ def test_spanish_pages_show_no_english_library_sentence(client: TestClient, cour
             hits = [m.group(0) for m in pattern.finditer(text)]
             found += [(url, english, hit) for hit in hits if not any(hit in q for q in quoted)][:1]
     assert not found, "\n".join(f"{u}: {e!r} as {m!r}" for u, e, m in found)
+
+
+def test_pages_ask_for_roles_and_say_how_to_load_a_missing_one(tmp_path: Path) -> None:
+    """Book-outs loaded under a name of one's own (the catalogue infers its role from the name) feed the overview's
+    latest month and the forecasts; the pages whose roles have no dataset say how to load one, in both languages."""
+    from mppwatch.sources.loader import bundled_data_dir, load_file
+
+    db = tmp_path / "own.duckdb"
+    with Store.open(db) as store:
+        load_file(store, bundled_data_dir() / "source_ids.csv")
+        load_file(store, bundled_data_dir() / "inm_mpp_returns_by_nationality_2019.csv")  # first by name
+        load_file(store, bundled_data_dir() / "ohss_swb_bookouts_by_agency_monthly.csv", dataset="my_bookouts")
+        store.con.execute("CHECKPOINT")
+    client = TestClient(create_app(db))
+    overview = client.get("/?lang=en", headers=HTML).text
+    assert "no loaded dataset plays the role &#39;returns_snapshots&#39;: run `mppwatch load`" in overview
+    es = client.get("/returns?lang=es", headers=HTML).text
+    assert "ningún conjunto de datos cargado cumple el papel &#39;returns_snapshots&#39;" in es
+    encounters = client.get("/encounters?lang=en", headers=HTML).text
+    assert 'id="panel-bookouts"' in encounters and "my_bookouts" in encounters
+    assert "no loaded dataset plays the role &#39;enrollments&#39;" in encounters  # the panels it cannot draw
+    assert 'id="panel-enroll_usbp"' not in encounters
+    forecasts = client.get("/forecasts?lang=en&horizon=3", headers=HTML).text
+    assert 'id="panel-forecast"' in forecasts and "my_bookouts" in forecasts
+    explorer = client.get("/explorer?lang=en", headers=HTML).text
+    assert '<option value="my_bookouts" selected>' in explorer  # the book-outs are the explorer's first view
+    sources = client.get("/sources?lang=en", headers=HTML).text
+    row = re.search(r"<tr>\s*<td>OHSS_IELP_2024-08</td>.*?</tr>", sources, re.S)
+    assert row and "my_bookouts" in row.group(0) and "encounters forecasts overview" in row.group(0)

@@ -12,19 +12,25 @@ import datetime as dt
 import math
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from mppwatch import metrics
+from mppwatch import catalog, metrics
 from mppwatch import returns as returns_mod
+from mppwatch.catalog import QueryError
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import format_date, format_number, localise, translator
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
 from mppwatch.web import charts
+
+
+def N_(text: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where it is shown."""
+    return text
 
 
 class Tr:
@@ -43,10 +49,6 @@ class Tr:
     def date(self, value: Any) -> str:
         return format_date(value if isinstance(value, dt.date) else str(value), self.lang)
 
-    def text(self, sentence: str) -> str:
-        """A library's English sentence (a note, a method) in the page language, through its registered template."""
-        return localise(sentence, self.lang) or sentence
-
 
 def message(exc: BaseException, lang: str) -> str:
     """An error's one line in `lang`, as the CLI prints it: its own Spanish when it has one, else the template's."""
@@ -56,10 +58,20 @@ def message(exc: BaseException, lang: str) -> str:
     return localise(str(exc), lang) or str(exc)
 
 
+def dataset_for(store: Store, role: str, where: Sequence[tuple[str, str]] = (), by: Sequence[str] = ()) -> str:
+    """The first dataset playing `role` (by name) whose columns hold `where`'s values and `by`'s columns, else the
+    first (the query then says what it lacks); none playing it is the catalogue's error saying how to load one."""
+    names = catalog.role_datasets(store, role)
+    for name in names:
+        dims = catalog.record(store, name).dimensions
+        if all(c in dims and v in dims[c].values for c, v in where) and all(b in dims for b in by):
+            return name
+    return names[0]
+
+
 Gettext = Tr
 
-MPP_BOOKOUTS = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}
-PRESS_SNAPSHOTS = "mexico_mpp_returns_city_snapshots"
+MPP_BOOKOUTS = (("component", "CBP"), ("outcome", "Migrant Protection Protocols"))
 NUMBER, TEXT, DATE, BOOL, URL, SOURCES = "number", "text", "date", "bool", "url", "sources"
 
 
@@ -70,6 +82,7 @@ class Column:
     key: str
     label: str
     kind: str = TEXT
+    values: dict[str, str] | None = None  # how machine values read on a page (verdicts); CSV keeps the machine value
 
 
 @dataclass
@@ -158,69 +171,46 @@ def snapshot_frame(store: Store, datasets: Sequence[str]) -> pd.DataFrame:
     return out.sort_values(["geo", "date"]).reset_index(drop=True)
 
 
+NO_SNAPSHOTS = N_("returns: no usable snapshot in {datasets}")
+
+
 def snapshot_datasets(store: Store) -> list[str]:
-    """The datasets `mppwatch returns` reads by default (the catalogue's returns_snapshots role)."""
-    return list(returns_mod.default_datasets(store))
+    """The datasets `mppwatch returns` reads by default (the catalogue's returns_snapshots role); none is the
+    catalogue's error saying how to load one."""
+    return catalog.role_datasets(store, returns_mod.ROLE)
 
 
 def last_snapshot_date(store: Store, datasets: Sequence[str]) -> dt.date:
-    points = returns_mod.snapshots(store, datasets, None)
+    points = returns_mod.snapshots(store, datasets, None) if datasets else pd.DataFrame()
     if points.empty:
-        raise MppwatchError("returns: no snapshots loaded (run `mppwatch load`)")
+        raise QueryError(NO_SNAPSHOTS, datasets=", ".join(datasets))
     return max(points["date"])
-
-
-def method_text(method: Any, before: Any, after: Any, _: Gettext) -> str:
-    """The returns method in the page language (the library's English text, by its known forms)."""
-    text = str(method or "")
-    before, after = clean(before), clean(after)
-    if text == "snapshot":
-        return _("published snapshot")
-    if text.startswith("snapshot with an approximate"):
-        return _("published snapshot with an approximate date")
-    if text.startswith("linear interpolation") and before and after:
-        return _("estimate: linear interpolation between the snapshots of {before} and {after}").format(
-            before=_.date(before), after=_.date(after)
-        )
-    if text.startswith("before the first snapshot") and after:
-        return _("before the first snapshot ({date}): not estimated").format(date=_.date(after))
-    if text.startswith("no snapshot on or after"):
-        last = f" ({_.date(before)})" if before else ""
-        return _("after the last snapshot{last}: not extrapolated").format(last=last)
-    return _.text(text)
 
 
 def latest_city_date(store: Store, datasets: Sequence[str]) -> dt.date:
     """The last date with a snapshot for every city and the total: the returns page's default date."""
     points = snapshot_frame(store, datasets)
     if points.empty:
-        raise MppwatchError("returns: no snapshots loaded (run `mppwatch load`)")
+        raise QueryError(NO_SNAPSHOTS, datasets=", ".join(datasets))
     return min(max(g["date"]) for _, g in points.groupby("geo"))
 
 
-def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str]) -> dict[str, Any]:
-    """The headline: cumulative returns to Mexico as of a date, with estimate flag, method and sources."""
-    frame = returns_mod.returns(store, as_of, None, datasets)
+def returns_total(store: Store, as_of: dt.date, datasets: Sequence[str], lang: str) -> dict[str, Any]:
+    """The headline: cumulative returns to Mexico as of a date, with estimate flag, method (in `lang`) and sources."""
+    frame = returns_mod.returns(store, as_of, None, datasets, lang)
     row = frame.iloc[0]
     return {
         "value": clean(row["value"]),
         "is_estimate": bool(row["is_estimate"]),
         "method": str(row["method"]),
-        "before": clean(row.get("before_date")),
-        "after": clean(row.get("after_date")),
         "source_ids": split_ids(row["source_ids"]),
         "as_of": as_of.isoformat(),
     }
 
 
 def returns_by_city(store: Store, as_of: dt.date, datasets: Sequence[str], _: Gettext) -> Panel:
-    frame = returns_mod.returns(store, as_of, "city", datasets)
-    frame = frame.copy()
+    frame = returns_mod.returns(store, as_of, "city", datasets, _.lang)
     frame["source_ids"] = frame["source_ids"].fillna("")
-    frame["method"] = [
-        method_text(m, b, a, _)
-        for m, b, a in zip(frame["method"], frame["before_date"], frame["after_date"], strict=True)
-    ]
     estimates = [bool(v) for v in frame["is_estimate"]]
     chart = charts.bars(
         [str(c) for c in frame["city"]],
@@ -360,9 +350,9 @@ def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", 
     else:
         groups.append((q.dataset, frame))
     chart = charts.series_lines(groups[:20], _("value")) if len(frame) else None
-    cols = [Column(b, b) for b in q.by] + [Column("period", _("Period")), Column("value", _("Value"), NUMBER)]
+    cols = [Column(b, _(b)) for b in q.by] + [Column("period", _("Period")), Column("value", _("Value"), NUMBER)]
     missing = int(frame["value"].isna().sum()) if len(frame) else 0
-    notes = list(prov.notes)
+    notes = prov.notes_in(_.lang)
     if prov.is_estimate:
         notes.insert(0, _("These figures include estimates."))
     if missing:
@@ -407,8 +397,6 @@ def series_panel(store: Store, q: SeriesQuery, _: Gettext, key: str = "series", 
 
 def facets(store: Store, dataset: str, limit: int = 80) -> dict[str, list[str]]:
     """Each breakdown of a dataset with its published values (up to `limit`), from the catalogue."""
-    from mppwatch import catalog
-
     rec = catalog.record(store, dataset)
     return {
         name: list(dim.values)[:limit]
@@ -419,8 +407,6 @@ def facets(store: Store, dataset: str, limit: int = 80) -> dict[str, list[str]]:
 
 def datasets_catalogue(store: Store) -> dict[str, dict[str, Any]]:
     """Every dataset in the store: title and description in English and Spanish, origin, roles, coverage."""
-    from mppwatch import catalog
-
     return {
         name: {
             "title": dict(rec.title),
@@ -434,11 +420,10 @@ def datasets_catalogue(store: Store) -> dict[str, dict[str, Any]]:
 
 
 def latest_month(store: Store) -> dict[str, Any] | None:
-    """The latest month of CBP's MPP book-outs (OHSS), the 'latest month' headline."""
-    try:
-        frame = metrics.series(store, "ohss_swb_bookouts_by_agency_monthly", MPP_BOOKOUTS)
-    except MppwatchError:
-        return None
+    """The latest month of CBP's MPP book-outs (the `bookouts` dataset), the 'latest month' headline; None when
+    no month is above zero. No dataset with the role raises `RoleMissing`."""
+    dataset = dataset_for(store, "bookouts", MPP_BOOKOUTS)
+    frame = metrics.series(store, dataset, {k: [v] for k, v in MPP_BOOKOUTS})
     frame = frame.dropna(subset=["value"])
     frame = frame[frame["value"] > 0]
     if frame.empty:
@@ -454,11 +439,6 @@ def court_releases(store: Store) -> pd.DataFrame:
     from mppwatch import court
 
     return court.releases(store)
-
-
-def N_(text: str) -> str:
-    """Mark a string for translation where it is defined; it is translated where it is shown."""
-    return text
 
 
 COURT_LABELS = {
@@ -641,6 +621,8 @@ def claims_panel(store: Store, file: str, lang: str, _: Gettext) -> Panel:
 
 
 def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], _: Gettext) -> Panel:
+    from mppwatch.claims.text import VERDICT_LABELS, label
+
     order = [
         "claim_id",
         "verdict",
@@ -665,9 +647,12 @@ def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], 
         "method": _("How it was checked"),
         "quote": _("Quote"),
     }
+    verdicts = {v: label(VERDICT_LABELS, v, _.lang) for v in VERDICT_LABELS}
     counts = frame["verdict"].value_counts().sort_index().to_dict() if "verdict" in frame else {}
     chart = (
-        charts.bars([str(k) for k in counts], [int(v) for v in counts.values()], None, "", "", _("claims"))
+        charts.bars(
+            [verdicts.get(str(k), str(k)) for k in counts], [int(v) for v in counts.values()], None, "", "", _("claims")
+        )
         if len(counts) > 1
         else None
     )
@@ -675,9 +660,10 @@ def _claims_panel(key: str, title: str, frame: pd.DataFrame, errors: list[str], 
         key=key,
         title=title,
         frame=frame,
-        columns=[Column(c, labels.get(c, c), kinds.get(c, TEXT)) for c in cols],
+        columns=[Column(c, labels.get(c, c), kinds.get(c, TEXT), verdicts if c == "verdict" else None) for c in cols],
         source_ids=all_ids(frame, "source_ids"),
-        summary="; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or _("no verdicts"),
+        summary="; ".join(f"{verdicts.get(str(k), str(k))}: {v}" for k, v in sorted(counts.items()))
+        or _("no verdicts"),
         chart=chart,
         notes=errors,
         meta={"estimate_column": "is_estimate"},
@@ -702,15 +688,28 @@ def check_typed_claim(store: Store, fields: dict[str, str], lang: str, _: Gettex
 
 # ---------------------------------------------------------------- forecasts
 
-FORECAST_PRESETS: dict[str, SeriesQuery] = {
-    "mpp_bookouts": SeriesQuery(
-        "ohss_swb_bookouts_by_agency_monthly", tuple((k, v[0]) for k, v in MPP_BOOKOUTS.items())
+# each preset: the role of its dataset and the selection (the dataset is the first with the role holding it)
+FORECAST_PRESETS: dict[str, tuple[str, SeriesQuery]] = {
+    "mpp_bookouts": ("bookouts", SeriesQuery("", MPP_BOOKOUTS)),
+    "elpaso_apprehensions": (
+        "apprehensions",
+        SeriesQuery("", (("measure", "total_apprehensions"), ("location", "El Paso")), end="2019-03"),
     ),
-    "elpaso_apprehensions": SeriesQuery(
-        "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019",
-        (("measure", "total_apprehensions"), ("location", "El Paso")),
-        end="2019-03",
-    ),
+}
+
+
+def for_role(store: Store, role: str, q: SeriesQuery) -> SeriesQuery:
+    """`q` on the first loaded dataset with `role` that holds its filters and breakdowns."""
+    return replace(q, dataset=dataset_for(store, role, q.where, q.by))
+
+
+BACKTEST_LABELS = {
+    "model": N_("model"),
+    "mase": "MASE",
+    "smape": "sMAPE",
+    "coverage_80": N_("80% interval coverage"),
+    "coverage_95": N_("95% interval coverage"),
+    "mase_vs_snaive": N_("MASE relative to seasonal naive"),
 }
 
 
@@ -766,7 +765,7 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
             if clipped
             else []
         )
-        + list(result.notes),
+        + result.notes_in(_.lang),
         meta={"estimate": "forecast", "dataset": q.dataset, "where": [f"{c}={v}" for c, v in q.where]},
     )
     summ = bt.summary.copy()
@@ -775,7 +774,7 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
         key="backtest",
         title=_("Backtest: past errors against seasonal naive"),
         frame=summ,
-        columns=[Column(c, c, TEXT if c == "model" else NUMBER) for c in bcols],
+        columns=[Column(c, _(BACKTEST_LABELS.get(c, c)), TEXT if c == "model" else NUMBER) for c in bcols],
         source_ids=source_ids,
         summary=_("Rolling-origin backtest: MASE per model and as a ratio to seasonal naive (below 1 is better)."),
         chart=charts.bars(
@@ -788,7 +787,7 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
         )
         if "mase_vs_snaive" in summ
         else None,
-        notes=list(bt.notes),
+        notes=bt.notes_in(_.lang),
         meta={"estimate": "backtest of forecasts"},
     )
     return [fpanel, bpanel]

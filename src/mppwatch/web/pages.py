@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.datastructures import QueryParams
 
 from mppwatch import __version__
+from mppwatch.catalog import QueryError
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import LANGS, accept_language, format_date, format_number, translator
 from mppwatch.store import Store, StoreError
@@ -64,17 +65,12 @@ NAV = [
     ("sources", "/sources", N_("Sources")),
 ]
 PATHS = {name: path for name, path, _ in NAV}
-# which datasets each page reads: the Sources page says which pages use a source
-PAGE_DATASETS = {
-    "overview": ["inm_mpp_returns_by_crossing_point_2019", "ohss_swb_bookouts_by_agency_monthly"],
-    "returns": ["inm_mpp_returns_by_crossing_point_2019", content.PRESS_SNAPSHOTS],
-    "encounters": [
-        "cbp_mpp_enrollments_by_location",
-        "cbp_mpp_page_usbp_apprehensions_by_sector",
-        "cbp_mpp_page_ofo_inadmissibles_by_field_office",
-        "ohss_swb_bookouts_by_agency_monthly",
-    ],
-    "forecasts": [q.dataset for q in content.FORECAST_PRESETS.values()],
+# the roles of the datasets each page reads (catalog.with_role): the Sources page says which pages use a source
+PAGE_ROLES = {
+    "overview": ("returns_snapshots", "bookouts"),
+    "returns": ("returns_snapshots",),
+    "encounters": ("enrollments", "encounters", "bookouts"),
+    "forecasts": tuple(role for role, _q in content.FORECAST_PRESETS.values()),
 }
 
 
@@ -223,6 +219,8 @@ def cell(col: Column, value: Any, lang: str, _: Callable[[str], str]) -> str:
         return _date(lang)(value)
     if col.kind == content.BOOL:
         return _("yes") if value else _("no")
+    if col.values:
+        return col.values.get(str(value), str(value))
     return str(value)
 
 
@@ -322,7 +320,7 @@ def _day(text: str | None, default: date) -> date:
 def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = content.snapshot_datasets(store)
     last = content.last_snapshot_date(store, datasets)
-    total = content.returns_total(store, last, datasets)
+    total = content.returns_total(store, last, datasets, lang)
     heads: list[dict[str, Any]] = [
         {
             "label": _("People returned to Mexico under MPP, cumulative"),
@@ -333,7 +331,11 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
             "link": "/returns",
         }
     ]
-    month = content.latest_month(store)
+    month, month_note = None, None
+    try:
+        month = content.latest_month(store)
+    except MppwatchError as exc:  # the returns figures stand without the book-outs
+        month_note = content.message(exc, lang)
     if month:
         heads.append(
             {
@@ -371,7 +373,7 @@ def build_overview(store: Store, params: QueryParams, lang: str, _: content.Tr) 
         _("MPP in numbers"),
         panels=[last_known, content.snapshots_panel(store, datasets, _)],
         headlines=heads,
-        extra={"court_loaded": backlog is not None, "court_note": court_note},
+        extra={"court_loaded": backlog is not None, "court_note": court_note, "month_note": month_note},
     )
 
 
@@ -380,14 +382,14 @@ def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -
     datasets = content.snapshot_datasets(store)
     last = content.last_snapshot_date(store, datasets)
     day = _day(params.get("as_of"), content.latest_city_date(store, datasets))
-    total = content.returns_total(store, day, datasets)
+    total = content.returns_total(store, day, datasets, lang)
     heads = [
         {
             "label": _("People returned to Mexico under MPP by {date}").format(date=format_date(day, lang)),
             "value": total["value"],
             "date": total["as_of"],
             "estimate": total["is_estimate"],
-            "method": content.method_text(total["method"], total["before"], total["after"], _),
+            "method": total["method"],
             "source_ids": total["source_ids"],
         }
     ]
@@ -468,10 +470,20 @@ def api_query(q: SeriesQuery) -> str:
     return urlencode(items)
 
 
+def _default_dataset(store: Store, datasets: dict[str, Any]) -> str:
+    """The explorer's first view: the book-outs when loaded, else the first dataset; none loaded says how."""
+    try:
+        return content.dataset_for(store, "bookouts")
+    except QueryError:
+        if datasets:
+            return str(next(iter(datasets)))
+        raise
+
+
 @guarded
 def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = content.datasets_catalogue(store)
-    q = _series_query(params, "ohss_swb_bookouts_by_agency_monthly")
+    q = _series_query(params, params.get("dataset") or _default_dataset(store, datasets))
     page = Page("explorer", _("Explorer"), extra={"datasets": datasets, "q": q, "facets": {}, "api": api_query(q)})
     try:
         page.extra["facets"] = content.facets(store, q.dataset)  # an unknown dataset: the catalogue's error
@@ -481,40 +493,42 @@ def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) 
     return page
 
 
-ENCOUNTER_PANELS = [  # a title of "" is the catalogue's title, in the page language
+# key, role, selection (its dataset: the first with the role that holds it), title ("" is the catalogue's title)
+ENCOUNTER_PANELS = [
     (
         "enroll_usbp",
-        SeriesQuery("cbp_mpp_enrollments_by_location", (("component", "USBP"),), ("location",)),
+        "enrollments",
+        SeriesQuery("", (("component", "USBP"),), ("location",)),
         N_("MPP enrollments by Border Patrol sector (CBP)"),
     ),
     (
         "enroll_ofo",
-        SeriesQuery("cbp_mpp_enrollments_by_location", (("component", "OFO"),), ("location",)),
+        "enrollments",
+        SeriesQuery("", (("component", "OFO"),), ("location",)),
         N_("MPP enrollments by OFO field office (CBP)"),
     ),
     (
         "bookouts",
-        SeriesQuery(
-            "ohss_swb_bookouts_by_agency_monthly",
-            (("outcome", "Migrant Protection Protocols"),),
-            ("component",),
-            start="2019-01",
-        ),
+        "bookouts",
+        SeriesQuery("", (("outcome", "Migrant Protection Protocols"),), ("component",), start="2019-01"),
         N_("MPP book-outs by agency, both programmes (DHS OHSS)"),
     ),
-    ("usbp_sectors", SeriesQuery("cbp_mpp_page_usbp_apprehensions_by_sector", by=("location",)), ""),
-    ("ofo_offices", SeriesQuery("cbp_mpp_page_ofo_inadmissibles_by_field_office", by=("location",)), ""),
+    ("usbp_sectors", "encounters", SeriesQuery("", (("component", "USBP"),), ("location",)), ""),
+    ("ofo_offices", "encounters", SeriesQuery("", (("component", "OFO"),), ("location",)), ""),
 ]
 
 
 @guarded
 def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     page = Page("encounters", _("Enrollments and encounters"))
-    for key, q, title in ENCOUNTER_PANELS:
+    for key, role, q, title in ENCOUNTER_PANELS:
         try:
+            q = content.for_role(store, role, q)
             panel = content.series_panel(store, q, _, key=key, title=_(title) if title else "")
-        except MppwatchError as exc:
-            page.extra.setdefault("skipped", []).append(f"{q.dataset}: {content.message(exc, lang)}")
+        except MppwatchError as exc:  # the other panels stand; the page says what is missing and how to load it
+            skipped = page.extra.setdefault("skipped", [])
+            if (text := content.message(exc, lang)) not in skipped:
+                skipped.append(text)
             continue
         if key in ("enroll_usbp", "enroll_ofo", "bookouts"):
             panel.notes.append(
@@ -531,10 +545,13 @@ def build_sources(store: Store, params: QueryParams, lang: str, _: content.Tr) -
     reg = content.source_register(store)
     import pandas as pd
 
+    from mppwatch import catalog
+
+    used = {p: {d for role in roles for d in catalog.with_role(store, role)} for p, roles in PAGE_ROLES.items()}
     rows = []
     for _sid, info in sorted(reg.items()):
         ds = content.split_ids(info.get("datasets"))
-        pages = sorted({p for p, used in PAGE_DATASETS.items() for d in ds if d in used})
+        pages = sorted({p for p, names in used.items() for d in ds if d in names})
         rows.append({**info, "pages": " ".join(pages), "datasets": " ".join(ds)})
     frame = pd.DataFrame(
         rows, columns=["source_id", "title", "source_url", "retrieved_via", "note", "datasets", "pages"]
@@ -598,7 +615,7 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
         q = _series_query(params, "")
         preset = ""
     elif preset in content.FORECAST_PRESETS:
-        q = content.FORECAST_PRESETS[preset]
+        q = content.for_role(store, *content.FORECAST_PRESETS[preset])
     else:
         raise MppwatchError(f"preset {preset!r}: choose one of {', '.join(content.FORECAST_PRESETS)}")
     try:
