@@ -15,7 +15,7 @@ HEAVY = ("pandas", "numpy", "duckdb", "pyarrow", "plotly", "statsmodels", "scipy
 
 PROBE = """
 import json, sys
-sys.argv = ["mppwatch", *ARGS]
+sys.argv = ["mppwatch", ARGS]
 from mppwatch.cli import main
 try:
     main()
@@ -55,3 +55,60 @@ def test_command_index_is_current():
     """Fails when a command module adds, renames or re-documents a command: run
     `.venv/bin/python -m mppwatch.commands._index --write` (then `ruff format` it)."""
     assert _index.build() == _index.COMMANDS
+
+
+def test_a_command_on_the_store_imports_no_pydantic(bundled_db):
+    """Typer converts option values through pydantic; mppwatch.commands._coerce does it for the plain types
+    (pydantic's import was 8% of `series`)."""
+    probe = PROBE.replace("HEAVY", repr(("pydantic", "pydantic_core", "typer._adapters")))
+    probe = probe.replace("m.split('.')[0] in", "m in").replace('m.split(".")[0] in', "m in")
+    args = ["--db", str(bundled_db), "series", "ohss_swb_bookouts_by_agency_monthly", "--where", "component=CBP"]
+    args += ["--from", "2019-01", "--to", "2019-03", "--format", "csv"]
+    code = probe.replace("ARGS", repr(args)[1:-1])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "period,value\n2019-01,58290\n2019-02,76410\n2019-03,103740\n", proc.stderr
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_direct_conversion_agrees_with_typers():
+    """The same value or the same message as Typer's pydantic converter, for every plain parameter of every
+    command (and text that is no number, a choice in another case, lists)."""
+    import typer
+    from typer._click.core import Context
+    from typer._click.exceptions import BadParameter
+
+    from mppwatch.cli import app
+    from mppwatch.commands import _coerce
+    from mppwatch.commands._lazy import _command_modules, _Placeholder, load_module_commands
+
+    group = typer.main.get_command(app)
+    commands = [c for c in group.commands.values() if not isinstance(c, _Placeholder)]
+    for module in _command_modules():
+        for cmd in load_module_commands(module).values():
+            commands += [cmd, *getattr(cmd, "commands", {}).values()]
+    samples = ["3", " 7 ", "-2", "1.5", "abc", "", "x.csv", "CSV", "json", "table", "true"]
+    compared = 0
+    for cmd in commands:
+        ctx = Context(cmd)
+        for param in cmd.params:
+            descriptor = getattr(param, "type_descriptor", None)
+            if descriptor is None:
+                continue
+            mine = _coerce.build_runtime_param(descriptor)
+            if not isinstance(mine, _coerce._Direct):
+                continue
+            theirs = _coerce._original(descriptor)
+            values: list[object] = [*samples, param.default]
+            if param.multiple or param.nargs == -1:
+                values = [("a", "b"), ("1", "x.csv"), ()]
+            for value in values:
+                outcomes = []
+                for runtime in (mine, theirs):
+                    try:
+                        outcomes.append(("ok", runtime.coerce(value, param=param, ctx=ctx)))
+                    except BadParameter as exc:
+                        outcomes.append(("error", exc.format_message().replace("Value error, ", "")))
+                assert outcomes[0] == outcomes[1], (cmd.name, param.name, value)
+                assert type(outcomes[0][1]) is type(outcomes[1][1]), (cmd.name, param.name, value)
+                compared += 1
+    assert compared > 500

@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-
 from mppwatch.errors import InputError, MppwatchError
-from mppwatch.sources import BUNDLED, NOT_OBSERVATIONS, family_for, read_long_csv
-from mppwatch.sources.lookups import SOURCE_COLUMNS, read_eoir_lookups, read_source_register
+from mppwatch.sources import NOT_OBSERVATIONS
 from mppwatch.store import LoadResult, Store, sha256_of
+
+# the readers (pandas, pyarrow) are imported by the functions that read files: the catalogue imports this
+# module for bundled_data_dir, and a read-only command should not pay for them
 
 LOOKUPS_DDL = """
 CREATE TABLE IF NOT EXISTS eoir_lookups (
@@ -43,6 +43,8 @@ def bundled_data_dir() -> Path:
 
 
 def _is_source_register(path: Path) -> bool:
+    from mppwatch.sources.lookups import SOURCE_COLUMNS
+
     with open(path, "rb") as handle:
         first = handle.readline().decode("utf-8-sig", "replace").strip()
     return first.split(",") == list(SOURCE_COLUMNS)
@@ -59,6 +61,10 @@ def _skip(store: Store, dataset: str, path: Path, sha: str) -> LoadResult | None
 
 def load_file(store: Store, path: str | Path, dataset: str | None = None) -> LoadResult:
     """Load one file: a source register, EOIR lookups, or observations in the long convention."""
+    import pyarrow as pa
+
+    from mppwatch.sources import family_for, read_long_csv
+
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), None, None, "no such file")
@@ -119,6 +125,8 @@ def _register_dataset(path: Path) -> str:
 
 def load_source_register(store: Store, path: Path) -> LoadResult:
     """Load a source register (source_id, source_url, title, retrieved_via, note): upsert by source_id."""
+    from mppwatch.sources.lookups import read_source_register
+
     dataset = _register_dataset(path)
     sha = sha256_of(path)
     if skipped := _skip(store, dataset, path, sha):
@@ -192,6 +200,8 @@ def registers_beside(paths: Sequence[Path]) -> list[Path]:
 
 def load_eoir_lookups(store: Store, path: Path) -> LoadResult:
     """EOIR's code -> description pairs, used to name codes in court tables and in synthetic releases."""
+    from mppwatch.sources.lookups import read_eoir_lookups
+
     dataset = "eoir_lookup_codes"
     sha = sha256_of(path)
     if skipped := _skip(store, dataset, path, sha):
@@ -211,6 +221,8 @@ def load_eoir_lookups(store: Store, path: Path) -> LoadResult:
 
 def bundled_files(data_dir: Path | None = None) -> list[Path]:
     """The bundled files in load order: the source register first, then lookups, then observations."""
+    from mppwatch.sources import BUNDLED
+
     data_dir = data_dir or bundled_data_dir()
     files = [data_dir / "source_ids.csv", data_dir / "eoir_lookup_codes.csv"]
     files += [data_dir / f"{stem}.csv" for stem in sorted(BUNDLED)]
