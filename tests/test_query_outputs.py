@@ -84,3 +84,15 @@ def test_api_dataset_record(bundled_db: Path) -> None:
     assert body["period_kinds"]["month"]["first"] <= "2019-01-01"
     r = client.get("/api/v1/datasets/ohss_bookouts")
     assert r.status_code == 400 and "no dataset 'ohss_bookouts'" in r.json()["detail"]
+
+
+def test_cli_series_stocks_latest(bundled_db: Path) -> None:
+    """`series --stocks latest` (per month) and `latest-year`: one figure per period with the date it is from."""
+    args = ["--db", str(bundled_db), "series", "mexico_mpp_returns_city_snapshots", "--where", "city=Ciudad Juarez"]
+    r = CliRunner().invoke(app, [*args, "--to", "2019-07", "--stocks", "latest", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "period,as_of,value\n2019-06,2019-06-14,5167\n2019-07,2019-07-21,11400\n"
+    r = CliRunner().invoke(app, [*args, "--to", "2019-12", "--stocks", "latest-year", "--format", "csv"])
+    assert r.stdout == "period,as_of,value\n2019,2019-09,17041\n"
+    r = CliRunner().invoke(app, ["--lang", "es", *args, "--stocks", "latest"])
+    assert "nota: mexico_mpp_returns_city_snapshots: la cifra más reciente de cada mes" in r.stdout

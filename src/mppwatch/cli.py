@@ -187,6 +187,10 @@ def series(
     row_type: Annotated[str, typer.Option(help="detail (default), published_total, ...")] = "detail",
     period_kind: Annotated[str | None, typer.Option(help="month (default when present), fiscal_year, day, ...")] = None,
     edition: Annotated[str | None, typer.Option(help="publisher edition YYYY-MM (default: the latest)")] = None,
+    stocks: Annotated[
+        str,
+        typer.Option(help="stocks (cumulative counts, beds): each dated figure, or the latest per month (latest-year)"),
+    ] = "each",
     meta: Annotated[Path | None, typer.Option("--meta", help="also write the metadata JSON here")] = None,
     plot: PlotOpt = None,
     format: FormatOpt = Format.table,
@@ -195,7 +199,10 @@ def series(
     from mppwatch import downloads
 
     where_map = metrics.parse_where(where or [])
-    sel = metrics.selection(dataset, where_map, split_by(by), start, end, row_type, period_kind, edition)
+    mode, _, per = stocks.partition("-")  # each, latest (per month) or latest-year
+    sel = metrics.selection(
+        dataset, where_map, split_by(by), start, end, row_type, period_kind, edition, mode, per or "month"
+    )
     _plots.check(plot)
     with store_of(ctx, read_only=True) as store:
         result = metrics.series_result(store, sel)

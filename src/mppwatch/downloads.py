@@ -35,7 +35,7 @@ def sources_text(prov: Provenance, lang: str = "en") -> str:
 def caption(prov: Provenance, lang: str = "en") -> str:
     """What a table prints under itself: the sources line, then each note on its own line, in `lang`."""
     _ = i18n.translator(lang)
-    notes = [i18n.localise(n, lang) or n for n in prov.notes]
+    notes = prov.notes_in(lang)  # each note rendered from its template (query.Provenance)
     return "\n".join([sources_text(prov, lang), *(f"{_('note:')} {n}" for n in notes)])
 
 
