@@ -223,3 +223,13 @@ def test_court_shapes_awaiting_a_first_hearing_and_transfers(store_path: Path, t
     for cid in ("A1", "A2", "T1", "T2"):
         assert "inferred" in v[cid].method()
     assert "awaiting_first_hearing_share" in v["A2"].method() and "transferred =" in v["T1"].method()
+
+
+def test_a_nationality_in_words_matches_the_release_code_by_its_name(store_path: Path, tmp_path: Path) -> None:
+    """'Honduran' finds nationality HO through its name HONDURAS (tables keep EOIR's codes, names beside them)."""
+    with Store.open(store_path) as store:
+        by = court.table(store, ["nationality"], ["pending"], mpp_only=True, as_of=SEPT)
+    row = by[by["nationality_name"] == "HONDURAS"].iloc[0]
+    assert row["nationality"] == "HO"
+    v = _verdicts(store_path, tmp_path, [f"H1,,,pending Honduran MPP cases,{int(row['pending'])},cases,2019-08-31,US"])
+    assert (v["H1"].verdict, v["H1"].value) == ("supported", int(row["pending"]))
