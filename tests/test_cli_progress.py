@@ -40,8 +40,8 @@ def test_nothing_drawn_off_a_terminal(monkeypatch):
 
 
 def test_stdout_stays_clean_with_stderr_on_a_terminal(tmp_path):
-    """With the delay at 0 (MPPWATCH_PROGRESS_AFTER), loading the bundled data draws its progress to the terminal on stderr, stdout is the CSV
-    alone, and the same as with stderr on a pipe (where nothing at all is drawn)."""
+    """With the delay at 0 (MPPWATCH_PROGRESS_AFTER), loading the bundled data draws its progress on the terminal
+    on stderr; stdout is the CSV alone, the same as with stderr on a pipe (where nothing at all is drawn)."""
     env = {k: v for k, v in os.environ.items() if k not in ("MPPWATCH_LANG", "LANGUAGE", "LC_ALL")}
     env.update({"LANG": "C.UTF-8", "COLUMNS": "100"})
     env["MPPWATCH_DB"] = str(tmp_path / "piped.duckdb")
