@@ -257,6 +257,32 @@ def test_court_refusals_read_in_spanish(court_db: Path, tmp_path: Path) -> None:
     assert english_in_spanish(result) == [] and untranslated(result) == []
 
 
+def test_court_verdicts_read_in_spanish(court_db: Path, tmp_path: Path) -> None:
+    """Decided court claims (a perturbed count inside and outside its band, the first-hearing share, transfers,
+    the non-MPP group) hold no English sentence in Spanish, and their confidence reasons are Spanish too."""
+    rows = {
+        "K1": ("pending MPP cases,100,cases,2020-01-31,US", "", ""),
+        "K2": ("pending MPP cases,999999,cases,2020-01-31,US", "", ""),
+        "K3": ("share of pending MPP cases still waiting for a first hearing,20,percent,2020-01-31,US", "", ""),
+        "K4": ("MPP cases transferred to another court,50,cases,2020-01-31,US", "", ""),
+        "K5": (
+            "moved cases,50,cases,2020-01-31,US",
+            'metric = "court"\nmeasure = "transferred"\ngroup = "non_mpp"',
+            "",
+        ),
+    }
+    claims, spec = _write(tmp_path, rows)
+    with Store.open(court_db, read_only=True) as store:
+        result = check(store, claims, spec, load_missing=False)
+    assert result.errors == []
+    verdicts = {v.claim.claim_id: v for v in result.verdicts}
+    assert verdicts["K2"].verdict == "contradicted"
+    assert all("court_perturbed" in keys(v) for v in verdicts.values() if v.verdict != "not_checkable")
+    assert english_in_spanish(result) == [] and untranslated(result) == []
+    for v in verdicts.values():
+        assert v.row("es")["confidence_reason"] != v.row("en")["confidence_reason"], v.claim.claim_id
+
+
 def _withheld(value: object) -> bool:
     return isinstance(value, str) or value is None or bool(pd.isna(value))  # type: ignore[arg-type]
 
