@@ -20,9 +20,11 @@ from typer import _coercion, core
 from typer._click.exceptions import BadParameter
 from typer._param_types import coerce_cli_choice, coerce_cli_path
 
+from mppwatch.core.text import N_
+
 _INT = re.compile(r"\s*[+-]?\d+\s*")
-NOT_INT = "Input should be a valid integer, unable to parse string as an integer"
-NOT_NUMBER = "Input should be a valid number, unable to parse string as a number"
+NOT_INT = N_("Input should be a valid integer, unable to parse string as an integer")  # pydantic's words
+NOT_NUMBER = N_("Input should be a valid number, unable to parse string as a number")
 _original = _coercion.build_runtime_param
 
 
