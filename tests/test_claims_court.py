@@ -233,3 +233,22 @@ def test_a_nationality_in_words_matches_the_release_code_by_its_name(store_path:
     assert row["nationality"] == "HO"
     v = _verdicts(store_path, tmp_path, [f"H1,,,pending Honduran MPP cases,{int(row['pending'])},cases,2019-08-31,US"])
     assert (v["H1"].verdict, v["H1"].value) == ("supported", int(row["pending"]))
+
+
+def test_a_court_measure_named_only_by_the_quote(store_path: Path, tmp_path: Path) -> None:
+    """A quantity that says only 'MPP cases' takes the first-hearing measure its quote names; without such a quote
+    it is not read as one."""
+    with Store.open(store_path) as store:
+        row = court.table(store, [], ["cases", "awaiting_first_hearing"], mpp_only=True, as_of=SEPT).iloc[0]
+    quote = '"Of those, {n} are still waiting for a first hearing, court data show."'
+    v = _verdicts(
+        store_path,
+        tmp_path,
+        [
+            f"Q1,,{quote.format(n=int(row.awaiting_first_hearing))},MPP cases,{int(row.awaiting_first_hearing)},cases,2019-08-31,US",
+            f"Q2,,,MPP cases,{int(row.cases)},cases,2019-08-31,US",
+        ],
+    )
+    assert (v["Q1"].verdict, v["Q1"].value) == ("supported", int(row.awaiting_first_hearing))
+    assert "the quote names awaiting_first_hearing" in v["Q1"].method()
+    assert "awaiting_first_hearing" not in v["Q2"].method()

@@ -217,22 +217,9 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     """Candidate specs in order of preference, or (no candidates, a not-checkable spec with its reason)."""
     r = read_claim(claim)
     texts = [claim.quantity, claim.geography]
-    duration = bool(re.search(r"\b(?:days?|weeks?|months?|years?)\b", fold(claim.unit)))
-    for pattern, measure in COURT_TOPICS:
-        if measure in COURT_SHARES and duration:
-            continue  # "the wait for a first hearing, in days" is a wait, not a count of cases waiting
-        if re.search(pattern, fold(claim.quantity)):
-            if measure in COURT_SHARES and re.search(r"percent|%|\bshare\b|\brate\b|proportion", r.text):
-                measure = COURT_SHARES[measure]
-            where = _court_nationality(claim.quantity)
-            spec = CheckSpec(metric="court", measure=measure, where=where, aggregation="latest", period=claim.as_of)
-            spec.inferred = True
-            spec.why = [
-                msg("why_court_where", measure=measure, where=where_text(where))
-                if where
-                else msg("why_court", measure=measure)
-            ]
-            return [spec], None
+    court_spec = _court_reading(claim, r)
+    if court_spec is not None:
+        return [court_spec], None
     for pattern, reason, would, reason_es, would_es in OUT_OF_SCOPE:
         if re.search(pattern, fold(claim.quantity)):
             return [], CheckSpec(
@@ -349,6 +336,35 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         for c in cands:
             c.why.append(msg("why_projection", period=r.period.text))
     return cands, None if cands else _unmatched(claim)
+
+
+def _court_reading(claim: Claim, r: ClaimReading) -> CheckSpec | None:
+    """A court-record measure named by the quantity; or, when the quantity speaks of cases or hearings without
+    naming one, the first-hearing or transfer measure its quote names ("MPP cases", "... still waiting for a
+    first hearing")."""
+    duration = bool(re.search(r"\b(?:days?|weeks?|months?|years?)\b", fold(claim.unit)))
+    court_words = re.search(r"\bcases?\b|\bcourts?\b|\bhearings?\b|\bproceedings\b", fold(claim.quantity))
+    passes = [(claim.quantity, COURT_TOPICS)]
+    if court_words and claim.quote:
+        passes.append((claim.quote, [(p, m) for p, m in COURT_TOPICS if m in COURT_SHARES]))
+    for text, topics in passes:
+        for pattern, measure in topics:
+            if measure in COURT_SHARES and duration:
+                continue  # "the wait for a first hearing, in days" is a wait, not a count of cases waiting
+            if re.search(pattern, fold(text)):
+                if measure in COURT_SHARES and re.search(r"percent|%|\bshare\b|\brate\b|proportion", r.text):
+                    measure = COURT_SHARES[measure]
+                where = _court_nationality(claim.quantity)
+                spec = CheckSpec(metric="court", measure=measure, where=where, aggregation="latest", period=claim.as_of)
+                spec.inferred = True
+                why = (
+                    msg("why_court_where", measure=measure, where=where_text(where))
+                    if where
+                    else msg("why_court", measure=measure)
+                )
+                spec.why = [why] if text is claim.quantity else [why, msg("why_court_quote", measure=measure)]
+                return spec
+    return None
 
 
 def _court_nationality(quantity: str) -> dict[str, list[str]]:

@@ -962,3 +962,7 @@ TEMPLATES["conf_perturbed_band"] = (
     "la cifra judicial está perturbada y la afirmación está dentro de su banda de ruido: coherente, no confirmada"
     " con exactitud",
 )
+TEMPLATES["why_court_quote"] = (
+    "the quantity names cases without a measure; the quote names {measure}",
+    "la cantidad nombra casos sin una medida; la cita nombra {measure}",
+)
