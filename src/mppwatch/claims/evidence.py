@@ -114,9 +114,13 @@ class Context:
         return roles[role]
 
     def roles_of(self, dataset: str | None) -> tuple[str, ...]:
-        """The roles a loaded dataset plays (none for an unknown name)."""
-        record = catalog.catalog(self.store).get(dataset or "")
-        return record.roles if record is not None else ()
+        """The roles a loaded dataset plays (none for an unknown name), once per run and dataset."""
+        known: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_roles_of", {})
+        key = dataset or ""
+        if key not in known:
+            record = catalog.catalog(self.store).get(key)
+            known[key] = record.roles if record is not None else ()
+        return known[key]
 
     def return_datasets(self) -> list[str]:
         """Snapshot datasets of cumulative returns: every loaded dataset with the role `returns_snapshots`."""
