@@ -4,6 +4,7 @@ every empty answer explained. Figures hand-checked against the bundled CSVs (OHS
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -390,3 +391,14 @@ def test_returns_method_reads_in_spanish(store: Store) -> None:
         rows = returns_mod.returns(store, day, by="city", lang="es")
         for method in rows["method"]:
             assert not re.search(r"snapshot|interpolation|estimated|last known|before the|floor", method), method
+
+
+def test_analyses_name_roles_not_bundled_files() -> None:
+    """returns, the simulation and the forecasts ask the catalogue for roles; no bundled dataset is named in them."""
+    src = Path(__file__).resolve().parents[1] / "src" / "mppwatch"
+    package = json.loads((src.parents[1] / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    names = [Path(r["path"]).stem for r in package["resources"] if r.get("mppwatch", {}).get("roles")]
+    files = [src / "returns.py", *(src / "simulate").glob("*.py"), *(src / "forecast").glob("*.py")]
+    files += [src / "commands" / "simulate.py", src / "commands" / "forecast.py"]
+    found = [(f.name, n) for f in files for n in names if n in f.read_text(encoding="utf-8")]
+    assert len(names) > 10 and not found
