@@ -96,3 +96,16 @@ def test_cli_series_stocks_latest(bundled_db: Path) -> None:
     assert r.stdout == "period,as_of,value\n2019,2019-09,17041\n"
     r = CliRunner().invoke(app, ["--lang", "es", *args, "--stocks", "latest"])
     assert "nota: mexico_mpp_returns_city_snapshots: la cifra más reciente de cada mes" in r.stdout
+
+
+def test_api_series_stocks_latest(bundled_db: Path) -> None:
+    client = TestClient(create_app(bundled_db))
+    params = {"dataset": "mexico_mpp_returns_city_snapshots", "where": "city=Ciudad Juarez", "to": "2019-07"}
+    r = client.get("/api/v1/series", params={**params, "stocks": "latest", "format": "csv"})
+    assert r.status_code == 200, r.text
+    assert r.text == "period,as_of,value\n2019-06,2019-06-14,5167\n2019-07,2019-07-21,11400\n"
+    body = client.get("/api/v1/series", params={**params, "stocks": "latest", "stock_period": "year"}).json()
+    assert body["provenance"]["as_of"] == ["2019-07-21"]
+    assert body["provenance"]["notes_es"][-1].startswith("mexico_mpp_returns_city_snapshots: la cifra más reciente")
+    bad = client.get("/api/v1/series", params={**params, "stocks": "last"})
+    assert bad.status_code == 400 and "choose one of latest, each" in bad.text

@@ -104,6 +104,10 @@ def series(
     row_type: str = "detail",
     period_kind: str | None = None,
     edition: str | None = None,
+    stocks: Annotated[
+        str, Query(description="a stock's figures: each (default) dated figure, or the latest in each stock_period")
+    ] = "each",
+    stock_period: Annotated[str, Query(description="month (default) or year, for stocks=latest")] = "month",
     format: Annotated[str, Query(pattern="^(json|csv|zip)$", description="json (default), csv or zip")] = "json",
 ) -> Any:
     """A dataset summed per period (and per `by` column), as `mppwatch series` prints it.
@@ -115,7 +119,16 @@ def series(
         lambda: metrics.series_result(
             store,
             metrics.selection(
-                dataset, metrics.parse_where(where or []), split_list(by), start, end, row_type, period_kind, edition
+                dataset,
+                metrics.parse_where(where or []),
+                split_list(by),
+                start,
+                end,
+                row_type,
+                period_kind,
+                edition,
+                stocks,
+                stock_period,
             ),
         )
     )
