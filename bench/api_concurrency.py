@@ -16,12 +16,11 @@ Run: .venv/bin/python bench/api_concurrency.py [--seconds 20] [--cases 20000]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,18 +28,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from mppwatch.web.serving import served
+
 ROOT = Path(__file__).resolve().parents[1]
 MW = ROOT / ".venv" / "bin" / "mppwatch"
 SERIES = (
     "/api/v1/series?dataset=ohss_swb_bookouts_by_agency_monthly&where=component=CBP"
     "&where=outcome=Migrant%20Protection%20Protocols&from=2019-01&to=2019-12"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get(base: str, path: str, timeout: float = 60) -> tuple[int, float, bytes]:
@@ -124,18 +119,10 @@ def main() -> None:
     run("load")
     run("synth", "eoir", str(tmp / "rel"), "--cases", str(args.cases), "--seed", "5")
     run("court", "load", str(tmp / "rel"), "--release", "2026-01")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(MW), "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    stack = contextlib.ExitStack()
+    server = stack.enter_context(served(db, env))
+    base = server.base
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline and get(base, "/api/v1/health", 2)[0] != 200:
-            time.sleep(0.2)
         timed_reads(base, 5)  # warm up
         baseline = timed_reads(base, args.reads)
         peak = [rss_bytes(server.pid)]
@@ -204,10 +191,9 @@ def main() -> None:
         after = get(base, "/api/v1/court/releases")
         print(f"  after the load: /court/releases {after[0]}, lists 2026-02: {b'2026-02' in after[2]}")
     finally:
-        server.terminate()
-        server.wait(30)
+        stack.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

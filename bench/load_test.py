@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 
 import httpx
 
+from mppwatch.web.serving import served
+
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("mppwatch"))
 URLS = [
@@ -42,12 +43,6 @@ URLS = [
     "/api/v1/health",
 ]
 HTML = {"accept": "text/html"}  # "/" is the overview page for a browser (an endpoint list for other clients)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -180,22 +175,8 @@ def main() -> None:
     if args.rate_limit:
         env["MPPWATCH_RATE_LIMIT"] = str(args.rate_limit)
     subprocess.run([EXE, "--db", str(db), "load"], check=True, capture_output=True, env=env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [EXE, "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            sys.exit("the server did not answer /api/v1/health within 20 s")
+    with served(db, env) as server:
+        base = server.base
         for url in URLS:  # warm: the first request for a data version may compute and cache
             page = httpx.get(base + url, timeout=60.0, headers=HTML if url == "/" else None)
             if url == "/" and "<html" not in page.text:
@@ -208,9 +189,6 @@ def main() -> None:
         wall = time.monotonic() - started
         server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
         rss_end = rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     every = [x for values in loaded.values() for x in values]
     refused = sum(n for (_, status), n in statuses.items() if status != 200 and status < 500)
     limit = f"per-client rate limit {args.rate_limit:,.0f}/s" if args.rate_limit else "the server's own rate limit"

@@ -171,6 +171,31 @@ def _exclusive(path: Path, deadline: float) -> int:
             time.sleep(0.05)
 
 
+def writer_active(path: str | Path) -> bool:
+    """Whether a write session holds `path` now (served stores only: their writers take the `.writer` lock).
+
+    A cache of answers must not keep one computed during a write: the reader may have read the snapshot taken
+    before it while the main file already carries part of the write. The probe takes the lock for an instant
+    when it is free; a writer arriving in that instant retries 50 ms later (`_exclusive`).
+    """
+    import fcntl
+
+    path = Path(path)
+    if not _marker(path).exists():
+        return False  # not served through snapshots: writers and readers are kept apart by DuckDB's own lock
+    try:
+        fd = os.open(path.with_name(path.name + ".writer"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return True  # cannot tell: say busy, so nothing is cached
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing the descriptor releases a lock taken on it
+    return False
+
+
 def enable_snapshots(path: str | Path) -> None:
     """Serve `path` to readers through snapshots from now on (the web app calls this at start)."""
     path = Path(path)

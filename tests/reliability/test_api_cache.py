@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mppwatch.sources.loader import load_file
-from mppwatch.store import Store
+from mppwatch.store import Store, writer_active
 from mppwatch.web.app import create_app
 
 SERIES = {
@@ -72,3 +72,17 @@ def test_pages_are_answered_from_the_cache_per_host_accept_and_language(fresh_db
     assert other_host.headers.get("x-mppwatch-cache") is None
     client.get("/simulation")
     assert client.get("/simulation").headers.get("x-mppwatch-cache") is None  # it shows running jobs
+
+
+def test_nothing_computed_while_a_write_runs_is_kept(fresh_db: Path) -> None:
+    """A reader during a write answers from the snapshot taken before it, while the data version may already
+    show part of the write: such an answer is served but never kept (it would outlive the write)."""
+    client = TestClient(create_app(fresh_db))  # serving turns on snapshots for readers
+    with Store(fresh_db):  # a write session holds the writer lock until it closes
+        assert writer_active(fresh_db)
+        for _ in range(2):
+            r = client.get("/api/v1/health")
+            assert r.status_code == 200 and r.headers.get("x-mppwatch-cache") is None
+    assert not writer_active(fresh_db)
+    client.get("/api/v1/health")
+    assert client.get("/api/v1/health").headers.get("x-mppwatch-cache") == "hit"

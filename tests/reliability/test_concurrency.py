@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -19,17 +18,12 @@ from pathlib import Path
 import httpx
 
 from mppwatch import court
+from mppwatch.web.serving import served
 
 EXE = str(Path(sys.executable).with_name("mppwatch"))
 WORKBOOK = next(Path(__file__).parents[2].joinpath("data", "publisher_files").glob("*august-2024.xlsx"))
 SERIES = ["series", "ohss_swb_bookouts_by_agency_monthly", "--where", "component=CBP", "--from", "2019-08", "--to",
           "2019-08", "--where", "outcome=Migrant Protection Protocols", "--format", "csv"]  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_readers_keep_answering_while_loads_run(bundled_db: Path, tmp_path: Path) -> None:
@@ -38,19 +32,13 @@ def test_readers_keep_answering_while_loads_run(bundled_db: Path, tmp_path: Path
     release = tmp_path / "rel"
     court.synth_eoir(release, 2000, seed=9)
     env = dict(os.environ, MPPWATCH_DB=str(db), MPPWATCH_RATE_LIMIT="100000")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [EXE, "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
     problems: list[str] = []
     workbook_counts: set[int] = set()
     release_counts: set[int] = set()
     stop = threading.Event()
     api_reads = cli_reads = 0
 
-    def api_loop() -> None:
+    def api_loop(base: str) -> None:
         nonlocal api_reads
         with httpx.Client(base_url=base, timeout=60.0) as client:
             while not stop.is_set():
@@ -74,29 +62,20 @@ def test_readers_keep_answering_while_loads_run(bundled_db: Path, tmp_path: Path
             if run.returncode != 0 or "11970" not in run.stdout:
                 problems.append(f"cli series: exit {run.returncode}: {run.stderr.strip()[-200:]}")
 
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        threads = [threading.Thread(target=api_loop), threading.Thread(target=cli_loop)]
-        for thread in threads:
-            thread.start()
-        time.sleep(1.0)
-        for load in (["load-workbook", str(WORKBOOK)], ["court", "load", str(release), "--release", "2026-01"]):
-            done = subprocess.run([EXE, "--db", str(db), *load], capture_output=True, text=True, env=env)
-            assert done.returncode == 0, done.stderr[-400:]
-        time.sleep(3.0)  # readers see the finished loads
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=20)
+    with served(db, env) as server:
+        threads = [threading.Thread(target=api_loop, args=(server.base,)), threading.Thread(target=cli_loop)]
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(1.0)
+            for load in (["load-workbook", str(WORKBOOK)], ["court", "load", str(release), "--release", "2026-01"]):
+                done = subprocess.run([EXE, "--db", str(db), *load], capture_output=True, text=True, env=env)
+                assert done.returncode == 0, done.stderr[-400:]
+            time.sleep(3.0)  # readers see the finished loads
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=120)
     assert not problems, problems[:5]
     assert api_reads > 10 and cli_reads > 2
     full = max(workbook_counts)

@@ -37,6 +37,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from mppwatch.errors import MppwatchError
+from mppwatch.store import writer_active
 from mppwatch.web.errors import Timeout, error_response
 
 BUDGET_SECONDS = 10.0  # MPPWATCH_REQUEST_BUDGET overrides it; a forecast gets three times as long
@@ -290,13 +291,19 @@ async def _cached(request: Request, call_next: Callable[[Request], Awaitable[Res
     key = _cache_key(request)
     if (hit := cache.get(key)) is not None:
         return _replay(hit)
+    db = Path(request.app.state.db)
+    steady = not writer_active(db)
     response = await call_next(request)
     if response.status_code != 200 or any(k.lower() == b"set-cookie" for k, _ in response.raw_headers):
         return response
+    # kept only when no write ran while it was computed: a reader during a write may have read the snapshot from
+    # before it, while the data version already shows part of the write (store.writer_active)
+    steady = steady and not writer_active(db) and data_version(db) == key[0]
     chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
     body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
     headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]
-    cache.put(key, (response.status_code, headers, body))
+    if steady:
+        cache.put(key, (response.status_code, headers, body))
     out = Response(body, status_code=response.status_code)
     out.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
     return out
