@@ -310,3 +310,97 @@ def test_pages_ask_for_roles_and_say_how_to_load_a_missing_one(tmp_path: Path) -
     sources = client.get("/sources?lang=en", headers=HTML).text
     row = re.search(r"<tr>\s*<td>OHSS_IELP_2024-08</td>.*?</tr>", sources, re.S)
     assert row and "my_bookouts" in row.group(0) and "encounters forecasts overview" in row.group(0)
+
+
+def test_assets_are_compressed_versioned_and_revalidated(client: TestClient) -> None:
+    """plotly.js (4.8 MB) goes out gzip-compressed under a versioned URL a browser keeps for a year; without the
+    version it is revalidated by its ETag; a client without gzip gets the plain bytes; pages are compressed too."""
+    import gzip
+
+    plain = resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+    html = client.get("/sources?lang=en", headers={**HTML, "accept-encoding": "gzip"})
+    assert html.headers["content-encoding"] == "gzip" and "Accept-Encoding" in html.headers["vary"]
+    link = re.search(r'<script src="(/static/plotly\.min\.js\?v=[0-9a-f]{16})"', html.text)
+    assert link, "plotly is not linked by its version"
+    with client.stream("GET", link.group(1), headers={"accept-encoding": "gzip"}) as r:
+        raw = b"".join(r.iter_raw())
+        headers = r.headers
+    assert headers["content-encoding"] == "gzip" and headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert len(raw) < len(plain) // 3 and gzip.decompress(raw) == plain
+    etag = headers["etag"]
+    again = client.get("/static/plotly.min.js", headers={"accept-encoding": "gzip", "if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    fresh = client.get("/static/plotly.min.js", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in fresh.headers and fresh.content == plain
+    assert fresh.headers["cache-control"] == "no-cache" and fresh.headers["etag"] != etag  # one ETag per encoding
+    assert (
+        client.get("/static/plotly.min.js?v=0000", headers={"accept-encoding": "gzip"}).headers["cache-control"]
+        == "no-cache"
+    )  # an old version is not promised for a year
+
+
+def test_explorer_takes_several_values_per_column(client: TestClient) -> None:
+    """Two components chosen in one filter are added up, as `series --where component=OFO --where component=USBP`:
+    OHSS prints 1,690 (OFO) and 10,270 (USBP) MPP book-outs for August 2019, so 11,960 (CBP's own row says
+    11,970: each cell is rounded to 10). The form shows both chosen, and the permalink and API link keep both."""
+    q = "dataset=ohss_swb_bookouts_by_agency_monthly&where=component%3DOFO&where=component%3DUSBP"
+    q += "&where=outcome%3DMigrant+Protection+Protocols&from=2019-08&to=2019-08"
+    html = client.get(f"/explorer?{q}&lang=en", headers=HTML).text
+    body = re.search(r'id="table-series".*?<tbody>(.*?)</tbody>', html, re.S)
+    assert body and re.findall(r"<td[^>]*>([^<]*)</td>", body.group(1)) == ["2019-08", "11,960"]
+    select = re.search(r'<select id="w-component" name="where" multiple[^>]*>(.*?)</select>', html, re.S)
+    assert select and re.findall(r'value="([^"]+)" selected', select.group(1)) == ["component=OFO", "component=USBP"]
+    permalink = re.search(r'class="permalink" href="([^"]+)"', html)
+    assert permalink and "where=component%3DOFO&amp;where=component%3DUSBP" in permalink.group(1)
+    api = re.search(r'href="(/api/v1/series\?[^"]+)"', html)
+    assert api and client.get(api.group(1).replace("&amp;", "&")).json()["rows"] == [
+        {"period": "2019-08", "value": 11960.0}
+    ]
+    assert '--where "component=OFO" --where "component=USBP"' in html
+
+
+def _run(client: TestClient, form: str) -> str:
+    """POST a simulation form; the job id from the redirect, once the job has ended."""
+    r = client.post(
+        "/simulation/run",
+        content=form,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    job = r.headers["location"].split("job=")[1].split("&")[0]
+    deadline = time.time() + 60
+    while pages.JOBS[job].state not in ("done", "error"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    return job
+
+
+def test_simulation_jobs_are_kept_reused_bounded_and_explained_when_gone(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's page reloads with its bands; the same settings on the same data give back the same job (its result,
+    not a second run); at most MAX_KEPT ended jobs are kept; a job the server no longer has (restart) is said so,
+    in the page language, with the form filled from the URL so it can be run again."""
+    monkeypatch.setattr(pages, "MAX_KEPT", 3)
+    form = "scenario=article_june2019&replicates=2&days=5&seed=7&set=attrition.daily_hazard%3D0.002&lang=en"
+    job = _run(client, form)
+    first = client.get(f"/simulation?job={job}", headers=HTML).text
+    assert 'id="panel-cumulative"' in first
+    assert client.get(f"/simulation?job={job}", headers=HTML).text == first  # a reload: the same page
+    result = pages.JOBS[job].result
+    assert _run(client, form) == job and pages.JOBS[job].result is result  # not run again
+    other = _run(client, form.replace("seed=7", "seed=8"))
+    assert other != job
+    for seed in (9, 10, 11):
+        _run(client, form.replace("seed=7", f"seed={seed}"))
+    assert len(pages.JOBS) <= 3 and job not in pages.JOBS  # the oldest ended jobs go first
+    gone = f"/simulation?job={job}&scenario=article_june2019&replicates=2&days=5&seed=7"
+    gone += "&set=attrition.daily_hazard%3D0.002"
+    en = client.get(f"{gone}&lang=en", headers=HTML).text
+    assert f"Simulation {job} is not kept by this server" in en and "a restart" in en
+    assert 'name="seed" type="number" min="0" value="7"' in en and "attrition.daily_hazard=0.002</textarea>" in en
+    assert '<option value="article_june2019" selected>' in en and 'id="panel-cumulative"' not in en
+    es = client.get(f"{gone}&lang=es", headers=HTML).text
+    assert f"Este servidor ya no guarda la simulación {job}" in es
+    assert client.get(f"/simulation/jobs/{job}").status_code == 404

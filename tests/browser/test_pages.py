@@ -118,6 +118,29 @@ def test_explorer_filter_and_permalink(page: Any, base_url: str) -> None:
     clean_watch(page)
 
 
+def test_explorer_several_values_in_one_filter_survive_the_permalink(page: Any, base_url: str) -> None:
+    """OFO and USBP chosen together are added up (1,690 + 10,270 MPP book-outs in August 2019); reloading the
+    permalink brings back the same rows and both choices."""
+    open_page(page, f"{base_url}/explorer?dataset=ohss_swb_bookouts_by_agency_monthly&lang=en")
+    page.select_option("#w-component", ["component=OFO", "component=USBP"])
+    page.select_option("#w-outcome", "outcome=Migrant Protection Protocols")
+    page.fill("#from", "2019-08")
+    page.fill("#to", "2019-09")
+    page.click("#explore")
+    page.wait_for_load_state("load")
+    page.click("#tab-table-series")
+    before = rows(page, "series")
+    assert len(before) == 2 and "11,960" in before[0], before
+    chosen = "el => Array.from(el.selectedOptions).map(o => o.value)"
+    assert page.eval_on_selector("#w-component", chosen) == ["component=OFO", "component=USBP"]
+    link = page.get_attribute("#panel-series a.permalink", "href") or ""
+    assert "where=component%3DOFO" in link and "where=component%3DUSBP" in link
+    open_page(page, link if link.startswith("http") else f"{base_url}{link}")  # app.js makes it absolute
+    assert rows(page, "series") == before
+    assert page.eval_on_selector("#w-component", chosen) == ["component=OFO", "component=USBP"]
+    clean_watch(page)
+
+
 def test_download_zip_has_csv_and_sources(page: Any, base_url: str, tmp_path: Path) -> None:
     open_page(page, f"{base_url}/returns?as_of=2019-06-30&lang=en")
     with page.expect_download() as info:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.middleware.gzip import GZipMiddleware
 
 from mppwatch import __version__
 from mppwatch.web import analysis, api, pages, shelters_api
@@ -26,6 +27,9 @@ def create_app(db: str | Path) -> FastAPI:
     app.include_router(pages.router)  # the dashboard: HTML pages, downloads, assets
     app.router.on_startup.append(lambda: pages.warm(app.state.db))  # front pages built before the first visitor
     app.include_router(shelters_api.router)  # the shelter register: staff writes (tokens), public reads, form
+    # outermost: pages, JSON and CSV go out gzip-compressed when the client accepts it (static assets come
+    # precompressed, web/assets.py, and zips are compressed already)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
 
     @app.get("/", response_model=None)
     def index(request: Request) -> Any:

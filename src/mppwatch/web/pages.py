@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jinja2
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from mppwatch import __version__
@@ -34,18 +34,18 @@ from mppwatch.catalog import QueryError
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import LANGS, accept_language, format_date, format_number, translator
 from mppwatch.store import Store, StoreError
-from mppwatch.web import content
+from mppwatch.web import assets, content
 from mppwatch.web.content import Column, Page, Panel, SeriesQuery
 
 router = APIRouter(include_in_schema=False)
 WEB = resources.files("mppwatch.web")
-STATIC = Path(str(WEB.joinpath("static")))
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(WEB.joinpath("templates"))),
     autoescape=jinja2.select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+TEMPLATES.globals["asset"] = assets.url
 
 
 def N_(text: str) -> str:
@@ -136,6 +136,8 @@ def warm(db: Path) -> None:
         return  # the pages say what is wrong when asked
     for template in TEMPLATES.list_templates():  # compiled once here rather than on a visitor's time
         TEMPLATES.get_template(template)
+    for name in ("plotly.min.js", "app.js", "style.css", "favicon.svg"):
+        assets.load(name)  # read and compressed once, before the first page asks
     try:
         PAGE_CACHE.put((version, "register"), content.source_register(store))
         for lang in LANGS:
@@ -636,21 +638,32 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
     return page
 
 
+SIM_FIELDS = ("scenario", "replicates", "days", "seed", "set")
+
+
 def build_simulation(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
+    """The form (its values from the job, else from the URL, which carries a run's settings) and the job's bands."""
+    form = {k: params.get(k, "") for k in SIM_FIELDS}
     page = Page("simulation", _("Simulation"), extra={"scenarios": content.scenario_descriptions(), "done": True})
     job_id = params.get("job")
     if job_id:
         job = JOBS.get(job_id)
         page.extra["job"] = job
         if job is None:
-            page.error = _("This simulation is no longer kept by the server: run it again.")
-        elif job.state == "done" and job.result is not None:
-            page.panels = content.simulation_panels(job.result, _)
-            page.extra["notes"] = list(job.result.inputs.notes)
-        elif job.state == "error":
-            page.error = job.error
+            page.error = _(
+                "Simulation {id} is not kept by this server: runs are kept in memory, so a restart or {n} newer "
+                "runs forget them. The form holds its settings: run it again."
+            ).format(id=job_id, n=MAX_KEPT)
         else:
-            page.extra["done"] = False
+            form = job.form()
+            if job.state == "done" and job.result is not None:
+                page.panels = content.simulation_panels(job.result, _)
+                page.extra["notes"] = list(job.result.inputs.notes)
+            elif job.state == "error":
+                page.error = job.error
+            else:
+                page.extra["done"] = False
+    page.extra["form"] = form
     return page
 
 
@@ -685,6 +698,13 @@ class Job:
     error: str | None = None
     result: Any = None
     started: float = field(default_factory=time.time)
+    key: tuple[Any, ...] = ()  # (data version, scenario, replicates, days, seed, overrides): one run per key
+
+    def form(self) -> dict[str, str]:
+        """The run's settings as the form's fields (and the URL's parameters)."""
+        days = "" if self.days is None else str(self.days)
+        values = (self.scenario, str(self.replicates), days, str(self.seed), "\n".join(self.overrides))
+        return dict(zip(SIM_FIELDS, values, strict=True))
 
 
 JOBS: dict[str, Job] = {}
@@ -752,15 +772,9 @@ def run_job(job: Job, db: Path) -> None:
 
 
 @router.get("/static/{name}")
-def static(name: str) -> Response:
-    """The bundled assets, and plotly.js from the installed plotly package (never a CDN)."""
-    if name == "plotly.min.js":
-        path = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
-    elif "/" not in name and (STATIC / name).is_file():
-        path = STATIC / name
-    else:
-        raise HTTPException(status_code=404, detail=f"{name}: no such asset")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+def static(request: Request, name: str) -> Response:
+    """The bundled assets and plotly.js, compressed and cached (web/assets.py)."""
+    return assets.response(request, name)
 
 
 def page_route(name: str, template: str) -> Callable[[Request], HTMLResponse]:
@@ -807,17 +821,28 @@ async def simulation_run(request: Request) -> Response:
         raise HTTPException(status_code=400, detail=f"replicates: 1 to {MAX_REPLICATES}")
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise HTTPException(status_code=400, detail=f"days: 1 to {MAX_DAYS}")
+    key = (data_version(request.app.state.db), scenario, replicates, days, seed, tuple(overrides))
+    lang = lang if lang in LANGS else "en"
     with JOBS_LOCK:
+        # the same run on the same data: its job (finished, or still running) rather than a second run
+        same = next((j for j in JOBS.values() if j.key == key and j.state != "error"), None)
+        if same is not None:
+            return RedirectResponse(job_url(same, lang), status_code=303)
         if sum(j.state in ("queued", "running") for j in JOBS.values()) >= MAX_RUNNING:
             raise HTTPException(status_code=429, detail="two simulations are running already: wait for one to end")
-        job = Job(uuid.uuid4().hex[:12], scenario, replicates, days, seed, overrides)
+        job = Job(uuid.uuid4().hex[:12], scenario, replicates, days, seed, overrides, key=key)
         JOBS[job.id] = job
         for old in sorted(JOBS.values(), key=lambda j: j.started)[: max(0, len(JOBS) - MAX_KEPT)]:
             if old.state in ("done", "error"):
                 JOBS.pop(old.id, None)
     threading.Thread(target=run_job, args=(job, request.app.state.db), daemon=True).start()
-    lang = lang if lang in LANGS else "en"
-    return RedirectResponse(f"/simulation?{urlencode({'job': job.id, 'lang': lang})}", status_code=303)
+    return RedirectResponse(job_url(job, lang), status_code=303)
+
+
+def job_url(job: Job, lang: str) -> str:
+    """The job's page; its settings ride along, so the form can be filled again after a restart forgets the job."""
+    fields = {k: v for k, v in job.form().items() if v}
+    return f"/simulation?{urlencode({'job': job.id, **fields, 'lang': lang})}"
 
 
 @router.get("/simulation/jobs/{job_id}")
@@ -825,7 +850,7 @@ def simulation_job(job_id: str) -> JSONResponse:
     """A job's state and progress, for the page's progress bar."""
     job = JOBS.get(job_id)
     if job is None:
-        raise HTTPException(status_code=404, detail=f"{job_id}: no such simulation")
+        raise HTTPException(status_code=404, detail=f"{job_id}: no such simulation (runs are kept in memory only)")
     return JSONResponse({"id": job.id, "state": job.state, "progress": round(job.progress, 3), "error": job.error})
 
 

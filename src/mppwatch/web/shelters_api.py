@@ -35,6 +35,7 @@ from mppwatch.shelters.citywide import shelter_load, waiting_labels, waiting_not
 from mppwatch.shelters.register import ReportError
 from mppwatch.shelters.tokens import AuthError, Token
 from mppwatch.store import StoreError
+from mppwatch.web import assets
 
 T = TypeVar("T")
 router = APIRouter()
@@ -46,6 +47,7 @@ TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.files("mppwatch.web").joinpath("templates"))),
     autoescape=True,
 )
+TEMPLATES.globals["asset"] = assets.url
 
 
 def _(text: str) -> str:  # marks a string for the catalog; translated where it is shown

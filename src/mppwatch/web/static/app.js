@@ -105,7 +105,7 @@
       auto[a].addEventListener("change", function () {
         var form = this.form;
         var others = form.querySelectorAll("select[name=where], select[name=by]");
-        for (var o = 0; o < others.length; o++) others[o].value = "";
+        for (var o = 0; o < others.length; o++) others[o].selectedIndex = -1;  // a new dataset starts unfiltered
         form.submit();
       });
     }
