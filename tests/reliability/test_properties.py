@@ -115,7 +115,7 @@ def test_a_series_never_adds_a_total_to_its_own_parts(bundled_db: Path, data: st
     assert wrong.empty, f"{dataset} summed over {dim} differs from {dim}={top}:\n{wrong.head()}"
 
 
-COUNTS = [m for m in court_measures.MEASURES if not m.endswith("_rate")]
+COUNTS = court_measures.COUNTS  # published counts; the rates and shares (court_measures.RATES) lie in [0, 1]
 month_starts = st.dates(min_value=date(2019, 2, 1), max_value=date(2021, 6, 1)).map(lambda d: d.replace(day=1))
 
 
@@ -137,7 +137,8 @@ def test_every_published_court_cell_passes_the_disclosure_rule(
         for value in frame[m]:
             if m in COUNTS and value is not None and value == value and value != "<10":
                 assert int(value) >= 10, f"{m} = {value} published for by={by} as_of={as_of}"
-            if m.endswith("_rate") and value == value and value is not None:
+            assert m in COUNTS or m in court_measures.RATES, f"{m}: neither a count nor a rate"
+            if m in court_measures.RATES and value == value and value is not None:
                 assert 0.0 <= float(value) <= 1.0
 
 
