@@ -184,3 +184,35 @@ def test_killed_shelter_writes_leave_the_register_and_reports_whole(tmp_path: Pa
         _run(step, db)
     with Store.open(db, read_only=True) as store:
         assert store.con.execute("SELECT count(*) FROM occupancy_reports").fetchone() == reports
+
+
+def test_a_killed_load_with_its_source_registers_both_or_neither(tmp_path: Path, bundled_db: Path) -> None:
+    """`load FILE --source-id ...` registers the source and loads the file in one transaction: a kill at any
+    moment leaves the source and the file's load both present or both absent, and the next run completes them."""
+    own = tmp_path / "beds_tijuana.csv"
+    own.write_bytes(b"source_id,month,city,count\r\nMYCOUNT_2019-07,2019-07,Tijuana,120\r\n")
+    args = ["load", str(own), "--source-id", "MYCOUNT_2019-07", "--source-url", "https://example.org/beds",
+            "--title", "Beds counted by a shelter network"]  # fmt: skip
+    timing = tmp_path / "timing.duckdb"
+    shutil.copy(bundled_db, timing)
+    full = _run(args, timing)
+    rng = random.Random(21)
+    db = tmp_path / "killed.duckdb"
+
+    def state() -> tuple[int, int]:
+        with Store.open(db) as store:
+            sources = store.con.execute("SELECT count(*) FROM sources WHERE source_id = 'MYCOUNT_2019-07'").fetchone()
+            loads = store.con.execute(
+                "SELECT count(*) FROM loads WHERE dataset = 'beds_tijuana' AND status = 'current'"
+            ).fetchone()
+            _observation_loads_match(store)
+        assert sources is not None and loads is not None
+        return sources[0], loads[0]
+
+    for _ in range(KILLS):
+        shutil.copy(bundled_db, db)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+        _kill_at(args, db, rng.uniform(0.0, full))
+        assert state() in ((0, 0), (1, 1)), f"source and load out of step: {state()}"
+    _run(args, db)
+    assert state() == (1, 1)
