@@ -404,3 +404,27 @@ def test_simulation_jobs_are_kept_reused_bounded_and_explained_when_gone(
     es = client.get(f"{gone}&lang=es", headers=HTML).text
     assert f"Este servidor ya no guarda la simulación {job}" in es
     assert client.get(f"/simulation/jobs/{job}").status_code == 404
+
+
+def test_expensive_page_actions_have_a_rate_limit(court_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed claim checks and simulation runs take from a per-client bucket of 10 (refilled at
+    MPPWATCH_PAGE_ACTION_RATE a second): the 11th in a row is a 429 page in the reader's language with
+    Retry-After, while the plain pages and the API go on."""
+    monkeypatch.setenv("MPPWATCH_PAGE_ACTION_RATE", "0.01")
+    client = TestClient(create_app(court_db))
+    claim = "/claims?quote=q&value=16714&unit=persons&as_of_date=2019-06-30&lang=es"
+    for _ in range(10):
+        assert client.get(claim, headers=HTML).status_code == 200
+    r = client.get(claim, headers=HTML)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 60
+    assert '<html lang="es">' in r.text and "Demasiadas solicitudes" in r.text
+    run = client.post(
+        "/simulation/run",
+        content="scenario=article_june2019&replicates=1&days=2",
+        headers={"content-type": "application/x-www-form-urlencoded", "accept-language": "en"},
+        follow_redirects=False,
+    )
+    assert run.status_code == 429 and "Too many requests" in run.text
+    assert client.get("/claims?lang=es", headers=HTML).status_code == 200  # reading verdicts is not an action
+    assert client.get("/simulation", headers=HTML).status_code == 200
+    assert client.get("/api/v1/health").status_code == 200

@@ -19,7 +19,10 @@ What and why (issue 13: one request took 103 s and 8.5 GB, 20 concurrent forecas
   holds the Host, Accept and Accept-Language headers: a page's permalinks name its host, `/` is a page for a
   browser and a list of endpoints for other clients, and the language may come from the header;
 - each client (IP address) has a token bucket: MPPWATCH_RATE_LIMIT requests a second on average (default 20),
-  bursts of 5 seconds' worth.
+  bursts of 5 seconds' worth;
+- the dashboard's expensive actions (`page_action`: starting a simulation, checking a typed claim) have a bucket
+  of their own per client: MPPWATCH_PAGE_ACTION_RATE a second (default 1; a run or a check costs a core for
+  0.2-2 s), bursts of 10; past it the page says so in the reader's language, with Retry-After.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ CACHE_ENTRIES = 256
 CACHE_BYTES = 64 << 20
 RATE = float(os.environ.get("MPPWATCH_RATE_LIMIT", "20"))
 BURST_SECONDS = 5.0
+PAGE_ACTION_BURST = 10.0
 MAX_CLIENTS = 10_000
 STORES_KEY = "mppwatch.stores"
 
@@ -205,37 +209,76 @@ def data_version(db: Path) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
-def install(app: FastAPI) -> None:
-    """The middleware enforcing the limits above on every /api/ request."""
-    cache = _Cache()
-    inflight: dict[str, int] = {}
-    buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-    app.state.cache = cache
+class Buckets:
+    """A token bucket per client: `rate` tokens a second, at most `burst` kept; the oldest clients are forgotten
+    past MAX_CLIENTS."""
 
-    def take_token(client: str) -> float:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.cap = rate, burst
+        self.items: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, client: str) -> float:
         """0 when the client may go on, else the seconds until its next token."""
         now = time.monotonic()
-        cap = RATE * BURST_SECONDS
-        tokens, last = buckets.pop(client, (cap, now))
-        tokens = min(cap, tokens + (now - last) * RATE)
-        if len(buckets) >= MAX_CLIENTS:
-            buckets.popitem(last=False)
+        tokens, last = self.items.pop(client, (self.cap, now))
+        tokens = min(self.cap, tokens + (now - last) * self.rate)
+        if len(self.items) >= MAX_CLIENTS:
+            self.items.popitem(last=False)
         if tokens < 1:
-            buckets[client] = (tokens, now)
-            return (1 - tokens) / RATE
-        buckets[client] = (tokens - 1, now)
+            self.items[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self.items[client] = (tokens - 1, now)
         return 0.0
+
+
+def page_action(request: Request) -> bool:
+    """Whether a dashboard request does expensive work: a simulation run, or a claim typed into the form."""
+    path = request.url.path
+    if path == "/simulation/run":
+        return request.method == "POST"
+    return path == "/claims" and bool(request.query_params.get("value") or request.query_params.get("quote"))
+
+
+def _too_many_actions(request: Request, wait: float) -> Response:
+    """429 as a short page in the reader's language (a browser made the request)."""
+    from html import escape
+
+    from mppwatch.i18n import LANGS, accept_language, translator
+
+    asked = request.query_params.get("lang")
+    lang = asked if asked in LANGS else accept_language(request.headers.get("accept-language"))
+    _ = translator(lang)
+    seconds = max(1, round(wait))
+    title = _("Too many requests")
+    text = _("This browser has asked for many simulations or claim checks in a short time: wait {n} s and try again.")
+    body = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)} · mppwatch</title>'
+        f"</head><body><h1>{escape(title)}</h1><p>{escape(text.format(n=seconds))}</p>"
+        f'<p><a href="/?lang={lang}">mppwatch</a></p></body></html>'
+    )
+    return Response(body, status_code=429, media_type="text/html", headers={"Retry-After": str(seconds)})
+
+
+def install(app: FastAPI) -> None:
+    """The middleware enforcing the limits above on every /api/ request and the dashboard's expensive actions."""
+    cache = _Cache()
+    inflight: dict[str, int] = {}
+    api_buckets = Buckets(RATE, RATE * BURST_SECONDS)
+    action_buckets = Buckets(float(os.environ.get("MPPWATCH_PAGE_ACTION_RATE", "1")), PAGE_ACTION_BURST)
+    app.state.cache = cache
 
     @app.middleware("http")
     async def limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
+        client = request.client.host if request.client else "-"
         if not path.startswith("/api/"):
+            if page_action(request) and (wait := action_buckets.take(client)):
+                return _too_many_actions(request, wait)
             if path in CACHED_PAGES and request.method == "GET" and not _has_credentials(request):
                 return await _cached(request, call_next, cache)
             return await call_next(request)
         request.scope["mppwatch.started"] = time.monotonic()
-        client = request.client.host if request.client else "-"
-        wait = take_token(client)
+        wait = api_buckets.take(client)
         if wait:
             return error_response(
                 429, "too many requests from this client; slow down", code="rate_limited",
