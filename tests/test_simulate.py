@@ -504,12 +504,22 @@ def test_a_scenario_without_a_dataset_reads_the_bookouts_role(fresh_db: Path, tm
             inputs.sources == ["ZETA_2019-04_TIJUANA_SHELTERS"]
             and "arrivals: my_bookouts (component=CBP)" in inputs.notes[0]
         )
-    with Store.open(fresh_db) as store:  # the bundled book-outs too: two datasets play the role, none is guessed
+    with Store.open(fresh_db) as store:  # the bundled book-outs too: the data package's table is read, and named
         load_file(store, mine)
-        with pytest.raises(ScenarioError, match=r"my_bookouts, ohss_swb_bookouts_by_agency_monthly; name the one"):
-            prepare(sc, store)
-        named = prepare(sc.with_overrides(["arrivals.dataset='ohss_swb_bookouts_by_agency_monthly'"]), store)
-        assert named.rate.sum() == pytest.approx(30 * 208_640 / 2 / 30)  # CBP June 2019, all outcomes
+        inputs = prepare(sc, store)
+        assert inputs.rate.sum() == pytest.approx(30 * 208_640 / 2 / 30)  # CBP June 2019, all outcomes
+        assert inputs.notes[0].startswith("arrivals: ohss_swb_bookouts_by_agency_monthly (component=CBP)")
+        named = prepare(sc.with_overrides(["arrivals.dataset='my_bookouts'"]), store)
+        assert named.rate.sum() == pytest.approx(3000)
+    with Store.open(tmp_path / "two.duckdb") as two:  # two files of yours and no data-package table: none guessed
+        other = tmp_path / "other_bookouts.csv"
+        other.write_text(mine.read_text(encoding="utf-8"), encoding="utf-8")
+        load_file(two, mine)
+        load_file(two, other)
+        with pytest.raises(
+            ScenarioError, match=r"my_bookouts, other_bookouts; name the one to use \(arrivals\.dataset"
+        ):
+            prepare(sc, two)
 
 
 def test_city_shares_read_the_snapshot_role(fresh_db: Path, tmp_path: Path) -> None:
@@ -528,3 +538,15 @@ def test_city_shares_read_the_snapshot_role(fresh_db: Path, tmp_path: Path) -> N
         ]  # fmt: skip
     with Store.open(tmp_path / "empty.duckdb") as empty:
         assert _snapshot_datasets(empty) == []
+
+
+def test_compare_reads_the_data_packages_bookouts_beside_a_workbook(fresh_db: Path) -> None:
+    """A loaded OHSS workbook adds sheets named like book-outs (with component and outcome): the observed series
+    stays the data package's table, named by its source id, instead of an error or a guess."""
+    from mppwatch.publishers.load import load_workbook
+
+    with Store.open(fresh_db) as store:
+        load_workbook(store, sorted((ROOT / "data" / "publisher_files").glob("*.xlsx"))[-1])
+        table = compare(run(SCENARIOS / "baseline_2019.toml", 2, seed=1, store=store), store)
+    months = table[table["measure"] == "monthly_returns"].set_index("period")
+    assert months.loc["2019-08", "observed"] == 11970 and months.loc["2019-08", "source_id"] == "OHSS_IELP_2024-08"

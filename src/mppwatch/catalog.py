@@ -250,12 +250,22 @@ def role_datasets(store: Store, role: str) -> list[str]:
     return names
 
 
-def role_dataset(store: Store, role: str, key: str) -> str:
-    """The one dataset that plays `role`; several are an error naming them and the option (`key`) to choose."""
+def role_dataset(store: Store, role: str, key: str, columns: tuple[str, ...] = ()) -> str:
+    """The one dataset that plays `role` (and has `columns`), for an analysis that reads a single table.
+
+    Of several, the one the data package describes is used (the curated table: a workbook sheet or a file of
+    yours named like a role is read only when named, with `key`); several such, or none among several, is an
+    error naming them and `key`. Callers name the dataset they used in their notes.
+    """
     names = role_datasets(store, role)
-    if len(names) > 1:
-        raise QueryError(SEVERAL_ROLE, role=role, names=", ".join(names), key=key)
-    return names[0]
+    records = catalog(store)
+    fit = [n for n in names if all(c in records[n].dimensions for c in columns)] or names
+    described = [n for n in fit if records[n].origin == "bundled"]
+    if len(fit) == 1:
+        return fit[0]
+    if len(described) == 1:
+        return described[0]
+    raise QueryError(SEVERAL_ROLE, role=role, names=", ".join(fit), key=key)
 
 
 def _build(store: Store) -> dict[str, DatasetRecord]:

@@ -23,14 +23,17 @@ from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelte
 from mppwatch.store import Store
 
 
-def _need(store: Store | None, scenario: Scenario, key: str, dataset: str | None, role: str) -> tuple[Store, str]:
-    """The store and the dataset a scenario key reads: the one it names, else the one loaded dataset playing `role`."""
+def _need(
+    store: Store | None, scenario: Scenario, key: str, dataset: str | None, role: str, columns: tuple[str, ...] = ()
+) -> tuple[Store, str]:
+    """The store and the dataset a scenario key reads: the one it names, else the loaded dataset playing `role`
+    with `columns` (`catalog.role_dataset`: of several, the data package's; the notes name the one read)."""
     what = f"dataset {dataset!r}" if dataset else f"the dataset with the role {role!r}"
     if store is None:
         raise ScenarioError(scenario.file, key, f"needs {what} from the store: run `mppwatch load` first")
     if dataset is None:
         try:
-            return store, role_dataset(store, role, key)
+            return store, role_dataset(store, role, key, columns)
         except QueryError as exc:
             raise ScenarioError(scenario.file, key, str(exc)) from None
     if dataset not in store.datasets_loaded():
@@ -100,7 +103,7 @@ def _arrival_totals(
             "arrivals: ramp " + "; ".join(f"{s.per_day:,.0f}/day from {s.start.isoformat()}" for s in arr.ramp)
         )
         return total * arr.scale
-    st, dataset = _need(store, scenario, "arrivals.dataset", arr.dataset, Arrivals.ROLE)
+    st, dataset = _need(store, scenario, "arrivals.dataset", arr.dataset, Arrivals.ROLE, tuple(arr.where))
     first, last = days[0], days[-1]
     try:
         frame = metrics.series(
@@ -163,7 +166,7 @@ def _shares(
         sources += list(step.sources)
     out[days < scenario.split.steps[0].start] = [scenario.split.steps[0].shares.get(n, 0.0) for n in names]
     if scenario.split.source == "trac":
-        st, dataset = _need(store, scenario, "split.dataset", scenario.split.dataset, Split.ROLE)
+        st, dataset = _need(store, scenario, "split.dataset", scenario.split.dataset, Split.ROLE, ("hearing_location",))
         frame = metrics.series(st, dataset, by=["hearing_location"])
         sources += frame.attrs.get("source_ids", [])
         court_of = {_fold(c.court): j for j, c in enumerate(scenario.cities)}
@@ -188,13 +191,16 @@ def _shares(
 # -- shelters ------------------------------------------------------------------------------------------
 
 
+BED_COLUMNS = ("city", "shelter", "measure")  # what query.bed_figures reads
+
+
 def shelter_capacity(store: Store, dataset: str | None = None) -> pd.DataFrame:
     """The shelter register's bed capacities: city, shelter, as_of (as printed), start, beds, source_id, aggregate.
 
     `dataset` None: the one loaded dataset with the `shelter_beds` role. Rows for shelters that were only planned are left out. `aggregate` marks city-wide figures (names with
     "all", "city-wide" or "shelters"), which stand for the whole city rather than one shelter.
     """
-    rows = query.bed_figures(store, dataset or role_dataset(store, Shelter.ROLE, "shelter.dataset"))
+    rows = query.bed_figures(store, dataset or role_dataset(store, Shelter.ROLE, "shelter.dataset", BED_COLUMNS))
     rows = rows[~rows["shelter"].str.lower().str.startswith("planned")].copy()
     name = rows["shelter"].str.lower()
     rows["aggregate"] = name.str.startswith("all") | name.str.contains("city-wide") | name.str.contains("shelters")
@@ -230,7 +236,7 @@ def _beds(
             out[days >= step.start, j] = step.beds
             sources.append(step.source)
     if scenario.shelter.capacity == "store":
-        st, dataset = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset, Shelter.ROLE)
+        st, dataset = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset, Shelter.ROLE, BED_COLUMNS)
         register = shelter_capacity(st, dataset)
         for j, city in enumerate(scenario.cities):
             if city.beds:
@@ -342,7 +348,7 @@ def compare(result: Any, store: Store) -> pd.DataFrame:
     Columns: `measure, period, city, sim_p5, sim_p50, sim_p95, sim_mean, observed, error, rel_error, source_id`.
     """
     try:
-        bookouts = role_dataset(store, Arrivals.ROLE, "arrivals.dataset")
+        bookouts = role_dataset(store, Arrivals.ROLE, "arrivals.dataset", tuple(OHSS_WHERE))
     except QueryError as exc:
         raise MppwatchError(f"--compare: {exc}") from None
     dates = result.dates
