@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -550,3 +551,21 @@ def test_compare_reads_the_data_packages_bookouts_beside_a_workbook(fresh_db: Pa
         table = compare(run(SCENARIOS / "baseline_2019.toml", 2, seed=1, store=store), store)
     months = table[table["measure"] == "monthly_returns"].set_index("period")
     assert months.loc["2019-08", "observed"] == 11970 and months.loc["2019-08", "source_id"] == "OHSS_IELP_2024-08"
+
+
+def test_input_notes_read_in_spanish(store: Store) -> None:
+    """Every note `prepare` makes for the baseline (series arrivals, a fill, TRAC shares, register beds, warm start)
+    is rendered from its template: the English stays as before, the Spanish has no English sentence left."""
+    inputs = prepare(load_scenario(SCENARIOS / "baseline_2019.toml"), store)
+    notes = inputs.notes
+    assert any(n.startswith("arrivals: 157 returned 2019-01-29..2019-02-28") for n in notes)
+    spanish = notes.in_lang("es")
+    assert len(spanish) == len(notes) and all(es != en for es, en in zip(spanish, notes, strict=True))
+    assert any(s.startswith("llegadas: 157 devueltas del 2019-01-29 al 2019-02-28") for s in spanish)
+    juarez = "camas de albergue en Ciudad Juárez: 600 al 2018-11 (INFONAVIT_2022-12_JUAREZ_SHELTERS); 900 al 2019-06"
+    assert any(s.startswith(juarez) for s in spanish), spanish
+    english_words = r"\b(arrivals|returned|spread|shelter beds|as of|warm start|waiting|monthly shares|months)\b"
+    assert not [s for s in spanish if re.search(english_words, s)], spanish
+    ramp = prepare(parse(scenario(), "x.toml"))
+    assert ramp.notes == ["arrivals: ramp 100/day from 2020-01-01"]
+    assert ramp.notes.in_lang("es") == ["llegadas: rampa 100/día desde 2020-01-01"]

@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from mppwatch.commands import _plots
-from mppwatch.commands._options import FormatOpt, PlotOpt, err, store_of, working
+from mppwatch.commands._options import FormatOpt, PlotOpt, err, lang_of, store_of, working
+from mppwatch.core.text import Notes
 from mppwatch.output import Format, emit, records, to_csv
 from mppwatch.simulate.scenario import Scenario
 from mppwatch.store import Store
@@ -124,7 +125,7 @@ def register(app: typer.Typer) -> None:
             )
             for name, answer in result.answers().items():
                 err.print(f"{name}: {json.dumps(answer)}")
-            for note in result.inputs.notes:
+            for note in Notes(result.inputs.notes).in_lang(lang_of(ctx)):
                 err.print(f"note: {note}", markup=False)
             if result.inputs.sources:
                 err.print(f"sources: {' '.join(result.inputs.sources)}", markup=False)

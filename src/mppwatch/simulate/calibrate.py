@@ -16,11 +16,25 @@ import pandas as pd
 
 from mppwatch import metrics, query, returns
 from mppwatch.catalog import QueryError, role_dataset, role_datasets
+from mppwatch.core.text import N_, THEN, Notes, Number, Template
 from mppwatch.core.text import fold as _fold
 from mppwatch.errors import MppwatchError
 from mppwatch.simulate.engine import BIG, Inputs
 from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split
 from mppwatch.store import Store
+
+
+def _num(value: float) -> Number:
+    """A whole figure in a note, formatted for the language it is shown in."""
+    return Number(round(float(value)))
+
+
+def _joined(parts: list[Template]) -> Template:
+    """Sentences joined by "; " (core.text.THEN), each rendered in the note's language."""
+    out = parts[-1]
+    for part in reversed(parts[:-1]):
+        out = Template(THEN, first=part, then=out)
+    return out
 
 
 def _need(
@@ -46,7 +60,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
     dates = pd.date_range(scenario.start, periods=scenario.days, freq="D")
     names = scenario.city_names
     sources: list[str] = []
-    notes: list[str] = []
+    notes = Notes()  # English, and Spanish through notes.in_lang("es")
     total = _arrival_totals(scenario, store, dates, sources, notes)
     shares = _shares(scenario, store, dates, sources, notes)
     rate = total[:, None] * shares
@@ -91,7 +105,7 @@ def prepare(scenario: Scenario, store: Store | None = None) -> Inputs:
 
 
 def _arrival_totals(
-    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: Notes
 ) -> np.ndarray:
     arr = scenario.arrivals
     days = dates.date
@@ -99,9 +113,8 @@ def _arrival_totals(
     if arr.source == "ramp":
         for step in arr.ramp:
             total[days >= step.start] = step.per_day
-        notes.append(
-            "arrivals: ramp " + "; ".join(f"{s.per_day:,.0f}/day from {s.start.isoformat()}" for s in arr.ramp)
-        )
+        steps = [Template(N_("{n}/day from {date}"), n=_num(s.per_day), date=s.start.isoformat()) for s in arr.ramp]
+        notes.add(N_("arrivals: ramp {steps}"), steps=_joined(steps))
         return total * arr.scale
     st, dataset = _need(store, scenario, "arrivals.dataset", arr.dataset, Arrivals.ROLE, tuple(arr.where))
     first, last = days[0], days[-1]
@@ -126,7 +139,11 @@ def _arrival_totals(
         y, m = map(int, month.split("-"))
         total[month_keys == month] = float(value) / calendar.monthrange(y, m)[1]
     where = ", ".join(f"{k}={'|'.join(v)}" for k, v in arr.where.items())
-    notes.append(f"arrivals: {dataset} ({where}) monthly totals spread evenly over each month's days")
+    notes.add(
+        N_("arrivals: {dataset} ({where}) monthly totals spread evenly over each month's days"),
+        dataset=dataset,
+        where=where,
+    )
     filled = np.zeros(len(dates), bool)
     for i, fill in enumerate(arr.fill):
         span = pd.date_range(fill.start, fill.end, freq="D").strftime("%Y-%m")
@@ -141,13 +158,23 @@ def _arrival_totals(
         total[mask] = fill.total / fill.days
         filled |= mask
         sources.append(fill.source)
-        notes.append(
-            f"arrivals: {fill.total:,.0f} returned {fill.start.isoformat()}..{fill.end.isoformat()} "
-            f"({fill.source or 'scenario'}) spread evenly over those {fill.days} days ({int(mask.sum())} in the window)"
+        notes.add(
+            N_(
+                "arrivals: {n} returned {start}..{end} ({source}) spread evenly over those {days} days "
+                "({inside} in the window)"
+            ),
+            n=_num(fill.total),
+            start=fill.start.isoformat(),
+            end=fill.end.isoformat(),
+            source=fill.source or Template(N_("scenario")),
+            days=fill.days,
+            inside=int(mask.sum()),
         )
     missing = sorted({m for m, f in zip(month_keys, filled, strict=True) if m not in published and not f})
     if missing:
-        notes.append(f"arrivals: no published value for {', '.join(missing)}: zero arrivals assumed there")
+        notes.add(
+            N_("arrivals: no published value for {months}: zero arrivals assumed there"), months=", ".join(missing)
+        )
     return total * arr.scale
 
 
@@ -155,7 +182,7 @@ def _arrival_totals(
 
 
 def _shares(
-    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: Notes
 ) -> np.ndarray:
     names = scenario.city_names
     days = dates.date
@@ -183,8 +210,12 @@ def _shares(
                 out[mask] = counts / counts.sum()
                 used.append(str(month))
         if used:
-            notes.append(f"split: monthly shares of {dataset} cases by hearing location for {', '.join(used)}")
-        notes.append("split: scenario shares (split.steps) for the other months")
+            notes.add(
+                N_("split: monthly shares of {dataset} cases by hearing location for {months}"),
+                dataset=dataset,
+                months=", ".join(used),
+            )
+        notes.add(N_("split: scenario shares (split.steps) for the other months"))
     return out
 
 
@@ -227,7 +258,7 @@ def beds_on(register: pd.DataFrame, city: str, day: date) -> tuple[float, list[s
 
 
 def _beds(
-    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: list[str]
+    scenario: Scenario, store: Store | None, dates: pd.DatetimeIndex, sources: list[str], notes: Notes
 ) -> np.ndarray:
     days = dates.date
     out = np.full((len(dates), len(scenario.cities)), np.nan)
@@ -244,7 +275,7 @@ def _beds(
             changes = sorted(
                 {d for d in register.loc[register["city"].map(_fold) == _fold(city.name), "start"].dt.date}
             )
-            cited: list[str] = []
+            cited: list[Template] = []
             last = math.nan
             for k, change in enumerate(changes):
                 beds, ids, as_of = beds_on(register, city.name, change)
@@ -254,11 +285,17 @@ def _beds(
                     out[mask, j] = beds
                     sources += ids
                     if beds != last:
-                        cited.append(f"{beds:,.0f} as of {'/'.join(as_of)} ({' '.join(ids)})")
+                        cited.append(
+                            Template(
+                                N_("{beds} as of {date} ({sources})"),
+                                beds=_num(beds),
+                                date="/".join(as_of),
+                                sources=" ".join(ids),
+                            )
+                        )
                     last = beds
-            notes.append(
-                f"shelter beds {city.name}: " + ("; ".join(cited) if cited else "no capacity in the register (unknown)")
-            )
+            unknown = Template(N_("no capacity in the register (unknown)"))
+            notes.add(N_("shelter beds {city}: {beds}"), city=city.name, beds=_joined(cited) if cited else unknown)
     return out
 
 
@@ -266,7 +303,7 @@ def _beds(
 
 
 def _warm(
-    scenario: Scenario, store: Store | None, shares: np.ndarray, sources: list[str], notes: list[str]
+    scenario: Scenario, store: Store | None, shares: np.ndarray, sources: list[str], notes: Notes
 ) -> tuple[np.ndarray, np.ndarray]:
     ws = scenario.warm_start
     names = scenario.city_names
@@ -276,21 +313,25 @@ def _warm(
         if court is not None:
             waiting = court
         else:
-            notes.append("warm start: no court records loaded; using the scenario's warm_start.waiting")
+            notes.add(N_("warm start: no court records loaded; using the scenario's warm_start.waiting"))
     if ws.source != "none":
         sources += list(ws.sources)
     returned_total = ws.returned if ws.source != "none" else 0.0
     weights = waiting if waiting.sum() > 0 else (shares[0] if len(shares) else np.ones(len(names)))
     returned = returned_total * weights / weights.sum() if weights.sum() > 0 else np.zeros(len(names))
     if ws.source != "none":
-        notes.append(
-            f"warm start: {waiting.sum():,.0f} waiting on {scenario.start.isoformat()}, "
-            f"{returned_total:,.0f} returned before (split over cities like the waiting)"
+        notes.add(
+            N_(
+                "warm start: {waiting} waiting on {date}, {returned} returned before (split over cities like the waiting)"
+            ),
+            waiting=_num(waiting.sum()),
+            date=scenario.start.isoformat(),
+            returned=_num(returned_total),
         )
     return waiting, returned
 
 
-def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) -> np.ndarray | None:
+def _court_pending(scenario: Scenario, store: Store | None, notes: Notes) -> np.ndarray | None:
     """Pending MPP cases by return city from loaded court records, or None when there are none."""
     if store is None:
         return None
@@ -302,7 +343,7 @@ def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) ->
     try:
         frame = pending(store, as_of, release=scenario.warm_start.release, mpp_only=True)
     except MppwatchError as exc:
-        notes.append(f"warm start: court records not used ({exc})")
+        notes.add(N_("warm start: court records not used ({reason})"), reason=str(exc))
         return None
     by_city = {_fold(c.name): j for j, c in enumerate(scenario.cities)}
     by_court = {_fold(c.court): j for j, c in enumerate(scenario.cities)}
@@ -320,9 +361,14 @@ def _court_pending(scenario: Scenario, store: Store | None, notes: list[str]) ->
     release = str(frame.attrs.get("release") or scenario.warm_start.release or "latest")
     if frame.attrs.get("synthetic") and "SYNTHETIC" not in release.upper():
         release += " SYNTHETIC"
-    notes.append(f"warm start: {out.sum():,.0f} pending MPP cases on {as_of.isoformat()} from court release {release}")
+    notes.add(
+        N_("warm start: {n} pending MPP cases on {date} from court release {release}"),
+        n=_num(out.sum()),
+        date=as_of.isoformat(),
+        release=release,
+    )
     if unmatched:
-        notes.append(f"warm start: {unmatched:,.0f} pending cases matched no scenario city and were left out")
+        notes.add(N_("warm start: {n} pending cases matched no scenario city and were left out"), n=_num(unmatched))
     return out
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mppwatch.core.text import Notes
+
 BIG = 1 << 40  # "unlimited" hearing slots on a day
 OUTPUTS = (
     "arrivals",
@@ -66,7 +68,7 @@ class Inputs:
     reach_target: float | None = None
     synthetic: bool = False  # some input (e.g. a court release) is SYNTHETIC
     sources: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)  # English; `notes.in_lang("es")` in Spanish
 
     @property
     def days(self) -> int:
