@@ -464,9 +464,8 @@ def _returns_floor(ctx: Context, period: Period, cities: list[str] | None) -> Ev
 
 
 def _sources_on(ctx: Context, geo: str | None, day: date) -> set[str]:
-    from mppwatch.returns import snapshots
 
-    frame = snapshots(ctx.store, ctx.return_datasets(), "city" if geo else None)
+    frame = ctx.snapshots("city" if geo else None)
     hit = frame[(frame["date"] == day) & ((frame["geo"] == geo) if geo else True)]
     return set(hit["source_id"]) if "source_id" in hit else set()
 

@@ -126,10 +126,17 @@ class Context:
         """Snapshot datasets of cumulative returns: every loaded dataset with the role `returns_snapshots`."""
         return self.role(RETURNS_ROLE)
 
+    def snapshots(self, by: str | None) -> pd.DataFrame:
+        """`returns.snapshots` of the return datasets (per city when `by`), read once per run; callers get a copy."""
+        cache: dict[str | None, pd.DataFrame] = self.__dict__.setdefault("_snapshots", {})
+        if by not in cache:
+            cache[by] = snapshots(self.store, self.return_datasets(), by)
+        return cache[by].copy()
+
     def points(self, by: str | None) -> pd.DataFrame:
         """The snapshots `metrics.returns` interpolates between: one value per place and date (median)."""
         if by not in self._points:
-            frame = snapshots(self.store, self.return_datasets(), by)
+            frame = self.snapshots(by)
             grouped = frame.groupby(["geo", "date"], as_index=False)["value"].median()
             self._points[by] = pd.DataFrame(grouped).sort_values(["geo", "date"]).reset_index(drop=True)
         return self._points[by]
@@ -360,8 +367,7 @@ def _backcast(ctx: Context, day: date, geo: str | None) -> tuple[float, list[Msg
 
 def returns_snapshots_in(ctx: Context, period: Period, geos: Sequence[str] | None) -> list[tuple[date, float, str]]:
     """Exact-day snapshots dated inside a period, summed over the places (only days all places share)."""
-    datasets = ctx.return_datasets()
-    frame = snapshots(ctx.store, datasets, "city" if geos else None)
+    frame = ctx.snapshots("city" if geos else None)
     frame = frame[(frame["date"] >= period.start) & (frame["date"] <= period.end)]
     if geos:
         frame = frame[frame["geo"].isin(list(geos))]
