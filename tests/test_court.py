@@ -12,6 +12,8 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -1186,6 +1188,116 @@ def test_sigterm_and_sigint_mid_load_remove_the_folder_and_the_children(
     store = Store.open(tmp_path / "k.duckdb")
     tables = set(store.query("SELECT table_name FROM information_schema.tables").table_name)
     assert "court_releases" not in tables or store.query("SELECT count(*) n FROM court_releases").n[0] == 0
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stored_db(tmp_path: Path) -> Path:
+    """A database holding one release, closed (so that its bytes can be compared after a failed load)."""
+    db = tmp_path / "w.duckdb"
+    with Store.open(db) as store:
+        court.load(store, write_release(tmp_path / "first"), "2025-11")
+    return db
+
+
+def _processes_with(marker: str) -> list[str]:
+    """Every live process (anywhere, not only children) whose command line holds `marker`."""
+    found = []
+    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmd.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in text:
+            found.append(text)
+    return found
+
+
+def test_default_timeout_scales_with_the_input() -> None:
+    from mppwatch.court.ingest import default_timeout
+
+    assert default_timeout(0) == 600 and default_timeout(1_000_000_000) == 600  # 1 GB: 500 s at 2 MB/s
+    assert default_timeout(4_000_000_000) == 2000
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_a_stalled_unzip_is_stopped_by_the_watchdog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`unzip` of tbl_schedule gives a few lines and then stalls (as on a hung disk). With --timeout 3 the load
+    fails in seconds naming the file and how far it got, the database keeps its bytes, and no process is left."""
+    db = _stored_db(tmp_path)
+    before = _sha256(db)
+    zpath = _zip(tmp_path / "r.zip", write_release(tmp_path / "z"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "unzip"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'case "$3" in *tbl_schedule*) {shutil.which("unzip")} "$@" | head -c 600; exec sleep 6007;; esac\n'
+        f'exec {shutil.which("unzip")} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    t0 = time.time()
+    with Store.open(db) as store, pytest.raises(MppwatchError) as err:
+        court.load(store, zpath, "2025-12", timeout=3)
+    assert time.time() - t0 < 15
+    message = str(err.value)
+    assert message.startswith("EOIR Case Data/tbl_schedule.csv: court load stopped at its --timeout of 3 s, with ")
+    assert "MB of the release read (" in message and message.endswith("%): nothing was stored")
+    assert _sha256(db) == before
+    assert not _children() and not _processes_with("sleep 6007")
+    assert not list(Path(tempfile.gettempdir()).glob(f"mppwatch-court-{os.getpid()}-*"))
+
+
+def test_the_watchdog_interrupts_a_running_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DuckDB query that would run for hours (here in place of the cohort step) is interrupted at the limit."""
+    cohort = sys.modules["mppwatch.court.cohort"]  # `mppwatch.court.cohort` is also the name of a function
+
+    def endless(store: Store, release: str) -> int:
+        store.con.execute("SELECT count(*) FROM range(1000000000000) a, range(1000) b").fetchall()
+        return 0
+
+    db = _stored_db(tmp_path)
+    before = _sha256(db)
+    monkeypatch.setattr(cohort, "build_facts", endless)
+    t0 = time.time()
+    with Store.open(db) as store, pytest.raises(MppwatchError, match=r"^cohort and case facts: court load stopped"):
+        court.load(store, write_release(tmp_path / "q"), "2025-12", timeout=2)
+    assert time.time() - t0 < 10
+    assert _sha256(db) == before
+    with Store.open(db, read_only=True) as store:
+        assert list(court.releases(store)["release"]) == ["2025-11"]
+
+
+def test_a_load_that_cannot_be_unblocked_ends_its_process(tmp_path: Path) -> None:
+    """The CLI's last resort: a step blocked where nothing can wake it (a sleep, like a read from a hung network
+    disk) ends the process with 124 after the grace period, its folder removed and the database untouched."""
+    db = _stored_db(tmp_path)
+    before = _sha256(db)
+    root = write_release(tmp_path / "s")
+    script = f"""
+import sys
+import time
+from mppwatch import court
+from mppwatch.store import Store
+cohort, ingest = sys.modules["mppwatch.court.cohort"], sys.modules["mppwatch.court.ingest"]
+ingest.TIMEOUT_GRACE = 1
+cohort.build_facts = lambda store, release: time.sleep(600)
+with Store.open({str(db)!r}) as store:
+    court.load(store, {str(root)!r}, "2025-12", timeout=1, hard_exit=True)
+"""
+    t0 = time.time()
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    _, stderr = proc.communicate(timeout=60)
+    assert time.time() - t0 < 30
+    assert proc.returncode == 124, stderr
+    assert "cohort and case facts: court load stopped at its --timeout of 1 s" in stderr
+    assert _sha256(db) == before
+    assert not list(Path(tempfile.gettempdir()).glob(f"mppwatch-court-{proc.pid}-*"))
 
 
 def test_validate_against_count_txt_by_hand(tmp_path: Path) -> None:

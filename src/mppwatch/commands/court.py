@@ -119,6 +119,14 @@ def register(app: typer.Typer) -> None:
                 help="fail (store nothing) when a table rejects more than this share of its lines (and more than one)",
             ),
         ] = 0.01,
+        timeout: Annotated[
+            float | None,
+            typer.Option(
+                "--timeout",
+                help="stop the whole load after this many seconds (default: 600, or the input's size at 2 MB/s if "
+                "longer); then nothing is stored, no child process is left, and the error names the file being read",
+            ),
+        ] = None,
         format: FormatOpt = Format.table,
     ) -> None:
         """Load an EOIR case-data release; rows that cannot be parsed go to court_rejects and are counted here."""
@@ -135,7 +143,7 @@ def register(app: typer.Typer) -> None:
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
-            summary = _court().load(store, path, release, progress, max_reject_share)
+            summary = _court().load(store, path, release, progress, max_reject_share, timeout, hard_exit=True)
         frame = summary.frame()
         frame.attrs.update(release=summary.release, synthetic=summary.synthetic)
         _show(frame, format, f"court release {summary.release}")

@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,9 @@ RELEASE_RE = re.compile(r"^\d{4}-\d{2}$")
 SYNTHETIC = "SYNTHETIC"
 MAX_LINE_BYTES = 1 << 16  # no field, and no line, of a release may be longer (EOIR's widest row is under 1 KB)
 MAX_REJECT_SHARE = 0.01  # a table rejecting more of its lines than this (and more than one line) is not stored
+TIMEOUT_FLOOR = 600.0  # seconds: the default --timeout is this, or the input read at TIMEOUT_RATE, whichever is longer
+TIMEOUT_RATE = 2_000_000  # bytes a second: a fourth of what a whole load reaches on 2 shared cores (998 MB in 133 s)
+TIMEOUT_GRACE = 30.0  # seconds after the limit before a load that did not stop ends its process (CLI only)
 TMP_PREFIX = "mppwatch-court-"
 CSV_BUFFER_BYTES: int | None = None  # DuckDB's read_csv buffer_size; None leaves DuckDB's default (tests set it)
 TRAILING_TAB = "_trailing_tab"  # the name given to the empty field after a TAB that ends every line, header included
@@ -264,6 +268,7 @@ class _Reader:
         self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
         self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
         self.transform: Callable[[bytes], bytes] | None = None  # applied to whole lines on their way to the pipe
+        _READERS.add(self)
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
         carry = b""  # the line still open: checked with the next block, and held back from the pipe until then
@@ -336,6 +341,7 @@ class _Reader:
 # -- child processes and the private temporary folder -------------------------------------------
 
 _CHILDREN: set[subprocess.Popen[bytes]] = set()
+_READERS: weakref.WeakSet[_Reader] = weakref.WeakSet()  # the streams being read, stopped by the watchdog
 
 
 def _unzip(member: Member, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
@@ -389,6 +395,80 @@ def sweep_stale_tmp(root: Path | None = None) -> list[Path]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
+
+
+def default_timeout(total_bytes: int) -> float:
+    """The default --timeout: TIMEOUT_FLOOR seconds, or the input's bytes at TIMEOUT_RATE if that is longer."""
+    return max(TIMEOUT_FLOOR, total_bytes / TIMEOUT_RATE)
+
+
+class Watchdog:
+    """The whole load's time limit. When it expires, everything the load waits on is stopped: `unzip` children are
+    killed (their pipes end), every stream being read is told to stop, and DuckDB's running query is interrupted.
+    The load then fails at once with `error()` (the transaction rolls back; `private_tmp` removes the folder).
+
+    `where`/`done`/`total` say what was being read and how far the load got, for the message. If the load has not
+    ended `grace` seconds after the limit (a read blocked in the kernel, on a hung network disk) and `hard_exit` is
+    set (the CLI), the process exits with 124 after killing its children and removing its folder: it never hangs.
+    """
+
+    def __init__(
+        self, seconds: float, con: duckdb.DuckDBPyConnection, hard_exit: bool = False, grace: float | None = None
+    ) -> None:
+        if not seconds > 0:
+            raise MppwatchError(f"--timeout {seconds:g}: expected a number of seconds above 0")
+        self.seconds, self.con, self.hard_exit = seconds, con, hard_exit
+        self.grace = TIMEOUT_GRACE if grace is None else grace
+        self.where, self.done, self.total = "the release", 0, 0
+        self.tmp: Path | None = None
+        self.expired = threading.Event()
+        self.finished = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="court-load-watchdog")
+
+    def __enter__(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finished.set()
+
+    def at(self, where: str, done: int, total: int) -> None:
+        self.where, self.done, self.total = where, done, total
+
+    def _watch(self) -> None:
+        if self.finished.wait(self.seconds):
+            return
+        self.expired.set()
+        for proc in list(_CHILDREN):
+            if proc.poll() is None:
+                proc.kill()
+        for reader in list(_READERS):
+            reader.stop.set()
+        try:
+            self.con.interrupt()
+        except Exception:  # noqa: BLE001  (a closed connection has nothing to interrupt)
+            pass
+        if self.finished.wait(self.grace) or not self.hard_exit:
+            return
+        for proc in list(_CHILDREN):
+            proc.kill()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        os.write(2, f"error: {self.error()}\n".encode())
+        os._exit(124)
+
+    def check(self) -> None:
+        """Raise the timeout error once the limit has passed (called between steps and before the commit)."""
+        if self.expired.is_set():
+            raise self.error()
+
+    def error(self) -> MppwatchError:
+        from mppwatch.court.texts import timed_out
+
+        mb = 1_000_000
+        got = f"{self.done / mb:,.1f} of {self.total / mb:,.1f} MB" if self.total else "0 MB"
+        share = f"{100 * self.done / self.total:.0f}" if self.total else "0"
+        return MppwatchError(timed_out(self.where, f"{self.seconds:g}", got, share))
 
 
 class _Stopped(BaseException):
@@ -1161,20 +1241,52 @@ def load(
     release: str,
     progress: Callable[[str, int, int], None] | None = None,
     max_reject_share: float = MAX_REJECT_SHARE,
+    timeout: float | None = None,
+    hard_exit: bool = False,
 ) -> LoadSummary:
     """Load a release folder or zip as `release` (YYYY-MM), replacing an earlier load of the same release.
 
     Nothing is stored (the transaction rolls back) when a file has lines neither loaded nor rejected, when a table
     rejects more than `max_reject_share` of its lines (and more than one), or when a file is truncated, has a line
-    over 64 KB, or cannot be unpacked."""
+    over 64 KB, or cannot be unpacked. The whole load runs under a `Watchdog` of `timeout` seconds (default:
+    `default_timeout` of the input's bytes); past it, the load fails naming the file it was reading and how far it
+    got, nothing is stored and no child process is left (`hard_exit`: see Watchdog)."""
     if not 0 <= max_reject_share <= 1:
         raise MppwatchError(f"--max-reject-share {max_reject_share}: expected a share between 0 and 1")
+    source = Path(source)
+    members = list_members(source)
+    limit = default_timeout(sum(m.size for m in members)) if timeout is None else timeout
+    watchdog = Watchdog(limit, store.con, hard_exit)
+
+    def report(name: str, done: int, total: int) -> None:
+        watchdog.at(name, done, total)
+        if progress:
+            progress(name, done, total)
+
+    try:
+        with watchdog:
+            summary = _load(store, source, members, release, report, max_reject_share, watchdog)
+    except BaseException as exc:
+        if watchdog.expired.is_set() and not isinstance(exc, SystemExit | KeyboardInterrupt):
+            raise watchdog.error() from None
+        raise
+    return summary
+
+
+def _load(
+    store: Store,
+    source: Path,
+    members: list[Member],
+    release: str,
+    progress: Callable[[str, int, int], None],
+    max_reject_share: float,
+    watchdog: Watchdog,
+) -> LoadSummary:
+    """`load` under its watchdog (`progress` also tells the watchdog where the load is)."""
     from datetime import UTC, datetime
 
     from mppwatch.court.cohort import build_facts
 
-    source = Path(source)
-    members = list_members(source)
     synthetic = is_synthetic(source, members)
     rel = release_id(release, synthetic)
     tables = {s.stem.lower(): m for m in members if not m.is_lookup and (s := BY_STEM.get(m.stem.lower()))}
@@ -1197,8 +1309,7 @@ def load(
     done = 0
     files: list[tuple[Member, TableSpec | None]] = [(m, BY_STEM[k]) for k, m in tables.items()]
     files += [(m, None) for m in lookups]
-    if progress:
-        progress("comparing with the stored release (sha256)", 0, total)
+    progress("comparing with the stored release (sha256)", 0, total)
     if _already_loaded(store, rel, files):
         summary.unchanged = True
         summary.tables = [
@@ -1218,23 +1329,23 @@ def load(
     con.execute("SET preserve_insertion_order = false")
     try:
         with private_tmp() as tmp, store.transaction():  # the schema too: a load that fails leaves the file as it was
+            watchdog.tmp = tmp
             ensure_schema(store)
             delete_release(store, rel)
             for spec in SPECS:
                 member = tables.get(spec.stem.lower())
                 if member is None:
                     continue
-                if progress:
-                    progress(member.name, done, total)
+                progress(member.name, done, total)
                 start = done
 
                 def advance(n: int, name: str = member.name) -> None:
                     nonlocal start
                     start += n
-                    if progress:
-                        progress(name, min(start, total), total)
+                    progress(name, min(start, total), total)
 
                 count, sha = load_table(store, spec, member, rel, tmp, advance, max_reject_share)
+                watchdog.check()
                 load_id = store.begin_load(
                     member.name, sha, _dataset(rel, member, spec), count.rows_loaded, kind="court"
                 )
@@ -1254,20 +1365,21 @@ def load(
                 summary.tables.append(count)
                 done += member.size
             for member in lookups:
+                progress(member.name, done, total)
                 codes, sha = load_lookup(store, member, rel, tmp)
+                watchdog.check()
                 store.begin_load(member.name, sha, _dataset(rel, member, None), codes, kind="court")
                 summary.lookups += codes
             if count_txt is not None:
                 summary.notes += check_count_txt(store, rel, count_txt, summary.tables)
-            if progress:
-                progress("cohort and case facts", done, total)
+            progress("cohort and case facts", done, total)
             build_facts(store, rel)
             con.execute(
                 "INSERT INTO court_releases VALUES (?, ?, ?, ?)",
                 [rel, synthetic, str(source), datetime.now(UTC).replace(tzinfo=None)],
             )
-            if progress:
-                progress("done", total, total)
+            watchdog.check()  # the last moment to give up: the commit follows
+            progress("done", total, total)
     finally:
         con.execute("SET preserve_insertion_order = true")
     return summary

@@ -41,3 +41,13 @@ UNNAMED = template("no name in this release's lookups for {codes}: shown as the 
 
 def unnamed_codes(codes: str) -> str:
     return UNNAMED.format(codes=codes)
+
+
+TIMED_OUT = template(
+    "{file}: court load stopped at its --timeout of {seconds} s, with {read} of the release read ({share}%): "
+    "nothing was stored"
+)
+
+
+def timed_out(file: str, seconds: str, read: str, share: str) -> str:
+    return TIMED_OUT.format(file=file, seconds=seconds, read=read, share=share)
