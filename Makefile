@@ -68,9 +68,9 @@ bench-quick: install
 	  case " $(foreach v,$(filter QUICK_ARGS_%,$(.VARIABLES)),$(v:QUICK_ARGS_%=%)) " in *" $$name "*) ;; \
 	    *) echo "bench-quick: no smoke-test size for $$f (add QUICK_ARGS_$$name to the Makefile)"; exit 1;; esac; \
 	done; \
-	$(foreach v,$(sort $(filter QUICK_ARGS_%,$(.VARIABLES))),echo "== bench/$(v:QUICK_ARGS_%=%).py $($(v))"; \
-	  $(BIN)/python bench/$(v:QUICK_ARGS_%=%).py $($(v));) \
-	echo "bench-quick: $$(( $$(date +%s) - start )) s
+	$(foreach v,$(sort $(filter QUICK_ARGS_%,$(.VARIABLES))),t=$$(date +%s); echo "== bench/$(v:QUICK_ARGS_%=%).py $($(v))"; \
+	  $(BIN)/python bench/$(v:QUICK_ARGS_%=%).py $($(v)); echo "   ($$(( $$(date +%s) - t )) s)";) \
+	echo "bench-quick: $$(( $$(date +%s) - start )) s in all (load average $$(cut -d' ' -f1 /proc/loadavg))"
 
 clean:
 	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .pytest_cache
