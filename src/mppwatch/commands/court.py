@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 
 from mppwatch.commands import _plots
-from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, err, split_by, store_of
+from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, err, split_by, store_of, working
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit
 
@@ -130,18 +130,10 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = Format.table,
     ) -> None:
         """Load an EOIR case-data release; rows that cannot be parsed go to court_rejects and are counted here."""
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with (
-            store_of(ctx) as store,
-            Progress(
-                TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
-            ) as bar,
-        ):
-            task = bar.add_task("reading", total=1)
+        with store_of(ctx) as store, working("reading", total=1) as work:
 
             def progress(name: str, done: int, total: int) -> None:
-                bar.update(task, description=name, completed=done, total=total)
+                work.update(done, total, name)
 
             summary = _court().load(store, path, release, progress, max_reject_share, timeout, hard_exit=True)
         frame = summary.frame()
@@ -282,7 +274,7 @@ def register(app: typer.Typer) -> None:
         """Check a stored release: rows in/loaded/repaired/rejected vs Count.txt, orphans, lookup coverage, dates."""
         from mppwatch.court.validate import validate as run
 
-        with store_of(ctx, read_only=True) as store:
+        with store_of(ctx, read_only=True) as store, working("validating the release"):
             frame = run(store, release)
         title = f"court validate, release {frame.attrs['release']}"
         if format is not Format.table:
@@ -302,11 +294,8 @@ def register(app: typer.Typer) -> None:
         format: FormatOpt = Format.table,
     ) -> None:
         """Write a SYNTHETIC EOIR case-data release in the real format, quirks included."""
-        from rich.progress import Progress
-
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("synthesising cases", total=cases)
-            summary = _court().synth_eoir(out, cases, seed, lambda n: bar.advance(task, n), line_ends)
+        with working("synthesising cases", total=cases) as work:
+            summary = _court().synth_eoir(out, cases, seed, work.advance, line_ends)
         frame = pd.DataFrame(
             [
                 {"file": k, "rows": v, "stray_tab_rows": summary.stray_tab_rows.get(k, 0)}
