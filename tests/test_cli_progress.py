@@ -66,3 +66,28 @@ def test_stdout_stays_clean_with_stderr_on_a_terminal(tmp_path):
     assert proc.returncode == 0
     assert proc.stdout.decode() == plain.stdout
     assert b".csv" in shown  # the progress line names the file being loaded
+
+
+def test_court_commands_write_no_progress_into_a_pipe(tmp_path, fresh_db):
+    """synth eoir, court load and court validate with stderr on a pipe: their notes and summary lines only,
+    no blank line or bar left by a progress display."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MPPWATCH_LANG", "LANGUAGE", "LC_ALL")}
+    env.update({"LANG": "C.UTF-8", "COLUMNS": "100", "MPPWATCH_DB": str(fresh_db)})
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([MPPWATCH, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    synth = run("synth", "eoir", "rel", "--cases", "500", "--seed", "1", "--format", "csv")
+    assert synth.stderr.splitlines() == [
+        "note: SYNTHETIC data (written to rel/SYNTHETIC_EOIR_CASE_DATA), not real court records"
+    ]
+    load = run("court", "load", "rel", "--release", "2026-01", "--format", "csv")
+    lines = load.stderr.splitlines()
+    assert lines[0] == "note: SYNTHETIC data (release 2026-01-SYNTHETIC), not real court records"
+    assert all(line.strip() for line in lines) and "\x1b" not in load.stderr, load.stderr
+    assert lines[-1].startswith("2026-01-SYNTHETIC: ") and " rows loaded, " in lines[-1]
+    validate = run("court", "validate", "--format", "csv")
+    assert validate.stderr.splitlines() == ["note: SYNTHETIC data (release 2026-01-SYNTHETIC), not real court records"]
+    assert validate.stdout.startswith("section,table,column,measure,value\n")
