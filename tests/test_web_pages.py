@@ -428,3 +428,19 @@ def test_expensive_page_actions_have_a_rate_limit(court_db: Path, monkeypatch: p
     assert client.get("/claims?lang=es", headers=HTML).status_code == 200  # reading verdicts is not an action
     assert client.get("/simulation", headers=HTML).status_code == 200
     assert client.get("/api/v1/health").status_code == 200
+
+
+def test_explorer_opens_a_dataset_without_detail_rows_on_its_own_row_type(client: TestClient) -> None:
+    """USCIS prints its MPP fear referrals as 'monthly' rows (2, 34, 74, 188 for January-April 2019): the explorer
+    offers the dataset's own row types and opens on the first, instead of an error about 'detail'."""
+    html = client.get("/explorer?dataset=uscis_mpp_fear_referrals_by_month&to=2019-04&lang=en", headers=HTML).text
+    assert 'class="error"' not in html
+    body = re.search(r'id="table-series".*?<tbody>(.*?)</tbody>', html, re.S)
+    assert body and re.findall(r"<td[^>]*>([^<]*)</td>", body.group(1)) == [
+        "2019-01", "2", "2019-02", "34", "2019-03", "74", "2019-04", "188"
+    ]  # fmt: skip
+    select = re.search(r'<select id="row_type" name="row_type">(.*?)</select>', html, re.S)
+    assert select and re.findall(r'<option value="([^"]+)"', select.group(1)) == ["monthly", "published_grand_total"]
+    assert '<option value="monthly" selected>' in select.group(1)
+    asked = client.get("/explorer?dataset=uscis_mpp_fear_referrals_by_month&row_type=detail", headers=HTML).text
+    assert 'class="error"' in asked and "no row type &#39;detail&#39;" in asked  # asked for: the library's refusal

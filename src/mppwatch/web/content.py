@@ -414,6 +414,7 @@ def datasets_catalogue(store: Store) -> dict[str, dict[str, Any]]:
             "origin": rec.origin,
             "coverage": rec.coverage(),
             "source_ids": list(rec.source_ids),
+            "row_types": list(rec.row_types),
         }
         for name, rec in sorted(catalog.catalog(store).items())
     }

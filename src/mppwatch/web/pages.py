@@ -17,7 +17,7 @@ import uuid
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -486,7 +486,14 @@ def _default_dataset(store: Store, datasets: dict[str, Any]) -> str:
 def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     datasets = content.datasets_catalogue(store)
     q = _series_query(params, params.get("dataset") or _default_dataset(store, datasets))
-    page = Page("explorer", _("Explorer"), extra={"datasets": datasets, "q": q, "facets": {}, "api": api_query(q)})
+    row_types = list(datasets.get(q.dataset, {}).get("row_types", ()))
+    if not params.get("row_type") and row_types and q.row_type not in row_types:
+        q = replace(q, row_type=row_types[0])  # a dataset without detail rows (USCIS prints 'monthly') opens on its own
+    page = Page(
+        "explorer",
+        _("Explorer"),
+        extra={"datasets": datasets, "q": q, "facets": {}, "api": api_query(q), "row_types": row_types},
+    )
     try:
         page.extra["facets"] = content.facets(store, q.dataset)  # an unknown dataset: the catalogue's error
         page.panels.append(content.series_panel(store, q, _))
@@ -658,7 +665,7 @@ def build_simulation(store: Store, params: QueryParams, lang: str, _: content.Tr
             form = job.form()
             if job.state == "done" and job.result is not None:
                 page.panels = content.simulation_panels(job.result, _)
-                page.extra["notes"] = list(job.result.inputs.notes)
+                page.extra["notes"] = job.result.inputs.notes.in_lang(lang)
             elif job.state == "error":
                 page.error = job.error
             else:

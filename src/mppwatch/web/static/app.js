@@ -104,7 +104,7 @@
     for (var a = 0; a < auto.length; a++) {
       auto[a].addEventListener("change", function () {
         var form = this.form;
-        var others = form.querySelectorAll("select[name=where], select[name=by]");
+        var others = form.querySelectorAll("select[name=where], select[name=by], select[name=row_type], select[name=period_kind]");
         for (var o = 0; o < others.length; o++) others[o].selectedIndex = -1;  // a new dataset starts unfiltered
         form.submit();
       });
