@@ -1451,3 +1451,42 @@ def test_validate_cli_on_a_synthetic_release(tmp_path: Path) -> None:
     assert 1000 < mpp < 2500
     r = runner.invoke(app, ["--db", db, "court", "validate"])
     assert r.exit_code == 0 and "lookup coverage" in r.stdout and "SYNTHETIC" in r.stdout
+
+
+def test_court_errors_notes_and_validate_in_spanish(tmp_path: Path) -> None:
+    """`--lang es`: a load's errors (a missing path, a truncated file, too many rejects, a header without its key),
+    its notes and summary, and `court validate`'s headings print in Spanish; CSV and JSON keys stay English."""
+    db = str(tmp_path / "es.duckdb")
+    mppwatch = str(Path(sys.executable).with_name("mppwatch"))
+
+    def es(*args: str) -> tuple[int, str]:  # a real process: the CLI's own error handler prints the error
+        r = subprocess.run([mppwatch, "--lang", "es", "--db", db, *args], capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+
+    code, out = es("court", "load", str(tmp_path / "nowhere"), "--release", "2025-12")
+    assert code == 1 and f"{tmp_path / 'nowhere'}: no existe ese archivo ni carpeta" in out
+    cut = write_release(tmp_path / "t")
+    f = cut / "EOIR Case Data" / "B_TblProceeding.csv"
+    f.write_bytes(f.read_bytes()[:-60])
+    code, out = es("court", "load", str(cut), "--release", "2025-12")
+    assert code == 1 and "B_TblProceeding.csv:14: el archivo termina a mitad de línea (" in out
+    assert "¿truncado? no se guardó nada" in out
+    bad = {f"tbl_schedule:x{i}": b"12x\t1\t1" + b"\t" * 27 for i in range(3)}
+    code, out = es("court", "load", str(write_release(tmp_path / "r", extra=bad)), "--release", "2025-12")
+    assert code == 1 and "tbl_schedule.csv: 3 de 10 líneas rechazadas (30.0%), más del 1.0% permitido" in out
+    keyless = write_release(tmp_path / "k")
+    f = keyless / "EOIR Case Data" / "A_TblCaseIdentifier.csv"
+    f.write_bytes(f.read_bytes().replace(b"IDNCASEID", b"IDNCASE_ID", 1))
+    code, out = es("court", "load", str(keyless), "--release", "2025-12")
+    assert code == 1 and "al encabezado le falta IDNCASEID o IDNCASE: ¿es este A_TblCaseIdentifier?" in out
+    assert "nothing was stored" not in out
+    code, out = es("court", "load", str(write_release(tmp_path / "a")), "--release", "2025-12", "--format", "csv")
+    assert code == 0, out
+    assert "tbl_RepsAssigned" in out and "A_TblCase,court_case" not in out  # the table as CSV, headers English
+    assert "filas cargadas, 2 rechazadas (véase `mppwatch court rejects`), 9 códigos" in out
+    code, out = es("court", "validate")
+    assert code == 0 and "court validate, publicación 2025-12: huérfanas" in out and "procedimientos sin caso" in out
+    code, out = es("court", "validate", "--format", "csv")
+    assert "orphans,court_proceeding,IDNCASE,proceedings without a case" in out
+    code, out = es("court", "table", "--release", "2024-01")
+    assert code == 1 and "la publicación judicial '2024-01' no está cargada (cargadas: 2025-12)" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated
@@ -43,6 +44,23 @@ def _month(text: str, option: str) -> dt.date:
         raise MppwatchError(f"{option} {text!r}: expected YYYY-MM") from None
 
 
+def _translator() -> Callable[[str], str]:
+    from mppwatch import i18n
+    from mppwatch.output import current_lang
+
+    return i18n.translator(current_lang())
+
+
+def _note(text: str, prefix: str = "note:") -> None:
+    """A note (or a warning that says so itself) on stderr, in the language asked for (--lang)."""
+    from mppwatch import i18n
+    from mppwatch.output import current_lang
+
+    text = i18n.localise(text, current_lang()) or text
+    line = text if text.startswith(("warning:", "aviso:")) or not prefix else f"{_translator()(prefix)} {text}"
+    err.print(line, markup=False, highlight=False)
+
+
 NamesOpt = Annotated[
     bool,
     typer.Option(
@@ -64,29 +82,24 @@ def _show(
     """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact).
 
     Coded columns show as names.for_output shapes them; codes without a name in the release are named in a note."""
-    from mppwatch import i18n
     from mppwatch.court.names import for_output, unnamed_note
-    from mppwatch.output import current_lang
 
     note = unnamed_note(frame)
     frame = for_output(frame, fmt.value, names)
     if note and fmt is not Format.table:
-        err.print(f"note: {i18n.localise(note, current_lang())}", markup=False, highlight=False)
+        _note(note)
     if frame.attrs.get("synthetic"):
         title = f"SYNTHETIC DATA - {title}"
         if fmt is not Format.table:
+            _ = _translator()
             if "written_to" in frame.attrs:
-                what = f"written to {frame.attrs['written_to']}"
+                what = f"{_('written to')} {frame.attrs['written_to']}"
             else:
-                what = "release " + (
+                what = f"{_('release')} " + (
                     frame.attrs.get("release")
-                    or " and ".join(str(frame.attrs[k]) for k in ("release_a", "release_b") if k in frame.attrs)
+                    or f" {_('and')} ".join(str(frame.attrs[k]) for k in ("release_a", "release_b") if k in frame.attrs)
                 )
-            err.print(
-                f"note: SYNTHETIC data ({what}), not real court records",
-                markup=False,
-                highlight=False,
-            )
+            _note(_("SYNTHETIC data ({what}), not real court records").format(what=what))
     emit(frame, fmt, title=title, note=note)
     if plot is not None and ctx is not None:
         _plots.table(ctx, for_output(frame, Format.table.value), title, plot)
@@ -140,15 +153,14 @@ def register(app: typer.Typer) -> None:
         frame.attrs.update(release=summary.release, synthetic=summary.synthetic)
         _show(frame, format, f"court release {summary.release}")
         for note in summary.notes:
-            err.print(f"note: {note}", markup=False, highlight=False)
+            _note(note)
         if summary.unchanged:
             return  # the note says so; the table shows the counts of the load that stands
         rejected = int(frame["rows_rejected"].sum()) if len(frame) else 0
-        err.print(
+        _note(
             f"{summary.release}: {int(frame['rows_loaded'].sum()) if len(frame) else 0} rows loaded, "
             f"{rejected} rejected (see `mppwatch court rejects`), {summary.lookups} lookup codes",
-            markup=False,
-            highlight=False,
+            prefix="",
         )
 
     @court_app.command("table")
@@ -280,10 +292,20 @@ def register(app: typer.Typer) -> None:
         if format is not Format.table:
             _show(frame, format, title)
             return
+        from mppwatch import i18n
+        from mppwatch.output import current_lang
+
         for section, part in frame.groupby("section", sort=False):
             part = part.drop(columns="section").reset_index(drop=True)
+            part["measure"] = [i18n.localise(str(m), current_lang()) for m in part["measure"]]  # CSV/JSON: English keys
             part.attrs.update(frame.attrs)
-            _show(part, format, f"{title}: {section}")
+            _show(
+                part,
+                format,
+                _translator()("court validate, release {release}: {section}").format(
+                    release=frame.attrs["release"], section=_translator()(str(section))
+                ),
+            )
 
     @synth_app.command("eoir")
     def eoir(

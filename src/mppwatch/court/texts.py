@@ -51,3 +51,123 @@ TIMED_OUT = template(
 
 def timed_out(file: str, seconds: str, read: str, share: str) -> str:
     return TIMED_OUT.format(file=file, seconds=seconds, read=read, share=share)
+
+
+# Errors and warnings of court load (mppwatch.court.ingest), as it writes them after the file (and line) they name.
+LOAD_MESSAGES = (
+    template("--release {value}: expected YYYY-MM"),
+    template("--max-reject-share {value}: expected a share between 0 and 1"),
+    template("--timeout {value}: expected a number of seconds above 0"),
+    template("{file}: no such file or folder"),
+    template("{file}: not a folder or a zip file"),
+    template("{file}: no B_TblProceeding file found (searched at any depth)"),
+    template("{file}: field over the {kb} KB limit (a corrupt file?); nothing was stored"),
+    template(
+        "{file}: line over the {kb} KB limit ({tabs}+ TABs: rows run together without line ends?); nothing was stored"
+    ),
+    template("{file}: reading a zip needs the `unzip` program (apt-get install unzip)"),
+    template("{file}: unzip failed: {message}"),
+    template("{file}: empty file: no header row"),
+    template("{file}: header line over the {kb} KB limit"),
+    template("{file}: column {n} of the header has no name"),
+    template("{file}: header lacks {key} or IDNCASE: is this {stem}?"),
+    template("{file}: duplicate column names in the header"),
+    template("{file}: read failed: {message}"),
+    template(
+        "{file}: DuckDB's CSV parser stopped: a carriage return inside a field, or LF and CRLF line ends mixed in one "
+        "file; nothing was stored"
+    ),
+    template("{file}: DuckDB could not read the file: {message}"),
+    template(
+        "{file}: {n} of {total} lines missing: loaded {loaded} + repaired {repaired} + rejected {rejected} != lines "
+        "in; nothing was stored"
+    ),
+    template(
+        "{file}: {n} of {total} lines too many: loaded {loaded} + repaired {repaired} + rejected {rejected} != lines "
+        "in; nothing was stored"
+    ),
+    template(
+        "{file}: {n} of {total} lines rejected ({share}), more than the {allowed} allowed (--max-reject-share); "
+        "nothing was stored. {first}"
+    ),
+    template(
+        "{file}: the file ends mid-line ({fields} of {total} fields and no line end): truncated? nothing was stored"
+    ),
+    template("{file}: over {kb} KB: not a Count.txt"),
+    template("{fields} fields where the header has {total} (stray tab or broken line)"),
+    # notes and warnings printed after a load
+    template("warning: {file} counts {figure} rows of {stem}, which is not in this release"),
+    template(
+        "warning: {stem}: {rows} lines (loaded {loaded} + rejected {rejected}) but {file} says {figure} ({diff}); "
+        "see `mppwatch court validate`"
+    ),
+    template("{stem}: not in this release"),
+    template("{file}: not read (mppwatch reads {tables} and the Lookup/ files)"),
+    template("{release}: already loaded from these same files (sha256): nothing changed"),
+    template(
+        "{release}: {loaded} rows loaded, {rejected} rejected (see `mppwatch court rejects`), {codes} lookup codes"
+    ),
+    template("SYNTHETIC data ({what}), not real court records"),
+    N_("written to"),
+)
+
+# Errors of the court tables (mppwatch.court.measures, disclosure, waits, diff).
+TABLE_MESSAGES = (
+    template("no court release loaded: run `mppwatch court load PATH --release YYYY-MM` first"),
+    template(
+        "the court releases in this store were loaded by an older mppwatch: load them again "
+        "(`mppwatch court load PATH --release YYYY-MM`)"
+    ),
+    template(
+        "the court releases in this store were loaded before disclosure control: load them again "
+        "(`mppwatch court load PATH --release YYYY-MM`)"
+    ),
+    template(
+        "court release {release} was loaded by an older mppwatch, which did not keep transfers: load it again "
+        "(`mppwatch court load PATH --release YYYY-MM`)"
+    ),
+    template("court release {release} not loaded (loaded: {known})"),
+    template("--by {value}: expected one of {choices}"),
+    template("--measure {value}: expected one of {choices}"),
+    template("--threshold {value}: small cells must be suppressed at {minimum} or more"),
+    template(
+        "{what} {day}: court figures are published as of the first day of a month only (disclosure control, "
+        "docs/privacy.md); use {first}"
+    ),
+    template("court diff: {a} and {b} are the same release"),
+    template("pending series: {end} is before {start}"),
+)
+
+# `court validate`: its section titles and the measures of its table (CSV and JSON keep the English keys).
+VALIDATE_WORDS = (
+    template("court validate, release {release}: {section}"),
+    N_("rows"),
+    N_("orphans"),
+    N_("lookup coverage"),
+    N_("dates"),
+    N_("cohort"),
+    N_("rows_in"),
+    N_("loaded"),
+    N_("repaired"),
+    N_("rejected"),
+    N_("count_txt"),
+    N_("count_txt_matches"),
+    N_("proceedings without a case"),
+    N_("hearings without a proceeding"),
+    N_("identifiers without a case"),
+    N_("representation rows without a case"),
+    N_("codes"),
+    template("codes named in {lookup}"),
+    template("codes named ({lookup} not in release)"),
+    N_("share named"),
+    N_("first month"),
+    N_("last month"),
+    N_("rows without a date"),
+    N_("rows before 1950 or after today"),
+    N_("MPP cases"),
+    N_("all cases"),
+    N_("section"),
+    N_("table"),
+    N_("column"),
+    N_("value"),
+)
