@@ -444,3 +444,21 @@ def test_explorer_opens_a_dataset_without_detail_rows_on_its_own_row_type(client
     assert '<option value="monthly" selected>' in select.group(1)
     asked = client.get("/explorer?dataset=uscis_mpp_fear_referrals_by_month&row_type=detail", headers=HTML).text
     assert 'class="error"' in asked and "no row type &#39;detail&#39;" in asked  # asked for: the library's refusal
+
+
+def test_a_users_copy_does_not_displace_the_bundled_dataset_of_a_role(fresh_db: Path) -> None:
+    """With the bundled book-outs loaded, a user's own book-outs file (same role, a name sorting first) does not
+    replace them on the overview: the curated table is read, as catalog.role_dataset does."""
+    from mppwatch.sources.loader import load_file
+
+    own = fresh_db.parent / "a_bookouts.csv"
+    own.write_text(
+        "source_id,month,component,outcome,count\nZETA_2019-04_TIJUANA_SHELTERS,2030-01,CBP,Migrant Protection "
+        "Protocols,5\n",
+        encoding="utf-8",
+    )
+    with Store.open(fresh_db) as store:
+        load_file(store, own, dataset="a_bookouts")
+        store.con.execute("CHECKPOINT")
+    html = TestClient(create_app(fresh_db)).get("/?lang=en", headers=HTML).text
+    assert "Latest month of CBP MPP book-outs (2022-08)" in html and "2030-01" not in html

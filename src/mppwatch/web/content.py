@@ -59,11 +59,13 @@ def message(exc: BaseException, lang: str) -> str:
 
 
 def dataset_for(store: Store, role: str, where: Sequence[tuple[str, str]] = (), by: Sequence[str] = ()) -> str:
-    """The first dataset playing `role` (by name) whose columns hold `where`'s values and `by`'s columns, else the
-    first (the query then says what it lacks); none playing it is the catalogue's error saying how to load one."""
-    names = catalog.role_datasets(store, role)
+    """The dataset playing `role` whose columns hold `where`'s values and `by`'s columns: a bundled (described)
+    one first, as catalog.role_dataset prefers the curated table, then by name; when none holds them, the first
+    (the query then says what it lacks). None playing the role is the catalogue's error saying how to load one."""
+    records = catalog.catalog(store)
+    names = sorted(catalog.role_datasets(store, role), key=lambda n: (records[n].origin != "bundled", n))
     for name in names:
-        dims = catalog.record(store, name).dimensions
+        dims = records[name].dimensions
         if all(c in dims and v in dims[c].values for c, v in where) and all(b in dims for b in by):
             return name
     return names[0]
