@@ -280,6 +280,15 @@ def test_spanish_pages_show_no_english_library_sentence(client: TestClient, cour
         for english, pattern in sentences:
             hits = [m.group(0) for m in pattern.finditer(text)]
             found += [(url, english, hit) for hit in hits if not any(hit in q for q in quoted)][:1]
+    for zipped in ("/download/returns/by_city.zip?as_of=2019-08-01", "/download/forecasts/forecast.zip?horizon=12"):
+        with zipfile.ZipFile(io.BytesIO(client.get(f"{zipped}&lang=es").content)) as zf:
+            text = zf.read("README.txt").decode("utf-8")  # the zip's README and notes, as the page shows them
+        for english, pattern in sentences:
+            found += [
+                (zipped, english, m.group(0))
+                for m in pattern.finditer(text)
+                if not any(m.group(0) in q for q in quoted)
+            ][:1]
     assert not found, "\n".join(f"{u}: {e!r} as {m!r}" for u, e, m in found)
 
 
