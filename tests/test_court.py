@@ -1447,10 +1447,14 @@ def test_validate_cli_on_a_synthetic_release(tmp_path: Path) -> None:
     assert {x["section"] for x in rows} == {"rows", "orphans", "lookup coverage", "dates", "cohort"}
     cases = {x["measure"]: x["value"] for x in rows if x["section"] == "rows" and x["table"] == "court_case"}
     assert cases["rows_in"] == 2500 and cases["rows_in"] == cases["loaded"] + cases["rejected"]
+    counted = [x for x in rows if x["section"] == "rows" and x["measure"] in ("count_txt", "count_txt_matches")]
+    assert len(counted) == 10 and all(x["value"] is not None for x in counted)  # synth eoir writes Count.txt
+    assert cases["count_txt"] == 2500 and cases["count_txt_matches"] is True
     mpp = next(x["value"] for x in rows if x["measure"] == "MPP cases")
     assert 1000 < mpp < 2500
     r = runner.invoke(app, ["--db", db, "court", "validate"])
     assert r.exit_code == 0 and "lookup coverage" in r.stdout and "SYNTHETIC" in r.stdout
+    assert "orphans are rows that point" in r.stdout  # the note under the orphans table
 
 
 def test_court_errors_notes_and_validate_in_spanish(tmp_path: Path) -> None:

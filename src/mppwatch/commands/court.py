@@ -78,13 +78,14 @@ def _show(
     plot: Path | None = None,
     ctx: typer.Context | None = None,
     names: bool = False,
+    caption: str | None = None,
 ) -> None:
     """Print a court table; a SYNTHETIC release says so in the title and on stderr (CSV headers stay exact).
 
     Coded columns show as names.for_output shapes them; codes without a name in the release are named in a note."""
     from mppwatch.court.names import for_output, unnamed_note
 
-    note = unnamed_note(frame)
+    note = "; ".join(n for n in (caption, unnamed_note(frame)) if n) or None
     frame = for_output(frame, fmt.value, names)
     if note and fmt is not Format.table:
         _note(note)
@@ -288,12 +289,14 @@ def register(app: typer.Typer) -> None:
 
         with store_of(ctx, read_only=True) as store, working("validating the release"):
             frame = run(store, release)
+        from mppwatch import i18n
+        from mppwatch.court.validate import ORPHANS_NOTE
+        from mppwatch.output import current_lang
+
         title = f"court validate, release {frame.attrs['release']}"
         if format is not Format.table:
-            _show(frame, format, title)
+            _show(frame, format, title, caption=ORPHANS_NOTE)
             return
-        from mppwatch import i18n
-        from mppwatch.output import current_lang
 
         for section, part in frame.groupby("section", sort=False):
             part = part.drop(columns="section").reset_index(drop=True)
@@ -305,6 +308,7 @@ def register(app: typer.Typer) -> None:
                 _translator()("court validate, release {release}: {section}").format(
                     release=frame.attrs["release"], section=_translator()(str(section))
                 ),
+                caption=ORPHANS_NOTE if section == "orphans" else None,
             )
 
     @synth_app.command("eoir")

@@ -502,6 +502,9 @@ def synth_eoir(
             done += n
             if progress:
                 progress(n)
+        # EOIR's zip carries a Count.txt of rows per table; so does this release (checked at load, `court validate`)
+        count = b"".join(f"{stem}.csv\t{rows}".encode() + eol for stem, rows in summary.rows.items())
+        (rel / "Count.txt").write_bytes(count)
     finally:
         for handle in handles.values():
             handle.close()

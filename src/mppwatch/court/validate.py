@@ -3,7 +3,8 @@
 The peer eoir-database publishes this as a hand-written VALIDATION.md; here the loader's own counts make it:
 - rows: per table, lines in, loaded, repaired, rejected, and Count.txt's figure when the release carried one;
 - orphans: proceedings without a case, hearings without a proceeding, identifiers and representation rows
-  without a case;
+  without a case. These count rows that point at nothing, not people, and carry no attribute of anyone, so they
+  are shown exactly, small ones too (ORPHANS_NOTE says so under the table);
 - lookup coverage: per coded column, the distinct codes, how many the release's Lookup/ files name, the share;
 - dates: per date column, the first and last month (months, not days: a single record's date is not shown),
   the rows without a date and the rows dated before 1950 or after the load;
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mppwatch.court.tables import BY_STEM, CODED_COLUMNS, SPECS
+from mppwatch.i18n import template
 from mppwatch.store import Store
 
 COUNT_TXT_DDL = """
@@ -27,6 +29,10 @@ CREATE TABLE IF NOT EXISTS court_count_txt (
     rows_in BIGINT, matches BOOLEAN
 )"""
 COLUMNS = ["section", "table", "column", "measure", "value"]
+ORPHANS_NOTE = template(
+    "orphans are rows that point at no case or proceeding of the release: counts of records, not of people, shown "
+    "exactly (they carry no attribute of anyone)"
+)
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?![\w.])")
 
 
