@@ -4,9 +4,11 @@ A record says what a dataset is (titles and descriptions in English and Spanish)
 hierarchy (which value is the total of which: CBP = OFO + USBP, location "Total" above the sectors, city "All"),
 its period kinds with their coverage, row types, editions, source and load ids, the publisher's rounding, and
 its roles ("returns_snapshots", "bookouts", "encounters", "shelter_beds", ...), which analyses ask for instead
-of naming files. A dataset without a data-package entry (a user's own CSV, a publisher workbook sheet) gets a
-record too: its hierarchy then comes from the labels alone (a value named "Total" or "All" is the total of
-the others; CBP is OFO + USBP wherever the three appear together).
+of naming files. A user's own CSV is described the same way by its sidecar, `<stem>.datapackage.json`, read by
+the same reader (`core.datapackage`) when the file is loaded and kept in the store with the load
+(`dataset_meta`). A dataset with neither (a CSV without a sidecar, a publisher workbook sheet) gets a record
+too: its roles then come from its name (ROLE_WORDS) and its hierarchy from the labels alone (a value named
+"Total" or "All" is the total of the others; CBP is OFO + USBP wherever the three appear together).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from mppwatch.core.datapackage import EVERY_OTHER, read_package
 from mppwatch.core.rounding import rounding_step
 from mppwatch.core.text import N_, Template, choices_text, fold
 from mppwatch.errors import MppwatchError
@@ -32,7 +35,6 @@ TOTAL_NAMES = {"total", "all", "grand total"}
 TOTAL_LIKE = re.compile(r"^total\b|\btotal$|^all \(")
 # CBP's two components, wherever all three are listed
 KNOWN_PARTS: dict[str, tuple[str, ...]] = {"CBP": ("OFO", "USBP")}
-EVERY_OTHER = "*"
 
 
 class QueryError(MppwatchError):
@@ -105,6 +107,7 @@ class DatasetRecord:
     rounding: int  # the publisher's rounding step (10 for OHSS), 0 when not rounded
     rows: int
     unique_cells: bool = False  # no cell is printed twice (one capture): the query needs no capture ranking
+    metadata: str = ""  # the data package that describes it (datapackage.json, or a file's sidecar), if any
 
     @property
     def columns(self) -> list[str]:
@@ -148,6 +151,7 @@ class DatasetRecord:
             "load_ids": list(self.load_ids),
             "rounding": self.rounding,
             "rows": self.rows,
+            "metadata": self.metadata,
         }
 
 
@@ -157,12 +161,9 @@ def datapackage_path() -> Path:
 
 @cache
 def _package(path: Path) -> dict[str, dict]:
-    """The `mppwatch` block of each resource in the bundled data package, by dataset (file stem)."""
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {Path(r["path"]).stem: r.get("mppwatch", {}) for r in package.get("resources", []) if "path" in r}
+    """The `mppwatch` block of each resource in the bundled data package, by dataset (file stem); a data folder
+    without one describes nothing, a malformed one is an error naming the key (core.datapackage)."""
+    return read_package(path) if path.is_file() else {}
 
 
 def _is_total_name(value: str) -> bool:
@@ -277,6 +278,7 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
         ).fetchall()
     )
     package = _package(datapackage_path())
+    described = {ds: (name, json.loads(text)) for ds, (name, text) in store.dataset_meta().items()}
     by_kind: dict[str, dict[str, PeriodKind]] = {}
     for ds, kind, first, last, n in kinds:
         by_kind.setdefault(ds, {})[kind] = PeriodKind(kind, first, last, int(n))
@@ -286,17 +288,17 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
     steps = {ds: rounding_step(vals) for ds, vals in value_rows}
     out: dict[str, DatasetRecord] = {}
     for ds, n, row_types, source_ids, load_ids in base:
-        meta = package.get(ds, {})
+        sidecar, meta = described.get(ds) or (datapackage_path().name if ds in package else "", package.get(ds, {}))
         declared = meta.get("hierarchy")
         file_name = str(origins.get(ds, ""))
         workbook = file_name.endswith(".xlsx") or "edition" in dims.get(ds, {})
-        origin = "bundled" if meta else ("workbook" if workbook else "user")
+        origin = "bundled" if ds not in described and meta else ("workbook" if workbook else "user")
         dimensions = {
             k: Dimension(k, vals, {} if k in NOT_DIMENSIONS else
                          _hierarchy(k, vals, None if declared is None else declared.get(k, {})))
             for k, vals in sorted(dims.get(ds, {}).items())
         }  # fmt: skip
-        roles = tuple(meta.get("roles") or _inferred_roles(ds, dimensions))
+        roles = tuple(meta["roles"] if "roles" in meta else _inferred_roles(ds, dimensions))
         title = meta.get("title") or {"en": ds, "es": ds}
         out[ds] = DatasetRecord(
             name=ds,
@@ -314,6 +316,7 @@ def _build(store: Store) -> dict[str, DatasetRecord]:
             rounding=steps.get(ds, 0),
             rows=int(n),
             unique_cells=bool(unique.get(ds, False)),
+            metadata=sidecar,
         )
     return out
 

@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS loads (
     superseded_by BIGINT,
     kind VARCHAR NOT NULL DEFAULT 'observations'
 );
+-- What a load's data package sidecar says of its dataset (title, roles, stock, hierarchy), as checked JSON.
+CREATE TABLE IF NOT EXISTS dataset_meta (
+    load_id BIGINT PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,       -- the sidecar, e.g. beds.datapackage.json
+    meta VARCHAR NOT NULL
+);
 -- One published figure per row, in a long shape.
 -- period: the period as printed (YYYY-MM, YYYY-MM-DD, YYYY, FY label); period_kind says which.
 -- period_start/period_end: the calendar span the figure covers (a snapshot covers its as-of day).
@@ -394,6 +401,29 @@ class Store:
             [load_id, file_name, sha256, dataset, rows, datetime.now(UTC).replace(tzinfo=None), __version__, kind],
         )
         return load_id
+
+    def save_meta(self, load_id: int, dataset: str, file_name: str, meta: str) -> None:
+        """Inside the load's transaction: keep what the file's sidecar says of its dataset with the load."""
+        self.con.execute("INSERT INTO dataset_meta VALUES (?, ?, ?, ?)", [load_id, dataset, file_name, meta])
+
+    def load_meta(self, load_id: int) -> str | None:
+        """The sidecar JSON a load was described by, or None."""
+        try:
+            row = self.con.execute("SELECT meta FROM dataset_meta WHERE load_id = ?", [load_id]).fetchone()
+        except duckdb.CatalogException:  # a database from before sidecars, opened read-only
+            return None
+        return str(row[0]) if row else None
+
+    def dataset_meta(self) -> dict[str, tuple[str, str]]:
+        """(sidecar name, JSON) of each dataset whose current load came with a sidecar."""
+        try:
+            rows = self.con.execute(
+                """SELECT m.dataset, m.file_name, m.meta FROM dataset_meta m
+                   JOIN loads l ON l.load_id = m.load_id WHERE l.status = 'current'"""
+            ).fetchall()
+        except duckdb.CatalogException:
+            return {}
+        return {str(ds): (str(name), str(meta)) for ds, name, meta in rows}
 
     def delete_observations(self, dataset: str, edition: str | None = None) -> None:
         """Inside a transaction: drop a dataset's observations (only one edition's, when given) before a reload."""

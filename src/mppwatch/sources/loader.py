@@ -10,11 +10,16 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from mppwatch.core.datapackage import SIDECAR_ALONE, SIDECAR_SUFFIX, PackageError, sidecar
 from mppwatch.errors import InputError, MppwatchError
 from mppwatch.sources import NOT_OBSERVATIONS
 from mppwatch.store import LoadResult, Store, sha256_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # the readers (pandas, pyarrow) are imported by the functions that read files: the catalogue imports this
 # module for bundled_data_dir, and a read-only command should not pay for them
@@ -74,12 +79,18 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
         return load_eoir_lookups(store, path)
     if path.stem in NOT_OBSERVATIONS:
         raise InputError(str(path), None, None, "not an observations file (claims are read by `mppwatch claims`)")
+    if path.name.endswith(SIDECAR_SUFFIX):
+        raise PackageError(str(path), "", SIDECAR_ALONE, file=path.name.removesuffix(SIDECAR_SUFFIX) + ".csv")
     dataset = dataset or path.stem
     sha = sha256_of(path)
-    if skipped := _skip(store, dataset, path, sha):
-        return skipped
+    described = sidecar(path)  # `<stem>.datapackage.json` beside the file: its title, roles, stock, hierarchy
+    skipped = _skip(store, dataset, path, sha)
+    if skipped and store.load_meta(int(skipped.load_id or 0)) == (described.text if described else None):
+        return skipped  # a changed sidecar alone is a new load of the same rows
     known = store.known_source_ids()
     parsed = read_long_csv(path, dataset, family_for(path), known_sources=known or None)
+    if described is not None:
+        described.check_columns(path.name, _dimension_values(parsed.frame))
     replaced = store.current_load(dataset) is not None
     frame = parsed.frame
     table = pa.Table.from_pandas(frame, preserve_index=False).cast(
@@ -106,11 +117,22 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
             [load_id],
         )
         con.unregister("incoming")
+        if described is not None:
+            store.save_meta(load_id, dataset, described.file, described.text)
         written = store.observation_count([load_id])
         if written != parsed.rows_in:
             raise InputError(str(path), None, None, f"{parsed.rows_in} rows read but {written} written; nothing loaded")
     verb = "replaced" if replaced else "loaded"
     return LoadResult(dataset, path.name, load_id, parsed.rows_in, verb, f"{path.name}: {verb} {parsed.rows_in} rows")
+
+
+def _dimension_values(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """Each dimension column's values in a parsed file (what a sidecar's hierarchy may name)."""
+    values: dict[str, set[str]] = {}
+    for keys, vals in zip(frame["dim_keys"], frame["dim_values"], strict=True):
+        for k, v in zip(keys, vals, strict=True):
+            values.setdefault(k, set()).add(v)
+    return values
 
 
 def _register_dataset(path: Path) -> str:
