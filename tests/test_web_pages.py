@@ -471,3 +471,26 @@ def test_a_users_copy_does_not_displace_the_bundled_dataset_of_a_role(fresh_db: 
         store.con.execute("CHECKPOINT")
     html = TestClient(create_app(fresh_db)).get("/?lang=en", headers=HTML).text
     assert "Latest month of CBP MPP book-outs (2022-08)" in html and "2030-01" not in html
+
+
+def test_explorer_offers_a_split_or_one_value_when_quantities_do_not_add_up(client: TestClient) -> None:
+    """Border Patrol's table has three measures (total, family-unit, UAC apprehensions), which the query refuses to
+    add up; the page links a split by measure and each single measure. Total apprehensions in March 2019: the
+    nine sectors' 942 + 5,563 + 3,561 + 22,224 + 4,192 + 33,763 + 6,881 + 7,257 + 8,450 = 92,833, the published
+    Southwest Border total."""
+    base = "/explorer?dataset=usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019&from=2019-03&to=2019-03&lang=en"
+    html = client.get(base, headers=HTML).text
+    assert 'class="error"' in html and "do not add up" in html
+    fixes = re.search(r'<p class="fixes">(.*?)</p>', html, re.S)
+    assert fixes, "no way out offered"
+    links = dict(
+        (text, href.replace("&amp;", "&"))
+        for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', fixes.group(1))
+    )
+    assert set(links) == {"Split by measure", "family_unit_apprehensions", "total_apprehensions", "uac_apprehensions"}
+    one = client.get(links["total_apprehensions"], headers=HTML).text
+    body = re.search(r'id="table-series".*?<tbody>(.*?)</tbody>', one, re.S)
+    assert 'class="error"' not in one and body
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", body.group(1)) == ["2019-03", "92,833"]
+    split = client.get(links["Split by measure"], headers=HTML).text
+    assert 'class="error"' not in split and "92,833" in split and 'id="panel-series"' in split

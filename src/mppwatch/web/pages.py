@@ -29,7 +29,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
-from mppwatch import __version__
+from mppwatch import __version__, catalog
 from mppwatch.catalog import QueryError
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import LANGS, accept_language, format_date, format_number, translator
@@ -499,6 +499,13 @@ def build_explorer(store: Store, params: QueryParams, lang: str, _: content.Tr) 
         page.panels.append(content.series_panel(store, q, _))
     except MppwatchError as exc:
         page.error = content.message(exc, lang)
+        # quantities that do not add up (measure, unit) and are neither filtered nor split: one click to either
+        chosen = q.where_dict()
+        page.extra["fixes"] = {
+            col: values
+            for col, values in page.extra["facets"].items()
+            if col in catalog.NON_ADDITIVE and col not in q.by and col not in chosen and len(values) > 1
+        }
     return page
 
 
@@ -553,8 +560,6 @@ def build_encounters(store: Store, params: QueryParams, lang: str, _: content.Tr
 def build_sources(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     reg = content.source_register(store)
     import pandas as pd
-
-    from mppwatch import catalog
 
     used = {p: {d for role in roles for d in catalog.with_role(store, role)} for p, roles in PAGE_ROLES.items()}
     rows = []
