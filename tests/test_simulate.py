@@ -569,3 +569,28 @@ def test_input_notes_read_in_spanish(store: Store) -> None:
     ramp = prepare(parse(scenario(), "x.toml"))
     assert ramp.notes == ["arrivals: ramp 100/day from 2020-01-01"]
     assert ramp.notes.in_lang("es") == ["llegadas: rampa 100/día desde 2020-01-01"]
+
+
+def test_capacity_from_reports_cites_each_source_once_and_counts_steps(tmp_path: Path) -> None:
+    """`simulate --capacity-from reports`: a register step cites several ids ("A B"), which were one item of the
+    sources (so A and B showed twice), and Mexicali's single figure read "1 steps"."""
+    from mppwatch.shelters.feeds import with_register_capacity
+    from mppwatch.shelters.seed import seed
+    from mppwatch.simulate.calibrate import prepare
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        seed(store)
+        scen = load_scenario(ROOT / "scenarios" / "shelter_stress_2019.toml", ["scenario.days=40"])
+        fed, notes = with_register_capacity(scen, store)
+        sources = prepare(fed, store).sources
+    assert all(" " not in s for s in sources) and len(sources) == len(set(sources))
+    assert "ELDIARIODECHIHUAHUA_2019-07-23_JUAREZ" in sources and "ZETA_2019-12-11_CARMENSERDAN" in sources
+    mexicali = next(n for n in notes if n.startswith("Mexicali"))
+    assert (
+        mexicali == "Mexicali: shelter beds from the register from 2022-10-01 (1,102); the scenario's own before that"
+    )
+    assert (
+        notes.in_lang("es")[1]
+        == "Mexicali: camas de albergue del registro desde 2022-10-01 (1102); antes, las del escenario"
+    )
+    assert "steps" not in " ".join(notes.in_lang("es"))

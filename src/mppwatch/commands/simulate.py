@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
                 from mppwatch.shelters.feeds import with_register_capacity
 
                 scen, capacity_notes = with_register_capacity(scen, store)
-                for note in capacity_notes:
+                for note in capacity_notes.in_lang(lang_of(ctx)):
                     err.print(f"note: {note}", markup=False)
             result = run(scen, replicates, seed, store=store, workers=workers)
             result.overrides = items

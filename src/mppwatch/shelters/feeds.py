@@ -6,6 +6,7 @@ import dataclasses
 import math
 from typing import Any
 
+from mppwatch.core.text import N_, Notes, Number
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters.citywide import shelter_load
 from mppwatch.simulate.scenario import BedStep, Scenario
@@ -28,24 +29,34 @@ def capacity_steps(store: Store, city: str) -> list[BedStep]:
     return steps
 
 
-def with_register_capacity(scenario: Scenario, store: Store) -> tuple[Scenario, list[str]]:
+def with_register_capacity(scenario: Scenario, store: Store) -> tuple[Scenario, Notes]:
     """The scenario with each city's shelter beds taken from the register (its latest reports and published
     figures) from the register's first figure on; before it, and for cities the register has no beds for, the
-    scenario's own steps stay. Returns notes saying which."""
-    cities, notes = [], []
+    scenario's own steps stay. Returns notes saying which (English, and Spanish through Notes.in_lang)."""
+    cities, notes = [], Notes()
     for city in scenario.cities:
         steps = capacity_steps(store, city.name)
         if steps:
             kept = [b for b in city.beds if b.start < steps[0].start]
             cities.append(dataclasses.replace(city, beds=tuple(kept + steps)))
             last = steps[-1]
-            notes.append(
-                f"{city.name}: shelter beds from the register from {steps[0].start} ({len(steps)} steps, latest "
-                f"{last.beds:,.0f} from {last.start}); the scenario's own before that"
-            )
+            if len(steps) == 1:
+                template = N_(
+                    "{city}: shelter beds from the register from {date} ({beds}); the scenario's own before that"
+                )
+                notes.add(template, city=city.name, date=last.start.isoformat(), beds=Number(last.beds))
+            else:
+                template = N_(
+                    "{city}: shelter beds from the register from {date} ({n} steps, latest {beds} from {last}); "
+                    "the scenario's own before that"
+                )
+                notes.add(
+                    template, city=city.name, date=steps[0].start.isoformat(), n=len(steps),
+                    beds=Number(last.beds), last=last.start.isoformat(),
+                )  # fmt: skip
         else:
             cities.append(city)
-            notes.append(f"{city.name}: no beds in the register; the scenario's own figures are kept")
+            notes.add(N_("{city}: no beds in the register; the scenario's own figures are kept"), city=city.name)
     # with shelter.capacity = "store", a city's own steps win over the published table (calibrate._beds), so the
     # cities left without register beds still read the store
     return dataclasses.replace(scenario, cities=tuple(cities)), notes

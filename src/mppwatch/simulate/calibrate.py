@@ -265,7 +265,7 @@ def _beds(
     for j, city in enumerate(scenario.cities):
         for step in city.beds:
             out[days >= step.start, j] = step.beds
-            sources.append(step.source)
+            sources += step.source.split()  # a register step cites all its figures' ids, space-separated
     if scenario.shelter.capacity == "store":
         st, dataset = _need(store, scenario, "shelter.capacity", scenario.shelter.dataset, Shelter.ROLE, BED_COLUMNS)
         register = shelter_capacity(st, dataset)
