@@ -109,5 +109,8 @@ def build_runtime_param(descriptor: Any) -> Any:
 
 
 def install() -> None:
-    """Use this module's converter for every parameter Typer builds from now on."""
+    """Use this module's converter for every parameter Typer builds from now on (Typer 0.29's layout: a Typer
+    without `core.build_runtime_param` raises AttributeError here and keeps its own)."""
+    if not hasattr(core, "build_runtime_param"):
+        raise AttributeError("typer.core.build_runtime_param")
     core.build_runtime_param = build_runtime_param  # type: ignore[assignment]

@@ -191,9 +191,12 @@ def error_line(exc: BaseException, lang: str) -> str | None:
 
 def run(app: typer.Typer, args: Sequence[str], debug_env: bool = False) -> None:
     """Run the app on `args` and exit with 0 (done), 1 (data error or bug), 2 (usage error) or 130 (interrupted)."""
-    from mppwatch.commands import _coerce
+    try:  # option values without pydantic (its import is 8% of a `series`); Typer's internals are private:
+        from mppwatch.commands import _coerce  # another Typer than 0.29's keeps its own conversion
 
-    _coerce.install()  # option values without pydantic (its import is 8% of a `series`)
+        _coerce.install()
+    except (ImportError, AttributeError):
+        pass
     explicit_lang, debug = prescan(args)
     debug = debug or debug_env
     lang = _setup_language(explicit_lang)
