@@ -238,3 +238,17 @@ def test_series_table_title_and_sources_line_in_the_readers_language(bundled_db)
     assert any(line.startswith("sources: OHSS_IELP_2024-08; loads: ") for line in lines), en.stdout
     csv = [run(bundled_db, *lang, *args, "--format", "csv").stdout for lang in ([], ["--lang", "es"])]
     assert csv[0] == csv[1] == "period,value\n2019-06,4700\n2019-07,11270\n2019-08,11970\n"
+
+
+def test_the_datasets_table_shows_one_title_in_the_readers_language(bundled_db: Path) -> None:
+    """A Spanish reader sees the Spanish title under 'título' (it showed the English one beside a title_es column);
+    CSV keeps both titles under their own names."""
+    es = run(bundled_db, "--lang", "es", "datasets")
+    assert es.returncode == 0, es.stderr
+    assert "inscripcio" in es.stdout and "title_es" not in es.stdout  # cells wrap: a word's start is enough
+    assert "inadmisib" in es.stdout and "inadmissib" not in es.stdout  # OFO's title: Spanish, never English
+    assert "funciones" in es.stdout and "redondeo" in es.stdout
+    en = run(bundled_db, "--lang", "en", "datasets")
+    assert "inadmissib" in en.stdout and "inscripcio" not in en.stdout
+    csv = run(bundled_db, "--lang", "es", "datasets", "--format", "csv")
+    assert csv.stdout.splitlines()[0].startswith("dataset,title,title_es,roles,stock,rounding,")

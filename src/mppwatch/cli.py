@@ -166,7 +166,13 @@ def load(
 def datasets(ctx: typer.Context, format: FormatOpt = Format.table) -> None:
     """Each loaded dataset with its row count, period coverage and source ids."""
     with store_of(ctx, read_only=True) as store:
-        emit(metrics.datasets(store), format, title="datasets")
+        frame = metrics.datasets(store)
+    if format is Format.table:  # a reader sees one title, in their language (CSV and JSON keep both)
+        lang = ctx.find_root().obj.lang
+        if lang == "es":
+            frame["title"] = frame["title_es"].where(frame["title_es"].fillna("") != "", frame["title"])
+        frame = frame.drop(columns=["title_es"])
+    emit(frame, format, title="datasets")
 
 
 @app.command()
