@@ -454,7 +454,11 @@ class Watchdog:
             proc.kill()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
-        os.write(2, f"error: {self.error()}\n".encode())
+        from mppwatch import i18n
+        from mppwatch.output import current_lang
+
+        lang = current_lang()
+        os.write(2, f"{i18n.translator(lang)('error')}: {i18n.localise(str(self.error()), lang)}\n".encode())
         os._exit(124)
 
     def check(self) -> None:
