@@ -203,6 +203,39 @@ def writer_active(path: str | Path) -> bool:
     return False
 
 
+def data_version(path: str | Path) -> tuple[int, ...]:
+    """What identifies a store's contents for caching: size and mtime of the file and of its write-ahead log."""
+    path = Path(path)
+    out: list[int] = []
+    for part in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = part.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """A store's data version when an answer was started, and whether a write was running then.
+
+    A cache keys its answers by `stamp` and keeps one only when `holds()` after computing it: a reader during a
+    write may read the snapshot from before the write while the files already show part of it, so an answer
+    begun or finished during a write, or across a change, is served but never kept.
+    """
+
+    stamp: tuple[int, ...]
+    idle: bool
+
+    @classmethod
+    def of(cls, path: str | Path) -> DataVersion:
+        return cls(data_version(path), not writer_active(path))
+
+    def holds(self, path: str | Path) -> bool:
+        return self.idle and not writer_active(path) and data_version(path) == self.stamp
+
+
 def enable_snapshots(path: str | Path) -> None:
     """Serve `path` to readers through snapshots from now on (the web app calls this at start)."""
     path = Path(path)

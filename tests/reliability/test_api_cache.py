@@ -86,3 +86,17 @@ def test_nothing_computed_while_a_write_runs_is_kept(fresh_db: Path) -> None:
     assert not writer_active(fresh_db)
     client.get("/api/v1/health")
     assert client.get("/api/v1/health").headers.get("x-mppwatch-cache") == "hit"
+
+
+def test_pages_built_while_a_write_runs_are_not_kept(fresh_db: Path) -> None:
+    """The pages' own caches (built content, rendered HTML, the source register) follow the same rule."""
+    from mppwatch.web import pages
+
+    client = TestClient(create_app(fresh_db))
+    for cache in (pages.PAGE_CACHE, pages.HTML_CACHE):
+        cache.items.clear()
+    with Store(fresh_db):
+        assert client.get("/returns?lang=es", headers={"accept": "text/html"}).status_code == 200
+        assert not pages.PAGE_CACHE.items and not pages.HTML_CACHE.items
+    assert client.get("/returns?lang=es", headers={"accept": "text/html"}).status_code == 200
+    assert pages.PAGE_CACHE.items and pages.HTML_CACHE.items

@@ -40,7 +40,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from mppwatch.errors import MppwatchError
-from mppwatch.store import writer_active
+from mppwatch.store import DataVersion, data_version
 from mppwatch.web.errors import Timeout, error_response
 
 BUDGET_SECONDS = 10.0  # MPPWATCH_REQUEST_BUDGET overrides it; a forecast gets three times as long
@@ -201,14 +201,6 @@ class _Cache:
             self.size -= len(old[2])
 
 
-def data_version(db: Path) -> tuple[int, int]:
-    try:
-        st = db.stat()
-    except OSError:
-        return (0, 0)
-    return (st.st_mtime_ns, st.st_size)
-
-
 class Buckets:
     """A token bucket per client: `rate` tokens a second, at most `burst` kept; the oldest clients are forgotten
     past MAX_CLIENTS."""
@@ -314,11 +306,12 @@ def _has_credentials(request: Request) -> bool:
     return "authorization" in request.headers or "cookie" in request.headers
 
 
-def _cache_key(request: Request) -> tuple[Any, ...]:
+def _cache_key(request: Request, stamp: tuple[int, ...] | None = None) -> tuple[Any, ...]:
     h = request.headers
     return (
-        data_version(Path(request.app.state.db)), request.url.path, tuple(sorted(request.query_params.multi_items())),
-        h.get("host", ""), h.get("accept", ""), h.get("accept-language", ""),
+        stamp if stamp is not None else data_version(Path(request.app.state.db)), request.url.path,
+        tuple(sorted(request.query_params.multi_items())), h.get("host", ""), h.get("accept", ""),
+        h.get("accept-language", ""),
     )  # fmt: skip
 
 
@@ -331,17 +324,15 @@ def _replay(hit: tuple[int, list[tuple[bytes, bytes]], bytes]) -> Response:
 
 async def _cached(request: Request, call_next: Callable[[Request], Awaitable[Response]], cache: _Cache) -> Response:
     """The cached answer to this request, else the app's, kept when it is a 200 that sets no cookie."""
-    key = _cache_key(request)
+    db = Path(request.app.state.db)
+    version = DataVersion.of(db)
+    key = _cache_key(request, version.stamp)
     if (hit := cache.get(key)) is not None:
         return _replay(hit)
-    db = Path(request.app.state.db)
-    steady = not writer_active(db)
     response = await call_next(request)
     if response.status_code != 200 or any(k.lower() == b"set-cookie" for k, _ in response.raw_headers):
         return response
-    # kept only when no write ran while it was computed: a reader during a write may have read the snapshot from
-    # before it, while the data version already shows part of the write (store.writer_active)
-    steady = steady and not writer_active(db) and data_version(db) == key[0]
+    steady = version.holds(db)  # no write ran while it was computed (store.DataVersion)
     chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
     body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
     headers = [(k, v) for k, v in response.raw_headers if k.lower() != b"content-length"]

@@ -33,7 +33,7 @@ from mppwatch import __version__, catalog
 from mppwatch.catalog import QueryError
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import LANGS, accept_language, format_date, format_number, translator
-from mppwatch.store import Store, StoreError
+from mppwatch.store import DataVersion, Store, StoreError, data_version
 from mppwatch.web import assets, content
 from mppwatch.web.content import Column, Page, Panel, SeriesQuery
 
@@ -85,18 +85,6 @@ def lang_of(request: Request) -> str:
     return accept_language(request.headers.get("accept-language"))
 
 
-def data_version(db: Path) -> tuple[int, ...]:
-    """What identifies the store's contents for caching: size and mtime of the file and its write-ahead log."""
-    out: list[int] = []
-    for path in (db, db.with_name(db.name + ".wal")):
-        try:
-            st = path.stat()
-            out += [st.st_size, st.st_mtime_ns]
-        except OSError:
-            out += [0, 0]
-    return tuple(out)
-
-
 class LRU:
     """A small thread-safe LRU of built pages and rendered HTML."""
 
@@ -129,7 +117,7 @@ STARTUP_PAGES = ("overview", "returns")
 def warm(db: Path) -> None:
     """Build the front pages' default views in both languages before the server takes requests (a startup
     hook), so a new visitor's first page shows its headline without waiting for the library calls."""
-    version = data_version(db)
+    version = DataVersion.of(db)
     try:
         store = Store.open(db, read_only=True)
     except (StoreError, OSError):
@@ -138,15 +126,17 @@ def warm(db: Path) -> None:
         TEMPLATES.get_template(template)
     for name in ("plotly.min.js", "app.js", "style.css", "favicon.svg"):
         assets.load(name)  # read and compressed once, before the first page asks
+    ready: dict[tuple[Any, ...], Any] = {}
     try:
-        PAGE_CACHE.put((version, "register"), content.source_register(store))
+        ready[(version.stamp, "register")] = content.source_register(store)
         for lang in LANGS:
             for name in STARTUP_PAGES:
-                PAGE_CACHE.put(
-                    (version, name, (), lang), BUILDERS[name](store, QueryParams(""), lang, content.Tr(lang))
-                )
+                ready[(version.stamp, name, (), lang)] = BUILDERS[name](store, QueryParams(""), lang, content.Tr(lang))
     finally:
         store.close()
+    if version.holds(db):  # never keep what was read while a load was writing
+        for key, value in ready.items():
+            PAGE_CACHE.put(key, value)
 
 
 def open_store(request: Request) -> Store:
@@ -165,8 +155,8 @@ CONTROL = ("lang", "embed", "panel", "view")  # view-only parameters: not part o
 
 def built(request: Request, name: str, lang: str) -> Page:
     """The page's content for these parameters and this data version, built once."""
-    version = data_version(request.app.state.db)
-    key = (version, name, canonical(request.query_params, CONTROL), lang)
+    version = DataVersion.of(request.app.state.db)
+    key = (version.stamp, name, canonical(request.query_params, CONTROL), lang)
     page = PAGE_CACHE.get(key)
     if page is None:
         store = open_store(request)
@@ -174,7 +164,7 @@ def built(request: Request, name: str, lang: str) -> Page:
             page = BUILDERS[name](store, request.query_params, lang, content.Tr(lang))
         finally:
             store.close()
-        if name != "simulation" or page.extra.get("done", True):
+        if (name != "simulation" or page.extra.get("done", True)) and version.holds(request.app.state.db):
             PAGE_CACHE.put(key, page)
     return page
 
@@ -240,7 +230,8 @@ def query_with(params: QueryParams, **changes: Any) -> str:
 def render(request: Request, name: str, template: str, status: int = 200, **extra: Any) -> HTMLResponse:
     lang = lang_of(request)
     embed = request.query_params.get("embed") == "1"
-    hkey = (data_version(request.app.state.db), name, canonical(request.query_params), lang, request.url.path)
+    version = DataVersion.of(request.app.state.db)
+    hkey = (version.stamp, name, canonical(request.query_params), lang, request.url.path)
     cacheable = not extra.pop("nocache", False)
     if cacheable and (html := HTML_CACHE.get(hkey)) is not None:
         return HTMLResponse(html, status_code=status)
@@ -274,13 +265,14 @@ def render(request: Request, name: str, template: str, status: int = 200, **extr
         **extra,
     }
     html = TEMPLATES.get_template("embed.html" if embed else template).render(ctx)
-    if cacheable and status == 200:
+    if cacheable and status == 200 and version.holds(request.app.state.db):
         HTML_CACHE.put(hkey, html)
     return HTMLResponse(html, status_code=status)
 
 
 def sources_register(request: Request) -> dict[str, dict[str, Any]]:
-    key = (data_version(request.app.state.db), "register")
+    version = DataVersion.of(request.app.state.db)
+    key = (version.stamp, "register")
     reg = PAGE_CACHE.get(key)
     if reg is None:
         store = open_store(request)
@@ -288,7 +280,8 @@ def sources_register(request: Request) -> dict[str, dict[str, Any]]:
             reg = content.source_register(store)
         finally:
             store.close()
-        PAGE_CACHE.put(key, reg)
+        if version.holds(request.app.state.db):
+            PAGE_CACHE.put(key, reg)
     return dict(reg)
 
 
@@ -641,11 +634,13 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
         _("Forecasts"),
         extra={"preset": preset, "presets": list(content.FORECAST_PRESETS), "horizon": horizon, "q": q},
     )
-    key = (data_version(Path(str(store.path))), "forecast", q, horizon)
+    version = DataVersion.of(store.path)
+    key = (version.stamp, "forecast", q, horizon)
     results = RESULT_CACHE.get(key)
     if results is None:  # computed once per data version, whatever the language
         results = content.forecast_results(store, q, horizon)
-        RESULT_CACHE.put(key, results)
+        if version.holds(store.path):
+            RESULT_CACHE.put(key, results)
     page.panels = content.forecast_panels(results, q, _)
     return page
 
