@@ -203,3 +203,20 @@ def test_forecast_notes_in_spanish() -> None:
         and "orígenes en 30 meses (se pidieron 40)" in bt.notes_in("es")[0]
     )
     assert bt.notes[0].startswith("b: only ")
+
+
+def test_reach_actual_note_reads_in_spanish(bundled_db: Path) -> None:
+    """reach's actual_note column was English in a Spanish table; JSON/CSV keep the English sentence."""
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    args = ["--db", str(bundled_db), "reach", "ohss_swb_bookouts_by_agency_monthly", "-w", "component=CBP",
+            "-w", "outcome=Migrant Protection Protocols", "--as-of", "2019-06", "--target", "60000"]  # fmt: skip
+    spanish = CliRunner().invoke(app, ["--lang", "es", *args])
+    assert spanish.exit_code == 0, spanish.output
+    text = " ".join(spanish.stdout.replace("│", " ").split())
+    assert "nota_observada" in text and "fecha_de_corte" in text
+    assert "el total publicado llegó a" in text and "61 490 en 2020-03" in text and "published total" not in text
+    csv = CliRunner().invoke(app, [*args, "--format", "csv"])
+    assert "published total reached 61,490 in 2020-03" in csv.stdout

@@ -402,3 +402,46 @@ def test_analyses_name_roles_not_bundled_files() -> None:
     files += [src / "commands" / "simulate.py", src / "commands" / "forecast.py"]
     found = [(f.name, n) for f in files for n in names if n in f.read_text(encoding="utf-8")]
     assert len(names) > 10 and not found
+
+
+def test_coverage_and_period_kinds_read_in_spanish(store: Store) -> None:
+    """The period kinds inside a coverage error were English words ("cubre month ...", "(month)")."""
+    with pytest.raises(QueryError) as info:
+        metrics.series(store, "cbp_mpp_enrollments_by_location", start="2018-01", end="2018-06")
+    assert str(info.value).endswith("(month); it covers month 2020-01-01..2021-01-31")  # English as before
+    assert info.value.render("es") == (
+        "cbp_mpp_enrollments_by_location no tiene cifras en 2018-01-01..2018-06-30 (mes); cubre mes 2020-01-01..2021-01-31"
+    )
+    with pytest.raises(QueryError) as info:
+        metrics.series(store, CITIES, start="2015-01", end="2015-06")
+    assert info.value.render("es").endswith("cubre día 2019-01-29..2022-03-10; mes 2019-01-29..2022-08-31")
+    with pytest.raises(QueryError) as info:
+        metrics.series(
+            store, BOOKOUTS, {"component": ["CBP"]}, period_kind="fiscal_year", start="2010-01", end="2010-03"
+        )
+    spanish = info.value.render("es")
+    assert "año fiscal" in spanish and "fiscal_year" not in spanish and not _english_left(info.value.message, spanish)
+
+
+def test_as_of_header_reads_in_spanish(bundled_db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    args = [
+        "--db",
+        str(bundled_db),
+        "series",
+        CITIES,
+        "--where",
+        "city=Tijuana",
+        "--stocks",
+        "latest",
+        "--to",
+        "2019-03",
+    ]
+    spanish = CliRunner().invoke(app, ["--lang", "es", *args])
+    assert spanish.exit_code == 0, spanish.output
+    assert "fecha_de_corte" in spanish.stdout and "as_of" not in spanish.stdout
+    english = CliRunner().invoke(app, args)
+    assert "as_of" in english.stdout

@@ -594,3 +594,33 @@ def test_capacity_from_reports_cites_each_source_once_and_counts_steps(tmp_path:
         == "Mexicali: camas de albergue del registro desde 2022-10-01 (1102); antes, las del escenario"
     )
     assert "steps" not in " ".join(notes.in_lang("es"))
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "scenario.days=-3",  # out of range
+        "scenario.days=abc",  # not a whole number
+        "scenario.start=2019-02-30",  # not a date
+        "scenario.nonsense=1",  # unknown key
+        "scenario.days.x=1",  # a value, not a table
+    ],
+)
+def test_scenario_errors_read_in_spanish(override: str) -> None:
+    """ScenarioError messages were English only (f-strings); now templates with a Spanish form."""
+    from test_query import _english_left  # the same check the query errors pass
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(ROOT / "scenarios" / "baseline_2019.toml", [override])
+    error = info.value
+    english, spanish = str(error), error.render("es")
+    assert spanish != english and spanish.startswith(str(ROOT / "scenarios" / "baseline_2019.toml"))
+    assert not _english_left(error.message, spanish), spanish
+    assert not re.search(r"\b(expected|got|out of range|unknown key|is a value)\b", spanish), spanish
+
+
+def test_a_missing_scenario_file_reads_in_spanish(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "none.toml")
+    assert info.value.render("es") == f"{tmp_path / 'none.toml'}: no existe ese archivo de escenario"
+    assert str(info.value) == f"{tmp_path / 'none.toml'}: no such scenario file"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mppwatch.core.datapackage import EVERY_OTHER, read_package
 from mppwatch.core.rounding import rounding_step
-from mppwatch.core.text import N_, Template, choices_text, fold
+from mppwatch.core.text import N_, THEN, Template, choices_text, fold
 from mppwatch.errors import MppwatchError
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
@@ -53,6 +53,15 @@ class QueryError(MppwatchError):
 
 
 CatalogError = QueryError  # a dataset the store does not hold is a query error
+
+# The period kinds a reader writes (sources.generic), marked for the catalog: English shows the name typed
+# after --period-kind, Spanish its word ("month" -> "mes").
+PERIOD_KINDS = (N_("day"), N_("month"), N_("month_range"), N_("year"), N_("fiscal_year"))
+
+
+def kind_word(kind: str) -> Template:
+    """A period kind as a word of the reader's language (a kind not listed stays as written)."""
+    return Template(kind)
 
 
 @dataclass(frozen=True)
@@ -125,8 +134,24 @@ class DatasetRecord:
         return self.dimensions[name]
 
     def coverage(self, kind: str | None = None) -> str:
+        """The coverage per period kind, in English ("day 2019-01-29..2022-03-10; month ..."), for JSON."""
+        return self.coverage_text(kind).english()
+
+    def coverage_text(self, kind: str | None = None) -> Template:
+        """The coverage as a message: the period kinds' words in the reader's language ("día 2019-01-29..")."""
         kinds = [self.period_kinds[kind]] if kind in self.period_kinds else list(self.period_kinds.values())
-        return "; ".join(f"{k.kind} {k.first}..{k.last}" for k in kinds)
+        parts = [
+            Template(
+                N_("{kind} {first}..{last}"), kind=kind_word(k.kind), first=k.first.isoformat(), last=k.last.isoformat()
+            )
+            for k in kinds
+        ]
+        if not parts:
+            return Template(N_("no periods"))
+        text = parts[-1]
+        for part in reversed(parts[:-1]):
+            text = Template(THEN, first=part, then=text)
+        return text
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready record (for `mppwatch datasets --format json` and the metadata in downloads)."""

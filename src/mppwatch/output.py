@@ -32,7 +32,7 @@ class Format(StrEnum):
 _LANG = {"lang": "en"}
 
 # columns whose cells are sentences the program wrote (not data), translated in tables
-PROSE_COLUMNS = frozenset({"method"})
+PROSE_COLUMNS = frozenset({"method", "actual_note"})
 
 
 def set_lang(lang: str) -> None:

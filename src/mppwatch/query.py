@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, NOT_DIMENSIONS, DatasetRecord, QueryError, record
+from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, NOT_DIMENSIONS, DatasetRecord, QueryError, kind_word, record
 from mppwatch.core.periods import Bounds, PeriodError, fiscal_year_sql, parse_bounds, span
 from mppwatch.core.text import N_, Field, Template, choices_text, fold
 from mppwatch.i18n import localise
@@ -331,8 +331,8 @@ def _coverage_error(rec: DatasetRecord, res: _Resolved, kind: str | None) -> Que
         N_("{dataset} has no figures in {span}{kind}; it covers {coverage}"),
         dataset=rec.name,
         span=res.bounds.text(),
-        kind=f" ({kind})" if kind else "",
-        coverage=rec.coverage(kind),
+        kind=Template(N_(" ({kind})"), kind=kind_word(kind)) if kind else "",
+        coverage=rec.coverage_text(kind),
     )
 
 
@@ -449,7 +449,7 @@ def _latest(frame: pd.DataFrame, by: list[str], per: str) -> pd.DataFrame:
     out["_period"] = [f"{d:%Y-%m}" if per == "month" else f"{d:%Y}" for d in out["_first"]]
     out = out.sort_values([*by, "_period", "_first", "_day"], kind="stable")
     out = out.groupby([*by, "_period"], sort=False, dropna=False).tail(1)
-    out = out.rename(columns={"period": "as_of"}).rename(columns={"_period": "period"})
+    out = out.rename(columns={"period": N_("as_of")}).rename(columns={"_period": "period"})  # a header in es
     out = out.sort_values(["period", *by], kind="stable")
     return out[[*by, "period", "as_of", "value"]].reset_index(drop=True)
 
@@ -475,9 +475,9 @@ def _empty_error(rec: DatasetRecord, sel: Selection, res: _Resolved, kind: str |
         dataset=rec.name,
         filters=filters,
         row_type=sel.row_type or Template(N_("any")),
-        kind=Template(N_(", period kind {kind}"), kind=kind) if kind else "",
+        kind=Template(N_(", period kind {kind}"), kind=kind_word(kind)) if kind else "",
         span=Template(N_(" in {span}"), span=res.bounds.text()) if res.bounds.start or res.bounds.end else "",
-        coverage=rec.coverage(kind),
+        coverage=rec.coverage_text(kind),
         row_types=", ".join(rec.row_types),
     )
 

@@ -20,6 +20,7 @@ from mppwatch.forecast.data import ForecastError, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import CHOICES, transform_for
 from mppwatch.forecast.predict import months_after, sample_paths, series_notes
+from mppwatch.i18n import template
 from mppwatch.store import Store
 
 SUMMARY_COLUMNS = [
@@ -35,8 +36,14 @@ SUMMARY_COLUMNS = [
     "prob_within_horizon",
     "horizon_end",
     "actual",
-    "actual_note",
+    N_("actual_note"),  # a sentence per row: tables show it in the reader's language (output.PROSE_COLUMNS)
 ]
+
+# the actual_note sentences, registered so a Spanish table translates them (i18n.localise)
+ALREADY = template("already reached at the as-of month")
+NO_LATER = template("no published months after the as-of month in the store")
+REACHED = template("published total reached {total} in {month}")
+NOT_REACHED = template("not reached: published total {total} by {month}")
 
 
 @dataclass
@@ -198,13 +205,13 @@ def _later(store: Store, sel: Selection) -> dict[str, pd.Series]:
 def _actual(after: pd.Series | None, as_of: pd.Timestamp, total0: float, target: float) -> tuple[str, str]:
     """When the published series passed the target after `as_of` (same starting total), or how far it got."""
     if total0 >= target:
-        return f"{as_of:%Y-%m}", "already reached at the as-of month"
+        return f"{as_of:%Y-%m}", ALREADY
     if after is None or after.notna().sum() == 0:
-        return "", "no published months after the as-of month in the store"
+        return "", NO_LATER
     cum = total0 + after.fillna(0).cumsum()
     passed = cum[cum >= target]
     if len(passed):
         month = passed.index[0]
-        return f"{month:%Y-%m}", f"published total reached {cum[month]:,.0f} in {month:%Y-%m}"
+        return f"{month:%Y-%m}", REACHED.format(total=f"{cum[month]:,.0f}", month=f"{month:%Y-%m}")
     last = after.index[after.notna().to_numpy()][-1]
-    return "", f"not reached: published total {cum[last]:,.0f} by {last:%Y-%m}"
+    return "", NOT_REACHED.format(total=f"{cum[last]:,.0f}", month=f"{last:%Y-%m}")

@@ -20,7 +20,7 @@ from mppwatch.core.text import N_, THEN, Notes, Number, Template
 from mppwatch.core.text import fold as _fold
 from mppwatch.errors import MppwatchError
 from mppwatch.simulate.engine import BIG, Inputs
-from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split
+from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split, reason_of
 from mppwatch.store import Store
 
 
@@ -42,16 +42,20 @@ def _need(
 ) -> tuple[Store, str]:
     """The store and the dataset a scenario key reads: the one it names, else the loaded dataset playing `role`
     with `columns` (`catalog.role_dataset`: of several, the data package's; the notes name the one read)."""
-    what = f"dataset {dataset!r}" if dataset else f"the dataset with the role {role!r}"
+    what = (
+        Template(N_("dataset {dataset}"), dataset=repr(dataset))
+        if dataset
+        else Template(N_("the dataset with the role {role}"), role=repr(role))
+    )
     if store is None:
-        raise ScenarioError(scenario.file, key, f"needs {what} from the store: run `mppwatch load` first")
+        raise ScenarioError(scenario.file, key, N_("needs {what} from the store: run `mppwatch load` first"), what=what)
     if dataset is None:
         try:
             return store, role_dataset(store, role, key, columns)
         except QueryError as exc:
-            raise ScenarioError(scenario.file, key, str(exc)) from None
+            raise ScenarioError(scenario.file, key, reason_of(exc)) from None
     if dataset not in store.datasets_loaded():
-        raise ScenarioError(scenario.file, key, f"needs {what}, not loaded: run `mppwatch load`")
+        raise ScenarioError(scenario.file, key, N_("needs {what}, not loaded: run `mppwatch load`"), what=what)
     return store, dataset
 
 
@@ -123,11 +127,11 @@ def _arrival_totals(
             st, dataset, {k: list(v) for k, v in arr.where.items()}, None, f"{first:%Y-%m}", f"{last:%Y-%m}"
         )
     except MppwatchError as exc:
-        raise ScenarioError(scenario.file, "arrivals", str(exc)) from None
+        raise ScenarioError(scenario.file, "arrivals", reason_of(exc)) from None
     sources += frame.attrs.get("source_ids", [])
     periods = frame["period"].astype(str)
     if not periods.str.fullmatch(r"\d{4}-\d{2}").all():
-        raise ScenarioError(scenario.file, "arrivals.dataset", f"{dataset} is not a monthly series")
+        raise ScenarioError(scenario.file, "arrivals.dataset", N_("{dataset} is not a monthly series"), dataset=dataset)
     values = dict(zip(periods, frame["value"], strict=True))
     month_keys = pd.Index(dates.strftime("%Y-%m"))
     published: set[str] = set()
@@ -152,7 +156,9 @@ def _arrival_totals(
             raise ScenarioError(
                 scenario.file,
                 f"arrivals.fill[{i}]",
-                f"{dataset} publishes {', '.join(clash)}: fill only unpublished months",
+                N_("{dataset} publishes {months}: fill only unpublished months"),
+                dataset=dataset,
+                months=", ".join(clash),
             )
         mask = (days >= fill.start) & (days <= fill.end)
         total[mask] = fill.total / fill.days

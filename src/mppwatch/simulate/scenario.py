@@ -39,15 +39,37 @@ from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 from mppwatch.core.periods import PeriodError, span
+from mppwatch.core.text import N_, Field, Template
 from mppwatch.errors import MppwatchError
 
 
 class ScenarioError(MppwatchError):
-    """A scenario that cannot be run: the message names the file and the key."""
+    """A scenario that cannot be run: the message names the file and the key, in English or Spanish (`render`).
 
-    def __init__(self, file: str, key: str, reason: str) -> None:
-        self.file, self.key, self.reason = file, key, reason
-        super().__init__(f"{file}: {key}: {reason}" if key else f"{file}: {reason}")
+    `reason` is an English template (marked with N_) filled with `fields`, or a Template (another error's)."""
+
+    def __init__(self, file: str, key: str, reason: str | Template, /, **fields: Field) -> None:
+        self.message = reason if isinstance(reason, Template) else Template(reason, **fields)
+        self.file, self.key, self.reason = file, key, self.message.english()
+        super().__init__(self.render("en"))
+
+    def render(self, lang: str) -> str:
+        text = self.message.render(lang)
+        return f"{self.file}: {self.key}: {text}" if self.key else f"{self.file}: {text}"
+
+
+class Invalid(ValueError):
+    """A value a check refuses, with its reason as a template (ScenarioError shows it in the reader's language)."""
+
+    def __init__(self, template: str, /, **fields: Field) -> None:
+        self.message = Template(template, **fields)
+        super().__init__(self.message.english())
+
+
+def reason_of(exc: BaseException) -> Template:
+    """An error's reason as a message: its own template when it has one, else its text as written."""
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, Template) else Template(str(exc))
 
 
 @dataclass(frozen=True)
@@ -215,41 +237,41 @@ class _Reader:
     def __init__(self, file: str, table: Mapping[str, Any], path: str) -> None:
         self.file, self.table, self.path = file, table, path
         if not isinstance(table, Mapping):
-            self.fail("", f"expected a table, got {type(table).__name__}")
+            self.fail("", N_("expected a table, got {kind}"), kind=type(table).__name__)
         self.used: set[str] = set()
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def fail(self, name: str, reason: str) -> NoReturn:
-        raise ScenarioError(self.file, self.key(name) if name else self.path, reason)
+    def fail(self, name: str, reason: str | Template, /, **fields: Field) -> NoReturn:
+        raise ScenarioError(self.file, self.key(name) if name else self.path, reason, **fields)
 
     def get(self, name: str, check: _Check, default: Any = ..., required: bool = False) -> Any:
         self.used.add(name)
         if name not in self.table:
             if required or default is ...:
-                self.fail(name, "missing")
+                self.fail(name, N_("missing"))
             return default
         try:
             return check(self.table[name], self.key(name))
         except ScenarioError:
             raise
         except (TypeError, ValueError) as exc:
-            raise ScenarioError(self.file, self.key(name), str(exc)) from None
+            raise ScenarioError(self.file, self.key(name), reason_of(exc)) from None
 
     def sub(self, name: str, required: bool = False) -> _Reader:
         self.used.add(name)
         table = self.table.get(name)
         if table is None:
             if required:
-                self.fail(name, "missing table")
+                self.fail(name, N_("missing table"))
             table = {}
         return _Reader(self.file, table, self.key(name))
 
     def done(self) -> None:
         extra = sorted(set(self.table) - self.used)
         if extra:
-            self.fail(extra[0], f"unknown key (known here: {', '.join(sorted(self.used))})")
+            self.fail(extra[0], N_("unknown key (known here: {known})"), known=", ".join(sorted(self.used)))
 
 
 def _num(lo: float = -math.inf, hi: float = math.inf, allow_inf: bool = False) -> _Check:
@@ -257,10 +279,10 @@ def _num(lo: float = -math.inf, hi: float = math.inf, allow_inf: bool = False) -
         if isinstance(value, str) and allow_inf and value.strip().lower() in {"unlimited", "inf", "none"}:
             return math.inf
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {value!r}")
+            raise Invalid(N_("expected a number, got {value}"), value=repr(value))
         v = float(value)
         if math.isnan(v) or not lo <= v <= hi:
-            raise ValueError(f"{value!r} out of range [{lo:g}, {hi:g}]")
+            raise Invalid(N_("{value} out of range [{lo}, {hi}]"), value=repr(value), lo=f"{lo:g}", hi=f"{hi:g}")
         return v
 
     return check
@@ -269,9 +291,9 @@ def _num(lo: float = -math.inf, hi: float = math.inf, allow_inf: bool = False) -
 def _int(lo: int = 0, hi: int = 100_000) -> _Check:
     def check(value: Any, key: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise Invalid(N_("expected a whole number, got {value}"), value=repr(value))
         if not lo <= value <= hi:
-            raise ValueError(f"{value!r} out of range [{lo}, {hi}]")
+            raise Invalid(N_("{value} out of range [{lo}, {hi}]"), value=repr(value), lo=str(lo), hi=str(hi))
         return int(value)
 
     return check
@@ -280,9 +302,9 @@ def _int(lo: int = 0, hi: int = 100_000) -> _Check:
 def _text(choices: Sequence[str] | None = None) -> _Check:
     def check(value: Any, key: str) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"expected text, got {value!r}")
+            raise Invalid(N_("expected text, got {value}"), value=repr(value))
         if choices is not None and value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+            raise Invalid(N_("{value} is not one of {choices}"), value=repr(value), choices=", ".join(choices))
         return value
 
     return check
@@ -301,7 +323,7 @@ def _date(value: Any, key: str) -> date:
             kind = ""
         if kind in ("day", "month"):
             return first
-    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+    raise Invalid(N_("expected a date YYYY-MM-DD, got {value}"), value=repr(value))
 
 
 def _ids(value: Any, key: str) -> tuple[str, ...]:
@@ -309,7 +331,7 @@ def _ids(value: Any, key: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ValueError(f"expected a source id or a list of them, got {value!r}")
+    raise Invalid(N_("expected a source id or a list of them, got {value}"), value=repr(value))
 
 
 def _text_list(value: Any, key: str) -> tuple[str, ...]:
@@ -323,11 +345,11 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read and validate a scenario file, with optional `key=value` overrides."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(str(path), "", "no such scenario file")
+        raise ScenarioError(str(path), "", N_("no such scenario file"))
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+        raise ScenarioError(str(path), "", N_("not valid TOML: {reason}"), reason=str(exc)) from None
     if overrides:
         raw = apply_overrides(raw, overrides, str(path))
     return parse(raw, str(path))
@@ -347,16 +369,16 @@ def apply_overrides(raw: Mapping[str, Any], items: Sequence[str], file: str = "-
     out: dict[str, Any] = copy.deepcopy(dict(raw))
     for item in items:
         if "=" not in item:
-            raise ScenarioError(file, item, "--set expects KEY=VALUE")
+            raise ScenarioError(file, item, N_("--set expects KEY=VALUE"))
         key, text = item.split("=", 1)
         parts = [p.strip().strip('"') for p in key.strip().split(".")]
         if not all(parts):
-            raise ScenarioError(file, key, "empty part in key")
+            raise ScenarioError(file, key, N_("empty part in key"))
         node: dict[str, Any] = out
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise ScenarioError(file, key, f"{part!r} is a value, not a table")
+                raise ScenarioError(file, key, N_("{part} is a value, not a table"), part=repr(part))
             node = child
         node[parts[-1]] = _parse_value(text.strip())
     return out
@@ -384,10 +406,10 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     rs = att.sub("reasons")
     for k in list(rs.table):
         if not re.fullmatch(r"[a-z][a-z0-9_]*", k):
-            rs.fail(k, "reason names are lower-case words (they become outputs left_<reason>)")
+            rs.fail(k, N_("reason names are lower-case words (they become outputs left_<reason>)"))
         reasons[k] = rs.get(k, _num(0.0))
     if reasons and sum(reasons.values()) <= 0:
-        rs.fail("", "reason shares must have a positive sum")
+        rs.fail("", N_("reason shares must have a positive sum"))
     reasons = {k: v / sum(reasons.values()) for k, v in reasons.items()}
     att_sources = att.get("sources", _ids, default=())
     att.done()
@@ -398,7 +420,7 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     q.done()
     top.done()
     if synthetic and "SYNTHETIC" not in name.upper():
-        raise ScenarioError(file, "scenario.name", "a synthetic scenario must say SYNTHETIC in its name")
+        raise ScenarioError(file, "scenario.name", N_("a synthetic scenario must say SYNTHETIC in its name"))
     return Scenario(
         name=name,
         description=description,
@@ -436,7 +458,7 @@ def _cities(r: _Reader) -> list[City]:
                 s.done()
             beds.sort(key=lambda b: b.start)
         elif beds_raw is not None:
-            c.fail("shelter_beds", "expected a number of beds or a list of {from, beds, source}")
+            c.fail("shelter_beds", N_("expected a number of beds or a list of {from, beds, source}"))
         out.append(
             City(
                 name=name,
@@ -450,7 +472,7 @@ def _cities(r: _Reader) -> list[City]:
         )
         c.done()
     if not out:
-        r.fail("", "at least one city is needed")
+        r.fail("", N_("at least one city is needed"))
     return out
 
 
@@ -458,15 +480,17 @@ def _court_steps(value: Any, key: str) -> tuple[CourtStep, ...]:
     """A number (or "unlimited") for the whole run, or a list of {from, per_weekday} steps."""
     if isinstance(value, list):
         if not value:
-            raise ValueError("expected a number or a list of {from, per_weekday} steps")
+            raise Invalid(N_("expected a number or a list of {from, per_weekday} steps"))
         steps = []
         for i, step in enumerate(value):
             if not isinstance(step, Mapping) or set(step) != {"from", "per_weekday"}:
-                raise ValueError(f"[{i}]: expected a table with exactly from and per_weekday, got {step!r}")
+                raise Invalid(
+                    N_("[{i}]: expected a table with exactly from and per_weekday, got {step}"), i=i, step=repr(step)
+                )
             try:
                 steps.append(CourtStep(_date(step["from"], key), _num(0, allow_inf=True)(step["per_weekday"], key)))
             except ValueError as exc:
-                raise ValueError(f"[{i}]: {exc}") from None
+                raise Invalid(N_("[{i}]: {reason}"), i=i, reason=reason_of(exc)) from None
         return tuple(sorted(steps, key=lambda x: x.start))
     return (CourtStep(date.min, _num(0, allow_inf=True)(value, key)),)
 
@@ -480,7 +504,7 @@ def _arrivals(r: _Reader) -> Arrivals:
         r.used.add("ramp")
         steps = r.table.get("ramp")
         if not isinstance(steps, list) or not steps:
-            r.fail("ramp", "a ramp needs a list of {from, per_day} steps")
+            r.fail("ramp", N_("a ramp needs a list of {from, per_day} steps"))
         for i, step in enumerate(steps):
             s = _Reader(r.file, step, r.key(f"ramp[{i}]"))
             ramp.append(Ramp(s.get("from", _date), s.get("per_day", _num(0.0, 1e7))))
@@ -489,16 +513,16 @@ def _arrivals(r: _Reader) -> Arrivals:
     dataset = r.get("dataset", _text(), default=None)
     where_raw = r.get("where", lambda v, k: v, default={})
     if not isinstance(where_raw, Mapping):
-        r.fail("where", "expected a table COLUMN = VALUE or [VALUES]")
+        r.fail("where", N_("expected a table COLUMN = VALUE or [VALUES]"))
     where = {str(k): _text_list(v, r.key(f"where.{k}")) for k, v in where_raw.items()}
     fills: list[Fill] = []
     r.used.add("fill")
     if "fill" in r.table:
         if source != "series":
-            r.fail("fill", "fill is for days a series does not publish (arrivals.source = 'series')")
+            r.fail("fill", N_("fill is for days a series does not publish (arrivals.source = 'series')"))
         steps = r.table["fill"]
         if not isinstance(steps, list) or not steps:
-            r.fail("fill", "expected a list of {from, to, total, source}")
+            r.fail("fill", N_("expected a list of {from, to, total, source}"))
         for i, step in enumerate(steps):
             s = _Reader(r.file, step, r.key(f"fill[{i}]"))
             fill = Fill(
@@ -509,13 +533,18 @@ def _arrivals(r: _Reader) -> Arrivals:
             )
             s.done()
             if fill.end < fill.start:
-                s.fail("to", f"{fill.end.isoformat()} is before from = {fill.start.isoformat()}")
+                s.fail(
+                    "to", N_("{end} is before from = {start}"), end=fill.end.isoformat(), start=fill.start.isoformat()
+                )
             fills.append(fill)
         fills.sort(key=lambda f: f.start)
         for a, b in zip(fills, fills[1:], strict=False):
             if b.start <= a.end:
                 r.fail(
-                    "fill", f"fills overlap ({a.start.isoformat()}..{a.end.isoformat()} and {b.start.isoformat()}..)"
+                    "fill",
+                    N_("fills overlap ({first} and {second}..)"),
+                    first=f"{a.start.isoformat()}..{a.end.isoformat()}",
+                    second=b.start.isoformat(),
                 )
     r.done()
     return Arrivals(source, noise, tuple(ramp), dataset, where, scale, tuple(fills))
@@ -525,11 +554,11 @@ def _shares(r: _Reader, names: Sequence[str]) -> dict[str, float]:
     out = {}
     for k in list(r.table):
         if k not in names:
-            r.fail(k, f"not a city of this scenario ({', '.join(names)})")
+            r.fail(k, N_("not a city of this scenario ({names})"), names=", ".join(names))
         out[k] = r.get(k, _num(0.0))
     total = sum(out.values())
     if total <= 0:
-        r.fail("", "shares must have a positive sum")
+        r.fail("", N_("shares must have a positive sum"))
     return {k: v / total for k, v in out.items()}
 
 
@@ -552,7 +581,7 @@ def _split(r: _Reader, names: Sequence[str], start: date) -> Split:
         if len(names) == 1:
             steps.append(ShareStep(start, {names[0]: 1.0}))
         else:
-            r.fail("shares", "several cities need split shares (split.shares or split.steps)")
+            r.fail("shares", N_("several cities need split shares (split.shares or split.steps)"))
     steps.sort(key=lambda s: s.start)
     return Split(source, tuple(steps), dataset)
 
@@ -560,10 +589,10 @@ def _split(r: _Reader, names: Sequence[str], start: date) -> Split:
 def _court(r: _Reader) -> Court:
     def pmf(value: Any, key: str) -> tuple[float, ...]:
         if not isinstance(value, list) or not value or len(value) > 12:
-            raise ValueError("expected a list of 1 to 12 probabilities (P(1 hearing), P(2 hearings), ...)")
+            raise Invalid(N_("expected a list of 1 to 12 probabilities (P(1 hearing), P(2 hearings), ...)"))
         probs = [_num(0.0, 1.0)(v, key) for v in value]
         if abs(sum(probs) - 1.0) > 1e-6:
-            raise ValueError(f"probabilities sum to {sum(probs):g}, not 1")
+            raise Invalid(N_("probabilities sum to {total}, not 1"), total=f"{sum(probs):g}")
         return tuple(probs)
 
     court = Court(
@@ -596,7 +625,7 @@ def _warm(r: _Reader, names: Sequence[str]) -> WarmStart:
     w = r.sub("waiting")
     for k in list(w.table):
         if k not in names:
-            w.fail(k, f"not a city of this scenario ({', '.join(names)})")
+            w.fail(k, N_("not a city of this scenario ({names})"), names=", ".join(names))
         waiting[k] = w.get(k, _num(0.0, 1e8))
     out = WarmStart(
         source=source,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.simulate.calibrate import prepare
 from mppwatch.simulate.engine import Inputs
@@ -99,7 +100,9 @@ def sweep(
         try:
             inputs.append(prepare(scenario.with_overrides([f"{k}={v}" for k, v in point.items()]), store))
         except ScenarioError as exc:
-            raise ScenarioError(exc.file, exc.key, f"{exc.reason} (grid point {point})") from None
+            raise ScenarioError(
+                exc.file, exc.key, N_("{reason} (grid point {point})"), reason=exc.message, point=point
+            ) from None
     seeds = np.random.SeedSequence(seed).spawn(len(points))
     args = (inputs, [replicates] * len(points), seeds, [scenario.name] * len(points))
     if dask:
