@@ -494,3 +494,14 @@ def test_explorer_offers_a_split_or_one_value_when_quantities_do_not_add_up(clie
     assert re.findall(r"<td[^>]*>([^<]*)</td>", body.group(1)) == ["2019-03", "92,833"]
     split = client.get(links["Split by measure"], headers=HTML).text
     assert 'class="error"' not in split and "92,833" in split and 'id="panel-series"' in split
+
+
+def test_court_tables_show_codes_with_their_names_in_the_page_language(client: TestClient) -> None:
+    """Hearing locations read as the release's own names beside EOIR's codes, with a labelled header (the page
+    showed a bare `hearing_location_name` header)."""
+    es = client.get("/court?lang=es", headers=HTML).text
+    assert "sede de audiencia (nombre)" in es and "hearing_location_name" not in es
+    en = client.get("/court?lang=en", headers=HTML).text
+    assert "hearing location (name)" in en
+    table = re.search(r'id="table-table".*?<tbody>(.*?)</tbody>', en, re.S)
+    assert table and "CIX" in table.group(1) and "CALEXICO" in table.group(1).upper()

@@ -21,6 +21,7 @@ import pandas as pd
 from mppwatch import catalog, metrics
 from mppwatch import returns as returns_mod
 from mppwatch.catalog import QueryError
+from mppwatch.court import names
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import format_date, format_number, localise, translator
 from mppwatch.sources.loader import bundled_data_dir
@@ -460,6 +461,13 @@ COURT_LABELS = {
     "hearing_location": N_("hearing location"),
     "nationality": N_("nationality"),
     "return_city": N_("return city"),
+    # the names beside the codes, from the release's own lookups (court.names)
+    "hearing_location_name": N_("hearing location (name)"),
+    "nationality_name": N_("nationality (name)"),
+    "base_city_name": N_("base city (name)"),
+    "language_name": N_("language (name)"),
+    "decision_name": N_("decision (name)"),
+    "custody_name": N_("custody (name)"),
 }
 
 
@@ -531,11 +539,13 @@ def _court_panel(
 ) -> Panel:
     synthetic = bool(frame.attrs.get("synthetic"))
     release = str(frame.attrs.get("release", ""))
-    columns = [Column(c, court_label(c, _), TEXT if c in by else NUMBER) for c in frame.columns]
+    named = {c for c in frame.columns if c.endswith(names.SUFFIX) and c.removesuffix(names.SUFFIX) in by}
+    columns = [Column(c, court_label(c, _), TEXT if c in by or c in named else NUMBER) for c in frame.columns]
     chart = None
     if chart_col in frame.columns and len(frame):
+        shown = names.for_output(frame, "table")  # a bar's label is "CIX – MPP COURT CALEXICO PORT"
         chart = charts.bars(
-            [" / ".join(str(x) for x in r) for r in frame[by].itertuples(index=False)],
+            [" / ".join(str(x) for x in r) for r in shown[by].itertuples(index=False)],
             _withheld_free(frame[chart_col]),
             None,
             "",
