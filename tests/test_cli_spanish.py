@@ -252,3 +252,16 @@ def test_the_datasets_table_shows_one_title_in_the_readers_language(bundled_db: 
     assert "inadmissib" in en.stdout and "inscripcio" not in en.stdout
     csv = run(bundled_db, "--lang", "es", "datasets", "--format", "csv")
     assert csv.stdout.splitlines()[0].startswith("dataset,title,title_es,roles,stock,rounding,")
+
+
+def test_load_says_what_it_did_in_spanish(tmp_path: Path) -> None:
+    """The status column reads 'cargado' and 'sin cambios (omitido)' in a Spanish table (it printed loaded and
+    skipped); CSV keeps the codes."""
+    db = tmp_path / "es.duckdb"
+    first = run(db, "--lang", "es", "load")
+    assert first.returncode == 0, first.stderr
+    assert "│ cargado" in first.stdout and "│ loaded" not in first.stdout
+    again = run(db, "--lang", "es", "load")
+    assert "sin cambios (omitido)" in again.stdout and "skipped" not in again.stdout
+    csv = run(db, "--lang", "es", "load", "--format", "csv")
+    assert csv.stdout.splitlines()[1].endswith(",skipped")

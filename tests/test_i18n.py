@@ -25,18 +25,28 @@ def _compile_module():
     return mod
 
 
-def marked_msgids() -> dict[str, str]:
-    """Every string marked `_("...")` in the package's Python and templates, with where it was found."""
+def marked_msgids() -> dict[tuple[str, str | None], str]:
+    """Every string marked `_("...")` (or `pN_(context, "...")`) in the package's Python and templates, with its
+    context and where it was found."""
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str, str | None], str] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT / "src/mppwatch"),
         method_map,
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "template": None, "_t": None, "_N": None},
+        keywords={
+            "_": None,
+            "gettext": None,
+            "ngettext": (1, 2),
+            "N_": None,
+            "template": None,
+            "_t": None,
+            "_N": None,
+            "pN_": ((1, "c"), 2),
+        },
     ):
         for msgid in message if isinstance(message, tuple) else (message,):
             if msgid:
-                found.setdefault(msgid, f"{filename}:{lineno}")
+                found.setdefault((msgid, context), f"{filename}:{lineno}")
     return found
 
 
@@ -44,8 +54,8 @@ def test_every_marked_string_has_spanish():
     with PO.open("rb") as fh:
         catalog = read_po(fh)
     missing = []
-    for msgid, where in sorted(marked_msgids().items()):
-        entry = catalog.get(msgid)
+    for (msgid, context), where in sorted(marked_msgids().items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        entry = catalog.get(msgid, context=context)
         strings = entry.string if entry is not None else None
         if isinstance(strings, tuple | list):
             strings = strings[0] if all(strings) else ""
@@ -173,6 +183,7 @@ def test_catalog_has_no_duplicate_msgid():
     """Several people append to the .po: a second copy of a msgid would silently hide one translation."""
     import re
 
-    ids = re.findall(r'^msgid "(.*)"$', PO.read_text(encoding="utf-8"), flags=re.M)
-    dupes = sorted({i for i in ids if ids.count(i) > 1 and i})
+    # a msgid is unique within its context (msgctxt): "loaded" for court rows and "loaded" as a file's status
+    ids = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"$', PO.read_text(encoding="utf-8"), flags=re.M)
+    dupes = sorted({i[1] for i in ids if ids.count(i) > 1 and i[1]})
     assert not dupes, f"msgid appears more than once in mppwatch.po: {dupes}"

@@ -98,6 +98,15 @@ def _root(
     ctx.obj.inline_js = inline_js
 
 
+LOAD_STATUS = {  # what `load` did with each file, as a table shows it
+    "loaded": i18n.pN_("load status", "loaded"),
+    "replaced": i18n.pN_("load status", "replaced"),
+    "skipped": i18n.pN_("load status", "skipped"),
+    "unchanged": i18n.pN_("load status", "unchanged"),
+    "registered": i18n.pN_("load status", "registered"),
+}
+
+
 @app.command()
 def load(
     ctx: typer.Context,
@@ -159,6 +168,9 @@ def load(
             results.append(load_file(store, path, dataset if path in paths else None))
             work.advance()
     summary = pd.DataFrame([vars(r) for r in results], columns=["dataset", "file_name", "load_id", "rows", "status"])
+    if format is Format.table:  # CSV and JSON keep the codes
+        lang = ctx.find_root().obj.lang
+        summary["status"] = [i18n.ptranslate(lang, "load status", LOAD_STATUS.get(s, s)) for s in summary["status"]]
     emit(summary, format, title=f"loaded into {store.path}")
 
 

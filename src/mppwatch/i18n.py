@@ -25,6 +25,8 @@ __all__ = [
     "DOMAIN",
     "resolve_lang",
     "translator",
+    "pN_",
+    "ptranslate",
     "format_number",
     "format_date",
     "accept_language",
@@ -90,6 +92,19 @@ def translator(lang: str) -> Callable[[str], str]:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}: choose en or es")
     return _translations(lang).gettext
+
+
+def pN_(context: str, text: str) -> str:
+    """Mark a word whose translation depends on its context ("loaded" is "cargado" for a file and "cargadas" for
+    court rows): `ptranslate(lang, context, text)` translates it where it is shown."""
+    return text
+
+
+def ptranslate(lang: str, context: str, text: str) -> str:
+    """`text` marked with `pN_(context, text)`, in `lang` (the English text when untranslated)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: choose en or es")
+    return _translations(lang).pgettext(context, text)
 
 
 def format_number(value: float | int | None, lang: str, decimals: int | None = None) -> str:
