@@ -218,5 +218,21 @@ def test_reach_actual_note_reads_in_spanish(bundled_db: Path) -> None:
     text = " ".join(spanish.stdout.replace("│", " ").split())
     assert "nota_observada" in text and "fecha_de_corte" in text
     assert "el total publicado llegó a" in text and "61 490 en 2020-03" in text and "published total" not in text
+    assert "después de 2024-06" in text and "after" not in text  # p90 beyond the horizon
     csv = CliRunner().invoke(app, [*args, "--format", "csv"])
     assert "published total reached 61,490 in 2020-03" in csv.stdout
+
+
+def test_forecast_method_reads_in_spanish(bundled_db: Path) -> None:
+    """The method column said 'snaive: naive (under a year of history)' in a Spanish table."""
+    from typer.testing import CliRunner
+
+    from mppwatch.cli import app
+
+    args = ["--db", str(bundled_db), "forecast", "ohss_swb_bookouts_by_agency_monthly", "-w", "component=CBP",
+            "-w", "outcome=Migrant Protection Protocols"]  # fmt: skip
+    spanish = CliRunner().invoke(app, ["--lang", "es", *args])
+    assert spanish.exit_code == 0, spanish.output
+    assert "snaive: ingenuo (menos de un año de historia)" in spanish.stdout and "under a year" not in spanish.stdout
+    csv = CliRunner().invoke(app, [*args, "--format", "csv"])
+    assert "snaive: naive (under a year of history)" in csv.stdout

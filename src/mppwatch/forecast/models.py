@@ -16,6 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from mppwatch.i18n import template
+
+# the model specs with words in them: the method column of a Spanish table translates them (output.PROSE_COLUMNS)
+SHORT_NAIVE = template("naive (under a year of history)")
+ETS_CONSTANT = template("ets (constant series)")
+SARIMA_CONSTANT = template("sarima (constant series)")
+template("{model}: naive (under a year of history)")  # snaive's spec under `auto` (engine: "{name}: {spec}")
+
 SEASON = 12
 BASE_MODELS = ("snaive", "naive", "drift", "ets", "sarima")
 ENSEMBLE_MEMBERS = ("drift", "ets", "sarima")
@@ -88,7 +96,7 @@ def snaive(z: np.ndarray, h: int, m: int = SEASON) -> Fit:
     """The same month last year; needs a full year of history, else it is the naive forecast."""
     if len(z) < m + 1:
         fit = naive(z, h)
-        return Fit(fit.path, fit.sigma, "naive (under a year of history)")
+        return Fit(fit.path, fit.sigma, SHORT_NAIVE)
     last = z[-m:]
     path = np.array([last[j % m] for j in range(h)])
     step = _rms(z[m:] - z[:-m])
@@ -128,7 +136,7 @@ def ets(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = None
     if n < 10:
         raise ModelUnavailable("ets needs 10 months")
     if np.ptp(z) == 0:
-        return Fit(np.full(h, z[-1]), np.zeros(h), "ets (constant series)")
+        return Fit(np.full(h, z[-1]), np.zeros(h), ETS_CONSTANT)
     seasonal = n >= 3 * m
     spec = f"ETS(A,N,{'A' if seasonal else 'N'})"
     try:
@@ -159,7 +167,7 @@ def sarima(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = N
     if n < 8:
         raise ModelUnavailable("sarima needs 8 months")
     if np.ptp(z) == 0:
-        return Fit(np.full(h, z[-1]), np.zeros(h), "sarima (constant series)")
+        return Fit(np.full(h, z[-1]), np.zeros(h), SARIMA_CONSTANT)
     seasonal = n >= 3 * m
     order = (1, 1, 0)
     sorder = (1, 0, 0, m) if seasonal else (0, 0, 0, 0)

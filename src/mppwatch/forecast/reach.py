@@ -44,6 +44,7 @@ ALREADY = template("already reached at the as-of month")
 NO_LATER = template("no published months after the as-of month in the store")
 REACHED = template("published total reached {total} in {month}")
 NOT_REACHED = template("not reached: published total {total} by {month}")
+AFTER = template("after {month}")  # a p10/p50/p90 cell beyond the horizon
 
 
 @dataclass
@@ -69,7 +70,7 @@ def month_quantile(months: pd.DatetimeIndex, hit: np.ndarray, q: float) -> str:
     k = int(np.ceil(q * n))
     if k <= len(reached) and k >= 1:
         return f"{months[reached[k - 1]]:%Y-%m}"
-    return f"after {months[-1]:%Y-%m}"
+    return AFTER.format(month=f"{months[-1]:%Y-%m}")
 
 
 def first_passing(cum: np.ndarray, target: float) -> np.ndarray:
