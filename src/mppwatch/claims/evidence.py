@@ -485,26 +485,34 @@ def _cells(
     rows = metrics.select(ctx.store, dataset, where, start, end, row_type=None, period_kind=kind)
     allowed = (row_type,) if row_type else (*FLOW_ROW_TYPES, *TOTAL_ROW_TYPES)
     rows = rows[rows["row_type"].isin(allowed)]
-    out = []
-    for period, group in rows.groupby("period", sort=False):
-        totals = group[group["row_type"].isin(TOTAL_ROW_TYPES)]
-        use = totals if not totals.empty and row_type is None else group
-        vals = use["value"].dropna()
+    columns = ["period", "period_start", "period_end", "value", "n", "total", "sources"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    # per period: its published total rows when it has any (and no row type is asked for), else its details
+    is_total = rows["row_type"].isin(TOTAL_ROW_TYPES)
+    has_total = is_total.groupby(rows["period"]).transform("any") & (row_type is None)
+    use = rows[~has_total | is_total].assign(
+        has_value=lambda f: f["value"].notna(),
         # "X" (not applicable) cells are published zeros: MPP book-outs while the programme was suspended
-        not_applicable = vals.empty and bool((use["flag"] == "not_applicable").all())
-        out.append(
-            {
-                "period": str(period),
-                "period_start": _as_date(use["period_start"].iloc[0]),
-                "period_end": _as_date(use["period_end"].iloc[0]),
-                "value": float(vals.sum()) if not vals.empty else (0.0 if not_applicable else None),
-                "n": int(len(vals)),
-                "total": not totals.empty and row_type is None,
-                "sources": " ".join(sorted(set(use["source_id"]))),
-            }
-        )
-    frame = pd.DataFrame(out, columns=["period", "period_start", "period_end", "value", "n", "total", "sources"])
-    return frame.sort_values("period_start").reset_index(drop=True)
+        not_applicable=lambda f: f["flag"] == "not_applicable",
+        total=has_total,
+    )
+    g = use.groupby("period", sort=False)
+    frame = pd.DataFrame(
+        {
+            "period_start": g["period_start"].first().map(_as_date),
+            "period_end": g["period_end"].first().map(_as_date),
+            "value": g["value"].sum(min_count=1).astype(float),
+            "n": g["has_value"].sum().astype(int),
+            "na": g["not_applicable"].all(),
+            "total": g["total"].first().astype(bool),
+            "sources": g["source_id"].agg(lambda ids: " ".join(sorted(set(ids)))),
+        }
+    )
+    frame["value"] = frame["value"].where(frame["n"] > 0, frame["na"].map({True: 0.0, False: float("nan")}))
+    frame = frame.rename_axis("period").reset_index()
+    frame["period"] = frame["period"].astype(str)
+    return frame[columns].sort_values("period_start").reset_index(drop=True)
 
 
 def flow_sum(
@@ -813,20 +821,21 @@ def dated_figures(ctx: Context, dataset: str, where: Mapping[str, Sequence[str]]
 
 def _per_source_date(rows: pd.DataFrame) -> pd.DataFrame:
     """One figure per (source, period): the published total if present, else the sum of the details."""
-    out = []
-    for (source, period), group in rows.groupby(["source_id", "period"], sort=False):
-        totals = group[group["row_type"].isin(TOTAL_ROW_TYPES)]
-        use = totals if not totals.empty else group
-        out.append(
-            {
-                "source_id": source,
-                "period": period,
-                "period_kind": use["period_kind"].iloc[0],
-                "period_end": _as_date(use["period_end"].iloc[0]),
-                "value": float(use["value"].sum()),
-            }  # fmt: skip
-        )
-    return pd.DataFrame(out, columns=["source_id", "period", "period_kind", "period_end", "value"])
+    columns = ["source_id", "period", "period_kind", "period_end", "value"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    keys = [rows["source_id"], rows["period"]]
+    is_total = rows["row_type"].isin(TOTAL_ROW_TYPES)
+    use = rows[~is_total.groupby(keys).transform("any") | is_total]
+    g = use.groupby(["source_id", "period"], sort=False)
+    frame = pd.DataFrame(
+        {
+            "period_kind": g["period_kind"].first(),
+            "period_end": g["period_end"].first().map(_as_date),
+            "value": g["value"].sum().astype(float),
+        }
+    ).reset_index()
+    return frame[columns]
 
 
 def latest(
