@@ -861,6 +861,30 @@ def test_field_count_check_across_read_blocks() -> None:
     assert reader.sha.hexdigest() == hashlib.sha256(data).hexdigest()
 
 
+def test_wrong_width_rejects_are_placed_from_the_readers_lines_not_the_file(tmp_path: Path) -> None:
+    """DuckDB numbers some rejects a line or two too high (CRLF drift); a stray-tab reject is placed by the text
+    the reader kept, so its cost is its line: the file is not read again (here it does not even exist)."""
+    from mppwatch.court.ingest import _true_lines
+
+    stray = [(301, 4, b"12\tab\tx\tcd"), (601, 4, b"13\tab\ty\tcd"), (602, 4, b"12\tab\tx\tcd")]
+    found = [(302, "12\tab\tx\tcd\r"), (603, "13\tab\ty\tcd"), (602, "12\tab\tx\tcd")]
+    absent = tmp_path / "gone.csv"
+    assert _true_lines(absent, [(0, 1)], found, "latin-1", stray) == {302: 301, 603: 601, 602: 602}
+
+
+def test_other_rejects_are_found_in_the_file_by_their_text(tmp_path: Path) -> None:
+    """A reject that is not a wrong-width line (a bad date) is looked up in the file, at or before DuckDB's number,
+    in line order across read blocks (`starts`), whatever order DuckDB listed them in."""
+    from mppwatch.court.ingest import _true_lines
+
+    rows = [f"{i}\tv{i}\t2020-01-01".encode() for i in range(1, 11)]
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\r\n".join(rows) + b"\r\n")
+    starts = [(0, 1), (sum(len(r) + 2 for r in rows[:5]), 6)]  # a second read block from line 6
+    found = [(9, "7\tv7\t2020-01-01"), (3, "2\tv2\t2020-01-01"), (6, "6\tv6\t2020-01-01"), (5, "nowhere")]
+    assert _true_lines(path, starts, found, "latin-1", []) == {9: 7, 3: 2, 6: 6}
+
+
 def test_lookup_lines_the_lenient_read_skips_are_recorded(tmp_path: Path) -> None:
     root = write_release(tmp_path / "l")
     lookup = root / "EOIR Case Data" / "Lookup" / "tblLookupNationality.csv"

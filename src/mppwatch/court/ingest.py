@@ -296,13 +296,7 @@ class _Reader:
                     sink.write(carry)
                     sink.write(memoryview(block)[:cut])
                 if self.ncols:
-                    # count in place (no copy of the block) unless the carried-over line start needs joining
-                    n = _count_byte(block, 10, cut)
-                    tabs = carry.count(b"\t") + _count_byte(block, 9, cut)
-                    if tabs == (self.ncols - 1) * n:
-                        self.newlines += n
-                    else:
-                        self._check(carry + block[:cut])
+                    self._check(carry, block, cut)
                 else:
                     self.newlines += _count_byte(block, 10, cut)
                 carry = block[cut:]
@@ -312,23 +306,32 @@ class _Reader:
                 sink.write(self.transform(carry) if self.transform is not None else carry)
             if self.ncols and carry.rstrip(b"\r"):  # a last line without a line break is still a row
                 before = len(self.bad)
-                self._check(carry + b"\n")
+                self._check(b"", carry + b"\n", len(carry) + 1)
                 if len(self.bad) > before and self.bad[-1][1] < self.ncols:
                     self.truncated = (self.bad[-1][0], self.bad[-1][1])
         except BaseException as exc:  # reported by the caller
             self.error = exc
 
-    def _check(self, lines: bytes) -> None:
-        n = lines.count(b"\n")
-        if lines.count(b"\t") != (self.ncols - 1) * n:
-            arr = np.frombuffer(lines, np.uint8)
-            ends = np.flatnonzero(arr == 10)
-            tabs = np.searchsorted(np.flatnonzero(arr == 9), ends)
-            per_line = np.diff(np.concatenate([[0], tabs]))
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            for i in np.flatnonzero(per_line != self.ncols - 1):
-                raw = lines[int(starts[i]) : int(ends[i])].removesuffix(b"\r")
-                self.bad.append((self.newlines + int(i) + 1, int(per_line[i]) + 1, raw))
+    def _check(self, carry: bytes, block: bytes, cut: int) -> None:
+        """Count the lines of carry + block[:cut] (whole lines) and keep those with the wrong number of TABs.
+
+        In place (no copy of the block): one byte comparison each for TAB and LF gives the block's totals, and
+        only a block whose totals do not match is counted per line, from the same two masks, so a reject costs
+        its line, not a pass over the block per reject."""
+        arr = np.frombuffer(block, np.uint8, count=cut)
+        ends_mask, tabs_mask = arr == 10, arr == 9
+        n = int(np.count_nonzero(ends_mask))
+        carried = carry.count(b"\t")
+        width = self.ncols - 1
+        if carried + int(np.count_nonzero(tabs_mask)) != width * n:
+            ends = np.flatnonzero(ends_mask)
+            per_line = np.diff(np.searchsorted(np.flatnonzero(tabs_mask), ends), prepend=0)
+            per_line[0] += carried
+            starts = np.empty_like(ends)
+            starts[0], starts[1:] = 0, ends[:-1] + 1
+            for i in np.flatnonzero(per_line != width).tolist():
+                raw = (carry if i == 0 else b"") + block[int(starts[i]) : int(ends[i])]
+                self.bad.append((self.newlines + i + 1, int(per_line[i]) + 1, raw.removesuffix(b"\r")))
         self.newlines += n
 
     @property
@@ -850,7 +853,7 @@ def _repair(
             FROM {rejects}_err GROUP BY line"""
     ).fetchall()
     true_line = (
-        _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding)
+        _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding, wrong_width)
         if direct is not None and found
         else {}
     )
@@ -924,27 +927,48 @@ def _repair(
 
 
 def _true_lines(
-    path: Path, starts: list[tuple[int, int]] | None, found: list[tuple[int, str | None]], encoding: str
+    path: Path,
+    starts: list[tuple[int, int]] | None,
+    found: list[tuple[int, str | None]],
+    encoding: str,
+    wrong_width: list[tuple[int, int, bytes]],
 ) -> dict[int, int]:
     """DuckDB's line number -> the file's, for each (line, csv_line) DuckDB rejected: the line whose text is
-    csv_line, at DuckDB's number or up to 16 lines before it (DuckDB's count only ever runs ahead). `starts` (from
-    the reader: the line starting at each block's first line start) says where to read: one block per reject, at
-    most, each read once. A line not found keeps DuckDB's number (the accounting check then catches a duplicate)."""
+    csv_line, at DuckDB's number or up to 16 lines before it (DuckDB's count only ever runs ahead).
+
+    Most rejects are lines of the wrong width, whose text and true line the reader kept (`wrong_width`): those are
+    matched in memory. Only the others (a bad date, NUL bytes) are looked up in the file, in line order, holding
+    at most two read blocks (`starts`, from the reader: the line starting at each block's first line start), so
+    the cost follows the rejects, not the file. A line not found keeps DuckDB's number (the accounting check then
+    catches a duplicate)."""
     import bisect
 
-    if not starts:
-        return {}
+    by_text: dict[bytes, list[int]] = {}
+    for line, _fields, raw in wrong_width:
+        by_text.setdefault(raw, []).append(line)
+    out: dict[int, int] = {}
+    rest: list[tuple[int, bytes]] = []
+    for duck, text in found:
+        if text is None:
+            continue
+        want = text.strip("\r\n").encode(encoding, errors="replace")
+        lines = by_text.get(want, [])
+        k = bisect.bisect_right(lines, duck) - 1  # the reader's lines are in order
+        if k >= 0 and lines[k] >= duck - 16:
+            out[duck] = lines[k]
+        else:
+            rest.append((duck, want))
+    if not starts or not rest:
+        return out
     lines_at = [line for _off, line in starts]
     cache: dict[int, list[bytes]] = {}
-    out: dict[int, int] = {}
     with open(path, "rb") as handle:
-        for duck, text in found:
-            if text is None:
-                continue
-            want = text.strip("\r\n").encode(encoding, errors="replace")
+        for duck, want in sorted(rest):
             for line in range(duck, max(duck - 17, 1), -1):
                 k = bisect.bisect_right(lines_at, line) - 1
                 if k not in cache:
+                    for old in [b for b in cache if b < k - 1]:  # lines only go forward: two blocks suffice
+                        del cache[old]
                     handle.seek(starts[k][0])
                     cache[k] = handle.read((1 << 22) + MAX_LINE_BYTES).split(b"\n")
                 rows = cache[k]
