@@ -505,3 +505,12 @@ def test_court_tables_show_codes_with_their_names_in_the_page_language(client: T
     assert "hearing location (name)" in en
     table = re.search(r'id="table-table".*?<tbody>(.*?)</tbody>', en, re.S)
     assert table and "CIX" in table.group(1) and "CALEXICO" in table.group(1).upper()
+
+
+def test_explorer_coverage_reads_in_the_page_language(client: TestClient) -> None:
+    """The coverage line's period kinds in Spanish ('día ...; mes ...'; it read 'day ...; month ...')."""
+    url = "/explorer?dataset=mexico_mpp_returns_city_snapshots&lang="
+    es = re.search(r'class="coverage">([^<]*)<', client.get(url + "es", headers=HTML).text)
+    en = re.search(r'class="coverage">([^<]*)<', client.get(url + "en", headers=HTML).text)
+    assert es and "día 2019-01-29" in es.group(1) and "day " not in es.group(1)
+    assert en and "day 2019-01-29" in en.group(1)

@@ -415,7 +415,7 @@ def datasets_catalogue(store: Store) -> dict[str, dict[str, Any]]:
             "title": dict(rec.title),
             "description": dict(rec.description),
             "origin": rec.origin,
-            "coverage": rec.coverage(),
+            "coverage": {lang: str(rec.coverage_text().render(lang)) for lang in ("en", "es")},
             "source_ids": list(rec.source_ids),
             "row_types": list(rec.row_types),
         }
@@ -745,6 +745,9 @@ def forecast_panels(results: tuple[Any, Any], q: SeriesQuery, _: Gettext) -> lis
     clipped = bool(chart["layout"].get("meta", {}).get("clipped"))
     table = fc.copy()
     table["ds"] = pd.to_datetime(table["ds"]).dt.strftime("%Y-%m")
+    lang = getattr(_, "lang", "en")
+    if "method" in table.columns:  # the model in the page language ("snaive: naive (under a year of history)")
+        table["method"] = [localise(str(m), lang) if isinstance(m, str) else m for m in table["method"]]
     source_ids = list(fc.attrs.get("source_ids", []))
     cols = [
         Column("ds", _("Month")),
@@ -815,16 +818,17 @@ def scenario_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
 
 
-def scenario_descriptions() -> dict[str, str]:
-    """Each bundled scenario's own description (its TOML `[scenario] description`), English as written."""
+def scenario_descriptions(lang: str = "en") -> dict[str, str]:
+    """Each bundled scenario's own description (its TOML `[scenario] description`), English as written; a broken
+    scenario is listed with its error in `lang` rather than hidden."""
     from mppwatch.simulate import ScenarioError, load_scenario
 
     out = {}
     for name, path in scenario_files().items():
         try:
             out[name] = load_scenario(path).description
-        except ScenarioError as exc:  # a broken scenario is listed with its error rather than hidden
-            out[name] = str(exc)
+        except ScenarioError as exc:
+            out[name] = message(exc, lang)
     return out
 
 

@@ -651,7 +651,7 @@ SIM_FIELDS = ("scenario", "replicates", "days", "seed", "set")
 def build_simulation(store: Store, params: QueryParams, lang: str, _: content.Tr) -> Page:
     """The form (its values from the job, else from the URL, which carries a run's settings) and the job's bands."""
     form = {k: params.get(k, "") for k in SIM_FIELDS}
-    page = Page("simulation", _("Simulation"), extra={"scenarios": content.scenario_descriptions(), "done": True})
+    page = Page("simulation", _("Simulation"), extra={"scenarios": content.scenario_descriptions(lang), "done": True})
     job_id = params.get("job")
     if job_id:
         job = JOBS.get(job_id)
