@@ -265,3 +265,16 @@ def test_load_says_what_it_did_in_spanish(tmp_path: Path) -> None:
     assert "sin cambios (omitido)" in again.stdout and "skipped" not in again.stdout
     csv = run(db, "--lang", "es", "load", "--format", "csv")
     assert csv.stdout.splitlines()[1].endswith(",skipped")
+
+
+def test_reach_reads_in_spanish_headers_and_notes(bundled_db: Path) -> None:
+    """reach's headers and the 'note:' before its notes on stderr in Spanish (they printed start_total, target,
+    horizon_end, actual and note:)."""
+    r = run(bundled_db, "--lang", "es", "reach", "ohss_swb_bookouts_by_agency_monthly", "--where", "component=CBP",
+            "--where", "outcome=Migrant Protection Protocols", "--target", "50000", "--as-of", "2019-06")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for word in ("total_inicial", "meta", "fin_del_horizonte", "observado"):
+        assert word in r.stdout, word
+    for word in ("start_total", "horizon_end", "actual "):
+        assert word not in r.stdout, word
+    assert r.stderr.startswith("nota: ") and "note: " not in r.stderr

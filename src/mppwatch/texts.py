@@ -83,6 +83,16 @@ COLUMNS = [
     N_("note"),
     N_("shelters"),
     N_("tokens"),
+    N_("roles"),
+    N_("stock"),
+    N_("rounding"),
+    N_("loaded_at"),
+    # mppwatch.forecast.reach: the summary table
+    N_("start_total"),
+    N_("target"),
+    N_("prob_within_horizon"),
+    N_("horizon_end"),
+    N_("actual"),
     # mppwatch.commands.simulate: the summary and waits tables
     N_("daily mean"),
     N_("p5 (daily)"),

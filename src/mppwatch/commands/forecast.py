@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 
+from mppwatch import i18n
 from mppwatch.commands import _plots
 from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, WhereOpt, err, lang_of, split_by, store_of, working
 from mppwatch.forecast.data import Selection
 from mppwatch.metrics import parse_where
-from mppwatch.output import Format, emit
+from mppwatch.output import Format, current_lang, emit
 
 SinceOpt = Annotated[
     str | None,
@@ -45,8 +46,9 @@ def _selection(
 
 def _notes(notes: list[str]) -> None:
     """Each note on stderr, in the language it was rendered in (`result.notes_in(lang)`)."""
+    prefix = i18n.translator(current_lang())("note:")
     for note in notes:
-        err.print(f"note: {note}", markup=False, highlight=False)
+        err.print(f"{prefix} {note}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mppwatch import i18n
 from mppwatch.commands import _plots
 from mppwatch.commands._options import FormatOpt, PlotOpt, err, lang_of, store_of, working
 from mppwatch.core.text import Notes
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
 
                 scen, capacity_notes = with_register_capacity(scen, store)
                 for note in capacity_notes.in_lang(lang_of(ctx)):
-                    err.print(f"note: {note}", markup=False)
+                    err.print(f"{i18n.translator(lang_of(ctx))('note:')} {note}", markup=False)
             result = run(scen, replicates, seed, store=store, workers=workers)
             result.overrides = items
             table = compare_fn(result, store) if compare and store is not None else None
@@ -125,10 +126,11 @@ def register(app: typer.Typer) -> None:
             )
             for name, answer in result.answers().items():
                 err.print(f"{name}: {json.dumps(answer)}")
+            _ = i18n.translator(lang_of(ctx))
             for note in Notes(result.inputs.notes).in_lang(lang_of(ctx)):
-                err.print(f"note: {note}", markup=False)
+                err.print(f"{_('note:')} {note}", markup=False)
             if result.inputs.sources:
-                err.print(f"sources: {' '.join(result.inputs.sources)}", markup=False)
+                err.print(f"{_('sources:')} {' '.join(result.inputs.sources)}", markup=False)
 
     @app.command("sweep")
     def sweep_cmd(
