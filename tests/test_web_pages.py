@@ -514,3 +514,11 @@ def test_explorer_coverage_reads_in_the_page_language(client: TestClient) -> Non
     en = re.search(r'class="coverage">([^<]*)<', client.get(url + "en", headers=HTML).text)
     assert es and "día 2019-01-29" in es.group(1) and "day " not in es.group(1)
     assert en and "day 2019-01-29" in en.group(1)
+
+
+def test_scenario_descriptions_read_in_spanish_marked_with_their_language(client: TestClient) -> None:
+    """A Spanish page shows a scenario's description_es (lang="es"); an English page its description (lang="en")."""
+    es = client.get("/simulation?lang=es", headers=HTML).text
+    assert '<dd lang="es">1000 devoluciones al día durante un año' in es
+    en = client.get("/simulation?lang=en", headers=HTML).text
+    assert '<dd lang="en">1,000 returns a day for a year' in en

@@ -7,7 +7,7 @@ override is checked exactly like the file.
 
 Keys (see scenarios/*.toml for worked, cited examples):
 
-    [scenario]    name, description, start (date), days, synthetic (bool)
+    [scenario]    name, description, description_es (optional), start (date), days, synthetic (bool)
     [questions]   cumulative_returns_reach (a number of people)
     [arrivals]    source = "ramp" | "series"; noise = "poisson" | "none"; scale
                   ramp = [{from, per_day}, ...]                       (source = "ramp")
@@ -203,6 +203,13 @@ class Scenario:
     reach_target: float | None
     synthetic: bool
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    description_es: str = ""  # `[scenario] description_es`: the description in Spanish, when the file has one
+
+    def description_in(self, lang: str) -> tuple[str, str]:
+        """(text, language it is in): the description in `lang` when the file gives it, else the English one."""
+        if lang == "es" and self.description_es:
+            return self.description_es, "es"
+        return self.description, "en"
 
     @property
     def city_names(self) -> list[str]:
@@ -390,6 +397,7 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     meta = top.sub("scenario", required=True)
     name = meta.get("name", _text(), default=Path(file).stem)
     description = meta.get("description", _text(), default="")
+    description_es = meta.get("description_es", _text(), default="")
     start = meta.get("start", _date, required=True)
     days = meta.get("days", _int(1, 3660), required=True)  # up to ten years: calendars are days x replicates
     synthetic = meta.get("synthetic", lambda v, k: bool(v), default=False)
@@ -424,6 +432,7 @@ def parse(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     return Scenario(
         name=name,
         description=description,
+        description_es=description_es,
         file=file,
         start=start,
         days=days,

@@ -818,17 +818,17 @@ def scenario_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
 
 
-def scenario_descriptions(lang: str = "en") -> dict[str, str]:
-    """Each bundled scenario's own description (its TOML `[scenario] description`), English as written; a broken
-    scenario is listed with its error in `lang` rather than hidden."""
+def scenario_descriptions(lang: str = "en") -> dict[str, tuple[str, str]]:
+    """Each bundled scenario's own description (its TOML `[scenario] description`, or `description_es` for a
+    Spanish page) with the language it is written in; a broken scenario is listed with its error in `lang`."""
     from mppwatch.simulate import ScenarioError, load_scenario
 
     out = {}
     for name, path in scenario_files().items():
         try:
-            out[name] = load_scenario(path).description
+            out[name] = load_scenario(path).description_in(lang)
         except ScenarioError as exc:
-            out[name] = message(exc, lang)
+            out[name] = (message(exc, lang), lang)
     return out
 
 
