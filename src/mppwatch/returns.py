@@ -31,6 +31,7 @@ conflict still reads as published on its own date.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -113,6 +114,28 @@ def conflicts(store: Store, datasets: Sequence[str] | None = None, by: str | Non
     return split_conflicts(_usable(store, _names(store, datasets), by))[1]
 
 
+# per geography: (its kept snapshots by date, its conflicts), and the programme's start
+Prepared = tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], date]
+_PREPARED: weakref.WeakKeyDictionary[Store, dict[tuple[Any, ...], Prepared]] = weakref.WeakKeyDictionary()
+
+
+def _prepared(store: Store, names: Sequence[str], by: str | None) -> Prepared:
+    """Each geography's kept snapshots by date and its conflicts: what `returns` reads for any date.
+
+    Read once per read-only store, whose contents cannot change while it is open (a claims check asks for many
+    dates; none of this depends on the date). A writable store is read each time."""
+    memo = _PREPARED.setdefault(store, {}) if getattr(store, "read_only", False) else {}
+    key = (tuple(names), by)
+    if key not in memo:
+        points, left_out = split_conflicts(_usable(store, names, by))
+        per_geo = {
+            str(geo): (_by_date(group), left_out[left_out["geo"] == geo])
+            for geo, group in points.groupby("geo", sort=True)
+        }
+        memo[key] = (per_geo, points.attrs["programme_start"])
+    return memo[key]
+
+
 def _names(store: Store, datasets: Sequence[str] | None) -> list[str]:
     """The snapshot datasets asked for, or those playing the role (an error naming the role when none does)."""
     return list(datasets) if datasets is not None else role_datasets(store, ROLE)
@@ -179,9 +202,20 @@ def _message(row: Mapping[str, Any]) -> Template:
     return message if isinstance(message, Template) else Template(str(row["method"]))
 
 
-def _at(points: pd.DataFrame, as_of: date, start: date, left_out: pd.DataFrame | None = None) -> dict[str, object]:
-    """The figure at `as_of` from one geography's snapshots (conflicts left out), naming the conflicts in its span."""
-    row = _at_kept(points, as_of, start)
+def _at(
+    points: pd.DataFrame | None,
+    as_of: date,
+    start: date,
+    left_out: pd.DataFrame | None = None,
+    by_date: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """The figure at `as_of` from one geography's snapshots (conflicts left out), naming the conflicts in its span.
+
+    `by_date` is `_by_date(points)` when the caller has it already."""
+    if by_date is None:
+        assert points is not None
+        by_date = _by_date(points)
+    row = _at_kept(by_date, as_of, start)
     if left_out is not None and not left_out.empty:
         # The span the answer stands on: strictly between its snapshots, or after the last one up to the day.
         lo, hi = row["before_date"] or date.min, row["after_date"]
@@ -196,13 +230,17 @@ def _at(points: pd.DataFrame, as_of: date, start: date, left_out: pd.DataFrame |
     return row
 
 
-def _at_kept(points: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
-    """The figure at `as_of` from one geography's snapshots: exact, interpolated or unknown."""
-    by_date = (
+def _by_date(points: pd.DataFrame) -> pd.DataFrame:
+    """One geography's snapshots per date: the median value, whether every one is exact, and their sources."""
+    return (
         points.groupby("date")
         .agg(value=("value", "median"), exact=("exact", "all"), sources=("source_id", lambda s: sorted(set(s))))
         .sort_index()
     )
+
+
+def _at_kept(by_date: pd.DataFrame, as_of: date, start: date) -> dict[str, object]:
+    """The figure at `as_of` from one geography's snapshots by date (`_by_date`): exact, interpolated or unknown."""
     if as_of in by_date.index:
         hit = by_date.loc[as_of]
         method = Template(N_("snapshot") if hit["exact"] else N_("snapshot with an approximate date"))
@@ -269,13 +307,10 @@ def returns(
     except PeriodError as exc:
         raise QueryError(exc.template, **exc.fields) from None
     names = check_datasets(store, datasets) if datasets else role_datasets(store, ROLE)
-    points, left_out = split_conflicts(_usable(store, names, by))
-    start = points.attrs["programme_start"]
+    per_geo, start = _prepared(store, names, by)
     out = []
-    for geo, group in points.groupby("geo", sort=True):
-        out.append(
-            {**({"city": geo} if by == "city" else {}), **_at(group, day, start, left_out[left_out["geo"] == geo])}
-        )
+    for geo, (by_date, left_out) in per_geo.items():
+        out.append({**({"city": geo} if by == "city" else {}), **_at(None, day, start, left_out, by_date)})
     frame = pd.DataFrame(out)
     frame["method"] = [message.render(lang) for message in frame.pop("_method")]
     frame["value"] = frame["value"].astype("float64")

@@ -304,6 +304,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only  # a read-only store's contents cannot change while it is open
         self._depth = 0  # open transactions: an inner one joins the outer one
         self._writer_lock: int | None = None
         self._anchor: _Anchor | None = None

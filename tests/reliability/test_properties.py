@@ -167,3 +167,18 @@ def test_returns_never_decrease_on_any_day_in_any_city(bundled_db: Path) -> None
         mexico = metrics.returns(store, "2019-05-28").iloc[0]
         assert mexico["value"] == 7931  # 7,623 (27 May) + 1/9 x (10,393 - 7,623) = 7,930.8; was 7,036
         assert "5,273 (CBSNEWS_2019-05_5273, 2019-05-31, approximate date) is below 7,623" in mexico["method"]
+
+
+@SETTINGS
+@given(day=st.dates(min_value=date(2019, 1, 1), max_value=date(2022, 12, 31)), by=st.sampled_from([None, "city"]))
+def test_returns_read_once_per_open_store_give_the_same_answers(
+    bundled_db: Path, fresh_db: Path, day: date, by: str | None
+) -> None:
+    """A read-only store keeps its prepared snapshots (returns._prepared) for every later date; a writable
+    store reads them each time. Both give the same frame on any date."""
+    with Store.open(bundled_db, read_only=True) as store:
+        metrics.returns(store, "2019-08-31", by)  # fills the read-only store's memo with another date first
+        kept = metrics.returns(store, day.isoformat(), by)
+    with Store.open(fresh_db) as store:  # a writable copy of the same data
+        fresh = metrics.returns(store, day.isoformat(), by)
+    pd.testing.assert_frame_equal(kept, fresh)
