@@ -9,6 +9,28 @@ import sys
 
 # name: (module in mppwatch.commands, first paragraph of its help, hidden)
 COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "load": (
+        "data",
+        "Load files into the store (all bundled data when no file is given). Unchanged files are skipped.",
+        False,
+    ),
+    "datasets": ("data", "Each loaded dataset with its row count, period coverage and source ids.", False),
+    "sources": ("data", "The source register: where each figure was read, and which datasets cite it.", False),
+    "series": (
+        "data",
+        "Sum a dataset per period: the `--by` columns, then period,value (sources and notes under the table).",
+        False,
+    ),
+    "returns": (
+        "data",
+        "Cumulative MPP returns to Mexico as of a date; between snapshots, an interpolated estimate.",
+        False,
+    ),
+    "reconcile": (
+        "data",
+        "Published totals that differ from the sum of their parts (beyond the publisher's rounding).",
+        False,
+    ),
     "claims": ("claims", "Check published claims against the data.", False),
     "court": ("court", "EOIR court records: load a release, MPP cohort tables, waits, diffs.", False),
     "synth": ("court", "Synthetic data generators (output is labelled SYNTHETIC).", False),
@@ -55,6 +77,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         False,
     ),
     "token": ("token", "Access tokens for the shelter register (admin or one shelter).", False),
+    "serve": ("web", "Serve the dashboard (pages at /) and the API (/api/v1) over the store, read-only.", False),
 }
 
 

@@ -37,12 +37,14 @@ def load_module_commands(module: str) -> dict[str, Any]:
 
 
 def _command_modules() -> list[str]:
-    """The concern modules in mppwatch.commands (names not starting with an underscore)."""
+    """The concern modules in mppwatch.commands (names not starting with an underscore), the data commands first
+    (load, datasets, series, ...: what a new user runs first, so the root help lists them first)."""
     import pkgutil
 
     import mppwatch.commands as pkg
 
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
+    return sorted(names, key=lambda name: (name != "data", name))
 
 
 def translate_text(text: str, _: Translate) -> str:
