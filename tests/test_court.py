@@ -338,6 +338,43 @@ def test_stray_tab_rows_from_a_folder_never_reach_the_table(tmp_path: Path) -> N
     assert rej.line.tolist() == [12] and "40 fields" in rej.reason.iloc[0]
 
 
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs the unzip program")
+def test_a_zip_members_stray_tab_lines_are_left_out_of_the_pipe(tmp_path: Path) -> None:
+    """Through the pipe (a zip member) the stray-tab line 12 of A_TblCase never reaches DuckDB, so no DELETE runs;
+    the unparseable case id after it (file line 14, the pipe's line 13) is still named by its line in the file."""
+    extra = {"A_TblCase:13": line(CASE, IDNCASE="1x3", NAT="HO", LANG="SP", CUSTODY="N")}
+    folder = write_release(tmp_path / "f", extra=extra)
+    zpath = _zip(tmp_path / "r.zip", folder)
+    store = Store.open(tmp_path / "z.duckdb")
+    real, seen = store.con, []
+
+    class Recording:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            seen.append(" ".join(sql.split()))
+            return real.execute(sql, *args)
+
+    store.con = Recording()  # type: ignore[assignment]
+    court.load(store, zpath, "2025-12", max_reject_share=0.5)
+    store.con = real
+    assert not [q for q in seen if q.startswith("DELETE FROM court_case WHERE release = ? AND")]
+    assert list(counts(store).set_index("table").loc["court_case"]) == [13, 11, 0, 2]
+    rej = store.query("SELECT line, reason, raw FROM court_rejects WHERE file LIKE '%A_TblCase.csv' ORDER BY line")
+    assert rej.line.tolist() == [12, 14]
+    assert "40 fields" in rej.reason.iloc[0] and "1x3" in rej.raw.iloc[1]
+    plain = Store.open(tmp_path / "p.duckdb")
+    court.load(plain, folder, "2025-12", max_reject_share=0.5)
+    assert plain.query(
+        "SELECT line FROM court_rejects WHERE file LIKE '%A_TblCase.csv' ORDER BY line"
+    ).line.tolist() == [
+        12,
+        14,
+    ]
+    assert store.query("SELECT * FROM court_case WHERE IDNCASE = 9").empty
+
+
 def test_nul_bytes(loaded: Store) -> None:
     city = loaded.query("SELECT ALIEN_CITY FROM court_case WHERE IDNCASE = 8").iloc[0, 0]
     assert city == "MATAMOROS"

@@ -269,6 +269,8 @@ class _Reader:
         self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
         self.transform: Callable[[bytes], bytes] | None = None  # applied to whole lines on their way to the pipe
         self.known = False  # `bad` was filled by `scan` already: only count the lines
+        self.drop = False  # leave the lines of the wrong width out of the pipe (DuckDB never sees them)
+        self.spans: list[tuple[int, int]] = []  # where the last `_check` found them, in its block
         _READERS.add(self)
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
@@ -291,20 +293,22 @@ class _Reader:
                     carry += block
                     self.offset += len(block)
                     continue
-                if sink is not None and self.transform is not None:
-                    sink.write(self.transform(carry + block[:cut]))
-                elif sink is not None:  # only whole lines go to the pipe, so a stopped stream ends on a line end
-                    sink.write(carry)
-                    sink.write(memoryview(block)[:cut])
+                self.spans = []
                 if self.ncols and not self.known:
                     self._check(carry, block, cut)
                 else:
                     self.newlines += _count_byte(block, 10, cut)
+                if sink is not None and self.spans and self.drop:
+                    sink.write(self._kept(carry, block, cut))
+                elif sink is not None and self.transform is not None:
+                    sink.write(self.transform(carry + block[:cut]))
+                elif sink is not None:  # only whole lines go to the pipe, so a stopped stream ends on a line end
+                    sink.write(carry)
+                    sink.write(memoryview(block)[:cut])
                 carry = block[cut:]
                 self.starts.append((self.offset + cut, self.newlines + 1))
                 self.offset += len(block)
-            if sink is not None and carry:
-                sink.write(self.transform(carry) if self.transform is not None else carry)
+            self.spans = []
             if self.ncols and carry.rstrip(b"\r"):  # a last line without a line break is still a row
                 before = len(self.bad)
                 if self.known:
@@ -315,6 +319,8 @@ class _Reader:
                 if last is not None and last[0] == self.newlines and (self.known or len(self.bad) > before):
                     if last[1] < self.ncols:
                         self.truncated = (last[0], last[1])
+            if sink is not None and carry and not (self.spans and self.drop):
+                sink.write(self.transform(carry) if self.transform is not None else carry)
         except BaseException as exc:  # reported by the caller
             self.error = exc
 
@@ -338,7 +344,18 @@ class _Reader:
             for i in np.flatnonzero(per_line != width).tolist():
                 raw = (carry if i == 0 else b"") + block[int(starts[i]) : int(ends[i])]
                 self.bad.append((self.newlines + i + 1, int(per_line[i]) + 1, raw.removesuffix(b"\r")))
+                self.spans.append((int(starts[i]), int(ends[i]) + 1))
         self.newlines += n
+
+    def _kept(self, carry: bytes, block: bytes, cut: int) -> bytes:
+        """carry + block[:cut] without the lines `_check` just found of the wrong width (`spans`), for the pipe."""
+        pieces, pos = [b"" if self.spans[0][0] == 0 else carry], 0
+        for start, end in self.spans:
+            pieces.append(block[pos:start])
+            pos = end
+        pieces.append(block[pos:cut])
+        kept = b"".join(pieces)
+        return self.transform(kept) if self.transform is not None else kept
 
     @property
     def lines(self) -> int:
@@ -605,6 +622,7 @@ def opened(
         reader.bad, reader.known = list(wrong_width), True
     if transcode:
         reader.transform = for_pipe
+    reader.drop = ncols > 0 and (transcode or member.path is None)  # a pipe leaves out lines of the wrong width
     if member.path is not None and transcode:
         local = member.path
 
@@ -851,18 +869,19 @@ def _repair(
     encoding: str = "latin-1",
     direct: Path | None = None,
     starts: list[tuple[int, int]] | None = None,
-    kept_out: bool = False,
-) -> tuple[int, int, int]:
-    """Settle every line that is not a clean row: (repaired, rejected, rows taken back out of the table).
+    dropped: list[int] | None = None,
+) -> tuple[int, int]:
+    """Settle every line that is not a clean row: (repaired, rejected).
 
-    - Lines with the wrong number of fields (stray tabs) are rejects, also when DuckDB took them in with the extra
-      field read as a trailing delimiter: such rows were kept out of the INSERT by their keys (`kept_out`, a file
-      scanned first), or are deleted again by their keys, in one statement (a DELETE in the load's transaction
-      makes DuckDB's COMMIT rewrite the table: 0.66 s per 290K rows).
+    - Lines with the wrong number of fields (stray tabs) are rejects. None reached the table: a pipe left them out
+      (`dropped`: DuckDB's line numbers are then mapped back to the file's), and the INSERT from a file on disk
+      kept out, by key, the rows DuckDB takes in from them (the extra field read as a trailing delimiter). A
+      DELETE in the load's transaction instead would make DuckDB's COMMIT rewrite the table (0.66 s per 290K
+      rows).
     - Lines DuckDB could not parse and that contain NUL bytes are parsed again without them ("repaired"), read by
       DuckDB from a named pipe: no case row is written to a file outside the store.
     - Everything else DuckDB rejected is kept with its reason.
-    The cost is one pass over the rejects (and one DELETE), whatever their number. DuckDB 2.0's line numbers drift
+    The cost is one pass over the rejects, whatever their number. DuckDB 2.0's line numbers drift
     by one after a read buffer that ends between the CR and the LF of a CRLF line end (and its byte positions count
     UTF-8 bytes, not the file's latin-1 ones), so for a file DuckDB read itself (`direct`) each reject's line is
     found again by its text, at or a few lines before DuckDB's number (`_true_lines`).
@@ -873,11 +892,13 @@ def _repair(
                    string_agg(DISTINCT error_type || ': ' || error_message, '; ')
             FROM {rejects}_err GROUP BY line"""
     ).fetchall()
-    true_line = (
-        _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding, wrong_width)
-        if direct is not None and found
-        else {}
-    )
+    if direct is not None and found:
+        true_line = _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding, wrong_width)
+    else:  # the k-th line of the pipe is the file's k-th line that was not left out
+        import bisect
+
+        at = [line - i for i, line in enumerate(sorted(dropped or []))]
+        true_line = {int(r[0]): int(r[0]) + bisect.bisect_right(at, int(r[0])) for r in found} if at else {}
     parsed: dict[int, tuple[str | None, str]] = {
         true_line.get(int(line), int(line)): (raw.strip("\r\n") if raw is not None else None, reason)
         for line, _pos, raw, reason in found
@@ -886,14 +907,6 @@ def _repair(
         (lambda b: to_utf8(b).decode("utf-8", "replace")) if encoding == "utf-8" else (lambda b: b.decode("latin-1"))
     )
     width = {line: (fields, decode(raw)) for line, fields, raw in wrong_width}
-    keys = [] if kept_out else _keys([w for w in wrong_width if w[0] not in parsed], columns.index(spec.key))
-    taken_out = 0
-    if keys:
-        row = con.execute(
-            f"DELETE FROM {spec.table} WHERE release = ? AND {_quote(spec.key)} IN (SELECT unnest(?::BIGINT[]))",
-            [release, keys],
-        ).fetchone()
-        taken_out = int(row[0]) if row else 0
     fixable = [(line, raw) for line, (raw, _) in sorted(parsed.items()) if raw and "\x00" in raw and line not in width]
     repaired_lines: set[int] = set()
     if fixable:
@@ -936,7 +949,7 @@ def _repair(
             raws.append(parsed[line][0])
     if lines:
         _insert_rejects(store, release, member.name, lines, reasons, raws)
-    return len(repaired_lines), len(lines) - len(repaired_lines), taken_out
+    return len(repaired_lines), len(lines) - len(repaired_lines)
 
 
 def _keys(wrong_width: list[tuple[int, int, bytes]], key_at: int) -> list[int]:
@@ -1080,7 +1093,7 @@ def load_table(
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
     found = scan(member, columns, len(columns))
     nul_fields, encoding = found.nul_fields, found.encoding
-    # rows DuckDB would take in from lines of the wrong width are kept out by their keys (no DELETE after)
+    # rows DuckDB would take in from lines of the wrong width are kept out by their keys (a pipe leaves them out)
     kept_out = found.wrong_width is not None and not found.transcode
     keys = _keys(found.wrong_width or [], columns.index(spec.key)) if kept_out else []
     where = f" WHERE {_quote(spec.key)} IS NULL OR {_quote(spec.key)} NOT IN (SELECT unnest(?::BIGINT[]))"
@@ -1111,11 +1124,11 @@ def load_table(
         )  # fmt: skip
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     direct = member.path if not found.transcode else None
-    repaired, rejected, taken_out = _repair(
-        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts, kept_out
+    dropped = [line for line, _fields, _raw in reader.bad] if reader.drop else None
+    repaired, rejected = _repair(
+        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts, dropped
     )
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
-    loaded -= taken_out
     rows_in = max(reader.lines - 1, 0)
     first = ""
     if rejected:
