@@ -278,3 +278,15 @@ def test_reach_reads_in_spanish_headers_and_notes(bundled_db: Path) -> None:
     for word in ("start_total", "horizon_end", "actual "):
         assert word not in r.stdout, word
     assert r.stderr.startswith("nota: ") and "note: " not in r.stderr
+
+
+def test_the_citizenship_table_says_in_spanish_what_is_missing(bundled_db: Path) -> None:
+    """mpp-by-nationality without the OHSS workbook: the reason in Spanish, naming the database file only (it
+    printed English with the database's full path)."""
+    r = run(bundled_db, "--lang", "es", "mpp-by-nationality")
+    assert r.returncode == 1
+    assert (
+        "no hay conjunto de datos" in r.stderr
+        and "load-workbook" in r.stderr
+        and str(bundled_db.parent) not in r.stderr
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from mppwatch import query
 from mppwatch.catalog import QueryError, catalog, record
-from mppwatch.core.text import ascii_fold
+from mppwatch.core.text import N_, ascii_fold
 from mppwatch.query import Selection
 from mppwatch.reconcile import COLUMNS as RECONCILE_COLUMNS
 from mppwatch.store import Store
@@ -24,6 +24,9 @@ INM_DATASET = "inm_mpp_returns_by_nationality_2019"
 INM_AS_OF = "2019-12-31"
 ROUNDING = 5.0  # each OHSS cell is rounded to the nearest 10 (the catalogue's rounding step, halved, when loaded)
 CHECK = "ohss_mpp_bookouts_vs_inm_returns_by_nationality_2019"
+NO_INM = N_("no {dataset} figures as of {as_of} in {db}: run `mppwatch load`")
+NO_SHEET = N_("no dataset {dataset} in {db}: load an OHSS workbook with `mppwatch load-workbook FILE.xlsx`")
+NO_EDITION = N_("{dataset} has no edition {edition}; loaded: {held}")
 
 
 def _editions(store: Store) -> list[str]:
@@ -43,12 +46,10 @@ def mpp_by_nationality(store: Store, edition: str | None = None) -> pd.DataFrame
     """
     held = _editions(store)
     if not held:
-        raise QueryError(
-            f"no dataset {DATASET!r} in {store.path}: load an OHSS workbook with `mppwatch load-workbook FILE.xlsx`"
-        )
+        raise QueryError(NO_SHEET, dataset=repr(DATASET), db=store.path.name)
     chosen = edition or held[-1]
     if chosen not in held:
-        raise QueryError(f"{DATASET} has no edition {chosen!r}; loaded: {', '.join(held)}")
+        raise QueryError(NO_EDITION, dataset=DATASET, edition=repr(chosen), held=", ".join(held))
     cells = query.cells(
         store, Selection(DATASET, {"edition": [chosen], "outcome": [MPP_OUTCOME]}, period_kind="month", row_type=None)
     )
@@ -107,14 +108,14 @@ def compare_with_inm(store: Store, edition: str | None = None) -> pd.DataFrame:
     no computed value.
     """
     if INM_DATASET not in catalog(store):
-        raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
+        raise QueryError(NO_INM, dataset=INM_DATASET, as_of=INM_AS_OF, db=store.path.name)
     found = query.cells(store, Selection(INM_DATASET, start=INM_AS_OF, end=INM_AS_OF, row_type=None))
     found = found[found["period"] == INM_AS_OF].sort_values("line")
     inm = pd.DataFrame(
         {"nationality": _dims(found, "nationality"), "value": found["value"], "source_id": found["source_id"]}
     )
     if inm.empty:
-        raise QueryError(f"no {INM_DATASET} figures as of {INM_AS_OF} in {store.path}: run `mppwatch load`")
+        raise QueryError(NO_INM, dataset=INM_DATASET, as_of=INM_AS_OF, db=store.path.name)
     monthly = mpp_by_nationality(store, edition)
     year = monthly[monthly["month"].str.startswith("2019-")]
     sums = year.groupby("nationality")["value"].agg(["sum", "size"])
