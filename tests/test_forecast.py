@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -10,8 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from test_query import _english_left  # the one check of English left in Spanish text
 
-from mppwatch.core.text import Template
 from mppwatch.errors import MppwatchError
 from mppwatch.forecast import ForecastError, backtest_history, clean, forecast_history
 from mppwatch.forecast.backtest import mase_scale, origin_schedule, smape
@@ -152,22 +151,6 @@ def test_png_and_html_figures(tmp_path: Path) -> None:
     assert write_figure(fig, tmp_path / "f.svg").read_bytes().lstrip().startswith(b"<svg")  # SVG too (issue 15)
     with pytest.raises(MppwatchError, match=r"\.html, \.png or \.svg"):
         write_figure(fig, tmp_path / "f.pdf")
-
-
-def _english_left(message: Template, spanish: str) -> list[str]:
-    """The words of `message`'s English templates (nested ones included) still found in its Spanish text."""
-    left = []
-    code = r"`[^`]*`|--[\w-]+(=\S*)?|\S*[_=]\S*|\{\w+\}"  # options, identifiers and fields are not English
-    for part in re.split(code, message.template):
-        for run in re.split(r"[;:,.()'\"]", part or ""):
-            words = run.split()
-            if len(words) >= 2 and " ".join(words) in spanish:
-                left.append(" ".join(words))
-    for value in message.fields.values():
-        for nested in value if isinstance(value, list) else [value]:
-            if isinstance(nested, Template):
-                left += _english_left(nested, spanish)
-    return left
 
 
 def test_forecast_notes_in_spanish() -> None:
