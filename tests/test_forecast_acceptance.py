@@ -199,7 +199,8 @@ def test_reach_cli_notes_in_spanish(bundled_db: Path) -> None:
         text=True,
         check=True,
     )
-    notes = [line for line in out.stderr.splitlines() if line.startswith("note: ")]
-    assert notes[0] == "note: ohss_swb_bookouts_by_agency_monthly: empieza en 2019-03 (no hay nada publicado antes)"
+    notes = [line for line in out.stderr.splitlines() if line.startswith("nota: ")]  # the prefix in Spanish too
+    assert notes[0] == "nota: ohss_swb_bookouts_by_agency_monthly: empieza en 2019-03 (no hay nada publicado antes)"
+    assert "note: " not in out.stderr
     assert "demasiado corta para elegir por evaluación retrospectiva (menos de 6 orígenes pasados)" in notes[1]
     assert not any("too short" in n or "nothing published" in n for n in notes)
