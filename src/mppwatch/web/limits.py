@@ -40,7 +40,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from mppwatch.errors import MppwatchError
-from mppwatch.store import DataVersion, data_version
+from mppwatch.store import DataVersion, data_version, writer_active
 from mppwatch.web.errors import Timeout, error_response
 
 BUDGET_SECONDS = 10.0  # MPPWATCH_REQUEST_BUDGET overrides it; a forecast gets three times as long
@@ -325,10 +325,11 @@ def _replay(hit: tuple[int, list[tuple[bytes, bytes]], bytes]) -> Response:
 async def _cached(request: Request, call_next: Callable[[Request], Awaitable[Response]], cache: _Cache) -> Response:
     """The cached answer to this request, else the app's, kept when it is a 200 that sets no cookie."""
     db = Path(request.app.state.db)
-    version = DataVersion.of(db)
-    key = _cache_key(request, version.stamp)
+    stamp = data_version(db)
+    key = _cache_key(request, stamp)
     if (hit := cache.get(key)) is not None:
         return _replay(hit)
+    version = DataVersion(stamp, not writer_active(db))  # the writer probe only on a miss, not on every hit
     response = await call_next(request)
     if response.status_code != 200 or any(k.lower() == b"set-cookie" for k, _ in response.raw_headers):
         return response
