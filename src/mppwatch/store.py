@@ -17,12 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mppwatch import __version__
+from mppwatch.core.text import N_
+from mppwatch.errors import TranslatableError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_DB = "mppwatch.duckdb"
 
@@ -77,12 +81,23 @@ CREATE TABLE IF NOT EXISTS observations (
 """
 
 
-class StoreError(Exception):
-    """A problem with the store itself (not with an input file)."""
+class StoreError(TranslatableError):
+    """A problem with the store itself (not with an input file); a template and fields, like MppwatchError."""
 
 
 class StoreBusy(StoreError):
     """The database file is held by another process (a load) or connection for longer than we wait."""
+
+
+NO_DATABASE = N_("{path}: no database here yet; run `mppwatch load` first")
+BAD_MEMORY_LIMIT = N_("MPPWATCH_MEMORY_LIMIT={limit}: {reason}")
+CANNOT_OPEN = N_("{file}: cannot be opened: {reason}")
+BEING_WRITTEN = N_("the database {name} is being written by another load; try again when it has finished")
+BUSY = N_("the database {name} is busy; waited {seconds} s, try again when the load or write using it has finished")
+BUSY_HELD = N_(
+    "the database {name} is busy (held by process {pid}); waited {seconds} s, try again when the load or write "
+    "using it has finished"
+)
 
 
 # Readers and loads never fight (issue 13). DuckDB lets one process write a file and then nobody else open it, and a
@@ -171,10 +186,7 @@ def _exclusive(path: Path, deadline: float) -> int:
         except OSError:
             if time.monotonic() > deadline:
                 os.close(fd)
-                raise StoreBusy(
-                    f"the database {path.name.removesuffix('.writer')} is being written by another load; "
-                    "try again when it has finished"
-                ) from None
+                raise StoreBusy(BEING_WRITTEN, name=path.name.removesuffix(".writer")) from None
             time.sleep(0.05)
 
 
@@ -310,14 +322,14 @@ class Store:
         self._anchor: _Anchor | None = None
         self.read_path = self.path  # the file actually opened: the main file or its snapshot
         if read_only and not self.path.exists():
-            raise StoreError(f"{self.path}: no database here yet; run `mppwatch load` first")
+            raise StoreError(NO_DATABASE, path=self.path)
         limit = os.environ.get("MPPWATCH_MEMORY_LIMIT")
         config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": limit} if limit else {}
         try:  # DuckDB takes up to 80% of RAM by default and spills to disk beyond its limit
             self.con = self._connect(read_only, config)
         except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
             self._release()
-            raise StoreError(f"MPPWATCH_MEMORY_LIMIT={limit!r}: {exc}") from None
+            raise StoreError(BAD_MEMORY_LIMIT, limit=repr(limit), reason=exc) from None
         except BaseException:
             self._release()
             raise
@@ -351,15 +363,13 @@ class Store:
                     return con
                 except _LOCK_ERRORS as exc:
                     if not _is_lock_error(exc):
-                        raise StoreError(f"{target.name}: {exc}") from None
+                        raise StoreError(CANNOT_OPEN, file=target.name, reason=exc) from None
                     last = exc
             if time.monotonic() + delay > deadline:
                 holder = re.search(r"PID (\d+)", str(last))
-                raise StoreBusy(
-                    f"the database {path.name} is busy"
-                    + (f" (held by process {holder.group(1)})" if holder else "")
-                    + f"; waited {wait:.0f} s, try again when the load or write using it has finished"
-                ) from None
+                if holder:
+                    raise StoreBusy(BUSY_HELD, name=path.name, pid=holder.group(1), seconds=f"{wait:.0f}") from None
+                raise StoreBusy(BUSY, name=path.name, seconds=f"{wait:.0f}") from None
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
 

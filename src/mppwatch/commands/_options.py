@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mppwatch.commands._progress import err, working
+from mppwatch.core.text import N_, Field, Template
 from mppwatch.output import Format, current_lang
 
 if TYPE_CHECKING:
     from mppwatch.store import Store
 
 __all__ = [
+    "WROTE",
     "err",
     "working",
     "FormatOpt",
@@ -28,9 +30,12 @@ __all__ = [
     "PlotOpt",
     "store_of",
     "lang_of",
+    "say",
     "split_by",
     "lazy_module",
 ]
+
+WROTE = N_("wrote {path}")  # a file a command wrote, said on stderr
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
 WhereOpt = Annotated[list[str] | None, typer.Option("--where", "-w", help="COLUMN=VALUE, repeatable")]
@@ -54,6 +59,11 @@ def lang_of(ctx: typer.Context | None = None) -> str:
     """The language of this run (global --lang, else $MPPWATCH_LANG, else the locale)."""
     root = ctx.find_root().obj if ctx is not None else None
     return getattr(root, "lang", None) or current_lang()
+
+
+def say(ctx: typer.Context | None, template: str, /, **fields: Field) -> None:
+    """One line on stderr from an English template marked N_, in the language of this run."""
+    err.print(Template(template, **fields).render(lang_of(ctx)), markup=False, highlight=False)
 
 
 def split_by(by: str | None) -> list[str]:

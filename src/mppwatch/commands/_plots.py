@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mppwatch.commands._options import err, lang_of
+from mppwatch.commands._options import WROTE, lang_of, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +34,7 @@ def save(ctx: typer.Context, fig: Any, plot: Path) -> None:
     from mppwatch.charts import write
 
     path = write(fig, plot, inline_js=_inline(ctx))
-    err.print(f"wrote {path}", markup=False, highlight=False)
+    say(ctx, WROTE, path=path)
 
 
 def dataset_title(store: Any, dataset: str, lang: str) -> str:

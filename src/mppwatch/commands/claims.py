@@ -10,7 +10,10 @@ from typing import Annotated
 import typer
 
 from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
+from mppwatch.core.text import N_, Template
 from mppwatch.output import Format, emit
+
+LOADED = N_("loaded {n} bundled files the checks need into the database")
 
 claims_app = typer.Typer(no_args_is_help=True, help="Check published claims against the data.")
 
@@ -54,7 +57,7 @@ def check_cmd(
     with store_of(ctx) as store:
         result = check(store, file, spec)
     if result.loaded:
-        err.print(f"loaded {len(result.loaded)} bundled files the checks need into the database", highlight=False)
+        err.print(Template(LOADED, n=len(result.loaded)).render(lang), markup=False, highlight=False)
     if format is ReportFormat.html:
         sys.stdout.write(to_html(result))
     else:
@@ -64,7 +67,7 @@ def check_cmd(
             frame["confidence"] = [msg(f"conf_{c}").render(lang) for c in frame["confidence"]]
         emit(frame, Format(format.value), title=f"claims: {file.name}")
     for error in result.errors:
-        err.print(f"error: {error.render(lang)}", markup=False, highlight=False)
+        err.print(f"{i18n.translator(lang)('error')}: {error.render(lang)}", markup=False, highlight=False)
     if result.errors:
         sys.exit(1)  # SystemExit, not typer.Exit: the non-standalone entry point would return 0 from typer.Exit
 

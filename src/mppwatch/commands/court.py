@@ -13,6 +13,7 @@ import typer
 
 from mppwatch.commands import _plots
 from mppwatch.commands._options import ByOpt, FormatOpt, PlotOpt, err, split_by, store_of, working
+from mppwatch.core.periods import EXPECTED_DAY, EXPECTED_MONTH
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit
 
@@ -28,20 +29,20 @@ def _court() -> ModuleType:
     return mppwatch.court
 
 
-def _date(text: str | None) -> dt.date | None:
+def _date(text: str | None, option: str = "--as-of") -> dt.date | None:
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise MppwatchError(f"--as-of {text!r}: expected YYYY-MM-DD") from None
+        raise MppwatchError(EXPECTED_DAY, option=option, value=text) from None
 
 
 def _month(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(f"{text}-01")
     except ValueError:
-        raise MppwatchError(f"{option} {text!r}: expected YYYY-MM") from None
+        raise MppwatchError(EXPECTED_MONTH, option=option, value=text) from None
 
 
 def _translator() -> Callable[[str], str]:
@@ -218,7 +219,7 @@ def register(app: typer.Typer) -> None:
         _plots.check(plot)
         with store_of(ctx, read_only=True) as store:
             if pending is not None:
-                day = _date(pending)
+                day = _date(pending, "--pending")
                 assert day is not None
                 frame = _court().pending_table(store, day, pending_by, release, threshold)
                 title = f"MPP cases pending on {pending}, release {frame.attrs['release']}"

@@ -7,8 +7,20 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, store_of
+from mppwatch import i18n
+from mppwatch.commands._options import FormatOpt, err, lang_of, say, store_of
+from mppwatch.core.text import N_, Number, Template
 from mppwatch.output import Format, emit
+
+READING = N_("reading {file}")
+TABLES = {  # what load-workbook did with the workbook's tables, counted on stderr
+    "loaded": N_("{n} loaded"),
+    "replaced": N_("{n} replaced"),
+    "skipped": N_("{n} skipped"),
+}
+COUNTS = N_("{file}: {counts}")
+DOWNLOADING = N_("downloading")
+KEPT = N_("kept {path} ({size} bytes) from {url}")
 
 
 def load_workbook(
@@ -20,10 +32,12 @@ def load_workbook(
     """Read every sheet of a publisher's workbook into datasets ohss_<sheet-slug>, one load per edition."""
     from mppwatch.publishers.load import load_workbook as run
 
-    with store_of(ctx) as store, err.status(f"reading {file.name}"):
+    lang = lang_of(ctx)
+    with store_of(ctx) as store, err.status(Template(READING, file=file.name).render(lang)):
         frame = run(store, file, edition)
     counts = frame["status"].value_counts().to_dict()
-    err.print(f"{file.name}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    parts = [Template(TABLES[str(status)], n=n) for status, n in sorted(counts.items())]
+    say(ctx, COUNTS, file=file.name, counts=parts)
     emit(frame, format, title=f"{file.name}")
 
 
@@ -67,7 +81,12 @@ def fetch(
     with (
         store_of(ctx) as store,
         Progress(
-            TextColumn("downloading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err, transient=True
+            TextColumn(i18n.translator(lang_of(ctx))(DOWNLOADING)),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=err,
+            transient=True,
         ) as bar,
     ):
         task = bar.add_task("download", total=None)
@@ -76,7 +95,8 @@ def fetch(
             bar.update(task, completed=done, total=total)
 
         frame = run(store, publisher, url, out, progress=advance)
-    err.print(f"kept {frame.attrs['path']} ({frame.attrs['bytes']:,} bytes) from {frame.attrs['url']}")
+    size = Number(frame.attrs["bytes"])
+    say(ctx, KEPT, path=frame.attrs["path"], size=size, url=frame.attrs["url"])
     emit(frame, format, title=f"{publisher.upper()} {frame.attrs['edition']}")
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
-from mppwatch.i18n import translator
+from mppwatch.commands._options import WROTE, FormatOpt, err, lang_of, say, store_of
+from mppwatch.core.text import N_
+from mppwatch.i18n import localise, translator
 from mppwatch.output import Format, emit
 
 shelters_app = typer.Typer(no_args_is_help=True, help="The shelter register: shelters, daily reports, exchange.")
@@ -69,7 +70,7 @@ def list_(
     with store_of(ctx, read_only=True) as store:
         frame = shelters(store, city)
     if "why_empty" in frame.attrs:
-        err.print(frame.attrs["why_empty"])
+        err.print(localise(frame.attrs["why_empty"], lang_of(ctx)), markup=False)
     emit(frame, format, title="shelters")
 
 
@@ -85,10 +86,11 @@ def load_cmd(
     emit(frame, format, title=f"{city}: shelter load")
     from mppwatch.shelters.citywide import waiting_labels, waiting_notes
 
-    labels = waiting_labels(lang_of(ctx))
-    for method, note in waiting_notes(frame, lang_of(ctx)).items():
+    lang = lang_of(ctx)
+    labels = waiting_labels(lang)
+    for method, note in waiting_notes(frame, lang).items():
         err.print(f"people_waiting_estimate, waiting_method={method} ({labels[method]}): {note}", markup=False)
-    err.print(f"in_camps: {frame.attrs['in_camps_method']}")
+    err.print(f"in_camps: {localise(frame.attrs['in_camps_method'], lang)}", markup=False)
 
 
 @shelters_app.command("import-kobo")
@@ -130,14 +132,14 @@ def export_cmd(
     from mppwatch.shelters.hxl import export_hxl
 
     if not hxl:
-        raise MppwatchError("give --hxl (CSV with an HXL hashtag row is the export format)")
+        raise MppwatchError(N_("give --hxl (CSV with an HXL hashtag row is the export format)"))
     with store_of(ctx, read_only=True) as store:
         text = export_hxl(store)
     if out is None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
-        err.print(f"wrote {out}")
+        say(ctx, WROTE, path=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,12 +12,14 @@ import typer
 
 from mppwatch import i18n
 from mppwatch.commands import _plots
-from mppwatch.commands._options import FormatOpt, PlotOpt, err, lang_of, store_of, working
-from mppwatch.core.text import Notes
+from mppwatch.commands._options import FormatOpt, PlotOpt, err, lang_of, say, store_of, working
+from mppwatch.core.text import N_, Notes, Template
 from mppwatch.output import Format, emit, records, to_csv
 from mppwatch.simulate.scenario import Scenario
 from mppwatch.store import Store
 
+EXPECTED_REPORTS = N_("expected 'reports'")
+WROTE_RESULT = N_("wrote {folder}/daily.csv, summary.csv, waits.csv, result.json (simulated)")
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE scenario override (dotted key), repeatable")]
 
 
@@ -84,7 +86,7 @@ def register(app: typer.Typer) -> None:
             items.append(f"scenario.days={days}")
         scen = load_scenario(scenario, items)
         if capacity_from not in (None, "reports"):
-            raise typer.BadParameter("expected 'reports'", param_hint="--capacity-from")
+            raise typer.BadParameter(Template(EXPECTED_REPORTS).render(lang_of(ctx)), param_hint="--capacity-from")
         with ExitStack() as stack:
             store = _store(ctx, scen, stack, required=compare or capacity_from is not None)
             if capacity_from == "reports" and store is not None:
@@ -98,7 +100,7 @@ def register(app: typer.Typer) -> None:
             table = compare_fn(result, store) if compare and store is not None else None
         if out is not None:
             _write(out, result)
-            err.print(f"wrote {out}/daily.csv, summary.csv, waits.csv, result.json (simulated)")
+            say(ctx, WROTE_RESULT, folder=out)
         if plot is not None:
             _plots.simulation(ctx, result, replicates, plot, plot_output)
         if table is not None:

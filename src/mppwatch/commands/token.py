@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from mppwatch.commands._options import FormatOpt, err, lang_of, store_of
+from mppwatch.core.periods import EXPECTED_DAY
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import translator
 from mppwatch.output import Format, emit
@@ -30,13 +32,13 @@ def create(
     from mppwatch.shelters import tokens
 
     if admin == (shelter is not None):
-        raise MppwatchError("give exactly one of --admin or --shelter ID")
+        raise MppwatchError(N_("give exactly one of --admin or --shelter ID"))
     until = None
     if expires is not None:
         try:
             until = date.fromisoformat(expires)
         except ValueError:
-            raise MppwatchError(f"--expires {expires!r}: not a date (expected YYYY-MM-DD)") from None
+            raise MppwatchError(EXPECTED_DAY, option="--expires", value=expires) from None
     with store_of(ctx) as store:
         token_id, secret = tokens.create(store, "admin" if admin else "shelter", shelter, until, label)
     _ = translator(lang_of(ctx))

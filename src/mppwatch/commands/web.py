@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
-from mppwatch.commands._options import err
+from mppwatch.commands._options import say
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
+
+SERVING = N_("serving {db}: dashboard {pages}  API {api}")
 
 
 def serve(
@@ -19,12 +22,13 @@ def serve(
     """Serve the dashboard (pages at /) and the API (/api/v1) over the store, read-only."""
     import uvicorn
 
+    from mppwatch.store import NO_DATABASE
     from mppwatch.web.app import create_app
 
     db = ctx.find_root().obj.db
     if not Path(db).exists():
-        raise MppwatchError(f"{db}: no database yet; run `mppwatch load` first")
-    err.print(f"serving {db}: dashboard http://{host}:{port}/  API http://{host}:{port}/api/v1/health")
+        raise MppwatchError(NO_DATABASE, path=db)
+    say(ctx, SERVING, db=db, pages=f"http://{host}:{port}/", api=f"http://{host}:{port}/api/v1/health")
     uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
 
 

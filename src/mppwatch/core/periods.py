@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from mppwatch.core.text import N_
+
+EXPECTED_DAY = N_("{option} '{value}': expected YYYY-MM-DD")  # an option's value that is not a day
+EXPECTED_MONTH = N_("{option} '{value}': expected YYYY-MM")
 DAY_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})$")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 YEAR_RE = re.compile(r"^(\d{4})$")
@@ -102,7 +106,7 @@ def parse_day(value: str | date, option: str = "--as-of") -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise PeriodError("{option} '{value}': expected YYYY-MM-DD", option=option, value=value) from None
+        raise PeriodError(EXPECTED_DAY, option=option, value=value) from None
 
 
 def interpolate(before: tuple[date, float], after: tuple[date, float], day: date) -> float:
