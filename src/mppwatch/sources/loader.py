@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mppwatch.core.datapackage import SIDECAR_ALONE, SIDECAR_SUFFIX, PackageError, sidecar
+from mppwatch.core.text import N_, Field, Template
 from mppwatch.errors import InputError, MppwatchError
 from mppwatch.sources import NOT_OBSERVATIONS
 from mppwatch.store import LoadResult, Store, sha256_of
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 # the readers (pandas, pyarrow) are imported by the functions that read files: the catalogue imports this
 # module for bundled_data_dir, and a read-only command should not pay for them
+
+NO_SUCH_FILE = N_("no such file")
+NOT_OBSERVATIONS_FILE = N_("not an observations file (claims are read by `mppwatch claims`)")
+LOST_ROWS = N_("{read} rows read but {written} written; nothing loaded")
 
 LOOKUPS_DDL = """
 CREATE TABLE IF NOT EXISTS eoir_lookups (
@@ -72,13 +77,13 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(str(path), None, None, "no such file")
+        raise InputError(str(path), None, None, NO_SUCH_FILE)
     if path.stat().st_size and _is_source_register(path):
         return load_source_register(store, path)
     if path.stem == "eoir_lookup_codes":
         return load_eoir_lookups(store, path)
     if path.stem in NOT_OBSERVATIONS:
-        raise InputError(str(path), None, None, "not an observations file (claims are read by `mppwatch claims`)")
+        raise InputError(str(path), None, None, NOT_OBSERVATIONS_FILE)
     if path.name.endswith(SIDECAR_SUFFIX):
         raise PackageError(str(path), "", SIDECAR_ALONE, file=path.name.removesuffix(SIDECAR_SUFFIX) + ".csv")
     dataset = dataset or path.stem
@@ -121,7 +126,7 @@ def load_file(store: Store, path: str | Path, dataset: str | None = None) -> Loa
             store.save_meta(load_id, dataset, described.file, described.text)
         written = store.observation_count([load_id])
         if written != parsed.rows_in:
-            raise InputError(str(path), None, None, f"{parsed.rows_in} rows read but {written} written; nothing loaded")
+            raise InputError(str(path), None, None, LOST_ROWS, read=parsed.rows_in, written=written)
     verb = "replaced" if replaced else "loaded"
     return LoadResult(dataset, path.name, load_id, parsed.rows_in, verb, f"{path.name}: {verb} {parsed.rows_in} rows")
 
@@ -168,24 +173,30 @@ SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 
 class SourceError(MppwatchError):
     """Source details that cannot be registered; `field` is source_id, source_url or title (the CLI names its
-    option from it)."""
+    option from it). `reason` is an English template with `fields`; `exc.reason` is its English text."""
 
-    def __init__(self, field: str, value: str, reason: str) -> None:
-        self.field, self.value, self.reason = field, value, reason
-        super().__init__(f"{field} {value!r}: {reason}")
+    def __init__(self, field: str, value: str, reason: str, /, **fields: Field) -> None:
+        why = Template(reason, **fields)
+        self.field, self.value, self.reason = field, value, why.english()
+        super().__init__(BAD_DETAIL, field=field, value=repr(value), reason=why)
+
+
+BAD_DETAIL = N_("{field} {value}: {reason}")
+BAD_ID = N_("expected letters, digits and _ . : - (at most 100, a letter or digit first)")
+NOT_A_URL = N_("not a web address (expected http://... or https://...)")
+NO_TITLE = N_("expected the source's title on one line")
+REGISTERED = N_("already registered with other details ('{title}', {url}): give the same details or another id")
 
 
 def check_source(source_id: str, source_url: str, title: str) -> None:
     """Raise SourceError for an id the register cannot hold, an address that is not a web address, or no title."""
     if not SOURCE_ID_RE.fullmatch(source_id):
-        raise SourceError(
-            "source_id", source_id, "expected letters, digits and _ . : - (at most 100, a letter or digit first)"
-        )
+        raise SourceError("source_id", source_id, BAD_ID)
     parts = urlsplit(source_url)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in source_url):
-        raise SourceError("source_url", source_url, "not a web address (expected http://... or https://...)")
+        raise SourceError("source_url", source_url, NOT_A_URL)
     if not title.strip() or "\n" in title or "\r" in title:
-        raise SourceError("title", title, "expected the source's title on one line")
+        raise SourceError("title", title, NO_TITLE)
 
 
 def register_source(store: Store, source_id: str, source_url: str, title: str) -> LoadResult:
@@ -197,11 +208,7 @@ def register_source(store: Store, source_id: str, source_url: str, title: str) -
     with store.transaction() as con:
         row = con.execute("SELECT source_url, title FROM sources WHERE source_id = ?", [source_id]).fetchone()
         if row is not None and (row[0], row[1]) != (source_url, title):
-            raise SourceError(
-                "source_id",
-                source_id,
-                f"already registered with other details ({row[1]!r}, {row[0]}): give the same details or another id",
-            )
+            raise SourceError("source_id", source_id, REGISTERED, title=row[1], url=row[0])
         if row is None:
             con.execute("INSERT INTO sources VALUES (?, ?, ?, '', '')", [source_id, source_url, title])
     status = "unchanged" if row is not None else "registered"

@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch.core.text import ascii_fold
-from mppwatch.errors import InputError
+from mppwatch.core.text import N_, Field, Template, ascii_fold
+from mppwatch.errors import InputError, translated
 from mppwatch.store import sha256_of
 
 PUBLISHER = "OHSS"
@@ -116,13 +116,49 @@ ROW_TOTAL_INCL_UNLISTED = "published_total_incl_unlisted"  # includes parts not 
 
 
 class WorkbookError(InputError):
-    """A workbook that cannot be read, located at file, sheet and cell."""
+    """A workbook that cannot be read, located at file, sheet and cell; `reason` a template with `fields`."""
 
-    def __init__(self, file: str, sheet: str | None, cell: str | None, reason: str) -> None:
-        super().__init__(file, None, f"{sheet}!{cell}" if sheet and cell else sheet, reason)
+    def __init__(self, file: str, sheet: str | None, cell: str | None, reason: str, /, **fields: Field) -> None:
         self.sheet, self.cell = sheet, cell
-        where = file + (f": sheet {sheet!r}" if sheet else "") + (f", cell {cell}" if cell else "")
-        self.args = (f"{where}: {reason}",)
+        super().__init__(file, None, f"{sheet}!{cell}" if sheet and cell else sheet, reason, **fields)
+
+    def render(self, lang: str) -> str:
+        reason = translated(self.reason_message, lang)
+        if self.sheet and self.cell:
+            return Template(AT_CELL, file=self.file, sheet=repr(self.sheet), cell=self.cell, reason=reason).render(lang)
+        if self.sheet:
+            return Template(AT_SHEET, file=self.file, sheet=repr(self.sheet), reason=reason).render(lang)
+        return f"{self.file}: {reason}"
+
+
+AT_CELL = N_("{file}: sheet {sheet}, cell {cell}: {reason}")
+AT_SHEET = N_("{file}: sheet {sheet}: {reason}")
+NO_SUCH_FILE = N_("no such file")
+EMPTY = N_("the file is empty (not an XLSX workbook)")
+NOT_A_ZIP = N_("not an XLSX workbook: not a zip archive (truncated download or wrong file?)")
+NO_WORKBOOK_PART = N_("a zip archive without xl/workbook.xml: not an XLSX workbook")
+UNREADABLE = N_("not a readable XLSX workbook: {reason} (truncated?)")
+UNREADABLE_PART = N_("not a readable XLSX workbook: {reason}")
+BAD_CHECKSUM = N_("corrupt XLSX workbook: part {part} fails its checksum (truncated?)")
+UNREADABLE_SHEET = N_("unreadable sheet: {reason}")
+NOT_DATA = N_("unexpected value {value} in a data cell")
+NOT_A_COUNT = N_("{value} is not a count")
+NEGATIVE = N_("negative count {value}")
+NOT_A_SYMBOL = N_("'{value}' is neither a number nor a symbol the sheet defines ({known})")
+NO_VALUE_COLUMNS = N_("no value columns after 'Fiscal Year' and 'Month'")
+AFTER_NOTES = N_("a data row after the notes that start at row {row}")
+NO_DATA_ROWS = N_("no data rows (expected 'Total' or a month name)")
+NO_HEADING = N_("values under an empty column heading")
+REPEATED_COLUMN = N_("column '{column}' repeats column {other}")
+NOT_A_FISCAL_YEAR = N_("'{value}' is not a fiscal year")
+FISCAL_YEAR_TWICE = N_("fiscal year {year} appears twice")
+MONTH_FIRST = N_("a month before any fiscal year")
+TOTAL_ALONE = N_("a 'Total' row without its fiscal year")
+MONTH_TWICE = N_("{month} appears twice in FY{year}")
+NOT_AN_EDITION = N_("'{value}' is not an edition (expected YYYY-MM)")
+NO_TABLE = N_("no table found: no 'Fiscal Year' | 'Month' header row and not a table of contents")
+NO_TABLES = N_("no tables found: is this an OHSS monthly tables workbook?")
+NO_EDITION = N_("cannot tell the edition from the titles or the file name; pass --edition YYYY-MM")
 
 
 @dataclass
@@ -249,25 +285,23 @@ def check_xlsx(path: Path) -> None:
     """Fail clearly unless `path` is a complete XLSX archive (a zip with a workbook part and sound CRCs)."""
     file = str(path)
     if not path.is_file():
-        raise InputError(file, None, None, "no such file")
+        raise InputError(file, None, None, NO_SUCH_FILE)
     if path.stat().st_size == 0:
-        raise InputError(file, None, None, "the file is empty (not an XLSX workbook)")
+        raise InputError(file, None, None, EMPTY)
     if not zipfile.is_zipfile(path):
-        raise InputError(
-            file, None, None, "not an XLSX workbook: not a zip archive (truncated download or wrong file?)"
-        )
+        raise InputError(file, None, None, NOT_A_ZIP)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "xl/workbook.xml" not in names:
-                raise InputError(file, None, None, "a zip archive without xl/workbook.xml: not an XLSX workbook")
+                raise InputError(file, None, None, NO_WORKBOOK_PART)
             bad = archive.testzip()
     except zipfile.BadZipFile as exc:
-        raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
+        raise InputError(file, None, None, UNREADABLE, reason=exc) from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(file, None, None, f"not a readable XLSX workbook: {exc} (truncated?)") from None
+        raise InputError(file, None, None, UNREADABLE, reason=exc) from None
     if bad is not None:
-        raise InputError(file, None, None, f"corrupt XLSX workbook: part {bad} fails its checksum (truncated?)")
+        raise InputError(file, None, None, BAD_CHECKSUM, part=bad)
 
 
 def _merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
@@ -329,14 +363,16 @@ def _load_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on damaged parts
         handle.close()
-        raise InputError(file, None, None, f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
+        raise InputError(file, None, None, UNREADABLE_PART, reason=f"{type(exc).__name__}: {exc}") from None
     try:
         sheets = []
         for ws in book.worksheets:
             try:
                 rows = [list(r) for r in ws.iter_rows(values_only=True)]
             except Exception as exc:
-                raise WorkbookError(file, ws.title, None, f"unreadable sheet: {type(exc).__name__}: {exc}") from None
+                raise WorkbookError(
+                    file, ws.title, None, UNREADABLE_SHEET, reason=f"{type(exc).__name__}: {exc}"
+                ) from None
             width = max((len(r) for r in rows), default=0)
             sheets.append((ws.title, [r + [None] * (width - len(r)) for r in rows]))
         return sheets
@@ -615,12 +651,12 @@ def _hierarchy(
 
 def _value(raw: Any, symbols: dict[str, str], file: str, sheet: str, cell: str) -> tuple[float | None, str | None]:
     if isinstance(raw, bool):
-        raise WorkbookError(file, sheet, cell, f"unexpected value {raw!r} in a data cell")
+        raise WorkbookError(file, sheet, cell, NOT_DATA, value=repr(raw))
     if isinstance(raw, int | float):
         if not math.isfinite(raw):
-            raise WorkbookError(file, sheet, cell, f"{raw!r} is not a count")
+            raise WorkbookError(file, sheet, cell, NOT_A_COUNT, value=repr(raw))
         if raw < 0:
-            raise WorkbookError(file, sheet, cell, f"negative count {raw}")
+            raise WorkbookError(file, sheet, cell, NEGATIVE, value=raw)
         return float(raw), None
     text = _text(raw)
     if text == "":
@@ -630,10 +666,10 @@ def _value(raw: Any, symbols: dict[str, str], file: str, sheet: str, cell: str) 
     if NUMBER_TEXT_RE.match(text):
         number = float(text.replace(",", ""))
         if number < 0:
-            raise WorkbookError(file, sheet, cell, f"negative count {text}")
+            raise WorkbookError(file, sheet, cell, NEGATIVE, value=text)
         return number, None
     known = ", ".join(sorted(symbols)) or "none"
-    raise WorkbookError(file, sheet, cell, f"{text!r} is neither a number nor a symbol the sheet defines ({known})")
+    raise WorkbookError(file, sheet, cell, NOT_A_SYMBOL, value=text, known=known)
 
 
 def _read_table(
@@ -649,7 +685,7 @@ def _read_table(
     head = rows[h]
     last = max((c for c in range(j + 2, len(head)) if _text(head[c])), default=None)
     if last is None:
-        raise WorkbookError(file, sheet, cell_name(h, j + 2), "no value columns after 'Fiscal Year' and 'Month'")
+        raise WorkbookError(file, sheet, cell_name(h, j + 2), NO_VALUE_COLUMNS)
     # A group-heading row sits right above the header, with text only over the value columns.
     group_row = _group_row(rows, header, title_top, last)
     title, _ = _find_title(rows, title_top, group_row if group_row is not None else h)
@@ -664,12 +700,7 @@ def _read_table(
         month = _norm(row[j + 1]) if j + 1 < len(row) else ""
         if month in MONTHS or month == "total":
             if notes_started is not None:
-                raise WorkbookError(
-                    file,
-                    sheet,
-                    cell_name(i, j + 1),
-                    f"a data row after the notes that start at row {notes_started + 1}",
-                )
+                raise WorkbookError(file, sheet, cell_name(i, j + 1), AFTER_NOTES, row=notes_started + 1)
             data_rows.append(i)
             continue
         texts = [(c, _text(v)) for c, v in enumerate(row) if _text(v)]
@@ -685,7 +716,7 @@ def _read_table(
         else:
             notes.append(text)
     if not data_rows:
-        raise WorkbookError(file, sheet, cell_name(h + 1, j + 1), "no data rows (expected 'Total' or a month name)")
+        raise WorkbookError(file, sheet, cell_name(h + 1, j + 1), NO_DATA_ROWS)
     defined = set(footnotes)
     measure, by = _title_parts(title) if title else (sheet, [])
     names = _dimension_names(measure, by, 2 if group_row is not None else 1)
@@ -696,7 +727,7 @@ def _read_table(
         if not raw_label:
             for i in data_rows:
                 if _text(rows[i][c]):
-                    raise WorkbookError(file, sheet, cell_name(h, c), "values under an empty column heading")
+                    raise WorkbookError(file, sheet, cell_name(h, c), NO_HEADING)
             continue
         leaf, leaf_markers = _split_marker(raw_label, defined)
         markers = list(leaf_markers)
@@ -712,7 +743,7 @@ def _read_table(
         key = tuple(column.dims)
         if key in seen_keys:
             raise WorkbookError(
-                file, sheet, cell_name(h, column.col), f"column {' / '.join(key)!r} repeats column {seen_keys[key]}"
+                file, sheet, cell_name(h, column.col), REPEATED_COLUMN, column=" / ".join(key), other=seen_keys[key]
             )
         seen_keys[key] = column_letter(column.col)
     # Fiscal years and months.
@@ -742,22 +773,22 @@ def _read_table(
                 fy = int(m[1])
                 fy_label = re.sub(r"^FY\s*", "", _text(fy_cell), flags=re.IGNORECASE)
             else:
-                raise WorkbookError(file, sheet, cell_name(i, j), f"{_text(fy_cell)!r} is not a fiscal year")
+                raise WorkbookError(file, sheet, cell_name(i, j), NOT_A_FISCAL_YEAR, value=_text(fy_cell))
             if fy in fy_months:
-                raise WorkbookError(file, sheet, cell_name(i, j), f"fiscal year {fy} appears twice")
+                raise WorkbookError(file, sheet, cell_name(i, j), FISCAL_YEAR_TWICE, year=fy)
             fy_months[fy] = set()
         if fy is None:
-            raise WorkbookError(file, sheet, cell_name(i, j), "a month before any fiscal year")
+            raise WorkbookError(file, sheet, cell_name(i, j), MONTH_FIRST)
         month_text = _norm(row[j + 1])
         if month_text == "total":
             if not _text(fy_cell):
-                raise WorkbookError(file, sheet, cell_name(i, j), "a 'Total' row without its fiscal year")
+                raise WorkbookError(file, sheet, cell_name(i, j), TOTAL_ALONE)
             period, kind = f"FY{fy_label}", "fiscal_year"
             start, stop = date(fy - 1, 10, 1), date(fy, 9, 30)
         else:
             num = MONTHS[month_text]
             if num in fy_months[fy]:
-                raise WorkbookError(file, sheet, cell_name(i, j + 1), f"{_text(row[j + 1])} appears twice in FY{fy}")
+                raise WorkbookError(file, sheet, cell_name(i, j + 1), MONTH_TWICE, month=_text(row[j + 1]), year=fy)
             fy_months[fy].add(num)
             year = fy - 1 if num >= 10 else fy
             period, kind = f"{year:04d}-{num:02d}", "month"
@@ -769,7 +800,7 @@ def _read_table(
             flag: str | None
             if type(raw) is int:  # the common case, checked first
                 if raw < 0:
-                    raise WorkbookError(file, sheet, cell, f"negative count {raw}")
+                    raise WorkbookError(file, sheet, cell, NEGATIVE, value=raw)
                 value, flag = float(raw), None
             else:
                 value, flag = _value(raw, symbols, file, sheet, cell)
@@ -838,7 +869,7 @@ def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
     file = str(path)
     check_xlsx(path)
     if edition is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", edition):
-        raise InputError(file, None, "--edition", f"{edition!r} is not an edition (expected YYYY-MM)")
+        raise InputError(file, None, "--edition", NOT_AN_EDITION, value=edition)
     sheets = _load_rows(path)
     merges = _merges(path)
     tables: list[SheetTable] = []
@@ -851,9 +882,7 @@ def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
                 continue
             if not any(_text(v) for r in rows for v in r):
                 continue  # an empty sheet
-            raise WorkbookError(
-                file, name, "A1", "no table found: no 'Fiscal Year' | 'Month' header row and not a table of contents"
-            )
+            raise WorkbookError(file, name, "A1", NO_TABLE)
         # Each table runs from its preamble (title, group headings) to the next table's preamble.
         starts = []
         for k, header in enumerate(headers):
@@ -866,7 +895,7 @@ def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
             end = starts[k + 1][1] if k + 1 < len(headers) else len(rows)
             tables.append(_read_table(file, name, rows, header, end, starts[k][0], merges.get(name, [])))
     if not tables:
-        raise InputError(file, None, None, "no tables found: is this an OHSS monthly tables workbook?")
+        raise InputError(file, None, None, NO_TABLES)
     _name_datasets(tables)
     _infer_citizenship(tables)
     categories = {_title_key(c["title"]): c["category"] for c in contents}
@@ -876,9 +905,7 @@ def read_workbook(path: str | Path, edition: str | None = None) -> Workbook:
     missing = [c["title"] for c in contents if _title_key(c["title"]) not in found_titles]
     chosen = edition or _edition_of(tables, path)
     if chosen is None:
-        raise InputError(
-            file, None, None, "cannot tell the edition from the titles or the file name; pass --edition YYYY-MM"
-        )
+        raise InputError(file, None, None, NO_EDITION)
     return Workbook(path, sha256_of(path), chosen, PUBLISHER, tables, contents, missing)
 
 
