@@ -112,3 +112,18 @@ def test_direct_conversion_agrees_with_typers():
                 assert type(outcomes[0][1]) is type(outcomes[1][1]), (cmd.name, param.name, value)
                 compared += 1
     assert compared > 500
+
+
+def test_a_series_table_imports_no_pandas(bundled_db):
+    """`series` prints its table from `query.series`'s plain rows: pandas, numpy and pyarrow (half a second of
+    start-up) load only for CSV, JSON, a chart or a notebook's `result.frame`. The table is the hand-checked
+    CBP figures of the double-count case (issue 12), never the doubled 9,400."""
+    args = ["--db", str(bundled_db), "series", "ohss_swb_bookouts_by_agency_monthly", "--where"]
+    args += ["outcome=Migrant Protection Protocols", "--from", "2019-06", "--to", "2019-08"]
+    code = PROBE.replace("ARGS", repr(args)[1:-1]).replace("HEAVY", repr(("pandas", "numpy", "pyarrow")))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    cells = [line.split("│")[1:3] for line in proc.stdout.splitlines() if line.startswith("│")]
+    assert [[c.strip() for c in row] for row in cells] == [["2019-06", "4,700"], ["2019-07", "11,270"],
+                                                          ["2019-08", "11,970"]], proc.stdout  # fmt: skip
+    assert "component: CBP is the total of OFO, USBP" in proc.stdout
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []

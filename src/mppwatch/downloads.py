@@ -7,12 +7,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mppwatch import __version__, i18n
 from mppwatch.query import Provenance, Result
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCES_HEADER = "X-Mppwatch-Sources"
 NOTES_HEADER = "X-Mppwatch-Notes"
@@ -45,6 +46,8 @@ def header_value(text: str) -> str:
 
 
 def _field_type(series: pd.Series) -> str:
+    import pandas as pd  # only a download's metadata needs it: `caption` stays light for the command line
+
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
     if pd.api.types.is_integer_dtype(series):

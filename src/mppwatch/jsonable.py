@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 
 def _plain(value: Any) -> Any:

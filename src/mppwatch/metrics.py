@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import pandas as pd
@@ -12,45 +12,14 @@ from mppwatch import query
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, QueryError, catalog, record
 from mppwatch.core.text import N_
 from mppwatch.publishers.citizenship import compare_with_inm
-from mppwatch.query import Result, Selection
+from mppwatch.query import Result, Selection, Where, parse_where, selection  # re-exported: metrics is the query API
 from mppwatch.returns import returns  # re-exported: metrics is the query API
 from mppwatch.store import Store
-
-Where = Mapping[str, str | Sequence[str]]
-
-
-def parse_where(items: Sequence[str]) -> dict[str, list[str]]:
-    """`["component=CBP", "location=Total"]` -> `{"component": ["CBP"], "location": ["Total"]}`."""
-    where: dict[str, list[str]] = {}
-    for item in items:
-        if "=" not in item:
-            raise QueryError(N_("--where {item}: expected COLUMN=VALUE"), item=repr(item))
-        col, value = item.split("=", 1)
-        where.setdefault(col.strip(), []).append(value.strip())
-    return where
 
 
 def dimensions(store: Store, dataset: str) -> list[str]:
     """The dimension columns of a dataset, as named in its CSV."""
     return record(store, dataset).columns
-
-
-def selection(
-    dataset: str,
-    where: Where | None = None,
-    by: Sequence[str] | None = None,
-    start: str | date | None = None,
-    end: str | date | None = None,
-    row_type: str | None = "detail",
-    period_kind: str | None = None,
-    edition: str | None = None,
-    stocks: str = "each",
-    stock_period: str = "month",
-) -> Selection:
-    """The `Selection` that `series(...)`'s arguments describe."""
-    filters = {k: [v] if isinstance(v, str) else list(v) for k, v in (where or {}).items()}
-    by_columns = tuple(b for b in (by or []) if b)
-    return Selection(dataset, filters, by_columns, start, end, period_kind, row_type, edition, stocks, stock_period)
 
 
 def select(

@@ -2,7 +2,8 @@
 
 Tables are for people: numbers and dates follow the language (16,714 / 16 714; 30 Jun 2019 / 30 jun 2019) and
 column headers go through the catalog. CSV and JSON are for machines and never change with the language.
-pandas is imported only when a frame is written, so importing this module (every command module does) is cheap.
+pandas is imported only when a frame is written, so importing this module (every command module does) is cheap,
+and a plain `Table` (what `query.series` gives) prints as a table without it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from mppwatch import i18n
+from mppwatch.core.table import Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,8 +69,20 @@ def to_csv(frame: pd.DataFrame) -> str:
     return out.getvalue()
 
 
+def _numeric_columns(frame: pd.DataFrame | Table) -> set[str]:
+    """The columns a table right-aligns: numbers, not booleans."""
+    if isinstance(frame, Table):
+        return set(frame.numbers)
+    import pandas as pd
+
+    return {
+        c for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    }  # fmt: skip
+
+
 def emit(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Table,
     fmt: Format | str = Format.table,
     title: str | None = None,
     *,
@@ -77,31 +91,31 @@ def emit(
     note: str | None = None,
     title_in_lang: bool = False,
 ) -> None:
-    """Write `frame` to stdout in the chosen format.
+    """Write `frame` (a pandas frame, or a plain `Table`, which prints as a table without pandas) to stdout.
 
     `whole` names columns of people or events shown as whole numbers in the table (an estimate's 4,245.84 people
     print as 4,246); CSV and JSON keep the exact value. `note` prints under the table (table format only).
     `title_in_lang`: the title is already in the reader's language (a catalogue title), not an English sentence.
     """
     fmt = Format(fmt)
-    if fmt is Format.csv:
-        sys.stdout.write(to_csv(frame))
-    elif fmt is Format.json:
-        sys.stdout.write(json.dumps(records(frame), ensure_ascii=False, indent=1) + "\n")
+    if fmt is not Format.table:
+        plain = frame.to_frame() if isinstance(frame, Table) else frame  # one CSV and JSON writer, pandas'
+        text = to_csv(plain) if fmt is Format.csv else json.dumps(records(plain), ensure_ascii=False, indent=1) + "\n"
+        sys.stdout.write(text)
     else:
-        import pandas as pd
         from rich.console import Console
-        from rich.table import Table
+        from rich.table import Table as RichTable
 
         lang = lang or current_lang()
         _ = i18n.translator(lang)
-        table = Table(show_lines=False, caption=i18n.localise(note, lang), caption_justify="left")
-        for col in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
-            table.add_column(_(str(col)), justify="right" if numeric else "left")
-        whole_idx = {i for i, c in enumerate(frame.columns) if c in whole}
-        prose_idx = {i for i, c in enumerate(frame.columns) if c in PROSE_COLUMNS}
-        for row in records(frame):
+        table = RichTable(show_lines=False, caption=i18n.localise(note, lang), caption_justify="left")
+        columns = list(frame.columns)
+        numeric = _numeric_columns(frame)
+        for col in columns:
+            table.add_column(_(str(col)), justify="right" if col in numeric else "left")
+        whole_idx = {i for i, c in enumerate(columns) if c in whole}
+        prose_idx = {i for i, c in enumerate(columns) if c in PROSE_COLUMNS}
+        for row in frame.records() if isinstance(frame, Table) else records(frame):
             cells = [cell(v, lang, i in whole_idx) for i, v in enumerate(row.values())]
             for i in prose_idx:
                 cells[i] = i18n.localise(cells[i], lang) or ""

@@ -21,18 +21,22 @@ that keep a figure from being silently wrong live here, once:
 from __future__ import annotations
 
 import copy
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mppwatch.catalog import KEY_COLUMNS, NON_ADDITIVE, NOT_DIMENSIONS, DatasetRecord, QueryError, kind_word, record
 from mppwatch.core.periods import Bounds, PeriodError, fiscal_year_sql, parse_bounds, span
+from mppwatch.core.table import Table
 from mppwatch.core.text import N_, Field, Template, choices_text, fold
 from mppwatch.i18n import localise
 from mppwatch.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CELL_COLUMNS = [
     "load_id", "line", "source_id", "period", "period_kind", "period_start", "period_end", "row_type", "flag",
@@ -62,6 +66,38 @@ class Selection:
         out["start"] = None if self.start is None else str(self.start)
         out["end"] = None if self.end is None else str(self.end)
         return out
+
+
+Where = Mapping[str, str | Sequence[str]]  # column -> value(s), as `series(...)` takes filters
+
+
+def parse_where(items: Sequence[str]) -> dict[str, list[str]]:
+    """`["component=CBP", "location=Total"]` -> `{"component": ["CBP"], "location": ["Total"]}`."""
+    where: dict[str, list[str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise QueryError(N_("--where {item}: expected COLUMN=VALUE"), item=repr(item))
+        col, value = item.split("=", 1)
+        where.setdefault(col.strip(), []).append(value.strip())
+    return where
+
+
+def selection(
+    dataset: str,
+    where: Where | None = None,
+    by: Sequence[str] | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    row_type: str | None = "detail",
+    period_kind: str | None = None,
+    edition: str | None = None,
+    stocks: str = "each",
+    stock_period: str = "month",
+) -> Selection:
+    """The `Selection` that `series(...)`'s arguments describe."""
+    filters = {k: [v] if isinstance(v, str) else list(v) for k, v in (where or {}).items()}
+    by_columns = tuple(b for b in (by or []) if b)
+    return Selection(dataset, filters, by_columns, start, end, period_kind, row_type, edition, stocks, stock_period)
 
 
 @dataclass
@@ -109,12 +145,32 @@ class Provenance:
         return out
 
 
-@dataclass
 class Result:
-    """A tidy frame and its provenance (a typed field: pandas drops `attrs`, this is never lost)."""
+    """A tidy frame and its provenance (a typed field: pandas drops `attrs`, this is never lost).
 
-    frame: pd.DataFrame
-    provenance: Provenance
+    Made from a pandas frame or a plain `Table`. `frame` is always the pandas frame (built on first use from the
+    table); `table` is what an output prints, the plain table when there is one, so that printing a series from
+    the command line never imports pandas.
+    """
+
+    def __init__(self, frame: pd.DataFrame | Table, provenance: Provenance) -> None:
+        self._table = frame if isinstance(frame, Table) else None
+        self._frame = None if isinstance(frame, Table) else frame
+        self.provenance = provenance
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            assert self._table is not None
+            self._frame = self._table.to_frame()
+        return self._frame
+
+    @property
+    def table(self) -> pd.DataFrame | Table:
+        return self._table if self._table is not None else self.frame
+
+    def __repr__(self) -> str:
+        return f"Result(frame={self.table!r}, provenance={self.provenance!r})"
 
 
 @dataclass(frozen=True)
@@ -360,29 +416,56 @@ def series(store: Store, sel: Selection) -> Result:
         lo, hi = res.bounds.start or first, res.bounds.end or last
         if hi < first or lo > last:
             raise _coverage_error(rec, res, kind)
-    dims = [d for d in rec.columns]
+    dims = list(rec.columns)
     sql, params = to_sql(res, sel.row_type, kind, dims)
-    rows = store.query(sql, params).rename(columns={f"d:{i}": f"dim:{d}" for i, d in enumerate(dims)})
+    rows = _fetch(store, sql, params, {f"d:{i}": f"dim:{d}" for i, d in enumerate(dims)})
     prov.period_kind, prov.row_type = kind, sel.row_type
-    if rows.empty:
+    if not rows:
         raise _empty_error(rec, sel, res, kind)
     _check_additive(rec, rows, by)
     rows = _top_of_hierarchies(rec, rows, by, res.filters, prov)
     latest = res.stock and sel.stocks == "latest"
-    frame = _sum(rows, by, res.stock)
+    sums = _sum(rows, by, res.stock)
     if latest:
-        frame = _latest(frame, by, sel.stock_period)
-        rows = _rows_of(rows, frame, by)
+        table = Table((*by, "period", N_("as_of"), "value"), _latest(sums, by, sel.stock_period), VALUE)  # es header
+        rows = _rows_of(rows, table.rows, by)
         prov.note(LATEST[sel.stock_period], dataset=rec.name)
-        prov.as_of = sorted(set(frame["as_of"]))
-    elif res.stock:
-        prov.as_of = sorted({d.isoformat() for d in pd.to_datetime(rows["period_end"]).dt.date})
+        prov.as_of = sorted({r[len(by) + 1] for r in table.rows})
+    else:
+        table = Table((*by, "period", "value"), sums, VALUE)
+        if res.stock:
+            prov.as_of = sorted({r["period_end"].isoformat() for r in rows})
     if res.stock:
         _stock_notes(rec, rows, by, prov, latest)
-    prov.source_ids = sorted(rows["source_id"].unique().tolist())
-    prov.load_ids = sorted(int(x) for x in rows["load_id"].unique())
+    prov.source_ids = sorted({r["source_id"] for r in rows})
+    prov.load_ids = sorted({int(r["load_id"]) for r in rows})
     prov.editions = [res.edition] if res.edition else []
-    return Result(frame, prov)
+    return Result(table, prov)
+
+
+Cell = dict[str, Any]  # one published cell: the observation's columns, and its dimensions as "dim:<name>"
+VALUE = frozenset({"value"})
+
+
+def _fetch(store: Store, sql: str, params: list[object], names: Mapping[str, str]) -> list[Cell]:
+    """The cells as plain dicts (a few thousand at most: plain Python is quicker here than a frame)."""
+    cur = store.con.execute(sql, params)
+    cols = [names.get(d[0], d[0]) for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def _key(col: str) -> str:
+    """A `by` column's key in a cell: an observation column, or a dimension."""
+    return col if col in KEY_COLUMNS else f"dim:{col}"
+
+
+def _nulls_last(value: Any) -> tuple[bool, Any]:
+    """A sort key that puts missing values after every other (as pandas' sort does)."""
+    return (True, "") if value is None else (False, value)
+
+
+def _number(value: Any) -> bool:
+    return value is not None and value == value  # NaN is not a published figure
 
 
 STOCK_MODES = ("each", "latest")
@@ -401,15 +484,12 @@ LATEST = {
 }
 
 
-def _by_values(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({b: rows[b] if b in KEY_COLUMNS else rows[f"dim:{b}"] for b in by}, index=rows.index)
-
-
-def _rows_of(rows: pd.DataFrame, frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The cells behind the chosen figures of `frame` (its `by` values and `as_of` period)."""
-    keys = _by_values(rows, by).assign(period=rows["period"]).astype(str).agg("\x1f".join, axis=1)
-    chosen = frame[[*by, "as_of"]].astype(str).agg("\x1f".join, axis=1)
-    return rows[keys.isin(set(chosen))]
+def _rows_of(rows: list[Cell], chosen: Sequence[tuple[Any, ...]], by: list[str]) -> list[Cell]:
+    """The cells behind the chosen figures (rows `*by, period, as_of, value`): their `by` values and `as_of` period."""
+    n = len(by)
+    wanted = {tuple(str(v) for v in (*r[:n], r[n + 1])) for r in chosen}
+    keys = [_key(b) for b in by]
+    return [r for r in rows if tuple(str(r[k]) for k in [*keys, "period"]) in wanted]
 
 
 def _check_stocks(rec: DatasetRecord, sel: Selection) -> None:
@@ -435,23 +515,25 @@ def _check_stocks(rec: DatasetRecord, sel: Selection) -> None:
         )
 
 
-def _latest(frame: pd.DataFrame, by: list[str], per: str) -> pd.DataFrame:
-    """The latest figure of each `by` group within each month or year: columns `*by, period, as_of, value`.
+def _latest(sums: list[tuple[Any, ...]], by: list[str], per: str) -> list[tuple[Any, ...]]:
+    """The latest figure of each `by` group within each month or year: rows `*by, period, as_of, value`.
 
     A figure's date is the date printed: a day, or a month, which counts from its first day (the figure may be
     from any day of it), so a day-dated figure later in the same month wins over the month-dated one, and the
     two tie-break to the day-dated one on the first. Unpublished figures (empty values) are never chosen.
     """
-    out = frame[frame["value"].notna()].copy()
-    kind_first = [_printed_date(p) for p in out["period"].astype(str)]
-    out["_first"] = [first for _, first in kind_first]
-    out["_day"] = [kind == "day" for kind, _ in kind_first]
-    out["_period"] = [f"{d:%Y-%m}" if per == "month" else f"{d:%Y}" for d in out["_first"]]
-    out = out.sort_values([*by, "_period", "_first", "_day"], kind="stable")
-    out = out.groupby([*by, "_period"], sort=False, dropna=False).tail(1)
-    out = out.rename(columns={"period": N_("as_of")}).rename(columns={"_period": "period"})  # a header in es
-    out = out.sort_values(["period", *by], kind="stable")
-    return out[[*by, "period", "as_of", "value"]].reset_index(drop=True)
+    n = len(by)
+    dated = []
+    for r in sums:
+        if not _number(r[n + 1]):
+            continue
+        kind, first = _printed_date(str(r[n]))
+        dated.append((r, first, kind == "day", f"{first:%Y-%m}" if per == "month" else f"{first:%Y}"))
+    dated.sort(key=lambda d: (*(_nulls_last(v) for v in d[0][:n]), d[3], d[1], d[2]))
+    last: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for r, _, _, period in dated:  # in date order: the last one seen in a group is its latest
+        last[(*r[:n], period)] = (*r[:n], period, r[n], r[n + 1])
+    return sorted(last.values(), key=lambda r: (r[n], *(_nulls_last(v) for v in r[:n])))
 
 
 def _printed_date(period: str) -> tuple[str, date]:
@@ -482,10 +564,10 @@ def _empty_error(rec: DatasetRecord, sel: Selection, res: _Resolved, kind: str |
     )
 
 
-def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> None:
+def _check_additive(rec: DatasetRecord, rows: list[Cell], by: list[str]) -> None:
     for col in NON_ADDITIVE:
         if col in rec.dimensions and col not in by:
-            kinds = sorted({str(v) for v in rows[f"dim:{col}"]})
+            kinds = sorted({"-" if r[f"dim:{col}"] is None else str(r[f"dim:{col}"]) for r in rows})
             if len(kinds) > 1:
                 raise QueryError(
                     N_(
@@ -499,8 +581,8 @@ def _check_additive(rec: DatasetRecord, rows: pd.DataFrame, by: list[str]) -> No
 
 
 def _top_of_hierarchies(
-    rec: DatasetRecord, rows: pd.DataFrame, by: list[str], filters: dict[str, list[str]], prov: Provenance
-) -> pd.DataFrame:
+    rec: DatasetRecord, rows: list[Cell], by: list[str], filters: dict[str, list[str]], prov: Provenance
+) -> list[Cell]:
     """Leave out every part whose total is in the same cell group, so a sum never counts a figure twice."""
     dim_cols = [f"dim:{d}" for d in rec.columns]
     for name, dim in rec.dimensions.items():
@@ -521,23 +603,22 @@ def _top_of_hierarchies(
                     parts=", ".join(dim.parts[clash[0]]),
                 )
         col = f"dim:{name}"
-        values = rows[col]
-        ancestors = {v: dim.ancestors(v) for v in values.dropna().unique()}
+        ancestors = {v: dim.ancestors(v) for v in {r[col] for r in rows} if v is not None}
         if not any(ancestors.values()):
             continue
         keys = [c for c in dim_cols if c != col] + ["period", "row_type"]
-        group = rows[keys].fillna("\x00").groupby(keys, sort=False).ngroup().to_numpy()
-        present = set(zip(group.tolist(), values.tolist(), strict=True))
-        drop = []
+        groups = [tuple(r[k] for k in keys) for r in rows]  # the cell group: every other column the same
+        present = {(g, r[col]) for g, r in zip(groups, rows, strict=True)}
+        kept = []
         dropped_under: dict[str, set[str]] = {}
-        for i, (g, v) in enumerate(zip(group.tolist(), values.tolist(), strict=True)):
-            hits = [a for a in ancestors.get(v, ()) if (g, a) in present]
-            if hits:
-                drop.append(i)
-                for a in hits:
-                    dropped_under.setdefault(a, set()).add(v)
-        if drop:
-            rows = rows.drop(rows.index[drop])
+        for g, r in zip(groups, rows, strict=True):
+            hits = [a for a in ancestors.get(r[col], ()) if (g, a) in present]
+            if not hits:
+                kept.append(r)
+            for a in hits:
+                dropped_under.setdefault(a, set()).add(r[col])
+        if len(kept) < len(rows):
+            rows = kept
             for parent in sorted(dropped_under):
                 if parent in {p for p in dropped_under if dim.ancestors(p) & set(dropped_under)}:
                     continue
@@ -553,8 +634,8 @@ def _top_of_hierarchies(
     return rows
 
 
-def _stock_notes(rec: DatasetRecord, rows: pd.DataFrame, by: list[str], prov: Provenance, latest: bool) -> None:
-    kinds = rows["period_kind"].value_counts().to_dict()
+def _stock_notes(rec: DatasetRecord, rows: list[Cell], by: list[str], prov: Provenance, latest: bool) -> None:
+    kinds = Counter(r["period_kind"] for r in rows)
     counted = [_dated(str(k), int(n)) for k, n in sorted(kinds.items())]
     if not latest:
         prov.note(
@@ -565,17 +646,22 @@ def _stock_notes(rec: DatasetRecord, rows: pd.DataFrame, by: list[str], prov: Pr
             dataset=rec.name,
             counted=counted,
         )
-    keys = [f"dim:{b}" if b not in KEY_COLUMNS else b for b in by] + ["period"]
+    keys = [_key(b) for b in by] + ["period"]
     for name in rec.dimensions:
         if name in by or name in NOT_DIMENSIONS or not rec.dimensions[name].values:
             continue
-        many = rows.groupby(keys, dropna=False)[f"dim:{name}"].nunique()
-        if (many > 1).any():
+        seen: dict[tuple[Any, ...], set[Any]] = {}
+        for r in rows:
+            values = seen.setdefault(tuple(r[k] for k in keys), set())
+            if r[f"dim:{name}"] is not None:
+                values.add(r[f"dim:{name}"])
+        many = sum(len(values) > 1 for values in seen.values())
+        if many:
             prov.note(
                 N_(
                     "on {n} date(s) the figure adds several {column} values reported that day; --by {column} shows each"
                 ),
-                n=int((many > 1).sum()),
+                n=many,
                 column=name,
             )
 
@@ -595,19 +681,21 @@ def _dated(kind: str, n: int) -> Template:
     return Template(N_("{n} dated to the {kind}"), n=n, kind=kind.replace("_", " "))
 
 
-def _sum(rows: pd.DataFrame, by: list[str], stock: bool) -> pd.DataFrame:
-    cols = {b: rows[b] if b in KEY_COLUMNS else rows[f"dim:{b}"] for b in by}
+def _sum(rows: list[Cell], by: list[str], stock: bool) -> list[tuple[Any, ...]]:
+    """Rows `*by, period, value`: the cells added per `by` group and period, in date order (a stock by its end).
+
+    A group whose every cell is unpublished sums to None (empty), not 0.
+    """
     order = "period_end" if stock else "period_start"
-    frame = pd.DataFrame({**cols, "period": rows["period"], "_order": rows[order], "value": rows["value"]})
-    if frame.empty:
-        return pd.DataFrame(columns=[*by, "period", "value"])
-    out = (
-        frame.groupby([*by, "_order", "period"], sort=True, dropna=False)["value"]
-        .sum(min_count=1)
-        .reset_index()
-        .sort_values(["_order", *by, "period"])
-    )
-    return out[[*by, "period", "value"]].reset_index(drop=True)
+    keys = [_key(b) for b in by]
+    groups: dict[tuple[Any, ...], list[float]] = {}
+    for r in rows:
+        values = groups.setdefault((*(r[k] for k in keys), r[order], r["period"]), [])
+        if _number(r["value"]):
+            values.append(r["value"])
+    n = len(by)
+    ordered = sorted(groups, key=lambda g: (g[n], *(_nulls_last(v) for v in g[:n]), g[n + 1]))
+    return [(*g[:n], g[n + 1], math.fsum(groups[g]) if groups[g] else None) for g in ordered]
 
 
 # -- the other reads over `observations`, named here so no analysis module writes SQL over it ------------------

@@ -146,22 +146,22 @@ def series(
     format: FormatOpt = Format.table,
 ) -> None:
     """Sum a dataset per period: the `--by` columns, then period,value (sources and notes under the table)."""
-    from mppwatch import downloads
+    from mppwatch import downloads, query  # not metrics: a series prints without pandas (start-up, issue 15)
 
-    where_map = metrics.parse_where(where or [])
+    where_map = query.parse_where(where or [])
     mode, _, per = stocks.partition("-")  # each, latest (per month) or latest-year
-    sel = metrics.selection(
+    sel = query.selection(
         dataset, where_map, split_by(by), start, end, row_type, period_kind, edition, mode, per or "month"
     )
     _plots.check(plot)
     with store_of(ctx, read_only=True) as store:
-        result = metrics.series_result(store, sel)
+        result = query.series(store, sel)
     if plot is not None:
         _plots.series(ctx, result, split_by(by), plot)
     if meta is not None:
         meta.write_text(json.dumps(downloads.metadata(result), ensure_ascii=False, indent=1, default=str) + "\n")
     prov, lang = result.provenance, ctx.find_root().obj.lang
-    emit(result.frame, format, title=prov.title.get(lang) or prov.dataset, title_in_lang=True)  # catalogue's title
+    emit(result.table, format, title=prov.title.get(lang) or prov.dataset, title_in_lang=True)  # catalogue's title
     if format is Format.table:  # CSV and JSON on stdout stay plain; --meta carries their provenance
         typer.echo(downloads.caption(prov, lang))
 
