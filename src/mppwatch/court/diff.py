@@ -14,6 +14,7 @@ import pandas as pd
 from mppwatch.court import disclosure
 from mppwatch.court.measures import MIN_THRESHOLD, _has, check_threshold, is_synthetic, resolve_release
 from mppwatch.court.tables import SPECS
+from mppwatch.court.texts import SAME_RELEASE
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -34,7 +35,7 @@ def diff(store: Store, release_a: str, release_b: str, threshold: int = MIN_THRE
     k = check_threshold(threshold)
     a, b = resolve_release(store, release_a), resolve_release(store, release_b)
     if a == b:
-        raise MppwatchError(f"court diff: {release_a} and {release_b} are the same release")
+        raise MppwatchError(SAME_RELEASE, a=release_a, b=release_b)
     rows = []
     cohort = f"SELECT idncase FROM court_facts WHERE release IN ('{a}', '{b}') AND mpp"
     for spec in SPECS:

@@ -32,6 +32,7 @@ import os
 
 import numpy as np
 
+from mppwatch.court.texts import NO_KEYS, NOT_A_MONTH_START
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -93,10 +94,7 @@ def publish_rate(num: int, num_ck: int, den: int, den_ck: int, threshold: int) -
 def check_as_of(day: dt.date | None, threshold: int, what: str = "as_of") -> None:
     """`as_of` dates are month starts: a table published for every day would show people one by one."""
     if day is not None and day.day != 1 and not exact_mode(threshold):
-        raise MppwatchError(
-            f"{what} {day.isoformat()}: court figures are published as of the first day of a month only "
-            f"(disclosure control, docs/privacy.md); use {day.replace(day=1).isoformat()}"
-        )
+        raise MppwatchError(NOT_A_MONTH_START, what=what, day=day.isoformat(), first=day.replace(day=1).isoformat())
 
 
 def has_keys(store: Store) -> bool:
@@ -169,10 +167,7 @@ def assign_record_keys(store: Store, release: str) -> int:
 
 def require_keys(store: Store) -> None:
     if not has_keys(store):
-        raise MppwatchError(
-            "the court releases in this store were loaded before disclosure control: load them again "
-            "(`mppwatch court load PATH --release YYYY-MM`)"
-        )
+        raise MppwatchError(NO_KEYS)
 
 
 def key_sql(cond: str | None = None, rkey: str = "k.rkey") -> str:

@@ -31,6 +31,16 @@ import pandas as pd
 from mppwatch.court import disclosure
 from mppwatch.court.names import add_names
 from mppwatch.court.tables import RETURN_CITY
+from mppwatch.court.texts import (
+    AT_LEAST_ONE,
+    BAD_BY,
+    BAD_MEASURE,
+    NO_RELEASE,
+    NO_TRANSFERS,
+    NOT_LOADED,
+    OLDER_LOAD,
+    SMALL_THRESHOLD,
+)
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -87,9 +97,9 @@ def group_sql(by: list[str], st: str = "st") -> str:
 def check_threshold(threshold: int) -> int:
     """The suppression threshold: at least 10, unless MPPWATCH_TESTING is set (tests use tiny fixtures)."""
     if threshold < MIN_THRESHOLD and not os.environ.get("MPPWATCH_TESTING"):
-        raise MppwatchError(f"--threshold {threshold}: small cells must be suppressed at {MIN_THRESHOLD} or more")
+        raise MppwatchError(SMALL_THRESHOLD, value=threshold, minimum=MIN_THRESHOLD)
     if threshold < 1:
-        raise MppwatchError("--threshold must be at least 1")
+        raise MppwatchError(AT_LEAST_ONE, option="--threshold")
     return threshold
 
 
@@ -117,19 +127,16 @@ def resolve_release(store: Store, release: str | None = None) -> str:
     """The stored release id for `release` (YYYY-MM finds its -SYNTHETIC twin), or the latest one."""
     known = list(releases(store)["release"])
     if not known:
-        raise MppwatchError("no court release loaded: run `mppwatch court load PATH --release YYYY-MM` first")
+        raise MppwatchError(NO_RELEASE)
     if not _has(store, "court_proceeding_status"):
-        raise MppwatchError(
-            "the court releases in this store were loaded by an older mppwatch: load them again "
-            "(`mppwatch court load PATH --release YYYY-MM`)"
-        )
+        raise MppwatchError(OLDER_LOAD)
     disclosure.require_keys(store)
     if release is None:
         return str(known[0])
     for cand in (release, f"{release}-SYNTHETIC"):
         if cand in known:
             return cand
-    raise MppwatchError(f"court release {release!r} not loaded (loaded: {', '.join(known)})")
+    raise MppwatchError(NOT_LOADED, release=repr(release), known=", ".join(known))
 
 
 def is_synthetic(store: Store, release: str) -> bool:
@@ -194,10 +201,7 @@ def require_transfers(store: Store, release: str) -> None:
         ).fetchone()
         ok = bool(row is None or row[0] is None or row[0])
     if not ok:
-        raise MppwatchError(
-            f"court release {release} was loaded by an older mppwatch, which did not keep transfers: load it again "
-            "(`mppwatch court load PATH --release YYYY-MM`)"
-        )
+        raise MppwatchError(NO_TRANSFERS, release=release)
 
 
 def raw_counts(
@@ -206,7 +210,7 @@ def raw_counts(
     """Unsuppressed counts per group, with each count's cell key `ck_<count>` (internal: never print this frame)."""
     for b in by:
         if b not in DIMENSIONS:
-            raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
+            raise MppwatchError(BAD_BY, value=repr(b), choices=", ".join(DIMENSIONS))
     d = f"DATE '{as_of.isoformat()}'" if as_of else "DATE '9999-12-31'"
     relief = ", ".join(f"'{c}'" for c in RELIEF_CODES)
     if as_of is None and _status_stored(store, release):  # the status kept at load: no pass over proceedings
@@ -255,7 +259,7 @@ def _keys(raw: pd.DataFrame, m: str, k: int) -> pd.Series:
     if f"ck_{m}" in raw:
         return raw[f"ck_{m}"]
     if not disclosure.exact_mode(k):
-        raise MppwatchError(f"internal: no cell keys for {m!r}; counts cannot be published without them")
+        raise RuntimeError(f"internal: no cell keys for {m!r}; counts cannot be published without them")  # a bug
     return pd.Series(0, index=raw.index)
 
 
@@ -280,7 +284,7 @@ def suppress(
                 for a, ca, b, cb in zip(raw[num], _keys(raw, num, k), raw[den], _keys(raw, den, k), strict=True)
             ]
         else:
-            raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
+            raise MppwatchError(BAD_MEASURE, value=repr(m), choices=", ".join(MEASURES))
     if total and by:
         row: dict[str, object] = {b: "Total" for b in by}
 
@@ -316,7 +320,7 @@ def table(
     measures = list(measures or ["cases"])
     for m in measures:
         if m not in MEASURES:
-            raise MppwatchError(f"--measure {m!r}: expected one of {', '.join(MEASURES)}")
+            raise MppwatchError(BAD_MEASURE, value=repr(m), choices=", ".join(MEASURES))
     check_threshold(threshold)
     disclosure.check_as_of(as_of, threshold)
     rel = resolve_release(store, release)

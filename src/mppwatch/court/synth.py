@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from mppwatch.court.tables import CASE, CASE_IDENTIFIER, PROCEEDING, REPS_ASSIGNED, SCHEDULE, TableSpec
+from mppwatch.court.texts import AT_LEAST_ONE, BAD_LINE_ENDS, NO_TRAC_ROWS
 from mppwatch.errors import MppwatchError
 
 RELEASE_DIR = "SYNTHETIC_EOIR_CASE_DATA"
@@ -114,7 +115,7 @@ def _trac_weights(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 locs.append(TRAC_LOCATIONS[row["hearing_location"]])
                 counts.append(count)
     if not counts:
-        raise MppwatchError(f"{data}: TRAC monthly table has no detail rows")
+        raise MppwatchError(NO_TRAC_ROWS, file=data)
     return np.array(months), np.array(locs), np.array(counts, dtype=float)
 
 
@@ -403,7 +404,7 @@ def _line_end(line_ends: str) -> bytes:
     try:
         return LINE_ENDS[line_ends.lower()]
     except KeyError:
-        raise MppwatchError(f"--line-ends {line_ends!r}: expected crlf or lf") from None
+        raise MppwatchError(BAD_LINE_ENDS, value=repr(line_ends)) from None
 
 
 def _write_lookups(folder: Path, data: Path, eol: bytes = b"\n") -> None:
@@ -445,7 +446,7 @@ def synth_eoir(
     Lines end in CRLF by default, as in files exported from or re-saved on Windows (the harder case for a reader);
     `line_ends="lf"` writes the same bytes otherwise."""
     if cases < 1:
-        raise MppwatchError("--cases must be at least 1")
+        raise MppwatchError(AT_LEAST_ONE, option="--cases")
     eol = _line_end(line_ends)
     data = _data_dir()
     trac, inm = _trac_weights(data), _inm_weights(data)

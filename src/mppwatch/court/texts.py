@@ -111,32 +111,36 @@ LOAD_MESSAGES = (
     N_("written to"),
 )
 
-# Errors of the court tables (mppwatch.court.measures, disclosure, waits, diff).
-TABLE_MESSAGES = (
-    template("no court release loaded: run `mppwatch court load PATH --release YYYY-MM` first"),
-    template(
-        "the court releases in this store were loaded by an older mppwatch: load them again "
-        "(`mppwatch court load PATH --release YYYY-MM`)"
-    ),
-    template(
-        "the court releases in this store were loaded before disclosure control: load them again "
-        "(`mppwatch court load PATH --release YYYY-MM`)"
-    ),
-    template(
-        "court release {release} was loaded by an older mppwatch, which did not keep transfers: load it again "
-        "(`mppwatch court load PATH --release YYYY-MM`)"
-    ),
-    template("court release {release} not loaded (loaded: {known})"),
-    template("--by {value}: expected one of {choices}"),
-    template("--measure {value}: expected one of {choices}"),
-    template("--threshold {value}: small cells must be suppressed at {minimum} or more"),
-    template(
-        "{what} {day}: court figures are published as of the first day of a month only (disclosure control, "
-        "docs/privacy.md); use {first}"
-    ),
-    template("court diff: {a} and {b} are the same release"),
-    template("pending series: {end} is before {start}"),
+# Errors of the court tables (mppwatch.court.measures, disclosure, waits, diff, synth): raised as templates with
+# their fields (MppwatchError renders them in the reader's language).
+NO_RELEASE = N_("no court release loaded: run `mppwatch court load PATH --release YYYY-MM` first")
+OLDER_LOAD = N_(
+    "the court releases in this store were loaded by an older mppwatch: load them again "
+    "(`mppwatch court load PATH --release YYYY-MM`)"
 )
+NO_KEYS = N_(
+    "the court releases in this store were loaded before disclosure control: load them again "
+    "(`mppwatch court load PATH --release YYYY-MM`)"
+)
+NO_TRANSFERS = N_(
+    "court release {release} was loaded by an older mppwatch, which did not keep transfers: load it again "
+    "(`mppwatch court load PATH --release YYYY-MM`)"
+)
+NOT_LOADED = N_("court release {release} not loaded (loaded: {known})")
+BAD_BY = N_("--by {value}: expected one of {choices}")
+BAD_MEASURE = N_("--measure {value}: expected one of {choices}")
+SMALL_THRESHOLD = N_("--threshold {value}: small cells must be suppressed at {minimum} or more")
+AT_LEAST_ONE = N_("{option} must be at least 1")
+NOT_A_MONTH_START = N_(
+    "{what} {day}: court figures are published as of the first day of a month only (disclosure control, "
+    "docs/privacy.md); use {first}"
+)
+SAME_RELEASE = N_("court diff: {a} and {b} are the same release")
+REVERSED = N_("pending series: {end} is before {start}")
+PENDING_BY = N_("--pending-by: hearing_location or return_city")
+SERIES_BY = N_("by: hearing_location, return_city or none")
+NO_TRAC_ROWS = N_("{file}: TRAC monthly table has no detail rows")
+BAD_LINE_ENDS = N_("--line-ends {value}: expected crlf or lf")
 
 # `court validate`: its section titles and the measures of its table (CSV and JSON keep the English keys).
 VALIDATE_WORDS = (

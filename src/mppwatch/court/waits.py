@@ -23,6 +23,7 @@ from mppwatch.court.measures import (
 )
 from mppwatch.court.names import add_names
 from mppwatch.court.tables import RETURN_CITY
+from mppwatch.court.texts import BAD_BY, PENDING_BY, REVERSED, SERIES_BY
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -42,7 +43,7 @@ def raw_waits(store: Store, release: str, by: list[str], mpp_only: bool = True) 
     """Unsuppressed wait quantiles per group, with the cell keys of the two counts (internal)."""
     for b in by:
         if b not in DIMENSIONS:
-            raise MppwatchError(f"--by {b!r}: expected one of {', '.join(DIMENSIONS)}")
+            raise MppwatchError(BAD_BY, value=repr(b), choices=", ".join(DIMENSIONS))
     groups = group_sql(by)
     sql = f"""
         WITH st AS ({case_status_sql(None)}),
@@ -131,7 +132,7 @@ def pending_table(
 ) -> pd.DataFrame:
     """Pending MPP cases on a date (a month start) by hearing location or by return city, for publication."""
     if by not in ("hearing_location", "return_city"):
-        raise MppwatchError("--pending-by: hearing_location or return_city")
+        raise MppwatchError(PENDING_BY)
     k = check_threshold(threshold)
     disclosure.check_as_of(as_of, k, "pending on")
     raw = _pending_counts(store, as_of, release, True)
@@ -156,11 +157,11 @@ def pending_series(
     each date, so a timeline for the dashboard or a forecast costs one query, not one per month. Under disclosure
     control like every court count: the same month and place gives the same perturbed value as `pending_table`."""
     if by not in (None, "hearing_location", "return_city"):
-        raise MppwatchError("by: hearing_location, return_city or none")
+        raise MppwatchError(SERIES_BY)
     k = check_threshold(threshold)
     first, last = start.replace(day=1), end.replace(day=1)
     if last < first:
-        raise MppwatchError(f"pending series: {end} is before {start}")
+        raise MppwatchError(REVERSED, end=end, start=start)
     rel = resolve_release(store, release)
     group = f"coalesce(f.{by}, 'none/unknown') AS {by}, " if by else ""
     raw = store.con.execute(
