@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mppwatch import i18n
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 
 if TYPE_CHECKING:
@@ -38,6 +39,12 @@ _N("MPP returns to Mexico by city as of {date}")
 _N("MPP returns to Mexico as of {date}")
 _N("{scenario}: simulated {output} (SIMULATED: median and 5-95% band of {replicates} replicates)")
 _N("{scenario} sweep: {metric} by {parameter} (SIMULATED)")
+
+BAD_SUFFIX = N_("--plot {path}: expected a file name ending in .html, .png or .svg")
+NO_BROWSER = N_(
+    "--plot {path}: PNG and SVG need a local Chromium or Chrome (none found; set BROWSER_PATH), or use .html"
+)
+EXPORT_FAILED = N_("--plot {path}: {kind} export with {browser} failed ({reason})")
 
 
 def _t(text: str, lang: str, **fields: Any) -> str:
@@ -79,7 +86,7 @@ def check_path(path: Path) -> Path:
     """The --plot file name, checked before any work is done (a typo should not cost a 40 s backtest)."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
-        raise MppwatchError(f"--plot {path}: expected a file name ending in .html, .png or .svg")
+        raise MppwatchError(BAD_SUFFIX, path=path)
     return path
 
 
@@ -92,16 +99,14 @@ def write(fig: go.Figure, path: Path, *, inline_js: bool = False, width: int = 1
         return path
     browser = browser_path()
     if browser is None:
-        raise MppwatchError(
-            f"--plot {path}: PNG and SVG need a local Chromium or Chrome (none found; set BROWSER_PATH), or use .html"
-        )
+        raise MppwatchError(NO_BROWSER, path=path)
     os.environ["BROWSER_PATH"] = browser  # Kaleido's choreographer looks here before anywhere else
     try:
         fig.write_image(path, width=width, height=height, format=path.suffix.lower()[1:])
     except Exception as exc:  # Kaleido missing or the browser failed to start
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MppwatchError(
-            f"--plot {path}: {path.suffix[1:].upper()} export with {browser} failed ({first})"
+            EXPORT_FAILED, path=path, kind=path.suffix[1:].upper(), browser=browser, reason=first
         ) from None
     return path
 

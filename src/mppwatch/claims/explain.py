@@ -10,9 +10,12 @@ import pandas as pd
 from mppwatch.claims.check import CheckResult, check
 from mppwatch.claims.spec import ClaimError, read_claims
 from mppwatch.claims.text import COLUMN_LABELS, LANGS, REPORT_TEXT, VERDICT_LABELS, label, msg
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.sources.loader import bundled_data_dir
 from mppwatch.store import Store
+
+NOT_BUNDLED = N_("claim {claim}: not in any bundled claims file; give the claims FILE")
 
 
 def find_claims_file(claim_id: str, claims_file: str | Path | None = None) -> Path:
@@ -23,7 +26,7 @@ def find_claims_file(claim_id: str, claims_file: str | Path | None = None) -> Pa
         claims, _ = read_claims(path)
         if any(c.claim_id == claim_id for c in claims):
             return path
-    raise MppwatchError(f"claim {claim_id}: not in any bundled claims file; give the claims FILE")
+    raise MppwatchError(NOT_BUNDLED, claim=claim_id)
 
 
 def explain(

@@ -50,8 +50,9 @@ from typing import Any
 
 from mppwatch.claims.text import Msg, Text, msg
 from mppwatch.core.periods import fiscal_year_span
+from mppwatch.core.text import N_
 from mppwatch.errors import InputError, MppwatchError
-from mppwatch.sources.generic import DAY_RE, decode_csv, parse_span
+from mppwatch.sources.generic import CANNOT_READ, DAY_RE, decode_csv, parse_span
 
 CLAIM_COLUMNS = ("claim_id", "source_url", "quote", "quantity", "value", "unit", "as_of_date", "geography")
 REQUIRED_COLUMNS = ("claim_id", "quantity", "value", "unit", "as_of_date")
@@ -67,6 +68,10 @@ TRANSLATED = ("reason", "would_decide", "note")  # spec texts that may carry a S
 METRICS = ("returns", "court")
 COURT_GROUPS = ("mpp", "non_mpp", "all")  # metric = "court": MPP cases, the comparison group, or every case
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
+EMPTY_CLAIMS = N_("empty file: expected a header {columns}")
+MISSING_CLAIM_COLUMN = N_("missing column (claims files have {columns})")
+NOT_TOML = N_("not valid TOML: {reason}")
+NOT_CLAIM_TABLES = N_("expected [claims.<ID>] tables")
 
 
 class ClaimError(MppwatchError):
@@ -91,7 +96,7 @@ class PeriodError(InputError):
     """A period or date that cannot be read (`parse_period`); `text` is its reason in both languages."""
 
     def __init__(self, file: str, line: int | None, column: str, text: Text) -> None:
-        super().__init__(file, line, column, text.render("en"))
+        super().__init__(file, line, column, text)
         self.text = text
 
 
@@ -194,14 +199,14 @@ def read_claims(path: str | Path) -> tuple[list[Claim], list[ClaimError]]:
     try:
         text = decode_csv(path.read_bytes(), file)
     except OSError as exc:
-        raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
+        raise InputError(file, None, None, CANNOT_READ, reason=exc.strerror) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
-        raise InputError(file, 1, None, "empty file: expected a header " + ",".join(CLAIM_COLUMNS))
+        raise InputError(file, 1, None, EMPTY_CLAIMS, columns=",".join(CLAIM_COLUMNS))
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise InputError(file, 1, missing[0], f"missing column (claims files have {', '.join(CLAIM_COLUMNS)})")
+        raise InputError(file, 1, missing[0], MISSING_CLAIM_COLUMN, columns=", ".join(CLAIM_COLUMNS))
     reader.fieldnames = header
     claims: list[Claim] = []
     errors: list[ClaimError] = []
@@ -270,13 +275,13 @@ def load_spec(path: str | Path) -> tuple[dict[str, CheckSpec], list[ClaimError]]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
+        raise InputError(file, None, None, CANNOT_READ, reason=exc.strerror) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputError(file, int(m[1]) if m else None, None, f"not valid TOML: {exc}") from None
+        raise InputError(file, int(m[1]) if m else None, None, NOT_TOML, reason=exc) from None
     entries = data.get("claims", {})
     if not isinstance(entries, dict):
-        raise InputError(file, None, "claims", "expected [claims.<ID>] tables")
+        raise InputError(file, None, "claims", NOT_CLAIM_TABLES)
     specs: dict[str, CheckSpec] = {}
     errors: list[ClaimError] = []
     for cid, entry in entries.items():

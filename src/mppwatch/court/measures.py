@@ -32,7 +32,6 @@ from mppwatch.court import disclosure
 from mppwatch.court.names import add_names
 from mppwatch.court.tables import RETURN_CITY
 from mppwatch.court.texts import (
-    AT_LEAST_ONE,
     BAD_BY,
     BAD_MEASURE,
     NO_RELEASE,
@@ -99,7 +98,7 @@ def check_threshold(threshold: int) -> int:
     if threshold < MIN_THRESHOLD and not os.environ.get("MPPWATCH_TESTING"):
         raise MppwatchError(SMALL_THRESHOLD, value=threshold, minimum=MIN_THRESHOLD)
     if threshold < 1:
-        raise MppwatchError(AT_LEAST_ONE, option="--threshold")
+        raise MppwatchError(option="--threshold")
     return threshold
 
 

@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from mppwatch.court.tables import CASE, CASE_IDENTIFIER, PROCEEDING, REPS_ASSIGNED, SCHEDULE, TableSpec
-from mppwatch.court.texts import AT_LEAST_ONE, BAD_LINE_ENDS, NO_TRAC_ROWS
-from mppwatch.errors import MppwatchError
+from mppwatch.court.texts import BAD_LINE_ENDS, NO_TRAC_ROWS
+from mppwatch.errors import AT_LEAST_ONE, MppwatchError
 
 RELEASE_DIR = "SYNTHETIC_EOIR_CASE_DATA"
 CHUNK_CASES = 250_000

@@ -130,7 +130,6 @@ NOT_LOADED = N_("court release {release} not loaded (loaded: {known})")
 BAD_BY = N_("--by {value}: expected one of {choices}")
 BAD_MEASURE = N_("--measure {value}: expected one of {choices}")
 SMALL_THRESHOLD = N_("--threshold {value}: small cells must be suppressed at {minimum} or more")
-AT_LEAST_ONE = N_("{option} must be at least 1")
 NOT_A_MONTH_START = N_(
     "{what} {day}: court figures are published as of the first day of a month only (disclosure control, "
     "docs/privacy.md); use {first}"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mppwatch.core.text import N_, Notes
-from mppwatch.forecast.data import ForecastError, History, Selection, histories, tidy
+from mppwatch.forecast.data import UNKNOWN_MODEL, ForecastError, History, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import CHOICES, SEASON, Z80, Z95, transform_for
 from mppwatch.store import Store
@@ -93,15 +93,17 @@ def backtest_history(
 ) -> BacktestResult:
     """Backtest one history from rolling origins; fewer origins when the series is short (noted)."""
     if horizon < 1 or origins < 1:
-        raise ForecastError("--origins and --horizon must be at least 1")
+        raise ForecastError(N_("--origins and --horizon must be at least 1"))
     for mdl in models:
         if mdl not in CHOICES:
-            raise ForecastError(f"unknown model {mdl!r}; choose from {', '.join(CHOICES)}")
+            raise ForecastError(UNKNOWN_MODEL, model=repr(mdl), choices=", ".join(CHOICES))
     n = len(hist.y)
     notes = Notes(hist.notes)
     span = origin_schedule(n, origins, horizon, step)
     if not span:
-        raise ForecastError(f"{hist.uid}: {n} months is too short to backtest {horizon} months ahead")
+        raise ForecastError(
+            N_("{uid}: {n} months is too short to backtest {horizon} months ahead"), uid=hist.uid, n=n, horizon=horizon
+        )
     if len(span) < origins:
         notes.add(
             N_("{uid}: only {n} origins fit in {months} months (asked for {origins})"),

@@ -26,6 +26,9 @@ class ForecastError(MppwatchError):
     """A forecast request that cannot be answered (no data, too short, bad option); names the series."""
 
 
+UNKNOWN_MODEL = N_("unknown model {model}; choose from {choices}")
+
+
 @dataclass
 class History:
     """One monthly series ready for modelling."""
@@ -67,7 +70,7 @@ def tidy(store: Store, sel: Selection, end: str | None = None) -> pd.DataFrame:
         sel.edition,
     )
     if frame.empty:
-        raise ForecastError(f"{sel.dataset}: the selection has no monthly figures")
+        raise ForecastError(N_("{dataset}: the selection has no monthly figures"), dataset=sel.dataset)
     out = metrics.to_tidy(frame, list(sel.by), name=sel.dataset)
     out["y"] = pd.to_numeric(out["y"], errors="coerce").astype(float)
     return out
@@ -87,7 +90,7 @@ def clean(uid: str, ds: Sequence[pd.Timestamp] | pd.Series, y: np.ndarray) -> Hi
     s = s.groupby(level=0).sum(min_count=1)
     notes = Notes()
     if s.notna().sum() == 0:
-        raise ForecastError(f"{uid}: no published values")
+        raise ForecastError(N_("{uid}: no published values"), uid=uid)
     grid = pd.date_range(s.index.min(), s.index.max(), freq="MS")
     s = s.reindex(grid)
     valid = s.index[s.notna().to_numpy()]

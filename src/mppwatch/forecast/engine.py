@@ -188,7 +188,7 @@ class Engine:
             name, note = FALLBACK, Template(N_("{model} unavailable: {fallback}"), model=name, fallback=FALLBACK)
             fit = self.fit(name, origin)
         if fit is None:
-            raise ModelUnavailable(f"{model} cannot be fitted on {origin} months")
+            raise ModelUnavailable(N_("{model} cannot be fitted on {n} months"), model=model, n=origin)
         sig, calibrated = self.sigma(name, origin, fit, h)
         if not calibrated:
             spread = Template(N_("intervals from the model's own spread (too short to backtest)"))

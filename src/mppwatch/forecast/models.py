@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mppwatch.core.text import N_
+from mppwatch.errors import TranslatableError
 from mppwatch.i18n import template
 
 # the model specs with words in them: the method column of a Spanish table translates them (output.PROSE_COLUMNS)
@@ -31,8 +33,15 @@ MODELS = (*BASE_MODELS, "ensemble")
 CHOICES = ("auto", *MODELS)
 
 
-class ModelUnavailable(Exception):
-    """The model cannot be fitted on this history (too short, or statsmodels failed)."""
+class ModelUnavailable(TranslatableError):
+    """The model cannot be fitted on this history (too short, or statsmodels failed): a template and fields."""
+
+
+NO_DATA = N_("no data")
+NEEDS = N_("{model} needs {n} months")
+FAILED = N_("{spec} failed: {reason}")
+NOT_FINITE = N_("{spec} gave non-finite forecasts")
+TWO_MEMBERS = N_("ensemble needs two members")
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def _rw_sigma(step: float, h: int) -> np.ndarray:
 def naive(z: np.ndarray, h: int) -> Fit:
     """The last value carried forward; spread grows like a random walk."""
     if len(z) < 1:
-        raise ModelUnavailable("no data")
+        raise ModelUnavailable(NO_DATA)
     step = _rms(np.diff(z)) if len(z) > 1 else 0.0
     return Fit(np.full(h, z[-1]), _rw_sigma(step, h), "naive")
 
@@ -107,7 +116,7 @@ def snaive(z: np.ndarray, h: int, m: int = SEASON) -> Fit:
 def drift(z: np.ndarray, h: int) -> Fit:
     """Random walk with drift: the average monthly change since the start, extended."""
     if len(z) < 3:
-        raise ModelUnavailable("drift needs 3 months")
+        raise ModelUnavailable(NEEDS, model="drift", n=3)
     d = np.diff(z)
     mu = float(np.mean(d))
     step = _rms(d - mu)
@@ -134,7 +143,7 @@ def ets(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = None
 
     n = len(z)
     if n < 10:
-        raise ModelUnavailable("ets needs 10 months")
+        raise ModelUnavailable(NEEDS, model="ets", n=10)
     if np.ptp(z) == 0:
         return Fit(np.full(h, z[-1]), np.zeros(h), ETS_CONSTANT)
     seasonal = n >= 3 * m
@@ -149,9 +158,9 @@ def ets(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = None
         resid = np.asarray(res.resid, dtype=float)
         fitted = np.asarray(res.params, dtype=float)
     except Exception as exc:  # statsmodels raises many kinds on degenerate data
-        raise ModelUnavailable(f"{spec} failed: {exc}") from None
+        raise ModelUnavailable(FAILED, spec=spec, reason=exc) from None
     if not np.all(np.isfinite(path)):
-        raise ModelUnavailable(f"{spec} gave non-finite forecasts")
+        raise ModelUnavailable(NOT_FINITE, spec=spec)
     return Fit(path, _rw_sigma(_rms(resid[1:]), h), spec, fitted)
 
 
@@ -165,7 +174,7 @@ def sarima(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = N
 
     n = len(z)
     if n < 8:
-        raise ModelUnavailable("sarima needs 8 months")
+        raise ModelUnavailable(NEEDS, model="sarima", n=8)
     if np.ptp(z) == 0:
         return Fit(np.full(h, z[-1]), np.zeros(h), SARIMA_CONSTANT)
     seasonal = n >= 3 * m
@@ -183,9 +192,9 @@ def sarima(z: np.ndarray, h: int, m: int = SEASON, params: np.ndarray | None = N
         sigma = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
         fitted = np.asarray(res.params, dtype=float)
     except Exception as exc:
-        raise ModelUnavailable(f"{spec} failed: {exc}") from None
+        raise ModelUnavailable(FAILED, spec=spec, reason=exc) from None
     if not (np.all(np.isfinite(path)) and np.all(np.isfinite(sigma))):
-        raise ModelUnavailable(f"{spec} gave non-finite forecasts")
+        raise ModelUnavailable(NOT_FINITE, spec=spec)
     return Fit(path, sigma, spec, fitted)
 
 
@@ -207,7 +216,7 @@ def fit_base(name: str, z: np.ndarray, h: int, m: int = SEASON, params: np.ndarr
 def combine(fits: list[Fit]) -> Fit:
     """The ensemble: the mean of its members' paths (on the log scale), their spreads averaged."""
     if len(fits) < 2:
-        raise ModelUnavailable("ensemble needs two members")
+        raise ModelUnavailable(TWO_MEMBERS)
     path = np.mean([f.path for f in fits], axis=0)
     sigma = np.mean([f.sigma for f in fits], axis=0)
     return Fit(path, sigma, "mean(" + ", ".join(f.spec for f in fits) + ")")

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from mppwatch.core.text import N_, Notes
-from mppwatch.forecast.data import ForecastError, History, Selection, histories, tidy
+from mppwatch.errors import AT_LEAST_ONE, reason_of
+from mppwatch.forecast.data import UNKNOWN_MODEL, ForecastError, History, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine, Prediction
 from mppwatch.forecast.models import CHOICES, Z80, Z95, ModelUnavailable, Transform, transform_for
 from mppwatch.store import Store
@@ -86,10 +87,10 @@ def forecast_history(
 ) -> tuple[pd.DataFrame, pd.DataFrame, Notes]:
     """Forecast one history with each model: (forecast rows, calibration errors, notes)."""
     if horizon < 1:
-        raise ForecastError("--horizon must be at least 1")
+        raise ForecastError(AT_LEAST_ONE, option="--horizon")
     for mdl in models:
         if mdl not in CHOICES:
-            raise ForecastError(f"unknown model {mdl!r}; choose from {', '.join(CHOICES)}")
+            raise ForecastError(UNKNOWN_MODEL, model=repr(mdl), choices=", ".join(CHOICES))
     notes = series_notes(hist)
     tf = transform_for(hist.y)
     eng = Engine(tf.fwd(hist.y), tf, hmax=horizon, k_in=k_in, h_cal=min(horizon, 12))
@@ -99,7 +100,13 @@ def forecast_history(
         try:
             pred = eng.predict(mdl, origin, horizon)
         except ModelUnavailable as exc:
-            raise ForecastError(f"{hist.uid}: {exc} (history {hist.ds[0]:%Y-%m}..{hist.last:%Y-%m})") from None
+            raise ForecastError(
+                N_("{uid}: {reason} (history {first}..{last})"),
+                uid=hist.uid,
+                reason=reason_of(exc),
+                first=f"{hist.ds[0]:%Y-%m}",
+                last=f"{hist.last:%Y-%m}",
+            ) from None
         if pred.note:
             notes.add(N_("{uid} {model}: {note}"), uid=hist.uid, model=mdl, note=pred.note)
         frames.append(prediction_frame(hist, tf, pred, horizon))

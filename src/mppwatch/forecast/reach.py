@@ -16,7 +16,7 @@ import pandas as pd
 
 from mppwatch.core.periods import parse_bound
 from mppwatch.core.text import N_, Notes, Number
-from mppwatch.forecast.data import ForecastError, Selection, histories, tidy
+from mppwatch.forecast.data import UNKNOWN_MODEL, ForecastError, Selection, histories, tidy
 from mppwatch.forecast.engine import Engine
 from mppwatch.forecast.models import CHOICES, transform_for
 from mppwatch.forecast.predict import months_after, sample_paths, series_notes
@@ -95,9 +95,9 @@ def reach(
     `sel.end` is the as-of month: no observation after it is used for the projection.
     """
     if model not in CHOICES:
-        raise ForecastError(f"unknown model {model!r}; choose from {', '.join(CHOICES)}")
+        raise ForecastError(UNKNOWN_MODEL, model=repr(model), choices=", ".join(CHOICES))
     if max_months < 1 or n_paths < 10:
-        raise ForecastError("--max-months must be at least 1 and --paths at least 10")
+        raise ForecastError(N_("--max-months must be at least 1 and --paths at least 10"))
     data = tidy(store, sel)
     later = _later(store, sel)
     rng = np.random.default_rng(seed)

@@ -18,9 +18,9 @@ from mppwatch import metrics, query, returns
 from mppwatch.catalog import QueryError, role_dataset, role_datasets
 from mppwatch.core.text import N_, THEN, Notes, Number, Template
 from mppwatch.core.text import fold as _fold
-from mppwatch.errors import MppwatchError
+from mppwatch.errors import MppwatchError, reason_of
 from mppwatch.simulate.engine import BIG, Inputs
-from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split, reason_of
+from mppwatch.simulate.scenario import Arrivals, Scenario, ScenarioError, Shelter, Split
 from mppwatch.store import Store
 
 
@@ -402,7 +402,7 @@ def compare(result: Any, store: Store) -> pd.DataFrame:
     try:
         bookouts = role_dataset(store, Arrivals.ROLE, "arrivals.dataset", tuple(OHSS_WHERE))
     except QueryError as exc:
-        raise MppwatchError(f"--compare: {exc}") from None
+        raise MppwatchError(N_("--compare: {reason}"), reason=reason_of(exc)) from None
     dates = result.dates
     rows: list[dict[str, Any]] = []
     monthly = result.monthly(["arrivals"])

@@ -40,7 +40,7 @@ from typing import Any, ClassVar, NoReturn
 
 from mppwatch.core.periods import PeriodError, span
 from mppwatch.core.text import N_, Field, Template
-from mppwatch.errors import MppwatchError
+from mppwatch.errors import MppwatchError, reason_of
 
 
 class ScenarioError(MppwatchError):
@@ -64,12 +64,6 @@ class Invalid(ValueError):
     def __init__(self, template: str, /, **fields: Field) -> None:
         self.message = Template(template, **fields)
         super().__init__(self.message.english())
-
-
-def reason_of(exc: BaseException) -> Template:
-    """An error's reason as a message: its own template when it has one, else its text as written."""
-    message = getattr(exc, "message", None)
-    return message if isinstance(message, Template) else Template(str(exc))
 
 
 @dataclass(frozen=True)

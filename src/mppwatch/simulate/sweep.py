@@ -30,11 +30,11 @@ def parse_grid(items: Sequence[str]) -> list[tuple[str, list[str]]]:
     grid = []
     for item in items:
         if "=" not in item:
-            raise MppwatchError(f"--grid {item!r}: expected KEY=V1,V2,...")
+            raise MppwatchError(N_("--grid {item}: expected KEY=V1,V2,..."), item=repr(item))
         key, values = item.split("=", 1)
         vals = [v.strip() for v in values.split(",") if v.strip()]
         if not vals:
-            raise MppwatchError(f"--grid {item!r}: no values")
+            raise MppwatchError(N_("--grid {item}: no values"), item=repr(item))
         grid.append((key.strip(), vals))
     return grid
 
@@ -59,14 +59,14 @@ def _local(kind: str, workers: int) -> Executor:
         return ThreadPoolExecutor(max_workers=workers)
     if kind == "processes":
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    raise MppwatchError(f"--executor {kind!r}: expected processes or threads")
+    raise MppwatchError(N_("--executor {kind}: expected processes or threads"), kind=repr(kind))
 
 
 def _dask_map(address: str, workers: int, fn: Callable[..., Any], *args: Sequence[Any]) -> list[Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise MppwatchError("--dask needs dask[distributed]: pip install 'mppwatch[dask]'") from None
+        raise MppwatchError(N_("--dask needs dask[distributed]: pip install 'mppwatch[dask]'")) from None
     if address == "local":
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
@@ -76,7 +76,7 @@ def _dask_map(address: str, workers: int, fn: Callable[..., Any], *args: Sequenc
     try:
         client = Client(address, timeout=10)
     except OSError as exc:
-        raise MppwatchError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+        raise MppwatchError(N_("--dask {address}: cannot reach the scheduler ({reason})"), address=address, reason=exc) from None
     with client:
         return list(client.gather(client.map(fn, *args, pure=False)))
 
@@ -94,7 +94,7 @@ def sweep(
     """Run every grid point; rows `point, <grid keys>, output, mean, p5, p95, total, last_day` (+ reach answers)."""
     points = grid_points(grid)
     if not points:
-        raise MppwatchError("--grid: at least one KEY=V1,V2 is needed")
+        raise MppwatchError(N_("--grid: at least one KEY=V1,V2 is needed"))
     inputs = []
     for point in points:
         try:

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from mppwatch.core.text import N_, Field, Template, ascii_fold
-from mppwatch.errors import InputError, translated
+from mppwatch.errors import InputError, reason_in
 from mppwatch.store import sha256_of
 
 PUBLISHER = "OHSS"
@@ -123,7 +123,7 @@ class WorkbookError(InputError):
         super().__init__(file, None, f"{sheet}!{cell}" if sheet and cell else sheet, reason, **fields)
 
     def render(self, lang: str) -> str:
-        reason = translated(self.reason_message, lang)
+        reason = reason_in(self.reason_message, lang)
         if self.sheet and self.cell:
             return Template(AT_CELL, file=self.file, sheet=repr(self.sheet), cell=self.cell, reason=reason).render(lang)
         if self.sheet:
