@@ -3,8 +3,9 @@
 Nothing here is keyed by claim id. The claim's `quantity` and `unit` say what is counted ("returns",
 "encounters", "apprehensions", "cases", "enrollments", "share", "camp population"...) and over what period
 ("in May 2019", "FY2020", "in 16 days after", "cumulative"); its `geography` picks the rows (a city, a
-sector). Each topic yields candidate specs in order of preference; the checker uses the first one the loaded
-data can answer. A dataset loaded with `mppwatch load FILE` that none of the topics names is still found by
+sector). Each topic asks the catalogue for its tables by role, never by name, and reads them at their
+hierarchy's total; it yields candidate specs in order of preference, and the checker uses the first one the
+loaded data can answer. A dataset loaded with `mppwatch load FILE` that none of the topics names is still found by
 matching the claim's words against dataset names and dimension values.
 """
 
@@ -14,21 +15,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from mppwatch import query
+from mppwatch import catalog, query
 from mppwatch.claims.evidence import Context, place_name, where_text
 from mppwatch.claims.spec import CheckSpec, Claim, Period
-from mppwatch.claims.text import Msg, Text, msg
+from mppwatch.claims.text import Bi, Join, Msg, Text, msg
 from mppwatch.core.periods import PeriodError, fiscal_year_span, month_end, span
 from mppwatch.core.text import fold
 
 MPP2_START = date(2021, 12, 1)  # the reinstated MPP's first returns (6 Dec 2021)
-# The encounter and apprehension tables share their roles but not their columns: each is read by name.
-OHSS_ENC = "ohss_swb_encounters_by_sector_field_office_monthly"
-USBP_HIST = "usbp_sw_apprehensions_by_sector_monthly_fy2012_fy2019"
-CBP_USBP = "cbp_mpp_page_usbp_apprehensions_by_sector"
-CBP_OFO = "cbp_mpp_page_ofo_inadmissibles_by_field_office"
-# Every other table is found by its data-package role (catalog.with_role).
+# Every table is found by its data-package role (catalog.with_role), never by name.
 BOOKOUTS, ENROLLMENTS, COURT_CASES = "bookouts", "enrollments", "court_cases"
+ENCOUNTERS = "encounters"  # CBP's border counts: apprehensions are USBP's encounters, inadmissibles OFO's
 NATIONALITY, SHELTERS, FEAR = "returns_by_nationality", "shelter_beds", "fear_referrals"
 MPP_BOOKOUTS = {"component": ["CBP"], "outcome": ["Migrant Protection Protocols"]}  # the book-outs' MPP rows
 
@@ -121,6 +118,24 @@ COURT_TOPICS: list[tuple[str, str]] = [
 ]
 
 COURT_SHARES = {"awaiting_first_hearing": "awaiting_first_hearing_share", "transferred": "transferred_share"}
+
+
+@dataclass(frozen=True)
+class CountTopic:
+    """A count CBP publishes by month: the claim's words for it, the role of its tables, the component it counts."""
+
+    pattern: str
+    word: str  # quoted in the why ("'apprehensions' → ...")
+    role: str
+    component: str | None  # None: the component the claim names (_component)
+
+
+# In this order: a claim that names several gets the candidates of each, the first topic's first.
+COUNT_TOPICS = (
+    CountTopic(r"encounter", "encounters", ENCOUNTERS, None),
+    CountTopic(r"apprehen", "apprehensions", "apprehensions", "USBP"),
+    CountTopic(r"inadmissible", "inadmissibles", "ofo_encounters", "OFO"),
+)
 
 
 @dataclass
@@ -229,9 +244,9 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
     cands: list[CheckSpec] = []
     t = r.text
 
-    def add(spec: CheckSpec, why: Msg) -> None:
+    def add(spec: CheckSpec, why: Msg, *assumed: Msg) -> None:
         spec.inferred = True
-        spec.why = [why, *r.notes]
+        spec.why = [why, *assumed, *r.notes]
         if spec.period is None:
             spec.period = r.period
         cands.append(spec)
@@ -284,27 +299,27 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         agg = "sum" if r.flow else "cumulative"
         add(CheckSpec(metric="returns", aggregation=agg, where=where, per="day" if r.per_day else None),
             msg("why_returns", place=_place_text(where)))  # fmt: skip
-    if re.search(r"encounter", t):
-        comp = _component(t)
-        for ds in (OHSS_ENC,):
-            if ds in ctx.loaded:
-                where = {"component": [comp], **_where_place(ctx, ds, "location", texts, "Total")}
-                add(CheckSpec(dataset=ds, where=where, aggregation="sum" if r.flow or not r.cumulative else "cumulative"),
-                    msg("why_encounters", component=comp))  # fmt: skip
-    if re.search(r"apprehen", t):
-        if USBP_HIST in ctx.loaded:
-            where = {"measure": ["total_apprehensions"],
-                     **_where_place(ctx, USBP_HIST, "location", texts, "Southwest Border Total")}  # fmt: skip
-            add(CheckSpec(dataset=USBP_HIST, where=where, aggregation="sum"), msg("why_apprehensions_usbp"))
-        if OHSS_ENC in ctx.loaded:
-            where = {"component": ["USBP"], **_where_place(ctx, OHSS_ENC, "location", texts, "Total")}
-            add(CheckSpec(dataset=OHSS_ENC, where=where, aggregation="sum"), msg("why_apprehensions_ohss"))
-        if CBP_USBP in ctx.loaded:
-            where = _where_place(ctx, CBP_USBP, "location", texts, "Total")
-            add(CheckSpec(dataset=CBP_USBP, where=where, aggregation="sum"), msg("why_apprehensions_cbp"))
-    if re.search(r"inadmissible", t) and CBP_OFO in ctx.loaded:
-        where = _where_place(ctx, CBP_OFO, "location", texts, "Total")
-        add(CheckSpec(dataset=CBP_OFO, where=where, aggregation="sum"), msg("why_inadmissibles"))
+    left_out: list[tuple[Msg, Msg]] = []  # (why a table of the topic cannot be read, what would let it be)
+    seen: set[tuple[str, str]] = set()
+    for topic in COUNT_TOPICS:
+        if not re.search(topic.pattern, t):
+            continue
+        comp = topic.component or _component(t)
+        for ds in count_tables(ctx, topic.role):
+            reading = _count_reading(ctx, ds, comp, texts)
+            if reading is None:
+                continue
+            if reading.left_out is not None:
+                left_out.append(reading.left_out)
+                continue
+            where = reading.where
+            if (ds, repr(where)) in seen:
+                continue  # "encounters ... apprehensions": the same table and rows once
+            seen.add((ds, repr(where)))
+            title = catalog.record(ctx.store, ds).title
+            why = msg("why_count", word=topic.word, title=Bi(title["en"], title["es"]), component=comp)
+            agg = "sum" if r.flow or not r.cumulative else "cumulative"
+            add(CheckSpec(dataset=ds, where=where, aggregation=agg), why, *reading.assumed)
     if re.search(r"enrol|placed in|book-?out", t):
         agg = "sum" if r.flow else "cumulative"
         for ds in ctx.role(BOOKOUTS):
@@ -332,10 +347,90 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
             )
     if not cands:
         cands += _generic(ctx, claim, r)
-    if r.projection:
-        for c in cands:
+    for c in cands:
+        c.why += [why for why, _ in left_out]
+        if r.projection:
             c.why.append(msg("why_projection", period=r.period.text))
+    if not cands and left_out:
+        return [], _refusal(Join(tuple(w for w, _ in left_out)), Join(tuple(d for _, d in left_out)))
     return cands, None if cands else _unmatched(claim)
+
+
+def count_tables(ctx: Context, role: str) -> list[str]:
+    """The loaded tables a monthly count of `role` may be read from, in order of preference.
+
+    Those that play `role` or count encounters (of which apprehensions and inadmissibles are one component's).
+    First the tables whose main role (the first their data package lists) is `role`; then the one whose figures
+    begin earliest, the longer-running series; then by name. So an apprehensions claim reads Border Patrol's own
+    monthly table first, then DHS OHSS's encounters, then the captures of CBP's page (which begin in 2020).
+    """
+    records = catalog.catalog(ctx.store)
+    names = set(ctx.role(role)) | set(ctx.role(ENCOUNTERS))
+
+    def preference(ds: str) -> tuple[bool, date, str]:
+        rec = records[ds]
+        begins = min((k.first for k in rec.period_kinds.values()), default=date.max)
+        return rec.roles[:1] != (role,), begins, ds
+
+    return sorted(names, key=preference)
+
+
+def role_measure(rec: catalog.DatasetRecord) -> str | None:
+    """The measure a table with several (total, family-unit and UAC apprehensions) is read at: the one value
+    whose words are its main role's, alone or with "total" ("total_apprehensions" for "apprehensions")."""
+    role = _stems(rec.roles[0]) if rec.roles else set()
+    fits = [v for v in rec.dimension("measure").values if role and role <= _stems(v) <= role | {"total"}]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _stems(text: str) -> set[str]:
+    return {w.removesuffix("s") for w in re.findall(r"[a-z]+", fold(text))}
+
+
+@dataclass(frozen=True)
+class CountReading:
+    """The rows of a count table that answer a claim and what reading them assumed, or why it cannot be read."""
+
+    where: dict[str, list[str]] = field(default_factory=dict)
+    assumed: list[Msg] = field(default_factory=list)
+    left_out: tuple[Msg, Msg] | None = None  # (why the table is not read, what would let it be)
+
+
+def _count_reading(ctx: Context, ds: str, component: str, texts: list[str]) -> CountReading | None:
+    """The rows of `ds` that count `component` at the claim's places; None when it counts another component.
+
+    A column is filtered only when it has several values. Places: those the claim names, else the location
+    total of the table's hierarchy; a table without one is not read (adding up its places would assume they
+    make the whole). A table without a component column is taken to count the claim's, and the why says so.
+    """
+    rec = catalog.record(ctx.store, ds)
+    where: dict[str, list[str]] = {}
+    assumed: list[Msg] = []
+    if "component" in rec.dimensions:
+        values = rec.dimensions["component"].values
+        match = [v for v in values if fold(v) == fold(component)]
+        if not match:
+            return None
+        if len(values) > 1:
+            where["component"] = match
+    else:
+        assumed.append(msg("assumed_component", dataset=ds, component=component))
+    if "measure" in rec.dimensions and len(rec.dimensions["measure"].values) > 1:
+        measure = role_measure(rec)
+        if measure is None:
+            values_text = ", ".join(rec.dimensions["measure"].values)
+            role = rec.roles[0] if rec.roles else ENCOUNTERS
+            why = msg("left_out_measure", dataset=ds, role=role, values=values_text)
+            return CountReading(left_out=(why, msg("want_role_measure", dataset=ds, role=role)))
+        where["measure"] = [measure]
+    if "location" in rec.dimensions:
+        places = mentions(ctx, ds, "location", texts)
+        tops = rec.dimensions["location"].top()
+        if not places and len(tops) != 1:
+            why = msg("left_out_total", dataset=ds, dim="location")
+            return CountReading(left_out=(why, msg("want_total", dataset=ds, dim="location")))
+        where["location"] = places or tops
+    return CountReading(where, assumed)
 
 
 def _court_reading(claim: Claim, r: ClaimReading) -> CheckSpec | None:
@@ -516,7 +611,7 @@ def _unmatched(claim: Claim) -> CheckSpec:
     )
 
 
-def _refusal(reason: Msg, would: Msg) -> CheckSpec:
+def _refusal(reason: Text, would: Text) -> CheckSpec:
     """A not-checkable spec made by inference, its texts rendered in English and Spanish."""
     return CheckSpec(
         checkable=False, inferred=True, reason=reason.render("en"), would_decide=would.render("en"),

@@ -35,12 +35,13 @@ ROLE_CLASS = {  # what a dataset counts, from its data-package role
     "court_cases": "court",
     "encounters": "encounters",
     "apprehensions": "encounters",
+    "ofo_encounters": "encounters",
     "shelter_beds": "population",
     "fear_referrals": "fear",
     "returns_by_nationality": "returns",
     "returns_snapshots": "returns",
 }
-DHS_ROLES = ("encounters", "apprehensions", "bookouts", "enrollments")  # tables of DHS's own counts
+DHS_ROLES = ("encounters", "apprehensions", "ofo_encounters", "bookouts", "enrollments")  # tables of DHS's own counts
 PUBLISHERS: list[tuple[str, str]] = [
     ("DHS", r"\bdhs\b|homeland security|\bcbp\b|customs and border|border patrol|\bohss\b"),
     (

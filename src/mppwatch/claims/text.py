@@ -446,25 +446,28 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "'returns' → INM/press snapshots of cumulative returns, {place}",
         "'returns' → cifras publicadas por el INM y la prensa de devoluciones acumuladas, {place}",
     ),
-    "why_encounters": (
-        "'encounters' → OHSS SW border encounters, {component}",
-        "'encounters' → encuentros de OHSS en la frontera suroeste, {component}",
+    "why_count": ("'{word}' → {title}, {component}", "'{word}' → {title}, {component}"),
+    "assumed_component": (
+        "{dataset} has no component column: its figures are taken as {component}'s",
+        "{dataset} no tiene columna de componente: sus cifras se toman como las de {component}",
     ),
-    "why_apprehensions_usbp": (
-        "'apprehensions' → USBP monthly tables",
-        "'apprehensions' → tablas mensuales de la USBP",
+    "left_out_measure": (
+        "{dataset} not read: none of its measures ({values}) is the total of its role '{role}'",
+        "{dataset} no se lee: ninguna de sus medidas ({values}) es el total de su función '{role}'",
     ),
-    "why_apprehensions_ohss": (
-        "'apprehensions' → OHSS USBP encounters",
-        "'apprehensions' → encuentros de la USBP según OHSS",
+    "want_role_measure": (
+        "{dataset} with one measure named for its role '{role}' (e.g. total_{role}), or a spec entry naming it",
+        "{dataset} con una medida nombrada por su función '{role}' (p. ej., total_{role}), o una entrada de spec"
+        " que la nombre",
     ),
-    "why_apprehensions_cbp": (
-        "'apprehensions' → CBP MPP page table",
-        "'apprehensions' → tabla de la página de MPP de CBP",
+    "left_out_total": (
+        "{dataset} not read: its {dim} column has no total and the claim names none of its values",
+        "{dataset} no se lee: su columna {dim} no tiene total y la afirmación no nombra ninguno de sus valores",
     ),
-    "why_inadmissibles": (
-        "'inadmissibles' → CBP MPP page OFO table",
-        "'inadmissibles' → tabla de la OFO en la página de MPP de CBP",
+    "want_total": (
+        "the total of {dataset}'s {dim} declared in its data package ('hierarchy'), or a claim naming its places",
+        "el total de la columna {dim} de {dataset} declarado en su paquete de datos ('hierarchy'), o una"
+        " afirmación que nombre sus lugares",
     ),
     "why_bookouts": ("'enrolments' → OHSS MPP book-outs", "'enrolments' → salidas a MPP de OHSS"),
     "why_enrolments_cbp": (

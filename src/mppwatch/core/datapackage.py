@@ -1,7 +1,8 @@
 """The one reader of a data package's `mppwatch` blocks: the bundled data/datapackage.json and a file's sidecar.
 
 Each resource of a Frictionless data package may carry an `mppwatch` block saying what the dataset is: its
-`title` and `description` in English and Spanish, its `roles` (what analyses ask for), whether its figures are a
+`title` and `description` in English and Spanish, its `roles` (what analyses ask for; the first is what the
+table chiefly counts, preferred when several tables serve one topic), whether its figures are a
 `stock` (levels on a date, never added across dates) and the `hierarchy` of its dimensions (which value is the
 total of which). A CSV of one's own is described the same way by a sidecar beside it, `<stem>.datapackage.json`
 (`beds.csv` -> `beds.datapackage.json`), a data package whose resource has `"path": "beds.csv"`; the loader reads
@@ -31,6 +32,7 @@ ROLES = (
     "encounters",
     "enrollments",
     "fear_referrals",
+    "ofo_encounters",
     "returns_by_nationality",
     "returns_snapshots",
     "shelter_beds",
