@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from mppwatch import query
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.store import Store
 
@@ -26,11 +27,19 @@ class DiffError(MppwatchError):
     """A diff that names a publisher or edition the store does not have."""
 
 
+UNKNOWN_PUBLISHER = N_("unknown publisher {publisher}; known: {known}")
+NO_EDITION = N_(
+    "no {publisher} edition {edition} in {db}; loaded: {held} (load one with `mppwatch load-workbook FILE.xlsx`)"
+)
+UNKNOWN_CHANGE = N_("unknown change {change}; expected {changes}")
+
+
 def _prefix(publisher: str) -> str:
     try:
         return PUBLISHERS[publisher.casefold()]
     except KeyError:
-        raise DiffError(f"unknown publisher {publisher!r}; known: {', '.join(p.upper() for p in PUBLISHERS)}") from None
+        known = ", ".join(p.upper() for p in PUBLISHERS)
+        raise DiffError(UNKNOWN_PUBLISHER, publisher=repr(publisher), known=known) from None
 
 
 def editions(store: Store, publisher: str = "OHSS") -> list[str]:
@@ -61,13 +70,11 @@ def diff_editions(
     held = editions(store, publisher)
     for edition in (old, new):
         if edition not in held:
-            raise DiffError(
-                f"no {publisher.upper()} edition {edition!r} in {store.path}; loaded: {', '.join(held) or 'none'}"
-                " (load one with `mppwatch load-workbook FILE.xlsx`)"
-            )
+            loaded = ", ".join(held) or "none"
+            raise DiffError(NO_EDITION, publisher=publisher.upper(), edition=repr(edition), db=store.path, held=loaded)
     wanted = list(changes or CHANGES)
     if bad := [c for c in wanted if c not in CHANGES]:
-        raise DiffError(f"unknown change {bad[0]!r}; expected {', '.join(CHANGES)}")
+        raise DiffError(UNKNOWN_CHANGE, change=repr(bad[0]), changes=", ".join(CHANGES))
     frame = query.edition_changes(store, prefix, datasets, old, new)
     frame = frame[frame["change"].isin(wanted)]
     frame["dimensions"] = [

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pandas as pd
 
+from mppwatch.core.text import N_
 from mppwatch.errors import InputError, MppwatchError
 from mppwatch.publishers.load import store_workbook
 from mppwatch.sources.ohss_workbook import check_xlsx, edition_from_name, read_workbook
@@ -41,6 +42,17 @@ class FetchError(MppwatchError):
     """A download that could not be completed; nothing was kept or loaded."""
 
 
+UNKNOWN_PUBLISHER = N_("unknown publisher {publisher}; known: {known}")
+NO_LINK = N_("{url}: the page links no .xlsx workbook")
+HTTP_ERROR = N_("{url}: HTTP {code} {reason}; nothing downloaded, nothing changed")
+UNREACHABLE = N_("cannot reach {url}: {reason} (offline?); nothing downloaded, nothing changed")
+NO_FOLDER = N_("{folder}: cannot create the download folder: {reason}")
+BROKE_OFF = N_("{url}: download broke off after {done} bytes ({kind}); nothing kept, nothing loaded")
+SHORT = N_("{url}: got {done} of {total} bytes; nothing kept, nothing loaded")
+PAGE_FAILED = N_("{url}: reading the page failed ({reason}); nothing changed")
+NOT_USABLE = N_("{url}: downloaded file is not a usable workbook ({reason}); nothing loaded")
+
+
 def default_url(publisher: str) -> str:
     """The URL `fetch` uses: $MPPWATCH_OHSS_URL, else the publisher's page."""
     key = _publisher(publisher)
@@ -55,7 +67,7 @@ def default_out_dir() -> Path:
 def _publisher(name: str) -> str:
     key = name.casefold()
     if key not in DEFAULT_URLS:
-        raise FetchError(f"unknown publisher {name!r}; known: {', '.join(DEFAULT_URLS)}")
+        raise FetchError(UNKNOWN_PUBLISHER, publisher=repr(name), known=", ".join(DEFAULT_URLS))
     return key
 
 
@@ -75,7 +87,7 @@ def pick_workbook_link(page_url: str, html: str) -> str:
     parser.feed(html)
     links = [urljoin(page_url, h) for h in parser.hrefs if re.search(r"\.xlsx(\?|#|$)", h, re.IGNORECASE)]
     if not links:
-        raise FetchError(f"{page_url}: the page links no .xlsx workbook")
+        raise FetchError(NO_LINK, url=page_url)
     dated = [(e, i, link) for i, link in enumerate(links) if (e := edition_from_name(unquote(link)))]
     if dated:
         return max(dated, key=lambda t: (t[0], -t[1]))[2]
@@ -94,10 +106,10 @@ def _open(url: str, timeout: float) -> http.client.HTTPResponse:
     try:
         return _opener(url).open(request, timeout=timeout)  # type: ignore[no-any-return]
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}; nothing downloaded, nothing changed") from None
+        raise FetchError(HTTP_ERROR, url=url, code=exc.code, reason=exc.reason) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchError(f"cannot reach {url}: {reason} (offline?); nothing downloaded, nothing changed") from None
+        raise FetchError(UNREACHABLE, url=url, reason=reason) from None
 
 
 def _target_name(url: str, edition: str) -> str:
@@ -118,7 +130,7 @@ def download(url: str, part: Path, progress: Progress | None = None, timeout: fl
         part.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         response.close()
-        raise FetchError(f"{part.parent}: cannot create the download folder: {exc.strerror}") from None
+        raise FetchError(NO_FOLDER, folder=part.parent, reason=exc.strerror) from None
     try:
         with response, open(part, "wb") as handle:
             while True:
@@ -130,11 +142,9 @@ def download(url: str, part: Path, progress: Progress | None = None, timeout: fl
                 if progress:
                     progress(done, total)
     except (http.client.HTTPException, OSError) as exc:
-        raise FetchError(
-            f"{url}: download broke off after {done} bytes ({type(exc).__name__}); nothing kept, nothing loaded"
-        ) from None
+        raise FetchError(BROKE_OFF, url=url, done=done, kind=type(exc).__name__) from None
     if total is not None and done != total:
-        raise FetchError(f"{url}: got {done} of {total} bytes; nothing kept, nothing loaded")
+        raise FetchError(SHORT, url=url, done=done, total=total)
     return done
 
 
@@ -161,7 +171,7 @@ def fetch(
             try:
                 body = response.read(MAX_PAGE)
             except (http.client.HTTPException, OSError) as exc:
-                raise FetchError(f"{url}: reading the page failed ({exc}); nothing changed") from None
+                raise FetchError(PAGE_FAILED, url=url, reason=exc) from None
         if kind == "text/html" or body.lstrip()[:1] == b"<":
             target_url = pick_workbook_link(response.geturl() or url, body.decode("utf-8", "replace"))
     hint = _target_name(target_url, "latest")
@@ -172,9 +182,7 @@ def fetch(
             check_xlsx(part)
             book = read_workbook(part)
         except InputError as exc:
-            raise FetchError(
-                f"{target_url}: downloaded file is not a usable workbook ({exc.reason}); nothing loaded"
-            ) from None
+            raise FetchError(NOT_USABLE, url=target_url, reason=exc.reason_message) from None
         final = out / _target_name(target_url, book.edition)
         if final.exists() and sha256_of(final) != book.sha256:
             final = final.with_name(f"{final.stem}.{book.sha256[:8]}{final.suffix}")

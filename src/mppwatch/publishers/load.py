@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from mppwatch.core.text import N_
 from mppwatch.errors import InputError
 from mppwatch.sources.ohss_workbook import SheetTable, Workbook, read_workbook
 from mppwatch.store import Store, sha256_of
@@ -140,7 +141,12 @@ def store_workbook(
             written = store.observation_count(load_ids)
             if written != expected:
                 raise InputError(
-                    str(book.path), None, None, f"{expected} cells read but {written} written; nothing loaded"
+                    str(book.path),
+                    None,
+                    None,
+                    N_("{read} cells read but {written} written; nothing loaded"),
+                    read=expected,
+                    written=written,
                 )
     frame = pd.DataFrame(results, columns=RESULT_COLUMNS)
     frame["rows"] = frame["rows"].astype("int64")
