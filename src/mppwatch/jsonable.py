@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 def _plain(value: Any) -> Any:
     if value is None:
         return None
