@@ -18,9 +18,10 @@ from typing import TypeVar
 
 import duckdb
 
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters.schema import ensure_schema
-from mppwatch.store import Store, StoreError
+from mppwatch.store import NO_DATABASE, Store, StoreError
 
 T = TypeVar("T")
 WAIT_SECONDS = 5.0
@@ -38,7 +39,9 @@ def _open(path: Path, read_only: bool, deadline: float) -> Store:
             return Store.open(path, read_only=read_only)
         except (duckdb.ConnectionException, duckdb.IOException, duckdb.ResourceInUseException) as exc:
             if time.monotonic() + delay > deadline:
-                raise Busy(f"{path}: the store is busy ({exc.__class__.__name__}); retry in a moment") from None
+                raise Busy(
+                    N_("{path}: the store is busy ({kind}); retry in a moment"), path=path, kind=type(exc).__name__
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
 
@@ -48,7 +51,7 @@ def writing(path: str | Path, wait: float = WAIT_SECONDS) -> Iterator[Store]:
     """The store open for writing, with the register's tables, for one short piece of work; closed after."""
     deadline = time.monotonic() + wait
     if not _WRITE_LOCK.acquire(timeout=wait):
-        raise Busy(f"{path}: another register write is still running; retry in a moment")
+        raise Busy(N_("{path}: another register write is still running; retry in a moment"), path=path)
     try:
         store = _open(Path(path), False, deadline)
         try:
@@ -78,7 +81,9 @@ def read(path: str | Path, work: Callable[[Store], T], wait: float = WAIT_SECOND
             if not pulled:
                 raise
             if attempt == READ_ATTEMPTS - 1:
-                raise Busy(f"{path}: the store kept changing under this read; retry in a moment") from None
+                raise Busy(
+                    N_("{path}: the store kept changing under this read; retry in a moment"), path=path
+                ) from None
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -87,7 +92,7 @@ def read(path: str | Path, work: Callable[[Store], T], wait: float = WAIT_SECOND
 def reading(path: str | Path, wait: float = WAIT_SECONDS) -> Iterator[Store]:
     """The store open read-only (waiting out a register write in progress); StoreError when there is none."""
     if not Path(path).exists():
-        raise StoreError(f"{path}: no database here yet; run `mppwatch load` first")
+        raise StoreError(NO_DATABASE, path=path)
     store = _open(Path(path), True, time.monotonic() + wait)
     try:
         yield store

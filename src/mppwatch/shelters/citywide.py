@@ -39,9 +39,10 @@ from typing import Any
 import pandas as pd
 
 from mppwatch import returns as returns_mod
-from mppwatch.core.text import fold
+from mppwatch.core.text import N_, fold
 from mppwatch.errors import MppwatchError
-from mppwatch.shelters.register import OCCUPANCY_WINDOW, city_name, unknown_city
+from mppwatch.i18n import template
+from mppwatch.shelters.register import NO_REGISTER, OCCUPANCY_WINDOW, city_name, unknown_city
 from mppwatch.shelters.schema import has_register
 from mppwatch.store import Store
 
@@ -151,17 +152,20 @@ def _larger(facility: tuple[float, list[Row]], group: tuple[float, list[Row]]) -
     return f, f"sum of {len(fs)} facilities", fs
 
 
+IN_CAMPS_METHOD = template("estimate: press estimates of camp populations, with their sources")
+
+
 def shelter_load(store: Store, city: str) -> pd.DataFrame:
     """The city's shelter load on every date a figure changes (see the module's rules); estimates say so."""
     if not has_register(store):
-        raise MppwatchError("no shelter register in this store yet (run `mppwatch shelters seed`)")
+        raise MppwatchError(NO_REGISTER)
     known = city_name(store, city)
     if known is None:
         raise MppwatchError(unknown_city(store, city))
     city = known
     figures = _figures(store, city)
     if not figures:
-        raise MppwatchError(f"no shelter figures for city {city!r}")
+        raise MppwatchError(N_("no shelter figures for city '{city}'"), city=city)
     for r in figures:
         if r["opened_on"] is not None and r["date"] < r["opened_on"]:
             r["capacity"] = None  # a capacity announced before opening is kept in the store, never counted
@@ -210,7 +214,7 @@ def shelter_load(store: Store, city: str) -> pd.DataFrame:
         frame.attrs.update(court_release=court[1], court_synthetic=court[2])
     frame.attrs["waiting_methods"] = {k: v for k, v in methods.items() if k in used}
     frame.attrs["waiting_method"] = "; ".join(f"{k}: {v}" for k, v in frame.attrs["waiting_methods"].items())
-    frame.attrs["in_camps_method"] = "estimate: press estimates of camp populations, with their sources"
+    frame.attrs["in_camps_method"] = IN_CAMPS_METHOD
     return frame
 
 

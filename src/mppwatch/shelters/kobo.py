@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mppwatch.core.text import N_
 from mppwatch.errors import InputError
 from mppwatch.shelters import register
 from mppwatch.shelters.register import ReportError
 from mppwatch.shelters.schema import ensure_schema
-from mppwatch.sources.generic import decode_csv
+from mppwatch.sources.generic import CANNOT_READ, FIELD_COUNT, MALFORMED_CSV, decode_csv
+from mppwatch.sources.loader import NO_SUCH_FILE
 from mppwatch.store import Store
 
 FIELDS = ("shelter", "date", "occupied", "turned_away", "arrivals", "departures", "note")
@@ -65,21 +67,23 @@ def read_map(path: str | Path) -> KoboMap:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(str(path), None, None, f"cannot read: {exc.strerror}") from None
+        raise InputError(str(path), None, None, CANNOT_READ, reason=exc.strerror) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), getattr(exc, "lineno", None), None, f"not TOML: {exc}") from None
+        raise InputError(str(path), getattr(exc, "lineno", None), None, N_("not TOML: {reason}"), reason=exc) from None
     columns = data.get("columns")
     if not isinstance(columns, dict):
-        raise InputError(str(path), None, "columns", "missing [columns] table")
+        raise InputError(str(path), None, "columns", N_("missing [columns] table"))
     unknown = sorted(set(columns) - set(FIELDS) - {"uuid", "submission_time"})
     if unknown:
-        raise InputError(str(path), None, f"columns.{unknown[0]}", f"unknown field (one of {', '.join(FIELDS)})")
+        raise InputError(
+            str(path), None, f"columns.{unknown[0]}", N_("unknown field (one of {fields})"), fields=", ".join(FIELDS)
+        )
     for name in REQUIRED:
         if not isinstance(columns.get(name), str):
-            raise InputError(str(path), None, f"columns.{name}", "required: the Kobo column that holds it")
+            raise InputError(str(path), None, f"columns.{name}", N_("required: the Kobo column that holds it"))
     shelters = data.get("shelters", {})
     if not isinstance(shelters, dict) or not all(isinstance(v, int) for v in shelters.values()):
-        raise InputError(str(path), None, "shelters", "expected choice = register id (a whole number)")
+        raise InputError(str(path), None, "shelters", N_("expected choice = register id (a whole number)"))
     cols = {"uuid": "_uuid", "submission_time": "_submission_time", **{k: str(v) for k, v in columns.items()}}
     return KoboMap(cols, {str(k): int(v) for k, v in shelters.items()})
 
@@ -89,14 +93,14 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     file = str(path)
     lines: list[tuple[int, list[str]]] = []
     if path.stat().st_size > MAX_BYTES:
-        raise InputError(file, None, None, f"larger than {MAX_BYTES // 2**20} MB")
+        raise InputError(file, None, None, N_("larger than {mb} MB"), mb=MAX_BYTES // 2**20)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several kinds for a broken workbook
-            raise InputError(file, None, None, f"not a readable .xlsx workbook: {exc}") from None
+            raise InputError(file, None, None, N_("not a readable .xlsx workbook: {reason}"), reason=exc) from None
         sheet = book.worksheets[0]
         table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
@@ -110,21 +114,21 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             for cells in reader:
                 lines.append((reader.line_num, cells))
         except csv.Error as exc:
-            raise InputError(file, reader.line_num, None, f"malformed CSV: {exc}") from None
+            raise InputError(file, reader.line_num, None, MALFORMED_CSV, reason=exc) from None
     else:
-        raise InputError(file, None, None, "expected a Kobo export ending .csv or .xlsx")
+        raise InputError(file, None, None, N_("expected a Kobo export ending .csv or .xlsx"))
     if not lines:
-        raise InputError(file, 1, None, "empty: expected a header row")
+        raise InputError(file, 1, None, N_("empty: expected a header row"))
     header = [h.strip() for h in lines[0][1]]
     records = []
     for line, cells in lines[1:]:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            raise InputError(file, line, None, f"expected {len(header)} fields, found {len(cells)}")
+            raise InputError(file, line, None, FIELD_COUNT, expected=len(header), found=len(cells))
         records.append((line, dict(zip(header, (c.strip() for c in cells), strict=True))))
         if len(records) > MAX_ROWS:
-            raise InputError(file, line, None, f"more than {MAX_ROWS} rows")
+            raise InputError(file, line, None, N_("more than {n} rows"), n=MAX_ROWS)
     return header, records
 
 
@@ -134,22 +138,31 @@ def _payload(
     cols = kmap.columns
     uuid = record.get(cols["uuid"], "")
     if not uuid:
-        raise InputError(file, line, cols["uuid"], "empty _uuid: cannot tell this submission from another")
+        raise InputError(file, line, cols["uuid"], N_("empty _uuid: cannot tell this submission from another"))
     choice = record.get(cols["shelter"], "")
     if choice in kmap.shelters:
         shelter_id = kmap.shelters[choice]
     elif choice.isdigit():
         shelter_id = int(choice)
     else:
-        raise InputError(file, line, cols["shelter"], f"{choice!r} is neither a register id nor a choice in [shelters]")
+        raise InputError(
+            file,
+            line,
+            cols["shelter"],
+            N_("'{choice}' is neither a register id nor a choice in [shelters]"),
+            choice=choice,
+        )
     if shelter_id not in known:
-        raise InputError(file, line, cols["shelter"], f"no shelter with id {shelter_id} in the register")
+        raise InputError(
+            file, line, cols["shelter"], N_("no shelter with id {shelter} in the register"), shelter=shelter_id
+        )
     day = record.get(cols["date"], "") if "date" in cols else ""
     if not day:
         stamp = record.get(cols["submission_time"], "")
         day = stamp[:10]
         if not day:
-            raise InputError(file, line, cols.get("date", cols["submission_time"]), "no date and no _submission_time")
+            column = cols.get("date", cols["submission_time"])
+            raise InputError(file, line, column, N_("no date and no _submission_time"))
     payload: dict[str, Any] = {"date": day[:10]}
     for name in ("occupied", "turned_away", "arrivals", "departures", "note"):
         if name in cols:
@@ -161,7 +174,7 @@ def _payload(
         register._text(payload, "note", 2000)
     except ReportError as exc:
         column = cols.get(exc.field, cols["submission_time"] if exc.field == "date" else exc.field)
-        raise InputError(file, line, column, str(exc).split(": ", 1)[1]) from None
+        raise InputError(file, line, column, exc.reason_message) from None
     return shelter_id, uuid, payload
 
 
@@ -171,12 +184,12 @@ def import_kobo(store: Store, path: str | Path, map_path: str | Path) -> KoboRes
     file = str(path)
     kmap = read_map(map_path)
     if not path.exists():
-        raise InputError(file, None, None, "no such file")
+        raise InputError(file, None, None, NO_SUCH_FILE)
     header, records = _rows(path)
     for name, column in kmap.columns.items():
         needed = name != "submission_time" or "date" not in kmap.columns
         if needed and column not in header:
-            raise InputError(file, 1, column, f"no such column in the export (the map's {name})")
+            raise InputError(file, 1, column, N_("no such column in the export (the map's {name})"), name=name)
     ensure_schema(store)
     known = {int(r[0]) for r in store.con.execute("SELECT id FROM shelters WHERE scope = 'facility'").fetchall()}
     checked = []
@@ -184,7 +197,9 @@ def import_kobo(store: Store, path: str | Path, map_path: str | Path) -> KoboRes
     for line, record in records:
         shelter_id, uuid, payload = _payload(record, kmap, file, line, known)
         if uuid in seen:
-            raise InputError(file, line, kmap.columns["uuid"], f"_uuid {uuid} repeats line {seen[uuid]}")
+            raise InputError(
+                file, line, kmap.columns["uuid"], N_("_uuid {uuid} repeats line {line}"), uuid=uuid, line=seen[uuid]
+            )
         seen[uuid] = line
         checked.append((line, shelter_id, uuid, payload))
     result = KoboResult(path.name, rows=len(checked))

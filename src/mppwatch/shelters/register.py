@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from mppwatch.core.text import choices_text, fold
+from mppwatch.core.text import N_, Field, Number, Template, choices_text, fold
 from mppwatch.errors import MppwatchError
+from mppwatch.i18n import template
 from mppwatch.shelters import audit
 from mppwatch.shelters.schema import KINDS, STATUSES, ensure_schema, has_register
 from mppwatch.shelters.tokens import AuthError, Token
@@ -27,11 +28,33 @@ OCCUPANCY_WINDOW = timedelta(days=31)  # an occupancy figure stands for at most 
 
 
 class ReportError(MppwatchError):
-    """A report or shelter that cannot be stored as given, naming the field."""
+    """A report or shelter that cannot be stored as given, naming the field; `reason` a template with `fields`."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, /, **fields: Field) -> None:
+        self.field, self.reason_message = field, Template(reason, **fields)
+        super().__init__(N_("{field}: {reason}"), field=field, reason=self.reason_message)
+
+
+REQUIRED = N_("required")
+NOT_WHOLE = N_("{value} is not a whole number")
+NOT_PEOPLE = N_("{value} is not a whole number of people (0 or more)")
+TOO_MANY = N_("{value} is more than {limit}: a typing slip?")
+NOT_A_DATE = N_("{value} is not a date (expected YYYY-MM-DD)")
+NOT_TEXT = N_("{value} is not text")
+TOO_LONG = N_("longer than {limit} characters")
+ADMIN_ONLY = N_("token {token} is a shelter token: only an admin token creates shelters")
+NOT_ONE_OF = N_("{value}: expected one of {choices}")
+NAME_TAKEN = N_("{city} already has a shelter named {name}")
+OTHER_SHELTER = N_("token {token} is for shelter {allowed}, not shelter {shelter}")
+IN_THE_FUTURE = N_("{day} is in the future")
+NO_SUCH_SHELTER = N_("no shelter with id {shelter}")
+# why a listing is empty (frame.attrs["why_empty"], shown on stderr in the reader's language)
+NO_REGISTER = template("no shelter register in this store yet (run `mppwatch shelters seed`)")
+UNKNOWN_CITY = template(
+    "no shelter in the register for city '{city}' (the register's cities, nearest first: {choices})"
+)
+NO_SHELTER_IN = template("no shelter in the register for city '{city}'")
+EMPTY_REGISTER = template("the register is empty")
 
 
 OVER_CAPACITY = "occupied cannot be more than the capacity ({occupied} > {capacity})"
@@ -60,16 +83,16 @@ def _count(payload: dict[str, Any], name: str, required: bool = False) -> int | 
     value = payload.get(name)
     if value is None or value == "":
         if required:
-            raise ReportError(name, "required")
+            raise ReportError(name, REQUIRED)
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ReportError(name, f"{value!r} is not a whole number")
+        raise ReportError(name, NOT_WHOLE, value=repr(value))
     text = str(value).strip()
     if not text.isdigit():
-        raise ReportError(name, f"{value!r} is not a whole number of people (0 or more)")
+        raise ReportError(name, NOT_PEOPLE, value=repr(value))
     number = int(text)
     if number > MAX_COUNT:
-        raise ReportError(name, f"{number} is more than {MAX_COUNT:,}: a typing slip?")
+        raise ReportError(name, TOO_MANY, value=number, limit=Number(MAX_COUNT))
     return number
 
 
@@ -79,25 +102,25 @@ def _date(value: Any, name: str = "date") -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ReportError(name, f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+        raise ReportError(name, NOT_A_DATE, value=repr(value)) from None
 
 
 def _text(payload: dict[str, Any], name: str, limit: int, required: bool = False) -> str | None:
     value = payload.get(name)
     if value is None or str(value).strip() == "":
         if required:
-            raise ReportError(name, "required")
+            raise ReportError(name, REQUIRED)
         return None
     if not isinstance(value, str):
-        raise ReportError(name, f"{value!r} is not text")
+        raise ReportError(name, NOT_TEXT, value=repr(value))
     if len(value) > limit:
-        raise ReportError(name, f"longer than {limit} characters")
+        raise ReportError(name, TOO_LONG, limit=limit)
     return value.strip()
 
 
 def _require_admin(token: Token | None) -> None:
     if token is not None and token.role != "admin":
-        raise AuthError(403, f"token {token.id} is a shelter token: only an admin token creates shelters")
+        raise AuthError(403, ADMIN_ONLY, token=token.id)
 
 
 def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -> Written:
@@ -111,9 +134,9 @@ def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -
     kind = _text(payload, "kind", 40, required=True)
     status = _text(payload, "status", 20) or "open"
     if kind not in KINDS:
-        raise ReportError("kind", f"{kind!r}: expected one of {', '.join(KINDS)}")
+        raise ReportError("kind", NOT_ONE_OF, value=repr(kind), choices=", ".join(KINDS))
     if status not in STATUSES:
-        raise ReportError("status", f"{status!r}: expected one of {', '.join(STATUSES)}")
+        raise ReportError("status", NOT_ONE_OF, value=repr(status), choices=", ".join(STATUSES))
     capacity = _count(payload, "capacity")
     opened = payload.get("opened_on")
     opened_on = _date(opened, "opened_on") if opened else None
@@ -122,7 +145,7 @@ def create_shelter(store: Store, payload: dict[str, Any], token: Token | None) -
     ensure_schema(store)
     with store.transaction() as con:
         if con.execute("SELECT 1 FROM shelters WHERE city = ? AND name = ?", [city, name]).fetchone():
-            raise ReportError("name", f"{city} already has a shelter named {name!r}")
+            raise ReportError("name", NAME_TAKEN, city=city, name=repr(name))
         new_id = int(con.execute("SELECT nextval('shelter_ids')").fetchone()[0])  # type: ignore[index]
         con.execute(
             "INSERT INTO shelters VALUES (?, ?, ?, ?, 'facility', ?, NULL, ?, NULL, ?, ?, NULL, ?, ?, ?)",
@@ -158,17 +181,17 @@ def add_report(
     changes nothing (`unchanged`), an edited one replaces it.
     """
     if token is not None and not token.may_write(shelter_id):
-        raise AuthError(403, f"token {token.id} is for shelter {token.shelter_id}, not shelter {shelter_id}")
+        raise AuthError(403, OTHER_SHELTER, token=token.id, allowed=token.shelter_id, shelter=shelter_id)
     day = _date(payload.get("date") or date.today().isoformat())
     if day > date.today() + timedelta(days=1):
-        raise ReportError("date", f"{day} is in the future")
+        raise ReportError("date", IN_THE_FUTURE, day=day)
     counts = {name: _count(payload, name, required=(name == "occupied")) for name in COUNTS}
     note = _text(payload, "note", 2000)
     ensure_schema(store)
     with store.transaction() as con:
         shelter = con.execute("SELECT capacity, status, name FROM shelters WHERE id = ?", [shelter_id]).fetchone()
         if shelter is None:
-            raise ReportError("shelter", f"no shelter with id {shelter_id}")
+            raise ReportError("shelter", NO_SUCH_SHELTER, shelter=shelter_id)
         capacity, occupied = shelter[0], counts["occupied"]
         over = (
             (occupied, int(capacity)) if capacity is not None and occupied is not None and occupied > capacity else None
@@ -246,10 +269,10 @@ def city_name(store: Store, text: str) -> str | None:
     return None
 
 
-def unknown_city(store: Store, text: str) -> str:
+def unknown_city(store: Store, text: str) -> Template:
     """The message for a city the register does not have, with the nearest it does."""
     cities = [str(r[0]) for r in store.con.execute("SELECT DISTINCT city FROM shelters").fetchall()]
-    return f"no shelter in the register for city {text!r} (the register's cities, nearest first: {choices_text(text, cities)})"
+    return Template(UNKNOWN_CITY, city=text, choices=choices_text(text, cities))
 
 
 def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
@@ -260,13 +283,13 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
     """
     if not has_register(store):
         frame = pd.DataFrame(columns=PUBLIC_COLUMNS)
-        frame.attrs["why_empty"] = "no shelter register in this store yet (run `mppwatch shelters seed`)"
+        frame.attrs["why_empty"] = NO_REGISTER
         return frame
     if city is not None:
         known = city_name(store, city)
         if known is None:
             frame = pd.DataFrame(columns=PUBLIC_COLUMNS)
-            frame.attrs["why_empty"] = unknown_city(store, city)
+            frame.attrs["why_empty"] = str(unknown_city(store, city))
             return frame
         city = known
     frame = store.query(
@@ -284,7 +307,7 @@ def shelters(store: Store, city: str | None = None) -> pd.DataFrame:
     _plain_dates(frame, ["opened_on", "closed_on", "latest_date"])
     frame = frame.astype(object).where(frame.notna(), None)  # a shelter with no report: None, never pandas' NA
     if frame.empty:
-        frame.attrs["why_empty"] = f"no shelter in the register for city {city!r}" if city else "the register is empty"
+        frame.attrs["why_empty"] = str(Template(NO_SHELTER_IN, city=city)) if city else EMPTY_REGISTER
     return frame
 
 

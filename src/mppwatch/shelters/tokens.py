@@ -16,6 +16,7 @@ from datetime import date
 
 import pandas as pd
 
+from mppwatch.core.text import N_, Field
 from mppwatch.errors import MppwatchError
 from mppwatch.shelters import audit
 from mppwatch.shelters.schema import ensure_schema, has_register
@@ -26,11 +27,28 @@ TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 
 class AuthError(MppwatchError):
-    """A request without usable credentials (status 401) or with credentials that may not do this (403)."""
+    """A request without usable credentials (status 401) or with credentials that may not do this (403); `reason`
+    is a template with `fields`."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, /, **fields: Field) -> None:
         self.status = status
-        super().__init__(reason)
+        super().__init__(reason, **fields)
+
+
+BAD_ROLE = N_("role {role}: expected admin or shelter")
+NEEDS_SHELTER = N_("a shelter token needs --shelter ID")
+ADMIN_NOT_SHELTER = N_("an admin token is not tied to a shelter: give --admin or --shelter ID, not both")
+PASSED = N_("--expires {day}: the date has passed (expected a future date)")
+NO_SHELTER = N_("no shelter with id {shelter} (see `mppwatch shelters list`)")
+NO_TOKEN_ID = N_("no token with id {token} (see `mppwatch token list`)")
+ALREADY_REVOKED = N_("token {token} was already revoked at {at}")
+NO_TOKEN = N_("no token: send Authorization: Bearer <token>")
+MALFORMED_HEADER = N_("malformed Authorization header: expected 'Bearer <token>'")
+MALFORMED_TOKEN = N_("malformed token: not a token this server issues")
+UNKNOWN_NO_REGISTER = N_("unknown token (this store has no shelter register yet)")
+UNKNOWN = N_("unknown token")
+REVOKED = N_("token {token} was revoked")
+EXPIRED = N_("token {token} expired on {day}")
 
 
 @dataclass(frozen=True)
@@ -67,19 +85,19 @@ def create(
 
     `by` is the admin token that asked for it (None from the command line), for the audit trail."""
     if role not in ("admin", "shelter"):
-        raise MppwatchError(f"role {role!r}: expected admin or shelter")
+        raise MppwatchError(BAD_ROLE, role=repr(role))
     if role == "shelter" and shelter_id is None:
-        raise MppwatchError("a shelter token needs --shelter ID")
+        raise MppwatchError(NEEDS_SHELTER)
     if role == "admin" and shelter_id is not None:
-        raise MppwatchError("an admin token is not tied to a shelter: give --admin or --shelter ID, not both")
+        raise MppwatchError(ADMIN_NOT_SHELTER)
     if expires is not None and expires <= date.today():
-        raise MppwatchError(f"--expires {expires}: the date has passed (expected a future date)")
+        raise MppwatchError(PASSED, day=expires)
     ensure_schema(store)
     secret = PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(6)
     with store.transaction() as con:
         if shelter_id is not None and not con.execute("SELECT 1 FROM shelters WHERE id = ?", [shelter_id]).fetchone():
-            raise MppwatchError(f"no shelter with id {shelter_id} (see `mppwatch shelters list`)")
+            raise MppwatchError(NO_SHELTER, shelter=shelter_id)
         con.execute(
             "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
             [token_id, digest(secret), role, shelter_id, audit.now(), expires, label],
@@ -109,9 +127,9 @@ def revoke(store: Store, token_id: str) -> None:
     with store.transaction() as con:
         before = _public(store, token_id)
         if before is None:
-            raise MppwatchError(f"no token with id {token_id!r} (see `mppwatch token list`)")
+            raise MppwatchError(NO_TOKEN_ID, token=repr(token_id))
         if before["revoked_at"] is not None:
-            raise MppwatchError(f"token {token_id} was already revoked at {before['revoked_at']}")
+            raise MppwatchError(ALREADY_REVOKED, token=token_id, at=before["revoked_at"])
         con.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", [audit.now(), token_id])
         audit.record(con, None, "token.revoke", "tokens", token_id, before, _public(store, token_id))
 
@@ -119,28 +137,28 @@ def revoke(store: Store, token_id: str) -> None:
 def parse_bearer(header: str | None) -> str:
     """The secret from an `Authorization: Bearer ...` header; AuthError 401 when it is missing or malformed."""
     if not header:
-        raise AuthError(401, "no token: send Authorization: Bearer <token>")
+        raise AuthError(401, NO_TOKEN)
     scheme, _, secret = header.strip().partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
-        raise AuthError(401, "malformed Authorization header: expected 'Bearer <token>'")
+        raise AuthError(401, MALFORMED_HEADER)
     if not well_formed(secret):
-        raise AuthError(401, "malformed token: not a token this server issues")
+        raise AuthError(401, MALFORMED_TOKEN)
     return secret
 
 
 def verify(store: Store, secret: str, today: date | None = None) -> Token:
     """The token for `secret`; AuthError 403 when it is unknown, revoked or expired."""
     if not has_register(store):
-        raise AuthError(403, "unknown token (this store has no shelter register yet)")
+        raise AuthError(403, UNKNOWN_NO_REGISTER)
     wanted = digest(secret)
     row = store.con.execute(
         "SELECT id, hash, role, shelter_id, expires_on, revoked_at FROM tokens WHERE hash = ?", [wanted]
     ).fetchone()
     if row is None or not hmac.compare_digest(str(row[1]), wanted):
-        raise AuthError(403, "unknown token")
+        raise AuthError(403, UNKNOWN)
     if row[5] is not None:
-        raise AuthError(403, f"token {row[0]} was revoked")
+        raise AuthError(403, REVOKED, token=row[0])
     if row[4] is not None and row[4] < (today or date.today()):
-        raise AuthError(403, f"token {row[0]} expired on {row[4]}")
+        raise AuthError(403, EXPIRED, token=row[0], day=row[4])
     return Token(str(row[0]), str(row[2]), None if row[3] is None else int(row[3]))

@@ -21,7 +21,7 @@ from mppwatch.output import records, to_csv
 from mppwatch.reconcile import reconcile
 from mppwatch.returns import check_datasets as check_return_datasets
 from mppwatch.returns import default_datasets as default_return_datasets
-from mppwatch.store import Store, StoreError
+from mppwatch.store import CANNOT_OPEN, Store, StoreError
 
 T = TypeVar("T")
 router = APIRouter(prefix="/api/v1")
@@ -37,7 +37,7 @@ def open_store(request: Request) -> Iterator[Store]:
     try:
         store = Store.open(db, read_only=True)
     except OSError as exc:
-        raise StoreError(f"{db.name}: cannot be opened ({exc.strerror})") from exc
+        raise StoreError(CANNOT_OPEN, file=db.name, reason=exc.strerror) from exc
     timer = arm(request, store.con)
     try:
         yield store

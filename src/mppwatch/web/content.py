@@ -488,7 +488,9 @@ def court_panels(store: Store, release: str | None, by_key: str, _: Gettext) -> 
     from mppwatch.court.measures import MIN_THRESHOLD
 
     if by_key not in COURT_BREAKDOWNS:
-        raise MppwatchError(f"by {by_key!r}: choose one of {', '.join(COURT_BREAKDOWNS)}")
+        raise MppwatchError(
+            N_("by {value}: choose one of {choices}"), value=repr(by_key), choices=", ".join(COURT_BREAKDOWNS)
+        )
     by = list(COURT_BREAKDOWNS[by_key])
     label = " × ".join(court_label(b, _) for b in by)
     frame = court.table(
@@ -627,7 +629,9 @@ def claims_panel(store: Store, file: str, lang: str, _: Gettext) -> Panel:
 
     path = bundled_data_dir() / file
     if file not in claims_files():
-        raise MppwatchError(f"{file}: not a bundled claims file ({', '.join(claims_files())})")
+        raise MppwatchError(
+            N_("{file}: not a bundled claims file ({files})"), file=file, files=", ".join(claims_files())
+        )
     result = check(store, path, load_missing=False)
     frame = result.frame(lang)
     return _claims_panel("verdicts", file, frame, result.error_lines(lang), _)

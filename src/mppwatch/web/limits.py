@@ -39,6 +39,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.store import DataVersion, data_version, writer_active
 from mppwatch.web.errors import Timeout, error_response
@@ -112,10 +113,12 @@ def check_month_range(first: tuple[int, int], last: tuple[int, int]) -> None:
     """A month range within the court data's possible coverage and at most 240 months long."""
     for name, month in (("from", first), ("to", last)):
         if not FIRST_MONTH <= month <= LAST_MONTH:
-            raise MppwatchError(f"{name}: {month[0]:04d}-{month[1]:02d} is outside 1990-01..2100-12")
+            raise MppwatchError(
+                N_("{name}: {month} is outside 1990-01..2100-12"), name=name, month=f"{month[0]:04d}-{month[1]:02d}"
+            )
     n = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
     if n > MAX_MONTHS:
-        raise MppwatchError(f"from/to: {n} months; at most {MAX_MONTHS} in one request")
+        raise MppwatchError(N_("from/to: {n} months; at most {limit} in one request"), n=n, limit=MAX_MONTHS)
 
 
 def arm(request: Request, con: Any) -> threading.Timer:
@@ -171,7 +174,7 @@ def in_child(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
         proc.wait()
         raise Timeout(f"the request took longer than its time budget ({seconds:.0f} s)") from None
     if not out:
-        raise MppwatchError("the worker stopped without an answer")
+        raise MppwatchError(N_("the worker stopped without an answer"))
     ok, value = pickle.loads(out)  # noqa: S301 - our own child's output
     if not ok:
         raise value

@@ -308,7 +308,7 @@ def _day(text: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise MppwatchError(f"as_of {text!r}: expected a date YYYY-MM-DD") from None
+        raise MppwatchError(N_("as_of {value}: expected a date YYYY-MM-DD"), value=repr(text)) from None
 
 
 @guarded
@@ -393,7 +393,9 @@ def build_returns(store: Store, params: QueryParams, lang: str, _: content.Tr) -
     city = params.get("city") or ""
     if city:
         if city not in cities:
-            raise MppwatchError(f"city {city!r}: the snapshots name {', '.join(cities)}")
+            raise MppwatchError(
+                N_("city {city}: the snapshots name {cities}"), city=repr(city), cities=", ".join(cities)
+            )
         row = by_city.frame[by_city.frame["city"] == city].iloc[0]
         heads.insert(
             0,
@@ -434,7 +436,7 @@ def _series_query(params: QueryParams, default: str) -> SeriesQuery:
             continue
         col, sep, val = item.partition("=")
         if not sep or not col.strip():
-            raise MppwatchError(f"where {item!r}: expected COLUMN=VALUE")
+            raise MppwatchError(N_("where {item}: expected COLUMN=VALUE"), item=repr(item))
         where.append((col.strip(), val.strip()))
     by = tuple(b.strip() for item in params.getlist("by") for b in item.split(",") if b.strip())
     return SeriesQuery(
@@ -624,11 +626,12 @@ def build_forecasts(store: Store, params: QueryParams, lang: str, _: content.Tr)
     elif preset in content.FORECAST_PRESETS:
         q = content.for_role(store, *content.FORECAST_PRESETS[preset])
     else:
-        raise MppwatchError(f"preset {preset!r}: choose one of {', '.join(content.FORECAST_PRESETS)}")
+        choices = ", ".join(content.FORECAST_PRESETS)
+        raise MppwatchError(N_("preset {preset}: choose one of {choices}"), preset=repr(preset), choices=choices)
     try:
         horizon = max(1, min(36, int(params.get("horizon") or 12)))
     except ValueError:
-        raise MppwatchError("horizon: expected a whole number of months (1-36)") from None
+        raise MppwatchError(N_("horizon: expected a whole number of months (1-36)")) from None
     page = Page(
         "forecasts",
         _("Forecasts"),

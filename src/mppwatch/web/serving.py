@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 
 __all__ = ["Served", "free_port", "served"]
@@ -69,9 +70,13 @@ def served(db: str | Path, env: Mapping[str, str] | None = None, timeout: float 
         deadline = time.monotonic() + timeout
         while not _answers(f"{base}/api/v1/health"):
             if process.poll() is not None:
-                raise MppwatchError(f"the server exited with status {process.returncode} before it answered")
+                raise MppwatchError(
+                    N_("the server exited with status {status} before it answered"), status=process.returncode
+                )
             if time.monotonic() > deadline:
-                raise MppwatchError(f"the server did not answer /api/v1/health within {timeout:.0f} s")
+                raise MppwatchError(
+                    N_("the server did not answer /api/v1/health within {seconds} s"), seconds=f"{timeout:.0f}"
+                )
             time.sleep(0.1)
         yield Served(base, process)
     finally:

@@ -26,7 +26,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mppwatch.core.text import fold
+from mppwatch.core.text import N_, fold
 from mppwatch.errors import MppwatchError
 from mppwatch.i18n import accept_language, format_date, format_number, translator
 from mppwatch.output import records
@@ -186,9 +186,9 @@ async def shelter_reports(shelter_id: int, request: Request) -> dict[str, Any]:
     def work(store: Any) -> dict[str, Any]:
         token = tokens.verify(store, secret)
         if not token.may_write(shelter_id):
-            raise AuthError(403, f"token {token.id} is for shelter {token.shelter_id}, not shelter {shelter_id}")
+            raise AuthError(403, register.OTHER_SHELTER, token=token.id, allowed=token.shelter_id, shelter=shelter_id)
         if register.shelter(store, shelter_id) is None:
-            raise ReportError("shelter", f"no shelter with id {shelter_id}")
+            raise ReportError("shelter", register.NO_SUCH_SHELTER, shelter=shelter_id)
         frame = register.history(store, shelter_id, days=366)
         return {"shelter_id": shelter_id, "columns": list(frame.columns), "rows": records(frame)}
 
@@ -202,15 +202,17 @@ async def create_token(request: Request) -> dict[str, Any]:
 
     def work(store: Any, token: Token) -> dict[str, Any]:
         if token.role != "admin":
-            raise AuthError(403, f"token {token.id} is a shelter token: only an admin token issues tokens")
+            raise AuthError(
+                403, N_("token {token} is a shelter token: only an admin token issues tokens"), token=token.id
+            )
         shelter_id = payload.get("shelter_id")
         if not isinstance(shelter_id, int) or isinstance(shelter_id, bool):
-            raise ReportError("shelter_id", f"{shelter_id!r} is not a shelter id")
+            raise ReportError("shelter_id", N_("{value} is not a shelter id"), value=repr(shelter_id))
         expires = payload.get("expires")
         try:
             until = date.fromisoformat(expires) if isinstance(expires, str) else None
         except ValueError:
-            raise ReportError("expires", f"{expires!r} is not a date (expected YYYY-MM-DD)") from None
+            raise ReportError("expires", register.NOT_A_DATE, value=repr(expires)) from None
         token_id, secret = tokens.create(store, "shelter", shelter_id, until, by=token.id)
         return {"id": token_id, "token": secret}
 
@@ -351,7 +353,7 @@ def _form_state(store: Any, token: Token, wanted: int | None) -> dict[str, Any]:
         return {"token": token, "shelter": None, "choices": records(register.shelters(store))}
     row = register.shelter(store, shelter_id)
     if row is None:
-        raise ReportError("shelter", f"no shelter with id {shelter_id}")
+        raise ReportError("shelter", register.NO_SUCH_SHELTER, shelter=shelter_id)
     history = register.history(store, shelter_id, days=60)
     return {
         "token": token,
@@ -472,7 +474,7 @@ async def report_submit(request: Request) -> Response:
     except MppwatchError as exc:
         if isinstance(exc, AuthError):
             return _page(request, lang, exc.status, state=None, error=_("Enter your token first."), values={})
-        return _page(request, lang, 400, state=state, error=str(exc), values=form, today=form.get("date"))
+        return _page(request, lang, 400, state=state, error=exc.render(lang), values=form, today=form.get("date"))
     return _page(
         request, lang, state=state, saved=True, replaced=written.replaced, warnings=written.warnings(_),
         values={}, today=form["date"],
