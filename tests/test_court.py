@@ -441,6 +441,53 @@ def test_a_changed_file_reloads_the_whole_release(loaded: Store, tmp_path: Path)
     assert loaded.query("SELECT count(*) n FROM court_lookups WHERE code = 'CO'").n[0] == 1
 
 
+def test_each_file_is_read_once_beside_duckdb_and_its_sha256_and_progress_add_up(tmp_path: Path) -> None:
+    """A file on disk is read by the scan and by DuckDB, nothing else: the scan's pass gives the sha256 kept with
+    the load (the file's own), and the progress of the load adds up to the tables' bytes, never going back."""
+    import hashlib
+
+    root = write_release(tmp_path / "a")
+    store = Store.open(tmp_path / "t.duckdb")
+    seen: list[tuple[str, int, int]] = []
+    court.load(store, root, "2025-12", progress=lambda name, done, total: seen.append((name, done, total)))
+    folder = root / "EOIR Case Data"
+    stored = dict(store.con.execute("SELECT dataset, sha256 FROM loads WHERE kind = 'court'").fetchall())
+    for spec in (CASE, PROCEEDING, SCHEDULE, CASE_IDENTIFIER, REPS_ASSIGNED):
+        want = hashlib.sha256((folder / f"{spec.stem}.csv").read_bytes()).hexdigest()
+        assert stored[f"court:2025-12:{spec.stem}"] == want
+    total = sum((folder / f"{s.stem}.csv").stat().st_size for s in (CASE, PROCEEDING, SCHEDULE, CASE_IDENTIFIER,
+                                                                      REPS_ASSIGNED))  # fmt: skip
+    done = [d for _name, d, _t in seen]
+    assert done == sorted(done) and seen[-1] == ("done", total, total)
+    assert {t for _n, _d, t in seen} == {total}
+
+
+def test_a_file_changed_between_the_scan_and_duckdbs_read_is_refused(tmp_path: Path) -> None:
+    """The scan's counts and sha256 stand for DuckDB's read only if the file did not change in between."""
+    from mppwatch.court import ingest
+
+    root = write_release(tmp_path / "a")
+    sched = root / "EOIR Case Data" / f"{SCHEDULE.stem}.csv"
+    store = Store.open(tmp_path / "t.duckdb")
+    real_scan = ingest.scan
+
+    def scan_then_append(member, names=None, ncols=0, on_bytes=None):  # type: ignore[no-untyped-def]
+        found = real_scan(member, names, ncols, on_bytes)
+        if member.path == sched:
+            with open(sched, "ab") as handle:
+                handle.write(next(iter(schedule().values())) + b"\n")  # one more hearing row
+            os.utime(sched, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+        return found
+
+    ingest.scan = scan_then_append  # type: ignore[assignment]
+    try:
+        with pytest.raises(MppwatchError, match="changed while it was loaded"):
+            court.load(store, root, "2025-12")
+    finally:
+        ingest.scan = real_scan  # type: ignore[assignment]
+    assert "court_releases" not in {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
+
+
 def test_files_the_loader_does_not_read_are_named(tmp_path: Path) -> None:
     root = write_release(tmp_path / "x")
     (root / "EOIR Case Data" / "tbl_Court_Appln.csv").write_bytes(b"IDNPROCEEDING\tAPPL_CODE\n1\tASYL\n")

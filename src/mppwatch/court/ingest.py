@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import queue
 import re
 import shutil
 import signal
@@ -236,6 +237,37 @@ def _too_long(name: str, line: int, segment: bytes, names: list[str] | None) -> 
     )  # fmt: skip
 
 
+class _Digest:
+    """sha256 of a stream, computed in a thread of its own: hashlib releases the GIL, so the hash of one block runs
+    beside the checks of the next (numpy's comparisons release it too) instead of after them."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # at most 32 MB in flight
+        self._thread: threading.Thread | None = None
+
+    def update(self, block: bytes) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        self._blocks.put(block)
+
+    def _run(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            self._sha.update(block)
+
+    def finish(self) -> None:
+        """Wait for the blocks given so far (a stream that stopped early leaves no thread behind)."""
+        if self._thread is not None:
+            self._blocks.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def hexdigest(self) -> str:
+        self.finish()
+        return self._sha.hexdigest()
+
+
 class _Reader:
     """Hash, count and check a stream as it passes, optionally copying it into a pipe for DuckDB.
 
@@ -256,7 +288,7 @@ class _Reader:
         names: list[str] | None = None,
     ) -> None:
         self.on_bytes = on_bytes
-        self.sha = hashlib.sha256()
+        self.sha = _Digest()
         self.newlines = 0
         self.last = b"\n"
         self.error: BaseException | None = None
@@ -271,6 +303,7 @@ class _Reader:
         self.known = False  # `bad` was filled by `scan` already: only count the lines
         self.drop = False  # leave the lines of the wrong width out of the pipe (DuckDB never sees them)
         self.spans: list[tuple[int, int]] = []  # where the last `_check` found them, in its block
+        self.inspect: Callable[[bytes, bytes], None] | None = None  # (carry, block) for each block: `scan`'s checks
         _READERS.add(self)
 
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
@@ -284,6 +317,8 @@ class _Reader:
                 if long_at is not None:
                     line = self.newlines + block.count(b"\n", 0, long_at) + 1
                     raise _too_long(self.name, line, block[long_at:] if long_at else carry + block, self.names)
+                if self.inspect is not None:
+                    self.inspect(carry, block)
                 self.sha.update(block)
                 self.last = block[-1:]
                 if self.on_bytes is not None:
@@ -323,6 +358,8 @@ class _Reader:
                 sink.write(self.transform(carry) if self.transform is not None else carry)
         except BaseException as exc:  # reported by the caller
             self.error = exc
+        finally:
+            self.sha.finish()
 
     def _check(self, carry: bytes, block: bytes, cut: int) -> None:
         """Count the lines of carry + block[:cut] (whole lines) and keep those with the wrong number of TABs.
@@ -611,12 +648,19 @@ def opened(
     names: list[str] | None = None,
     transcode: bool = False,
     wrong_width: list[tuple[int, int, bytes]] | None = None,
+    scanned: _Reader | None = None,
 ) -> Iterator[tuple[str, _Reader, threading.Thread]]:
     """A path DuckDB can read for `member`, plus a thread hashing and checking it (join before reading counts).
 
     A file on disk is read by DuckDB itself (in parallel); a zip member, or a file that must be `transcode`d to
     UTF-8 (see `to_utf8`), goes through a named pipe. `wrong_width`: the lines `scan` found with the wrong number
-    of fields, so that the reader only counts lines and does not look for them again."""
+    of fields, so that the reader only counts lines and does not look for them again. `scanned`: `scan`'s finished
+    pass over a file on disk, which DuckDB then reads alone (no thread reads it beside DuckDB's)."""
+    if scanned is not None and member.path is not None and not transcode:
+        done = threading.Thread(target=lambda: None, daemon=True)
+        done.start()
+        yield str(member.path), scanned, done
+        return
     reader = _Reader(ncols, on_bytes, member.name, names)
     if wrong_width is not None:
         reader.bad, reader.known = list(wrong_width), True
@@ -736,6 +780,8 @@ class Scan:
     utf8: bool  # valid UTF-8 and not plain ASCII
     c1: bool  # bytes 0x80-0x9f outside UTF-8: cp1252 text, which DuckDB's latin-1 reader refuses
     wrong_width: list[tuple[int, int, bytes]] | None = None  # (line, fields, raw) when scanned with `ncols`
+    reader: _Reader | None = None  # the finished pass (sha256, lines, block starts), when scanned with `ncols`
+    stat: tuple[int, int] | None = None  # (size, mtime in ns) when the scan began: DuckDB must read the same file
 
     @property
     def transcode(self) -> bool:
@@ -753,7 +799,9 @@ def prescan(member: Member, names: list[str] | None = None) -> tuple[bool, set[i
     return found.ascii_only, found.nul_fields
 
 
-def scan(member: Member, names: list[str] | None = None, ncols: int = 0) -> Scan:
+def scan(
+    member: Member, names: list[str] | None = None, ncols: int = 0, on_bytes: Callable[[int], None] | None = None
+) -> Scan:
     """ASCII only?, the field positions holding NUL bytes, valid UTF-8?, cp1252 bytes? for a file on disk; a zip
     member is not scanned (it is read once, as a stream, through `to_utf8`). A line over MAX_LINE_BYTES is an
     InputError here, before DuckDB's parser (which takes minutes over such a line) reads it.
@@ -764,65 +812,61 @@ def scan(member: Member, names: list[str] | None = None, ncols: int = 0) -> Scan
     Only the text fields where a NUL occurs get the per-field cleaning. The checks run at memory speed
     (bytes.isascii, memchr, find); a NUL costs a look back to its line start. Given `ncols`, the lines with
     another number of fields are found too (`_Reader._check`), before DuckDB reads the file, so that the rows
-    DuckDB would take in from them never reach the table (see `load_table`).
+    DuckDB would take in from them never reach the table (see `load_table`), and the pass is the file's one read
+    besides DuckDB's: its sha256 and line count come from it (`Scan.reader`), so nothing else reads the file while
+    DuckDB parses it on every core.
     """
     if member.path is None:
         return Scan(False, None, False, False)
-    ascii_only, nul_fields, utf8, c1 = True, set(), True, False
-    width = _Reader(ncols) if ncols else None
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    carry = b""  # the start of the line the block begins in
-    run, offset = 0, 0
+    found = _Bytes()
+    reader = _Reader(ncols, on_bytes, member.name, names)
+    reader.inspect = found.block
+    info = os.stat(member.path)
     with open(member.path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            run, long_at = _long_line(block, run)
-            if long_at is not None:
-                start = offset + long_at if long_at else offset - len(carry)
-                raise _too_long(member.name, _line_at(member.path, start), _bytes_at(member.path, start), names)
-            offset += len(block)
-            plain = block.isascii()
-            ascii_only = ascii_only and plain
-            if utf8 and not (plain and not decoder.getstate()[0]):
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
-            if not plain and not c1:
-                c1 = len(block.translate(None, _C1)) != len(block)  # 1.6 GB/s; a regex search is 10x slower
-            pos = block.find(b"\x00")
-            while pos != -1:
-                start = block.rfind(b"\n", 0, pos) + 1
-                before = block.count(b"\t", start, pos)
-                nul_fields.add(before + (carry.count(b"\t") if start == 0 else 0))
-                pos = block.find(b"\x00", pos + 1)
-            cut = block.rfind(b"\n")
-            if width is not None and cut != -1:
-                width._check(carry, block, cut + 1)
-            carry = block[cut + 1 :] if cut != -1 else carry + block
-    if width is not None and carry.rstrip(b"\r"):
-        width._check(b"", carry + b"\n", len(carry) + 1)
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return Scan(ascii_only, nul_fields, utf8 and not ascii_only, c1, width.bad if width is not None else None)
+        reader.feed(handle, None)
+    if reader.error is not None:
+        raise reader.error
+    utf8 = found.finish()
+    return Scan(
+        found.ascii_only, found.nul_fields, utf8 and not found.ascii_only, found.c1,
+        reader.bad if ncols else None, reader if ncols else None, (info.st_size, info.st_mtime_ns),
+    )  # fmt: skip
 
 
-def _line_at(path: Path, offset: int) -> int:
-    """The line number (from 1) of the byte at `offset`: only asked when a line is too long."""
-    lines, done = 1, 0
-    with open(path, "rb") as handle:
-        while done < offset and (block := handle.read(min(1 << 22, offset - done))):
-            lines += block.count(b"\n")
-            done += len(block)
-    return lines
+class _Bytes:
+    """What `scan` learns from the bytes of each block: ASCII only?, UTF-8?, cp1252 bytes?, NULs in which fields?"""
 
+    def __init__(self) -> None:
+        self.ascii_only, self.utf8, self.c1 = True, True, False
+        self.nul_fields: set[int] = set()
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
-def _bytes_at(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        return handle.read(4 * MAX_LINE_BYTES)
+    def block(self, carry: bytes, block: bytes) -> None:
+        """Check one block; `carry` is the start of the line the block begins in."""
+        plain = block.isascii()
+        self.ascii_only = self.ascii_only and plain
+        if self.utf8 and not (plain and not self._decoder.getstate()[0]):
+            try:
+                self._decoder.decode(block)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        if not plain and not self.c1:
+            self.c1 = len(block.translate(None, _C1)) != len(block)  # 1.6 GB/s; a regex search is 10x slower
+        pos = block.find(b"\x00")
+        while pos != -1:
+            start = block.rfind(b"\n", 0, pos) + 1
+            before = block.count(b"\t", start, pos)
+            self.nul_fields.add(before + (carry.count(b"\t") if start == 0 else 0))
+            pos = block.find(b"\x00", pos + 1)
+
+    def finish(self) -> bool:
+        """Whether the whole stream was UTF-8 (a sequence cut off at the end is not)."""
+        if self.utf8:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        return self.utf8
 
 
 def _csv_options(columns: list[str], spec: TableSpec, rejects: str, encoding: str = "latin-1") -> str:
@@ -1091,21 +1135,24 @@ def load_table(
     rejects = f"_rej_{spec.table}"
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
-    found = scan(member, columns, len(columns))
+    share = _Share(on_bytes, member.size)
+    found = scan(member, columns, len(columns), share.scanned)
     nul_fields, encoding = found.nul_fields, found.encoding
     # rows DuckDB would take in from lines of the wrong width are kept out by their keys (a pipe leaves them out)
     kept_out = found.wrong_width is not None and not found.transcode
     keys = _keys(found.wrong_width or [], columns.index(spec.key)) if kept_out else []
     where = f" WHERE {_quote(spec.key)} IS NULL OR {_quote(spec.key)} NOT IN (SELECT unnest(?::BIGINT[]))"
     scanned = found.wrong_width if kept_out else None
-    with opened(member, tmp, len(columns), on_bytes, columns, found.transcode, scanned) as (path, reader, thread):
+    opening = opened(member, tmp, len(columns), share.read, columns, found.transcode, scanned, found.reader)
+    with opening as (path, reader, thread):
         try:
-            con.execute(
-                f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
-                f"{_select(columns, spec, nul_fields)} FROM read_csv('{path}', "
-                f"{_csv_options(columns, spec, rejects, encoding)})" + (where if keys else ""),
-                [keys] if keys else [],
-            )
+            with _duckdb_progress(con, share if reader is found.reader else None):
+                con.execute(
+                    f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
+                    f"{_select(columns, spec, nul_fields)} FROM read_csv('{path}', "
+                    f"{_csv_options(columns, spec, rejects, encoding)})" + (where if keys else ""),
+                    [keys] if keys else [],
+                )
         except duckdb.Error as exc:
             thread.join(timeout=30)
             if isinstance(reader.error, InputError):
@@ -1116,6 +1163,9 @@ def load_table(
         raise reader.error
     if reader.error is not None:
         raise InputError(member.name, None, None, f"read failed: {reader.error}")
+    if reader is found.reader and member.path is not None and found.stat != _stat(member.path):
+        raise InputError(member.name, None, None, "the file changed while it was loaded; nothing was stored")
+    share.done()
     if reader.truncated is not None:
         line, fields = reader.truncated
         raise InputError(
@@ -1140,6 +1190,69 @@ def load_table(
         first = f"First: line {row[0]}: {row[1]}" if row else ""
     _check_accounted(member, rows_in, loaded, repaired, rejected, max_reject_share, first)
     return TableCount(member.name, spec.table, rows_in, loaded + repaired, repaired, rejected), reader.sha.hexdigest()
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
+
+
+class _Share:
+    """A table's progress, in bytes of its file: the scan is the first SCAN_SHARE of it, DuckDB's read the rest."""
+
+    SCAN_SHARE = 0.25  # the scan runs at memory speed, DuckDB's parse several times slower
+
+    def __init__(self, on_bytes: Callable[[int], None] | None, size: int) -> None:
+        self.on_bytes, self.size = on_bytes, max(size, 1)
+        self.sent = self.scanned_bytes = self.piped_bytes = 0
+        self.first = 0.0  # the share done before the read: SCAN_SHARE once the file was scanned
+
+    def to(self, fraction: float) -> None:
+        target = int(self.size * min(max(fraction, 0.0), 1.0))
+        if self.on_bytes is not None and target > self.sent:
+            self.on_bytes(target - self.sent)
+            self.sent = target
+
+    def scanned(self, n: int) -> None:
+        self.scanned_bytes += n
+        self.first = self.SCAN_SHARE
+        self.to(self.SCAN_SHARE * self.scanned_bytes / self.size)
+
+    def read(self, n: int) -> None:
+        """Bytes a pipe passed to DuckDB (a zip member, a transcoded file)."""
+        self.piped_bytes += n
+        self.to(self.first + (1 - self.first) * self.piped_bytes / self.size)
+
+    def duckdb(self, percent: float) -> None:
+        self.to(self.first + (1 - self.first) * percent / 100)
+
+    def done(self) -> None:
+        self.to(1.0)
+
+
+@contextmanager
+def _duckdb_progress(con: duckdb.DuckDBPyConnection, share: _Share | None) -> Iterator[None]:
+    """While DuckDB reads a file itself, report its own progress (`query_progress`) from a thread, twice a second."""
+    if share is None or share.on_bytes is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            percent = con.query_progress()
+            if percent >= 0:
+                share.duckdb(percent)
+
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        con.execute("RESET enable_progress_bar; RESET enable_progress_bar_print")
 
 
 def load_lookup(store: Store, member: Member, release: str, tmp: Path) -> tuple[int, str]:
