@@ -290,3 +290,89 @@ def test_the_citizenship_table_says_in_spanish_what_is_missing(bundled_db: Path)
         and "load-workbook" in r.stderr
         and str(bundled_db.parent) not in r.stderr
     )
+
+
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    """Bad inputs for the error checks below: CSVs citing a registered source, a non-workbook, a Kobo map."""
+    files = {
+        "month.csv": "source_id,month,city,count\nCBP_MPP_FY2020_A,2019-13,a,1\n",
+        "negative.csv": "source_id,month,city,count\nCBP_MPP_FY2020_A,2019-01,a,-5\n",
+        "book.xlsx": "not a workbook\n",
+        "kobo.csv": "a,b\n",
+        "map.toml": "[columns]\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return {name: tmp_path / name for name in files}
+
+
+SCENARIO = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2019.toml")
+
+
+@pytest.mark.parametrize(
+    ("args", "template", "fields", "spanish"),
+    [
+        (
+            ("load", "month.csv"),
+            "'{text}' is not a month (expected YYYY-MM)",
+            {"text": "2019-13"},
+            "month.csv:2: columna 'month': '2019-13' no es un mes (se espera AAAA-MM)",
+        ),
+        (("load", "negative.csv"), "negative count {value}", {"value": "-5"}, "columna 'count': conteo negativo -5"),
+        (
+            ("load-workbook", "book.xlsx"),
+            "not an XLSX workbook: not a zip archive (truncated download or wrong file?)",
+            {},
+            "no es un libro XLSX: no es un archivo zip",
+        ),
+        (
+            ("forecast", "ohss_swb_bookouts_by_agency_monthly", "--model", "zz"),
+            "unknown model {model}; choose from {choices}",
+            {"model": "'zz'", "choices": "auto"},
+            "modelo desconocido 'zz'; elija entre",
+        ),
+        (
+            ("token", "create", "--admin", "--shelter", "1"),
+            "give exactly one of --admin or --shelter ID",
+            {},
+            "indique solo una de estas opciones",
+        ),
+        (
+            ("sweep", SCENARIO, "--grid", "x"),
+            "--grid {item}: expected KEY=V1,V2,...",
+            {"item": "'x'"},
+            "--grid 'x': se espera CLAVE=V1,V2",
+        ),
+        (
+            ("shelters", "import-kobo", "kobo.csv", "--map", "map.toml"),
+            "required: the Kobo column that holds it",
+            {},
+            "columna 'columns.shelter': obligatorio: la columna de Kobo que lo contiene",
+        ),
+        (
+            ("synth", "eoir", "out", "--cases", "0"),
+            "{option} must be at least 1",
+            {"option": "--cases"},
+            "--cases debe ser al menos 1",
+        ),
+    ],
+)
+def test_errors_that_printed_english_read_in_spanish(
+    fresh_db: Path, tmp_path: Path, args: tuple[str, ...], template: str, fields: dict[str, str], spanish: str
+) -> None:
+    """Under --lang es each of these errors printed English (f-strings): now one Spanish line, no English left."""
+    from test_query import _english_left
+
+    from mppwatch.core.text import Template
+
+    _inputs(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("MPPWATCH_LANG", "LANGUAGE", "LC_ALL")}
+    env.update({"LANG": "C.UTF-8", "COLUMNS": "250", "MPPWATCH_DB": str(fresh_db)})
+    r = subprocess.run(
+        [MPPWATCH, "--lang", "es", *args], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert spanish in r.stderr, r.stderr
+    left = _english_left(Template(template, **fields), r.stderr)
+    assert not left and "column '" not in r.stderr and "expected" not in r.stderr, (left, r.stderr)

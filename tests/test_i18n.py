@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +189,161 @@ def test_catalog_has_no_duplicate_msgid():
     ids = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"$', PO.read_text(encoding="utf-8"), flags=re.M)
     dupes = sorted({i[1] for i in ids if ids.count(i) > 1 and i[1]})
     assert not dupes, f"msgid appears more than once in mppwatch.po: {dupes}"
+
+
+# --- errors people read are templates, not f-strings --------------------------------------------------------------
+# An error raised with an f-string (or `%`, `.format`, `+`) prints in English under --lang es: its sentence has no
+# msgid. Each message must be an English template marked N_() with its values passed as keyword fields.
+# Files other engineers are converting, with how many such messages they may still hold; the test fails when a
+# file holds more than its count. No other file may hold one: every error people read reaches them.
+FORMATTED_LEFT: dict[str, int] = {
+    # TODO(lead): convert these and lower the counts (most are matched back to Spanish by the regex templates in
+    # court/texts.py and texts.py; "--dataset names one file's dataset" has no Spanish at all)
+    "mppwatch/court/ingest.py": 26,
+    "mppwatch/commands/data.py": 2,
+}
+
+
+def _error_classes(trees: dict[str, ast.Module]) -> set[str]:
+    """The names of TranslatableError, MppwatchError and every class derived from them in the package (found by
+    their bases)."""
+    names = {"TranslatableError", "MppwatchError"}
+    while True:
+        more = {
+            node.name
+            for tree in trees.values()
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+            and any((b.id if isinstance(b, ast.Name) else getattr(b, "attr", None)) in names for b in node.bases)
+        }
+        if more <= names:
+            return names
+        names |= more
+
+
+def _literal(node: ast.expr) -> str | None:
+    """The literal text of a string constant or f-string (its fields left out), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return None
+
+
+def _words(text: str | None) -> bool:
+    """Text with words in it (a sentence), not a key path such as `resources[{i}]` or `{sheet}!{cell}`."""
+    return text is not None and bool(re.search(r"[^\W\d_]{2,}", text)) and bool(re.search(r"\s", text))
+
+
+def _formatted(node: ast.expr) -> bool:
+    """A sentence built from values: an f-string with fields, `"..." % x`, `"...".format(...)`, `"a " + b`."""
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in node.values) and _words(_literal(node))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _words(_literal(node.left))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return any(_formatted(side) or _words(_literal(side)) for side in (node.left, node.right))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _literal(node.func.value) is None or _words(_literal(node.func.value))
+    return False
+
+
+def _spanish_msgids() -> set[str]:
+    with PO.open("rb") as fh:
+        return {m.id for m in read_po(fh) if isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def formatted_errors(root: Path = ROOT / "src/mppwatch", spanish: set[str] | None = None) -> dict[str, list[str]]:
+    """file -> ["file:line", ...]: each error people read with a positional argument that is a sentence built by
+    formatting, or a sentence (a plain string) the catalog has no Spanish for."""
+    spanish = _spanish_msgids() if spanish is None else spanish
+    trees = {str(p.relative_to(root.parent)): ast.parse(p.read_text(encoding="utf-8")) for p in root.rglob("*.py")}
+    classes = _error_classes(trees)
+    found: dict[str, list[str]] = {}
+    for name, tree in sorted(trees.items()):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            if called not in classes:
+                continue
+            plain = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if any(_formatted(a) for a in node.args) or any(_words(t) and t not in spanish for t in plain):
+                found.setdefault(name, []).append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_no_error_people_read_is_formatted_in_english():
+    """Every MppwatchError, InputError, QueryError, StoreError... is raised with a template the catalog translates
+    and keyword fields."""
+    over = [
+        f"{site} ({len(sites)} in the file, {FORMATTED_LEFT.get(name, 0)} allowed)"
+        for name, sites in formatted_errors().items()
+        if len(sites) > FORMATTED_LEFT.get(name, 0)
+        for site in sites
+    ]
+    assert not over, (
+        "errors raised with an f-string (or %, .format, +), or with a sentence the catalog has no Spanish for: "
+        "use N_(...) with keyword fields and add its Spanish to mppwatch.po:\n" + "\n".join(over)
+    )
+
+
+def test_an_error_reads_in_the_language_asked_for():
+    """A template with fields, a plain msgid, a reason at file:line:column or at sheet and cell, a sentence the
+    court module registers whole, a store error and a list of choices: English by str(), Spanish by render."""
+    import mppwatch.court.texts  # noqa: F401  (registers court load's sentences)
+    from mppwatch.core.text import choices_text
+    from mppwatch.errors import InputError, MppwatchError
+    from mppwatch.sources.ohss_workbook import NEGATIVE, WorkbookError
+    from mppwatch.store import NO_DATABASE, StoreError
+
+    error = MppwatchError("{option} must be at least 1", option="--cases")
+    assert str(error) == "--cases must be at least 1" and error.render("es") == "--cases debe ser al menos 1"
+    assert MppwatchError("no such file").render("es") == "no existe ese archivo"
+    bad = InputError("a.csv", 3, "count", "negative count {value}", value=-5)
+    assert str(bad) == "a.csv:3: column 'count': negative count -5" and bad.reason == "negative count -5"
+    assert bad.render("es") == "a.csv:3: columna 'count': conteo negativo -5"
+    assert (
+        InputError("x.zip", None, None, "no such file or folder").render("es")
+        == "x.zip: no existe ese archivo ni carpeta"
+    )
+    cell = WorkbookError("b.xlsx", "T1", "C7", NEGATIVE, value=-2)
+    assert str(cell) == "b.xlsx: sheet 'T1', cell C7: negative count -2"
+    assert cell.render("es") == "b.xlsx: hoja 'T1', celda C7: conteo negativo -2"
+    assert StoreError(NO_DATABASE, path="m.duckdb").render("es").startswith("m.duckdb: todavía no hay base de datos")
+    many = MppwatchError(
+        "{file}: not a bundled claims file ({files})", file="x", files=choices_text("a", "abcdefgh", 3)
+    )
+    assert str(many).endswith("(a, b, c (and 5 more))") and many.render("es").endswith("(a, b, c (y 5 más))")
+
+
+def test_the_scan_finds_a_formatted_error(tmp_path):
+    """The scan sees an f-string, `%` and `+` message, a subclass of a subclass, and leaves a template alone."""
+    pkg = tmp_path / "mppwatch"
+    pkg.mkdir()
+    (pkg / "errors.py").write_text(
+        "class TranslatableError(Exception): ...\nclass MppwatchError(TranslatableError): ...\n"
+    )
+    (pkg / "a.py").write_text(
+        "from mppwatch.errors import MppwatchError\n"
+        "class DeepError(MppwatchError): ...\n"
+        "class Other(ValueError): ...\n"
+        "def f(x):\n"
+        "    raise DeepError(f'no {x}')\n"
+        "def g(x):\n"
+        "    raise MppwatchError('no %s' % x)\n"
+        "def h(x):\n"
+        "    return DeepError('no ' + x)\n"
+        "def ok(x):\n"
+        "    raise MppwatchError(N_('no {x}'), x=f'{x}!')\n"
+        "def internal(x):\n"
+        "    raise Other(f'no {x}')\n"
+        "def key_path(k, i):\n"
+        "    raise DeepError(f'{k}.items[{i}]')\n"
+        "def plain():\n"
+        "    raise MppwatchError('no store here')\n"
+        "def translated():\n"
+        "    raise MppwatchError('no such file')\n"
+    )
+    found = formatted_errors(pkg, spanish={"no such file"})
+    assert found == {"mppwatch/a.py": [f"mppwatch/a.py:{n}" for n in (5, 7, 9, 17)]}

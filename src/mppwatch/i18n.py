@@ -63,7 +63,7 @@ def resolve_lang(explicit: str | None = None) -> str:
     if explicit is not None:
         lang = explicit.strip().lower()
         if lang not in LANGS:
-            raise ValueError(f"unknown language {explicit!r}: choose en or es")
+            raise ValueError(UNKNOWN_LANG.format(lang=repr(explicit)))
         return lang
     env = _norm(os.environ.get("MPPWATCH_LANG"))
     if env:
@@ -90,7 +90,7 @@ def _translations(lang: str) -> gettext.NullTranslations:
 def translator(lang: str) -> Callable[[str], str]:
     """`_ = translator("es"); _("Returns to Mexico")` -> the Spanish text (the English one when untranslated)."""
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: choose en or es")
+        raise ValueError(UNKNOWN_LANG.format(lang=repr(lang)))
     return _translations(lang).gettext
 
 
@@ -103,7 +103,7 @@ def pN_(context: str, text: str) -> str:
 def ptranslate(lang: str, context: str, text: str) -> str:
     """`text` marked with `pN_(context, text)`, in `lang` (the English text when untranslated)."""
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: choose en or es")
+        raise ValueError(UNKNOWN_LANG.format(lang=repr(lang)))
     return _translations(lang).pgettext(context, text)
 
 
@@ -178,6 +178,7 @@ def template(msgid: str) -> str:
     return msgid
 
 
+UNKNOWN_LANG = template("unknown language {lang}: choose en or es")  # a --lang typo (a usage error, translated)
 _NUMBER = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+\.\d+|-?\d{4,}")
 
 

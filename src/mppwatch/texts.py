@@ -138,7 +138,6 @@ template("court table, release {release}")
 template("court table, release {release} (MPP cohort)")
 
 # error messages people meet most (the CLI's one-line errors go through i18n.localise)
-template("{path}: no database here yet; run `mppwatch load` first")  # mppwatch.store
 template("no dataset {name} in {path}; loaded: {known}")  # mppwatch.catalog
 template("{dataset}: no {column} {value}; its {column2} values are: {known}")  # mppwatch.query
 template("--where {item}: expected COLUMN=VALUE")  # mppwatch.metrics
@@ -147,7 +146,6 @@ template(  # mppwatch.cli load
     "no bundled data found (looked in {path}): reinstall mppwatch, set MPPWATCH_DATA to a data folder, "
     "or name the files to load"
 )
-template("--plot {path}: expected a file name ending in .html, .png or .svg")  # mppwatch.charts
 template("{measures} by {groups} ({context})")  # mppwatch.commands._plots: court table charts
 
 # mppwatch.sources.loader / mppwatch.cli load: registering a source with the file (issue 15 item 6)
@@ -156,10 +154,6 @@ template("{option} {value}: expected letters, digits and _ . : - (at most 100, a
 template("{option} {value}: expected the source's title on one line")
 template(
     "{option} {value}: already registered with other details ({title}, {url}): give the same details or another id"
-)
-template(
-    "{where}: column {column}: unknown source_id {value} (register it: load --source-id ID --source-url URL "
-    "--title TITLE, or a source_ids.csv beside the file)"
 )
 template("a source needs {options}: {missing} missing")
 template("registers the source of the files named: name them")

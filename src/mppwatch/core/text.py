@@ -27,16 +27,24 @@ def nearest(value: str, choices: Iterable[str], limit: int | None = None) -> lis
     return ranked[:limit] if limit else ranked
 
 
-def choices_text(value: str, choices: Iterable[str], limit: int = 12) -> str:
-    """ "a, b, c (and 9 more)": the valid choices for an error message, nearest to `value` first."""
-    ranked = nearest(value, choices)
-    shown = ", ".join(ranked[:limit])
-    return shown + (f" (and {len(ranked) - limit} more)" if len(ranked) > limit else "") if ranked else "none"
-
-
 def N_(msgid: str) -> str:
     """Mark an English template for the gettext catalog (tests/test_i18n.py checks it has Spanish); returns it."""
     return msgid
+
+
+MORE = N_("{shown} (and {n} more)")
+NONE = N_("none")
+
+
+def choices_text(value: str, choices: Iterable[str], limit: int = 12) -> Template:
+    """ "a, b, c (and 9 more)": the valid choices for an error message's field, nearest to `value` first."""
+    ranked = nearest(value, choices)
+    if not ranked:
+        return Template(NONE)
+    shown = ", ".join(ranked[:limit])
+    return (
+        Template(MORE, shown=shown, n=len(ranked) - limit) if len(ranked) > limit else Template("{shown}", shown=shown)
+    )
 
 
 THEN = N_("{first}; {then}")  # one sentence, then the one it qualifies (a template of templates)

@@ -76,7 +76,9 @@ def _dask_map(address: str, workers: int, fn: Callable[..., Any], *args: Sequenc
     try:
         client = Client(address, timeout=10)
     except OSError as exc:
-        raise MppwatchError(N_("--dask {address}: cannot reach the scheduler ({reason})"), address=address, reason=exc) from None
+        raise MppwatchError(
+            N_("--dask {address}: cannot reach the scheduler ({reason})"), address=address, reason=exc
+        ) from None
     with client:
         return list(client.gather(client.map(fn, *args, pure=False)))
 
