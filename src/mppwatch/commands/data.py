@@ -25,6 +25,7 @@ from mppwatch.commands._options import (
     store_of,
     working,
 )
+from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 from mppwatch.output import Format, emit
 
@@ -85,11 +86,14 @@ def load(
     paths = list(files or bundled_files())
     if not paths:  # an installation without its data would otherwise "succeed" with an empty table
         raise MppwatchError(
-            f"no bundled data found (looked in {bundled_data_dir()}): reinstall mppwatch, set MPPWATCH_DATA to a "
-            "data folder, or name the files to load"
+            N_(
+                "no bundled data found (looked in {path}): reinstall mppwatch, set MPPWATCH_DATA to a data folder, "
+                "or name the files to load"
+            ),
+            path=str(bundled_data_dir()),
         )
     if dataset and len(paths) != 1:
-        raise MppwatchError("--dataset names one file's dataset: give exactly one file")
+        raise MppwatchError(N_("--dataset names one file's dataset: give exactly one file"))
     registers = registers_beside(paths) if files else []
     results = []
     with store_of(ctx) as store, working("loading", total=len(registers) + len(paths)) as work, store.transaction():

@@ -40,6 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from mppwatch.core.text import N_
 from mppwatch.court.tables import (
     BY_STEM,
     LOOKUP_CODE_COLUMNS,
@@ -61,6 +62,15 @@ TIMEOUT_GRACE = 30.0  # seconds after the limit before a load that did not stop 
 TMP_PREFIX = "mppwatch-court-"
 CSV_BUFFER_BYTES: int | None = None  # DuckDB's read_csv buffer_size; None leaves DuckDB's default (tests set it)
 TRAILING_TAB = "_trailing_tab"  # the name given to the empty field after a TAB that ends every line, header included
+
+LINES_MISSING = N_(
+    "{n} of {total} lines missing: loaded {loaded} + repaired {repaired} + rejected {rejected} != lines in; "
+    "nothing was stored"
+)
+LINES_TOO_MANY = N_(
+    "{n} of {total} lines too many: loaded {loaded} + repaired {repaired} + rejected {rejected} != lines in; "
+    "nothing was stored"
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS court_releases (
@@ -116,7 +126,7 @@ def ensure_schema(store: Store) -> None:
 def release_id(release: str, synthetic: bool) -> str:
     """`2026-01` -> `2026-01`, or `2026-01-SYNTHETIC` for a synthetic release."""
     if not RELEASE_RE.match(release):
-        raise MppwatchError(f"--release {release!r}: expected YYYY-MM")
+        raise MppwatchError(N_("--release {value}: expected YYYY-MM"), value=repr(release))
     return f"{release}-{SYNTHETIC}" if synthetic else release
 
 
@@ -157,8 +167,8 @@ def list_members(source: Path) -> list[Member]:
                 if not i.is_dir() and Path(i.filename).suffix.lower() in (".csv", ".txt")
             ]
     if not source.exists():
-        raise InputError(str(source), None, None, "no such file or folder")
-    raise InputError(str(source), None, None, "not a folder or a zip file")
+        raise InputError(str(source), None, None, N_("no such file or folder"))
+    raise InputError(str(source), None, None, N_("not a folder or a zip file"))
 
 
 def is_synthetic(source: Path, members: list[Member]) -> bool:
@@ -230,10 +240,12 @@ def _too_long(name: str, line: int, segment: bytes, names: list[str] | None) -> 
     kb = MAX_LINE_BYTES // 1024
     if len(fields[longest]) > MAX_LINE_BYTES or len(fields) == 1:
         column = names[longest] if names and longest < len(names) else f"field {longest + 1}"
-        return InputError(name, line, column, f"field over the {kb} KB limit (a corrupt file?); nothing was stored")
+        return InputError(
+            name, line, column, N_("field over the {kb} KB limit (a corrupt file?); nothing was stored"), kb=kb
+        )
     return InputError(
-        name, line, None, f"line over the {kb} KB limit ({len(fields) - 1}+ TABs: rows run together without line "
-        "ends?); nothing was stored",
+        name, line, None, N_("line over the {kb} KB limit ({tabs}+ TABs: rows run together without line ends?); "
+                             "nothing was stored"), kb=kb, tabs=len(fields) - 1,
     )  # fmt: skip
 
 
@@ -312,7 +324,7 @@ class _Reader:
         try:
             while block := src.read(1 << 22):
                 if self.stop.is_set():
-                    raise MppwatchError(f"{self.name}: reading stopped")
+                    raise MppwatchError(N_("{file}: reading stopped"), file=self.name)
                 run, long_at = _long_line(block, run)
                 if long_at is not None:
                     line = self.newlines + block.count(b"\n", 0, long_at) + 1
@@ -412,7 +424,9 @@ def _unzip(member: Member, stderr: int = subprocess.DEVNULL) -> subprocess.Popen
     assert member.zip_path is not None
     unzip = shutil.which("unzip")
     if unzip is None:
-        raise MppwatchError(f"{member.zip_path}: reading a zip needs the `unzip` program (apt-get install unzip)")
+        raise MppwatchError(
+            N_("{file}: reading a zip needs the `unzip` program (apt-get install unzip)"), file=str(member.zip_path)
+        )
     proc = subprocess.Popen([unzip, "-p", str(member.zip_path), member.name], stdout=subprocess.PIPE, stderr=stderr)
     _CHILDREN.add(proc)
     return proc
@@ -479,7 +493,7 @@ class Watchdog:
         self, seconds: float, con: duckdb.DuckDBPyConnection, hard_exit: bool = False, grace: float | None = None
     ) -> None:
         if not seconds > 0:
-            raise MppwatchError(f"--timeout {seconds:g}: expected a number of seconds above 0")
+            raise MppwatchError(N_("--timeout {value}: expected a number of seconds above 0"), value=f"{seconds:g}")
         self.seconds, self.con, self.hard_exit = seconds, con, hard_exit
         self.grace = TIMEOUT_GRACE if grace is None else grace
         self.where, self.done, self.total = "the release", 0, 0
@@ -715,7 +729,9 @@ def opened(
             err = proc.stderr.read().decode(errors="replace").strip()
         _reap(proc, kill=killed)
     if proc.returncode not in (0, None) and not killed:
-        raise InputError(f"{member.zip_path}!{member.name}", None, None, f"unzip failed: {err[:300]}")
+        raise InputError(
+            f"{member.zip_path}!{member.name}", None, None, N_("unzip failed: {message}"), message=err[:300]
+        )
 
 
 def _drained(proc: subprocess.Popen[bytes]) -> bool:
@@ -744,9 +760,9 @@ def read_header(member: Member) -> tuple[list[str], str]:
     """The header row (column names) and the line ending of a release file ("crlf" or "lf")."""
     first = _read_start(member, lambda handle: handle.readline(MAX_LINE_BYTES + 1))
     if not first.strip():
-        raise InputError(member.name, 1, None, "empty file: no header row")
+        raise InputError(member.name, 1, None, N_("empty file: no header row"))
     if not first.endswith(b"\n") and len(first) > MAX_LINE_BYTES:
-        raise InputError(member.name, 1, None, f"header line over the {MAX_LINE_BYTES // 1024} KB limit")
+        raise InputError(member.name, 1, None, N_("header line over the {kb} KB limit"), kb=MAX_LINE_BYTES // 1024)
     newline = "crlf" if first.endswith(b"\r\n") else "lf"
     first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark from a re-saved file
     names = first.rstrip(b"\r\n").replace(b"\x00", b"").decode("latin-1").split("\t")
@@ -974,8 +990,9 @@ def _repair(
                 repaired_lines.add(line)
         if inserted and int(inserted[0]) != len(repaired_lines):
             raise MppwatchError(
-                f"{member.name}: repair pass inserted {inserted[0]} rows, expected {len(repaired_lines)}"
-            )
+                N_("{file}: repair pass inserted {n} rows, expected {expected}"),
+                file=member.name, n=int(inserted[0]), expected=len(repaired_lines),
+            )  # fmt: skip
     lines: list[int] = []
     reasons: list[str] = []
     raws: list[str | None] = []
@@ -1087,10 +1104,12 @@ def _parser_stopped(name: str, exc: Exception) -> InputError:
     text = str(exc)
     if "invalid state" in text:
         return InputError(
-            name, None, None, "DuckDB's CSV parser stopped: a carriage return inside a field, or LF and CRLF line "
-            "ends mixed in one file; nothing was stored",
+            name, None, None, N_("DuckDB's CSV parser stopped: a carriage return inside a field, or LF and CRLF line "
+                                 "ends mixed in one file; nothing was stored"),
         )  # fmt: skip
-    return InputError(name, None, None, f"DuckDB could not read the file: {text.splitlines()[0][:300]}")
+    return InputError(
+        name, None, None, N_("DuckDB could not read the file: {message}"), message=text.splitlines()[0][:300]
+    )
 
 
 def _check_accounted(
@@ -1100,13 +1119,15 @@ def _check_accounted(
     missing = rows_in - loaded - repaired - rejected
     if missing:
         raise InputError(
-            member.name, None, None, f"{abs(missing)} of {rows_in} lines {'missing' if missing > 0 else 'too many'}: "
-            f"loaded {loaded} + repaired {repaired} + rejected {rejected} != lines in; nothing was stored",
+            member.name, None, None, LINES_MISSING if missing > 0 else LINES_TOO_MANY,
+            n=abs(missing), total=rows_in, loaded=loaded, repaired=repaired, rejected=rejected,
         )  # fmt: skip
     if rejected > 1 and rejected > max_reject_share * rows_in:
         raise InputError(
-            member.name, None, None, f"{rejected} of {rows_in} lines rejected ({rejected / max(rows_in, 1):.1%}), "
-            f"more than the {max_reject_share:.1%} allowed (--max-reject-share); nothing was stored. {first}",
+            member.name, None, None, N_("{n} of {total} lines rejected ({share}), more than the {allowed} allowed "
+                                        "(--max-reject-share); nothing was stored. {first}"),
+            n=rejected, total=rows_in, share=f"{rejected / max(rows_in, 1):.1%}", allowed=f"{max_reject_share:.1%}",
+            first=first,
         )  # fmt: skip
 
 
@@ -1126,11 +1147,13 @@ def load_table(
     if len(columns) > 1 and columns[-1] == "":  # every line ends in a TAB: an empty last field, not a column
         columns[-1] = TRAILING_TAB
     if "" in columns:
-        raise InputError(member.name, 1, None, f"column {columns.index('') + 1} of the header has no name")
+        raise InputError(member.name, 1, None, N_("column {n} of the header has no name"), n=columns.index("") + 1)
     if spec.key not in columns or "IDNCASE" not in columns:
-        raise InputError(member.name, 1, spec.key, f"header lacks {spec.key} or IDNCASE: is this {spec.stem}?")
+        raise InputError(
+            member.name, 1, spec.key, N_("header lacks {key} or IDNCASE: is this {stem}?"), key=spec.key, stem=spec.stem
+        )
     if len({c.lower() for c in columns}) != len(columns):
-        raise InputError(member.name, 1, None, "duplicate column names in the header")
+        raise InputError(member.name, 1, None, N_("duplicate column names in the header"))
     _ensure_table(store, spec, columns)
     rejects = f"_rej_{spec.table}"
     con = store.con
@@ -1162,15 +1185,15 @@ def load_table(
     if isinstance(reader.error, InputError):
         raise reader.error
     if reader.error is not None:
-        raise InputError(member.name, None, None, f"read failed: {reader.error}")
+        raise InputError(member.name, None, None, N_("read failed: {message}"), message=str(reader.error))
     if reader is found.reader and member.path is not None and found.stat != _stat(member.path):
-        raise InputError(member.name, None, None, "the file changed while it was loaded; nothing was stored")
+        raise InputError(member.name, None, None, N_("the file changed while it was loaded; nothing was stored"))
     share.done()
     if reader.truncated is not None:
         line, fields = reader.truncated
         raise InputError(
-            member.name, line, None, f"the file ends mid-line ({fields} of {len(columns)} fields and no line end): "
-            "truncated? nothing was stored",
+            member.name, line, None, N_("the file ends mid-line ({fields} of {total} fields and no line end): "
+                                        "truncated? nothing was stored"), fields=fields, total=len(columns),
         )  # fmt: skip
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     direct = member.path if not found.transcode else None
@@ -1333,7 +1356,9 @@ def member_sha256(member: Member) -> str:
     finally:
         _reap(proc)
     if proc.returncode != 0:
-        raise InputError(f"{member.zip_path}!{member.name}", None, None, f"unzip failed: {err[:300]}")
+        raise InputError(
+            f"{member.zip_path}!{member.name}", None, None, N_("unzip failed: {message}"), message=err[:300]
+        )
     return sha.hexdigest()
 
 
@@ -1341,7 +1366,7 @@ def read_text(member: Member, limit: int = 1 << 20) -> str:
     """A small text file of the release (Count.txt), at most `limit` bytes, as latin-1."""
     data = _read_start(member, lambda handle: handle.read(limit + 1))
     if len(data) > limit:
-        raise InputError(member.name, None, None, f"over {limit // 1024} KB: not a Count.txt")
+        raise InputError(member.name, None, None, N_("over {kb} KB: not a Count.txt"), kb=limit // 1024)
     return data.decode("utf-8") if _is_utf8(data) else data.decode("latin-1")
 
 
@@ -1436,7 +1461,7 @@ def load(
     `default_timeout` of the input's bytes); past it, the load fails naming the file it was reading and how far it
     got, nothing is stored and no child process is left (`hard_exit`: see Watchdog)."""
     if not 0 <= max_reject_share <= 1:
-        raise MppwatchError(f"--max-reject-share {max_reject_share}: expected a share between 0 and 1")
+        raise MppwatchError(N_("--max-reject-share {value}: expected a share between 0 and 1"), value=max_reject_share)
     source = Path(source)
     members = list_members(source)
     limit = default_timeout(sum(m.size for m in members)) if timeout is None else timeout
@@ -1476,7 +1501,7 @@ def _load(
     tables = {s.stem.lower(): m for m in members if not m.is_lookup and (s := BY_STEM.get(m.stem.lower()))}
     found = {BY_STEM[k].stem for k in tables}
     if "B_TblProceeding" not in found:
-        raise InputError(str(source), None, None, "no B_TblProceeding file found (searched at any depth)")
+        raise InputError(str(source), None, None, N_("no B_TblProceeding file found (searched at any depth)"))
     summary = LoadSummary(rel, synthetic)
     for spec in SPECS:
         if spec.stem not in found:
