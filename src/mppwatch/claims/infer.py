@@ -325,9 +325,11 @@ def infer(ctx: Context, claim: Claim) -> tuple[list[CheckSpec], CheckSpec | None
         for ds in ctx.role(BOOKOUTS):
             where = {**MPP_BOOKOUTS, "component": [_component(t)]}
             add(CheckSpec(dataset=ds, where=where, aggregation=agg), msg("why_bookouts"))
-        for ds in ctx.role(ENROLLMENTS):
-            where = {"component": [_component(t)], **_where_place(ctx, ds, "location", texts, "Total")}
-            add(CheckSpec(dataset=ds, where=where, aggregation=agg), msg("why_enrolments_cbp"))
+        for ds in ctx.role(ENROLLMENTS):  # the component asked for, at the places named or the location total
+            reading = _count_reading(ctx, ds, _component(t), texts)
+            if reading is not None and reading.left_out is None:
+                add(CheckSpec(dataset=ds, where=reading.where, aggregation=agg), msg("why_enrolments_cbp"),
+                    *reading.assumed)  # fmt: skip
     if re.search(r"\bcases?\b|proceedings|channel", t):
         for ds in ctx.role(COURT_CASES):
             where = _where_place(ctx, ds, "hearing_location", texts, "All")
