@@ -17,6 +17,7 @@ on exit, on SIGTERM/SIGINT/SIGHUP, and by the next load if a SIGKILL left it; `u
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import hashlib
 import os
@@ -955,8 +956,6 @@ def _repair(
     if direct is not None and found:
         true_line = _true_lines(direct, starts, [(int(r[0]), r[2]) for r in found], encoding, wrong_width)
     else:  # the k-th line of the pipe is the file's k-th line that was not left out
-        import bisect
-
         at = [line - i for i, line in enumerate(sorted(dropped or []))]
         true_line = {int(r[0]): int(r[0]) + bisect.bisect_right(at, int(r[0])) for r in found} if at else {}
     parsed: dict[int, tuple[str | None, str]] = {
@@ -1039,8 +1038,6 @@ def _true_lines(
     at most two read blocks (`starts`, from the reader: the line starting at each block's first line start), so
     the cost follows the rejects, not the file. A line not found keeps DuckDB's number (the accounting check then
     catches a duplicate)."""
-    import bisect
-
     by_text: dict[bytes, list[int]] = {}
     for line, _fields, raw in wrong_width:
         by_text.setdefault(raw, []).append(line)
@@ -1195,9 +1192,10 @@ def load_table(
             member.name, line, None, N_("the file ends mid-line ({fields} of {total} fields and no line end): "
                                         "truncated? nothing was stored"), fields=fields, total=len(columns),
         )  # fmt: skip
+    dropped = [line for line, _fields, _raw in reader.bad] if reader.drop else None
+    _settle_hidden_strays(store, spec, columns, release, member, rejects, reader, dropped)
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     direct = member.path if not found.transcode else None
-    dropped = [line for line, _fields, _raw in reader.bad] if reader.drop else None
     repaired, rejected = _repair(
         store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts, dropped
     )
@@ -1213,6 +1211,101 @@ def load_table(
         first = f"First: line {row[0]}: {row[1]}" if row else ""
     _check_accounted(member, rows_in, loaded, repaired, rejected, max_reject_share, first)
     return TableCount(member.name, spec.table, rows_in, loaded + repaired, repaired, rejected), reader.sha.hexdigest()
+
+
+def _settle_hidden_strays(
+    store: Store,
+    spec: TableSpec,
+    columns: list[str],
+    release: str,
+    member: Member,
+    rejects: str,
+    reader: _Reader,
+    dropped: list[int] | None,
+) -> None:
+    """Find the lines of the wrong width that a block's TAB total hid, and take their rows back out.
+
+    `_Reader._check` looks at a block line by line only when its TAB total is off, so a line with a TAB too many
+    and one with a TAB too few in the same block cancel out. DuckDB rejects the short line ("MISSING COLUMNS"); the
+    long one, when its extra last field is empty, it takes in shifted. So each column-count reject that the scan
+    did not list marks its block as fooled: those blocks (only those) are read again and checked line by line,
+    the lines found join `reader.bad` (rejects, with their reason), and the rows DuckDB took in from them are
+    deleted by key. The cost is nothing for a file without such a reject.
+    """
+    con = store.con
+    said = [
+        int(r[0])
+        for r in con.execute(
+            f"SELECT DISTINCT line FROM {rejects}_err WHERE error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')"
+        ).fetchall()
+    ]
+    if not said:
+        return
+    if dropped:  # a pipe's k-th line is the file's k-th line that was not left out
+        at = [line - i for i, line in enumerate(sorted(dropped))]
+        said = [line + bisect.bisect_right(at, line) for line in said]
+    known = sorted(line for line, _fields, _raw in reader.bad)
+    lines_at = [line for _off, line in reader.starts]
+    blocks: set[int] = set()
+    for line in said:  # DuckDB's own count may run up to 16 lines ahead of the file's (see `_true_lines`)
+        if bisect.bisect_right(known, line) > bisect.bisect_left(known, line - 16):
+            continue  # the scan listed a line there: DuckDB's reject is that line
+        for near in (line - 16, line):
+            k = bisect.bisect_right(lines_at, near) - 1
+            if 0 <= k < len(reader.starts) - 1:
+                blocks.add(k)
+    if not blocks:
+        return
+    width = len(columns)
+    listed = set(known)
+    found: list[tuple[int, int, bytes]] = []
+    for k, region in zip(sorted(blocks), _read_ranges(member, [reader.starts[k][0] for k in sorted(blocks)],
+                                                      [reader.starts[k + 1][0] for k in sorted(blocks)]), strict=True):  # fmt: skip
+        first = reader.starts[k][1]
+        for i, raw in enumerate(region.split(b"\n")[:-1]):
+            fields = raw.count(b"\t") + 1
+            if fields != width and first + i not in listed and first + i > 1:
+                found.append((first + i, fields, raw.removesuffix(b"\r")))
+    if not found:
+        return
+    reader.bad = sorted(reader.bad + found)
+    keys = _keys([f for f in found if f[1] > width], columns.index(spec.key))
+    if keys:
+        con.execute(
+            f"DELETE FROM {spec.table} WHERE release = ? AND {_quote(spec.key)} IN (SELECT unnest(?::BIGINT[]))",
+            [release, keys],
+        )
+
+
+def _read_ranges(member: Member, starts: list[int], ends: list[int]) -> list[bytes]:
+    """The bytes of a release file between each start and end offset (in order): a seek on disk, or one pass
+    through `unzip` for a zip member (only asked in the rare case `_settle_hidden_strays` handles)."""
+    if member.path is not None:
+        with open(member.path, "rb") as handle:
+            out = []
+            for start, end in zip(starts, ends, strict=True):
+                handle.seek(start)
+                out.append(handle.read(end - start))
+            return out
+    proc = _unzip(member)
+    assert proc.stdout is not None
+    parts = [bytearray() for _ in starts]
+    pos, todo = 0, 0  # bytes streamed so far; the first range not yet complete
+    try:
+        while todo < len(starts) and (block := proc.stdout.read(1 << 22)):
+            end_of_block = pos + len(block)
+            j = todo
+            while j < len(starts) and starts[j] < end_of_block:
+                lo, hi = max(starts[j], pos), min(ends[j], end_of_block)
+                if lo < hi:
+                    parts[j] += block[lo - pos : hi - pos]
+                j += 1
+            while todo < len(starts) and ends[todo] <= end_of_block:
+                todo += 1
+            pos = end_of_block
+    finally:
+        _reap(proc)
+    return [bytes(p) for p in parts]
 
 
 def _stat(path: Path) -> tuple[int, int]:
