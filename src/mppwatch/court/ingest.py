@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import hashlib
+import itertools
 import os
 import queue
 import re
@@ -55,6 +56,8 @@ from mppwatch.store import Store
 
 RELEASE_RE = re.compile(r"^\d{4}-\d{2}$")
 SYNTHETIC = "SYNTHETIC"
+BLOCK_BYTES = 1 << 22  # what the readers read and check at a time
+Chunk = bytes | bytearray  # a block read into a reused buffer, or a line cut from one
 MAX_LINE_BYTES = 1 << 16  # no field, and no line, of a release may be longer (EOIR's widest row is under 1 KB)
 MAX_REJECT_SHARE = 0.01  # a table rejecting more of its lines than this (and more than one line) is not stored
 TIMEOUT_FLOOR = 600.0  # seconds: the default --timeout is this, or the input read at TIMEOUT_RATE, whichever is longer
@@ -176,7 +179,7 @@ def is_synthetic(source: Path, members: list[Member]) -> bool:
     return SYNTHETIC in source.name.upper() or any(SYNTHETIC in m.name.upper() for m in members)
 
 
-def _count_byte(buf: bytes, byte: int, end: int) -> int:
+def _count_byte(buf: Chunk, byte: int, end: int) -> int:
     """How often `byte` occurs in buf[:end]: numpy counts on the block itself, about 10x faster than bytes.count."""
     return int(np.count_nonzero(np.frombuffer(buf, np.uint8, count=end) == byte))
 
@@ -187,13 +190,13 @@ _CP1252 = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b i
 _C1 = bytes(range(0x80, 0xA0))
 
 
-def for_pipe(data: bytes) -> bytes:
+def for_pipe(data: Chunk) -> Chunk:
     """Whole lines on their way to DuckDB through a pipe: UTF-8 (`to_utf8`) and LF line ends (DuckDB counts CRLF
     lines wrongly after a buffer that ends between CR and LF, and a pipe cannot be read again to recount)."""
     return to_utf8(data).replace(b"\r\n", b"\n")
 
 
-def to_utf8(data: bytes) -> bytes:
+def to_utf8(data: Chunk) -> Chunk:
     """Whole lines of a release file as UTF-8: ASCII and UTF-8 as they are, anything else read as latin-1 with
     cp1252's characters at 0x80-0x9f. Decided per chunk of lines, so a stream needs no look ahead."""
     if data.isascii():
@@ -205,7 +208,7 @@ def to_utf8(data: bytes) -> bytes:
         return codecs.charmap_decode(data, "strict", _CP1252)[0].encode("utf-8")
 
 
-def _long_line(block: bytes, run: int, limit: int = MAX_LINE_BYTES) -> tuple[int, int | None]:
+def _long_line(block: Chunk, run: int, limit: int = MAX_LINE_BYTES) -> tuple[int, int | None]:
     """Find a line longer than `limit` in `block`, given `run` bytes of the current line before it.
 
     Returns (bytes of the line still open at the block's end, offset of the long line's start in the block, or
@@ -234,7 +237,7 @@ def _long_line(block: bytes, run: int, limit: int = MAX_LINE_BYTES) -> tuple[int
     return tail, (n - tail if tail > limit else None)
 
 
-def _too_long(name: str, line: int, segment: bytes, names: list[str] | None) -> InputError:
+def _too_long(name: str, line: int, segment: Chunk, names: list[str] | None) -> InputError:
     """The error for a line over MAX_LINE_BYTES, naming the field when one field alone is over it."""
     fields = segment[: 4 * MAX_LINE_BYTES].split(b"\n", 1)[0].split(b"\t")
     longest = max(range(len(fields)), key=lambda i: len(fields[i]))
@@ -256,10 +259,10 @@ class _Digest:
 
     def __init__(self) -> None:
         self._sha = hashlib.sha256()
-        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # at most 32 MB in flight
+        self._blocks: queue.Queue[Chunk | None] = queue.Queue(maxsize=8)  # at most 32 MB in flight
         self._thread: threading.Thread | None = None
 
-    def update(self, block: bytes) -> None:
+    def update(self, block: Chunk) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
@@ -303,7 +306,7 @@ class _Reader:
         self.on_bytes = on_bytes
         self.sha = _Digest()
         self.newlines = 0
-        self.last = b"\n"
+        self.last: Chunk = b"\n"
         self.error: BaseException | None = None
         self.ncols = ncols
         self.name, self.names = name, names
@@ -312,18 +315,31 @@ class _Reader:
         self.offset = 0
         self.truncated: tuple[int, int] | None = None  # (line, fields) of a last line cut short
         self.stop = threading.Event()  # set when the consumer has failed: feed() ends at the next block
-        self.transform: Callable[[bytes], bytes] | None = None  # applied to whole lines on their way to the pipe
+        self.transform: Callable[[Chunk], Chunk] | None = None  # applied to whole lines on their way to the pipe
         self.known = False  # `bad` was filled by `scan` already: only count the lines
         self.drop = False  # leave the lines of the wrong width out of the pipe (DuckDB never sees them)
         self.spans: list[tuple[int, int]] = []  # where the last `_check` found them, in its block
-        self.inspect: Callable[[bytes, bytes], None] | None = None  # (carry, block) for each block: `scan`'s checks
+        self.inspect: Callable[[Chunk, Chunk], None] | None = None  # (carry, block) for each block: `scan`'s checks
+        self._ends = self._tabs = np.empty(0, np.bool_)
         _READERS.add(self)
 
+    def _blocks(self, src: IO[bytes]) -> Iterator[bytearray]:
+        """The stream in blocks of 4 MB, read into a ring of reused buffers: a fresh 4 MB `bytes` per read costs
+        its page faults, about as much as the checks. A buffer comes round again only after `_Digest` (at most 8
+        blocks queued, one being hashed) is done with it."""
+        ring = [bytearray(BLOCK_BYTES) for _ in range(12)]
+        for i in itertools.count():
+            buf = ring[i % len(ring)]
+            n = src.readinto(buf)  # type: ignore[attr-defined]
+            if not n:
+                return
+            yield buf if n == len(buf) else buf[:n]
+
     def feed(self, src: IO[bytes], sink: IO[bytes] | None) -> None:
-        carry = b""  # the line still open: checked with the next block, and held back from the pipe until then
+        carry: Chunk = b""  # the open line: checked with the next block, held back from the pipe
         run = 0
         try:
-            while block := src.read(1 << 22):
+            for block in self._blocks(src):
                 if self.stop.is_set():
                     raise MppwatchError(N_("{file}: reading stopped"), file=self.name)
                 run, long_at = _long_line(block, run)
@@ -374,14 +390,16 @@ class _Reader:
         finally:
             self.sha.finish()
 
-    def _check(self, carry: bytes, block: bytes, cut: int) -> None:
+    def _check(self, carry: Chunk, block: Chunk, cut: int) -> None:
         """Count the lines of carry + block[:cut] (whole lines) and keep those with the wrong number of TABs.
 
         In place (no copy of the block): one byte comparison each for TAB and LF gives the block's totals, and
         only a block whose totals do not match is counted per line, from the same two masks, so a reject costs
         its line, not a pass over the block per reject."""
         arr = np.frombuffer(block, np.uint8, count=cut)
-        ends_mask, tabs_mask = arr == 10, arr == 9
+        if len(self._ends) < cut:  # the masks are reused too (no page faults per block)
+            self._ends, self._tabs = np.empty(cut, np.bool_), np.empty(cut, np.bool_)
+        ends_mask, tabs_mask = np.equal(arr, 10, out=self._ends[:cut]), np.equal(arr, 9, out=self._tabs[:cut])
         n = int(np.count_nonzero(ends_mask))
         carried = carry.count(b"\t")
         width = self.ncols - 1
@@ -393,11 +411,11 @@ class _Reader:
             starts[0], starts[1:] = 0, ends[:-1] + 1
             for i in np.flatnonzero(per_line != width).tolist():
                 raw = (carry if i == 0 else b"") + block[int(starts[i]) : int(ends[i])]
-                self.bad.append((self.newlines + i + 1, int(per_line[i]) + 1, raw.removesuffix(b"\r")))
+                self.bad.append((self.newlines + i + 1, int(per_line[i]) + 1, bytes(raw.removesuffix(b"\r"))))
                 self.spans.append((int(starts[i]), int(ends[i]) + 1))
         self.newlines += n
 
-    def _kept(self, carry: bytes, block: bytes, cut: int) -> bytes:
+    def _kept(self, carry: Chunk, block: Chunk, cut: int) -> Chunk:
         """carry + block[:cut] without the lines `_check` just found of the wrong width (`spans`), for the pipe."""
         pieces, pos = [b"" if self.spans[0][0] == 0 else carry], 0
         for start, end in self.spans:
@@ -858,7 +876,7 @@ class _Bytes:
         self.nul_fields: set[int] = set()
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
-    def block(self, carry: bytes, block: bytes) -> None:
+    def block(self, carry: Chunk, block: Chunk) -> None:
         """Check one block; `carry` is the start of the line the block begins in."""
         plain = block.isascii()
         self.ascii_only = self.ascii_only and plain
