@@ -21,6 +21,8 @@ then runs in its own child process, so each peak RSS is its own (wait4 rusage):
                  reads the case status kept at load)
 - crosstab_as_of: the same table as of a date, which recomputes each case's status from its proceedings
 - crosstab_pandas: the same table computed by pandas from the same proceedings and case facts (already in memory)
+- --peer PATH:    the peer eoir-database's build_database.py (fetched by you; its requests and tqdm importable) on
+                 the same release, beside `mppwatch court load`, both as whole processes: time, peak RSS, cases kept
 Ratios are baseline time / our time (higher is better for us). Targets: ingest >= 0.9x DuckDB's own read_csv at
 10M schedule rows; a reject costs about its bytes (ingest_rejects close to ingest). The 3x pandas target is retired
 (pandas' reader uses one core, and DuckDB's own reader is only 2.3-2.6x pandas on 2 cores): its ratio is printed
@@ -217,7 +219,8 @@ def step(name: str, release: Path, clean: Path, db: Path, profile: Path | None =
 
 PEER = (
     "the peer eoir-database took 28 s (peak 0.5 GB) for a 1M-case EOIR release of 5M schedule rows (998 MB) on "
-    "this kind of machine, and kept 71.4% of its cases (it drops every latin-1 row); run --rows 5000000 to compare"
+    "this kind of machine, and kept 71.4% of its cases (it drops every latin-1 row); run --rows 5000000 to compare, "
+    "and --peer PATH/build_database.py to run it here on the same release"
 )
 
 
@@ -257,6 +260,54 @@ def report(res: dict[str, dict[str, float]], n_sched: int, release_bytes: int) -
         )
 
 
+def run_peer(script: Path, release: Path, work: Path) -> dict[str, float]:
+    """The peer eoir-database's `build_database.py --data-dir` on the same release, as a whole process (its own
+    dependencies must be importable: requests, tqdm, duckdb): wall time, peak RSS and the cases it kept."""
+    import duckdb
+
+    layout = work / "peer-layout"  # it looks for Data/ and Lookup/ folders
+    shutil.rmtree(layout, ignore_errors=True)
+    (layout / "Data").mkdir(parents=True)
+    folder = next(release.rglob("tbl_schedule.csv")).parent
+    for table in folder.glob("*.csv"):
+        (layout / "Data" / table.name).symlink_to(table)
+    (layout / "Lookup").symlink_to(folder / "Lookup")
+    out = work / "peer.duckdb"
+    out.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    with open(work / "peer.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), "--data-dir", str(layout), "--output", str(out)],
+            cwd=work, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS (KB)
+    seconds = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"the peer's build failed: see {work / 'peer.log'}")
+    peak = usage.ru_maxrss / 1024**2
+    con = duckdb.connect(str(out), read_only=True)
+    cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
+    con.close()
+    return {"seconds": seconds, "peak_rss_gb": peak, "cases": cases}
+
+
+def run_ours(release: Path, work: Path) -> dict[str, float]:
+    """`mppwatch court load` of the release as a whole process (start-up included, as for the peer)."""
+    import duckdb
+
+    db = work / "ours-whole.duckdb"
+    db.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    cmd = [str(Path(sys.executable).with_name("mppwatch")), "--db", str(db), "court", "load", str(release)]
+    subprocess.run([*cmd, "--release", "2026-01", "--format", "csv"], capture_output=True, check=True)
+    seconds = time.perf_counter() - t0
+    con = duckdb.connect(str(db), read_only=True)
+    cases = con.execute("SELECT count(*) FROM court_case").fetchone()[0]  # type: ignore[index]
+    con.close()
+    db.unlink(missing_ok=True)
+    return {"seconds": seconds, "cases": cases}
+
+
 def peak_rss_gb() -> float:
     """This process's own high-water RSS (VmHWM is per address space, so it starts afresh at exec; wait4's
     ru_maxrss would also count the parent's size at fork)."""
@@ -293,6 +344,10 @@ def main() -> None:
     ap.add_argument("--line-ends", default="crlf", help="line ends of the synthetic release (crlf or lf)")
     ap.add_argument("--repeat", type=int, default=1, help="run each load step N times and keep the fastest")
     ap.add_argument("--steps", default=None, help="comma-separated steps to run (default: all); ratios need pairs")
+    ap.add_argument(
+        "--peer", type=Path, default=None,
+        help="the peer eoir-database's build_database.py: run it on the same release, beside `mppwatch court load`",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.step:
         print(json.dumps(step(args.step, args.release, args.clean, args.db, args.profile_to)))
@@ -357,6 +412,15 @@ def main() -> None:
             if not name.startswith("crosstab"):
                 (work / f"{name}.duckdb").unlink(missing_ok=True) if name != "full_load" else None
         report(res, n_sched, sum(t.stat().st_size for t in (work / "release").rglob("*.csv")))
+        if args.peer is not None:
+            peer, ours = run_peer(args.peer, work / "release", work), run_ours(work / "release", work)
+            cases = sum(1 for _ in open(next((work / "release").rglob("A_TblCase.csv")), "rb")) - 1
+            print(
+                f"side by side, whole processes on this release: mppwatch court load {ours['seconds']:.1f} s, "
+                f"{int(ours['cases']):,} of {cases:,} case lines kept (the rest rejected with reasons); the peer "
+                f"{peer['seconds']:.1f} s (peak {peer['peak_rss_gb']:.2f} GB), {int(peer['cases']):,} kept: "
+                f"{peer['seconds'] / ours['seconds']:.2f}x"
+            )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
