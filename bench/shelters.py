@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import tempfile
 import threading
@@ -34,6 +33,7 @@ from mppwatch.shelters import tokens  # noqa: E402
 from mppwatch.shelters.seed import seed  # noqa: E402
 from mppwatch.sources.loader import load_bundled  # noqa: E402
 from mppwatch.store import Store  # noqa: E402
+from mppwatch.web.serving import served_in_thread  # noqa: E402
 
 ERRORS: dict[int, str] = {}  # the last body of each error status seen
 
@@ -59,10 +59,6 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=30)
     parser.add_argument("--readers", type=int, default=4)
     args = parser.parse_args()
-    import uvicorn
-
-    from mppwatch.web.app import create_app
-
     work = Path(tempfile.mkdtemp(prefix="bench-shelters-"))
     db = work / "bench.duckdb"
     if args.db:
@@ -73,15 +69,13 @@ def main() -> None:
     with Store.open(db) as store:
         seed(store)
         _, secret = tokens.create(store, "shelter", 4)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
+    with served_in_thread(db) as base:
+        report(args, db, base, secret)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, db: Path, base: str, secret: str) -> None:
+    """Time writes alone, reads alone, then writes beside `args.readers` reading threads, and print them."""
     read_url = f"{base}/api/v1/cities/{quote('Ciudad Juárez')}/shelter-load"
     day = iter(range(1, 10_000))
 
@@ -122,8 +116,6 @@ def main() -> None:
     stop.set()
     for t in threads:
         t.join()
-    server.should_exit = True
-    thread.join(timeout=10)
     size = db.stat().st_size / 2**20
     print(f"store {size:.1f} MB; {args.writes} writes; {args.readers} readers")
     print(f"write alone      median {statistics.median(w_alone):7.1f} ms  statuses {dict(w_alone_st)}")
@@ -136,7 +128,6 @@ def main() -> None:
     print(f"  ratio {statistics.median(during) / statistics.median(r_alone):.2f}x")
     for status, body in sorted(ERRORS.items()):
         print(f"last {status}: {body}")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@ city page changes. Headless Chromium (Debian's /usr/bin/chromium); skipped when 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from mppwatch.shelters import tokens
 from mppwatch.shelters.seed import seed
 from mppwatch.store import Store
+from mppwatch.web.serving import served_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -29,29 +28,13 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
-    from mppwatch.web.app import create_app
-
     db = tmp_path_factory.mktemp("phone") / "site.duckdb"
     shutil.copy(bundled_db, db)
     with Store.open(db) as store:
         seed(store)
         _, secret = tokens.create(store, "shelter", 4)  # CIM Leona Vicario, Ciudad Juárez, 800 beds
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "token": secret, "db": db}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(db) as url:
+        yield {"url": url, "token": secret, "db": db}
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 import urllib.error
@@ -20,33 +19,18 @@ import pytest
 from mppwatch.shelters import tokens
 from mppwatch.shelters.seed import seed
 from mppwatch.store import Store
+from mppwatch.web.serving import served_in_thread
 
 
 @pytest.fixture(scope="module")
 def server(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
-    from mppwatch.web.app import create_app
-
     db = tmp_path_factory.mktemp("conc") / "site.duckdb"
     shutil.copy(bundled_db, db)
     with Store.open(db) as store:
         seed(store)
         _, secret = tokens.create(store, "shelter", 4)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "token": secret, "db": db}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(db) as url:
+        yield {"url": url, "token": secret, "db": db}
 
 
 def _get(url: str) -> int:

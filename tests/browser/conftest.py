@@ -6,9 +6,6 @@ The test modules skip when Debian's /usr/bin/chromium is missing (a conftest can
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,34 +13,16 @@ from urllib.parse import urlparse
 
 import pytest
 
+from mppwatch.web.serving import served_in_thread
+
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def base_url(court_db: Path) -> Iterator[str]:
-    """uvicorn in a thread on 127.0.0.1 and a free port."""
-    import uvicorn
-
-    from mppwatch.web.app import create_app
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(court_db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The app in a thread on 127.0.0.1 and a free port (`served_in_thread`)."""
+    with served_in_thread(court_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

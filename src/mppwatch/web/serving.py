@@ -22,7 +22,7 @@ from pathlib import Path
 from mppwatch.core.text import N_
 from mppwatch.errors import MppwatchError
 
-__all__ = ["Served", "free_port", "served"]
+__all__ = ["Served", "free_port", "served", "served_in_thread"]
 
 
 def free_port() -> int:
@@ -86,3 +86,33 @@ def served(db: str | Path, env: Mapping[str, str] | None = None, timeout: float 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def served_in_thread(db: str | Path, timeout: float = 20.0) -> Iterator[str]:
+    """The app for `db` under uvicorn in a thread of this process, on a free 127.0.0.1 port: yields its base URL.
+
+    For tests and benches that also open the store themselves (a token, a seed) or drive a browser against the
+    pages; `served` is the whole `mppwatch serve` process. A server that has not started within `timeout`
+    seconds is an error; it is asked to exit when the `with` block ends.
+    """
+    import threading
+
+    import uvicorn
+
+    from mppwatch.web.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise MppwatchError(N_("the server did not start within {seconds} s"), seconds=timeout)
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
