@@ -153,6 +153,9 @@ def test_returns_after_the_last_snapshot_names_the_last_known_figure(store: Stor
     cj = rows.loc["Ciudad Juárez"]
     assert cj["value"] != cj["value"]  # NaN: not estimated past the last snapshot
     assert cj["method"].endswith("last known: 14,235 on 2019-08-16 (DEBATE_2019-08-16_JUAREZ)")
+    blank = rows[rows["value"].isna()]  # no figure is no estimate (it said "not estimated" beside is_estimate=True)
+    assert len(blank) >= 1 and not blank["is_estimate"].any()
+    assert rows[rows["value"].notna() & rows["method"].str.contains("interpolation")]["is_estimate"].all()
 
 
 def test_returns_rejects_an_unknown_dataset(store: Store) -> None:

@@ -249,7 +249,7 @@ def _at_kept(by_date: pd.DataFrame, as_of: date, start: date) -> dict[str, objec
     after = by_date[by_date.index > as_of]
     if after.empty:
         if before.empty:
-            return _row(None, True, [], None, None, Template(N_("no snapshot on or after this date: not estimated")))
+            return _row(None, False, [], None, None, Template(N_("no snapshot on or after this date: not estimated")))
         last, last_row = before.index[-1], before.iloc[-1]
         method = Template(
             N_("no snapshot on or after this date: not estimated; last known: {value} on {date} ({sources})"),
@@ -257,14 +257,14 @@ def _at_kept(by_date: pd.DataFrame, as_of: date, start: date) -> dict[str, objec
             date=last,
             sources=" ".join(last_row["sources"]),
         )
-        return _row(None, True, [], last, None, method)
+        return _row(None, False, [], last, None, method)
     after_date, after_row = after.index[0], after.iloc[0]
     if as_of < start:
         return _row(0.0, False, [], None, after_date, Template(N_("before the programme began on {date}"), date=start))
     if before.empty:
         # Cities joined the programme on different dates, so a ramp from zero would be invented.
         method = Template(N_("before the first snapshot ({date}): not estimated"), date=after_date)
-        return _row(None, True, [], None, after_date, method)
+        return _row(None, False, [], None, after_date, method)
     before_date, before_row = before.index[-1], before.iloc[-1]
     sources = list(before_row["sources"])
     method = Template(
@@ -277,6 +277,7 @@ def _at_kept(by_date: pd.DataFrame, as_of: date, start: date) -> dict[str, objec
 def _row(
     value: object, estimate: bool, sources: list[str], before: date | None, after: date | None, method: Template
 ) -> dict:
+    """One answer. A blank value (nothing known, or after the last snapshot) is no estimate: `is_estimate` False."""
     return {
         "value": value,
         "is_estimate": bool(estimate),
