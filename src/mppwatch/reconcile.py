@@ -23,9 +23,12 @@ from pathlib import Path
 import pandas as pd
 
 from mppwatch.core.rounding import rounding_step, tolerance
-from mppwatch.errors import MppwatchError
+from mppwatch.core.text import N_, Template
+from mppwatch.errors import MppwatchError, reason_of
 from mppwatch.query import PLAIN_COLUMNS, dataset_load_ids, dataset_names, plain_records
 from mppwatch.store import Store
+
+SKIPPED = N_("skipped {check}: {reason}")  # a cross-source comparison whose data is not loaded
 
 TOTAL_TYPE = re.compile(r"^published_(?:[a-z]+_)*total$")
 NOT_TOTAL = re.compile(r"subtotal|approx")
@@ -231,11 +234,13 @@ def reconcile(
         try:
             found = check(store)
             extra.append(found[found["dataset"].isin(names)] if datasets else found)
-        except MppwatchError as exc:  # the data this comparison needs is not loaded
-            skipped.append(f"{getattr(check, '__name__', 'cross-source check')}: {exc}")
+        except MppwatchError as exc:  # the data this comparison needs is not loaded: said in the reader's language
+            skipped.append(
+                Template(SKIPPED, check=getattr(check, "__name__", "cross-source check"), reason=reason_of(exc))
+            )
     if extra:
         frame = pd.concat([frame, *[e.reindex(columns=COLUMNS) for e in extra]], ignore_index=True)
-    frame.attrs["skipped"] = skipped
+    frame.attrs["skipped"] = skipped  # Templates: `.render(lang)`
     return frame
 
 

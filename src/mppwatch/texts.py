@@ -40,7 +40,6 @@ template("loaded into {path}")
 template("{dataset} (sources: {sources})")
 template("MPP returns to Mexico as of {date}")
 template("published totals that do not add up")
-template("skipped {reason}")
 
 # mppwatch.commands.*: table titles
 template("claims: {file}")
@@ -60,6 +59,15 @@ template("{city}: shelter load")
 
 # column headers and single words shown in tables
 COLUMNS = [
+    N_("claimed_value"),
+    N_("evidence_date"),
+    N_("comparator"),
+    N_("would_decide"),
+    N_("quote"),
+    N_("confidence"),
+    N_("confidence_reason"),
+    N_("source_url"),
+    N_("retrieved_via"),
     N_("dataset"),
     N_("datasets"),
     N_("sources"),

@@ -20,6 +20,7 @@ from mppwatch.commands._options import (
     PlotOpt,
     WhereOpt,
     err,
+    lang_of,
     lazy_module,
     split_by,
     store_of,
@@ -202,8 +203,8 @@ def reconcile(
 
     with store_of(ctx, read_only=True) as store, working("reconciling published totals"):
         frame = run_reconcile(store, dataset, cross_source=metrics.cross_source_checks())
-    for reason in frame.attrs.get("skipped", []):
-        err.print(f"skipped {reason}", markup=False)
+    for skipped in frame.attrs.get("skipped", []):
+        err.print(skipped.render(lang_of(ctx)), markup=False)
     emit(frame, format, title="published totals that do not add up")
 
 
