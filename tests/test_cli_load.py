@@ -100,6 +100,18 @@ def test_bad_details_name_their_option(fresh_db, beds, option, value, message):
     assert digest(fresh_db) == before
 
 
+def test_a_bad_detail_reads_in_spanish(fresh_db, beds):
+    """--lang es: the option, the value and the reason, all in Spanish (it was English rebuilt as an f-string)."""
+    args = list(SOURCE)
+    args[args.index("--source-url") + 1] = "example.org/beds"
+    proc = run(fresh_db, "--lang", "es", "load", str(beds), *args)
+    assert proc.returncode == 1
+    assert (
+        proc.stderr
+        == "error: --source-url 'example.org/beds': no es una dirección web (se espera http://... o https://...)\n"
+    )
+
+
 def test_incomplete_details_are_a_usage_error(fresh_db, beds):
     proc = run(fresh_db, "load", str(beds), *SOURCE[:4])
     assert proc.returncode == 2 and proc.stdout == ""

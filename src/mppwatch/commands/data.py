@@ -67,6 +67,7 @@ def load(
     import pandas as pd
 
     from mppwatch.sources.loader import (
+        BAD_DETAIL,
         SourceError,
         bundled_data_dir,
         bundled_files,
@@ -102,7 +103,8 @@ def load(
             try:
                 results.append(register_source(store, source_id, source_url, title))
             except SourceError as exc:
-                raise MppwatchError(f"--{exc.field.replace('_', '-')} {exc.value!r}: {exc.reason}") from None
+                option = "--" + exc.field.replace("_", "-")  # the option the user typed, not the column
+                raise MppwatchError(BAD_DETAIL, field=option, value=repr(exc.value), reason=exc.why) from None
         for path in [*registers, *paths]:  # one transaction: a load that fails or is killed leaves none of the files
             work.update(description=path.name)
             results.append(load_file(store, path, dataset if path in paths else None))

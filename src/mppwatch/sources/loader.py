@@ -177,7 +177,7 @@ class SourceError(MppwatchError):
 
     def __init__(self, field: str, value: str, reason: str, /, **fields: Field) -> None:
         why = Template(reason, **fields)
-        self.field, self.value, self.reason = field, value, why.english()
+        self.field, self.value, self.why, self.reason = field, value, why, why.english()
         super().__init__(BAD_DETAIL, field=field, value=repr(value), reason=why)
 
 
