@@ -518,14 +518,3 @@ def test_claims_check_follows_the_global_language(bundled_db: Path, tmp_path: Pa
         assert method == expected[lang], (argv, env)
     bad = CliRunner().invoke(app, ["--db", str(bundled_db), *args, "--lang", "fr"], env=plain)
     assert bad.exit_code == 2 and "fr" in bad.stderr
-
-
-def test_numbers_in_a_method_are_written_as_the_language_writes_them() -> None:
-    """11,037 in English, 11 037 in Spanish (no-break space; 4-digit numbers ungrouped): a Spanish sentence said
-    11,037, which a Spanish reader takes for eleven point zero three seven."""
-    from mppwatch.claims.text import msg
-
-    m = msg("snapshot", geo="México", value=11037.0, date="2019-06-08", sources="X")
-    assert "11,037" in m.render("en") and "11\u00a0037" in m.render("es") and "11,037" not in m.render("es")
-    assert "4245 " in msg("snapshot", geo="Tijuana", value=4245, date="d", sources="X").render("es")
-    assert "2,5" in msg("snapshot", geo="g", value=2.5, date="d", sources="X").render("es")

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mppwatch import i18n
-
 LANGS = ("en", "es")
 
 
@@ -23,7 +21,7 @@ class Msg:
         en, es = TEMPLATES[self.key]
         template = es if lang == "es" else en
         return template.format(
-            **{k: v.render(lang) if isinstance(v, Msg | Bi | Join) else _show(v, lang) for k, v in self.params.items()}
+            **{k: v.render(lang) if isinstance(v, Msg | Bi | Join) else _show(v) for k, v in self.params.items()}
         )
 
 
@@ -59,12 +57,13 @@ def msg(key: str, **params: Any) -> Msg:
     return Msg(key, params)
 
 
-def _show(value: Any, lang: str = "en") -> str:
-    """A parameter in the sentence: numbers grouped as the language writes them (11,037 / 11 037), 2 decimals."""
+def _show(value: Any) -> str:
     if isinstance(value, float):
-        return i18n.format_number(value, lang, 0 if value.is_integer() else 2)
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
-        return i18n.format_number(value, lang, 0)
+        return f"{value:,}"
     return str(value)
 
 
