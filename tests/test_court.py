@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -312,12 +313,8 @@ def test_stray_tab_row_is_rejected_not_shifted(loaded: Store) -> None:
     assert loaded.query("SELECT * FROM court_case WHERE IDNCASE = 9").empty
 
 
-def test_stray_tab_rows_from_a_folder_never_reach_the_table(tmp_path: Path) -> None:
-    """Case 9's stray-tab line is one DuckDB takes in (its extra field is empty): `scan` finds it first, so the
-    INSERT keeps it out by its key and no DELETE runs in the load's transaction (a DELETE there makes DuckDB's
-    COMMIT rewrite the table: 12 s of a 10M-row load). The counts and the reject stay the same."""
-    root = write_release(tmp_path / "r")
-    store = Store.open(tmp_path / "r.duckdb")
+def statements_of(store: Store, run: Callable[[], object]) -> list[str]:
+    """The SQL statements `run` sends through `store.con`, one line each."""
     real, seen = store.con, []
 
     class Recording:
@@ -329,8 +326,20 @@ def test_stray_tab_rows_from_a_folder_never_reach_the_table(tmp_path: Path) -> N
             return real.execute(sql, *args)
 
     store.con = Recording()  # type: ignore[assignment]
-    court.load(store, root, "2025-12")
-    store.con = real
+    try:
+        run()
+    finally:
+        store.con = real
+    return seen
+
+
+def test_stray_tab_rows_from_a_folder_never_reach_the_table(tmp_path: Path) -> None:
+    """Case 9's stray-tab line is one DuckDB takes in (its extra field is empty): `scan` finds it first, so the
+    INSERT keeps it out by its key and no DELETE runs in the load's transaction (a DELETE there makes DuckDB's
+    COMMIT rewrite the table: 12 s of a 10M-row load). The counts and the reject stay the same."""
+    root = write_release(tmp_path / "r")
+    store = Store.open(tmp_path / "r.duckdb")
+    seen = statements_of(store, lambda: court.load(store, root, "2025-12"))
     assert not [q for q in seen if q.startswith("DELETE FROM court_case WHERE release = ? AND")]
     assert list(counts(store).set_index("table").loc["court_case"]) == [12, 11, 0, 1]
     assert store.query("SELECT * FROM court_case WHERE IDNCASE = 9").empty
@@ -346,19 +355,7 @@ def test_a_zip_members_stray_tab_lines_are_left_out_of_the_pipe(tmp_path: Path) 
     folder = write_release(tmp_path / "f", extra=extra)
     zpath = _zip(tmp_path / "r.zip", folder)
     store = Store.open(tmp_path / "z.duckdb")
-    real, seen = store.con, []
-
-    class Recording:
-        def __getattr__(self, name: str) -> object:
-            return getattr(real, name)
-
-        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
-            seen.append(" ".join(sql.split()))
-            return real.execute(sql, *args)
-
-    store.con = Recording()  # type: ignore[assignment]
-    court.load(store, zpath, "2025-12", max_reject_share=0.5)
-    store.con = real
+    seen = statements_of(store, lambda: court.load(store, zpath, "2025-12", max_reject_share=0.5))
     assert not [q for q in seen if q.startswith("DELETE FROM court_case WHERE release = ? AND")]
     assert list(counts(store).set_index("table").loc["court_case"]) == [13, 11, 0, 2]
     rej = store.query("SELECT line, reason, raw FROM court_rejects WHERE file LIKE '%A_TblCase.csv' ORDER BY line")
