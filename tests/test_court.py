@@ -425,6 +425,64 @@ def test_both_timestamp_forms(loaded: Store) -> None:
     assert row.COMP_DATE == pd.Timestamp("2019-11-15 00:00:00.123")
 
 
+def test_a_bad_date_no_measure_reads_costs_its_value_not_its_row(tmp_path: Path) -> None:
+    """tbl_schedule's OSC_DATE/INPUT_DATE/UPDATE_DATE are typed, but no measure reads them: a value that is not a
+    date is stored empty, the row is kept ("repaired"), and its line, with the value, stays in court_rejects. A bad
+    ADJ_DATE (which the measures read) still rejects its row."""
+    S = SCHEDULE
+    base = dict(IDNPROCEEDING="101", IDNCASE="1", HEARING_LOC_CODE="SYP", ADJ_TIME_START="0830")
+    extra = {
+        "tbl_schedule:2001": line(S, IDNSCHEDULE="2001", ADJ_DATE=ts("2019-07-01"), INPUT_DATE="2019-02-30 10:00",
+                                  UPDATE_DATE=ts("2019-03-01", ".250"), **base),
+        "tbl_schedule:2002": line(S, IDNSCHEDULE="2002", ADJ_DATE=ts("2019-07-02"), OSC_DATE="JAN 2019",
+                                  UPDATE_DATE="N/A", **base),
+        "tbl_schedule:2003": line(S, IDNSCHEDULE="2003", ADJ_DATE="2019-07-32", INPUT_DATE="x", **base),
+        "tbl_schedule:2004": line(S, IDNSCHEDULE="2004", ADJ_DATE=ts("2019-07-04"), OSC_DATE="2019-0\x001-05",
+                                  INPUT_DATE="soon", **base),
+    }  # fmt: skip
+    store = Store.open(tmp_path / "d.duckdb")
+    court.load(store, write_release(tmp_path / "r", extra=extra), "2025-12")
+    assert list(counts(store).set_index("table").loc["court_schedule"]) == [11, 10, 3, 1]
+    got = store.query(
+        "SELECT IDNSCHEDULE, OSC_DATE, INPUT_DATE, UPDATE_DATE, ADJ_DATE FROM court_schedule WHERE IDNSCHEDULE > 2000 "
+        "ORDER BY 1"
+    )
+    assert got.IDNSCHEDULE.tolist() == [2001, 2002, 2004]
+    assert got.INPUT_DATE.isna().tolist() == [True, True, True]
+    assert got.UPDATE_DATE.tolist()[0] == pd.Timestamp("2019-03-01 00:00:00.250") and pd.isna(got.UPDATE_DATE[1])
+    assert pd.isna(got.OSC_DATE[1]) and got.OSC_DATE[2] == pd.Timestamp("2019-01-05")  # NULs out, then a date
+    assert got.ADJ_DATE.tolist() == [pd.Timestamp(d) for d in ("2019-07-01", "2019-07-02", "2019-07-04")]
+    rej = store.query(
+        "SELECT line, reason, raw FROM court_rejects WHERE file LIKE '%tbl_schedule.csv' ORDER BY line"
+    ).to_dict("records")
+    assert [(r["line"], r["reason"]) for r in rej[:2]] == [
+        (9, "repaired: INPUT_DATE stored empty (not a date)"),
+        (10, "repaired: OSC_DATE stored empty (not a date)"),
+    ]
+    assert rej[3]["reason"] == "repaired: NUL bytes removed; INPUT_DATE stored empty (not a date)"
+    assert "2019-02-30 10:00" in rej[0]["raw"] and "JAN 2019" in rej[1]["raw"]  # the value is kept, in the store
+    assert rej[2]["line"] == 11 and not rej[2]["reason"].startswith("repaired") and "ADJ_DATE" in rej[2]["reason"]
+
+
+def test_a_store_that_holds_a_date_as_text_keeps_reading_it_as_text(tmp_path: Path) -> None:
+    """A store made before tbl_schedule's INPUT_DATE was typed: the column stays text, values exactly as
+    published, and the next load reads into it without a cast."""
+    store = Store.open(tmp_path / "d.duckdb")
+    cols = ", ".join(f'"{c}" {"VARCHAR" if c == "INPUT_DATE" else SCHEDULE.duck_type(c)}' for c in SCHEDULE.columns)
+    store.con.execute(f"CREATE TABLE court_schedule (release VARCHAR NOT NULL, {cols})")
+    extra = {"tbl_schedule:2001": line(SCHEDULE, IDNSCHEDULE="2001", IDNPROCEEDING="101", IDNCASE="1",
+                                       ADJ_DATE=ts("2019-07-01"), INPUT_DATE="2019-07-01 00:00:00.500")}  # fmt: skip
+    court.load(store, write_release(tmp_path / "r", extra=extra), "2025-12")
+    assert list(counts(store).set_index("table").loc["court_schedule"]) == [8, 8, 0, 0]
+    kept = store.query("SELECT INPUT_DATE FROM court_schedule WHERE IDNSCHEDULE = 2001").iloc[0, 0]
+    assert kept == "2019-07-01 00:00:00.500"
+    from mppwatch.court.validate import validate
+
+    report = validate(store, "2025-12").set_index(["section", "table", "column", "measure"]).value
+    assert report[("dates", "court_schedule", "INPUT_DATE", "first month")] == "2019-07"  # read through a cast
+    assert report[("dates", "court_schedule", "INPUT_DATE", "last month")] == "2019-07"
+
+
 def test_reload_is_idempotent_and_releases_sit_side_by_side(loaded: Store, tmp_path: Path) -> None:
     before = loaded.query("SELECT count(*) n FROM court_schedule").n[0]
     loads_before = loaded.query("SELECT * FROM loads ORDER BY load_id")
@@ -1512,7 +1570,8 @@ def test_reject_lines_are_right_after_a_crlf_split_by_duckdbs_read_buffer(
     f = root / "EOIR Case Data" / "tbl_schedule.csv"
     f.write_bytes(bytes(out))
     con = duckdb.connect()
-    opts = ingest._csv_options(["IDNSCHEDULE", "IDNPROCEEDING", "IDNCASE"], SCHEDULE, "r", "utf-8")
+    ids = ["IDNSCHEDULE", "IDNPROCEEDING", "IDNCASE"]
+    opts = ingest._csv_options(ids, {c: SCHEDULE.duck_type(c) for c in ids}, "r", "utf-8")
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{f}', {opts})")
     duck = [int(r[0]) for r in con.execute("SELECT line FROM r_err ORDER BY line").fetchall()]
     assert duck != sorted(bad) and len(duck) == len(bad)  # DuckDB's own numbers drift (if this fails, it was fixed)

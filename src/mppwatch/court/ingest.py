@@ -32,7 +32,7 @@ import threading
 import time
 import weakref
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -904,42 +904,60 @@ class _Bytes:
         return self.utf8
 
 
-def _csv_options(columns: list[str], spec: TableSpec, rejects: str, encoding: str = "latin-1") -> str:
-    """The fixed dialect. No `new_line`: DuckDB then reads LF and CRLF files alike (and strips the CR), whereas
-    `new_line='\\r\\n'` with `auto_detect=false` reads no rows at all from a CRLF file (DuckDB 2.0)."""
-    types = ", ".join(f"'{c}': '{spec.duck_type(c)}'" for c in columns)
+def _csv_options(
+    columns: list[str], types: dict[str, str], rejects: str, encoding: str = "latin-1", relaxed: Collection[str] = ()
+) -> str:
+    """The fixed dialect, each column read as the store holds it (`relaxed` ones as text). No `new_line`: DuckDB
+    then reads LF and CRLF files alike (and strips the CR), whereas `new_line='\\r\\n'` with `auto_detect=false`
+    reads no rows at all from a CRLF file (DuckDB 2.0)."""
+    read = ", ".join(f"'{c}': '{'VARCHAR' if c in relaxed else types.get(c, 'VARCHAR')}'" for c in columns)
     nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
     return (
         f"delim='\\t', quote='', escape='', header=true, auto_detect=false, max_line_size={2 * MAX_LINE_BYTES}, "
-        f"encoding='{encoding}', nullstr=[{nulls}], columns={{{types}}}, strict_mode=true, "
+        f"encoding='{encoding}', nullstr=[{nulls}], columns={{{read}}}, strict_mode=true, "
         + (f"buffer_size={CSV_BUFFER_BYTES}, " if CSV_BUFFER_BYTES else "")
         + f"store_rejects=true, rejects_table='{rejects}_err', rejects_scan='{rejects}_scan'"
     )
 
 
-def _ensure_table(store: Store, spec: TableSpec, columns: list[str]) -> None:
+def _ensure_table(store: Store, spec: TableSpec, columns: list[str]) -> dict[str, str]:
+    """Create `spec.table` (or add the columns a newer release brings, as text): {column: the type stored}. A
+    file is read with the stored types, so a store made before a column was typed keeps it as it was."""
     con = store.con
     cols = ", ".join(f"{_quote(c)} {spec.duck_type(c)}" for c in spec.columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} (release VARCHAR NOT NULL, {cols})")
-    have = {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {spec.table})").fetchall()}
+    have = {
+        str(r[0]): str(r[1])
+        for r in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {spec.table})").fetchall()
+    }
     for c in columns:  # a newer release may add columns: keep them, as text
         if c not in have and c != TRAILING_TAB:
             con.execute(f"ALTER TABLE {spec.table} ADD COLUMN {_quote(c)} {spec.duck_type(c)}")
+            have[c] = spec.duck_type(c)
+    return have
 
 
-def _select(columns: list[str], spec: TableSpec, nul_fields: set[int] | None = None) -> str:
-    """The SELECT list: text fields at `nul_fields` (all when None) cleaned of NUL bytes."""
-    return ", ".join(
-        _clean_text(c) if spec.duck_type(c) == "VARCHAR" and (nul_fields is None or i in nul_fields) else _quote(c)
-        for i, c in enumerate(columns)
-        if c != TRAILING_TAB
-    )
+def _select(
+    columns: list[str], types: dict[str, str], nul_fields: set[int] | None = None, relaxed: Collection[str] = ()
+) -> str:
+    """The SELECT list: text fields at `nul_fields` (all when None) cleaned of NUL bytes; `relaxed` columns (read
+    as text) cast to their stored type, empty where a value does not convert."""
+
+    def one(i: int, c: str) -> str:
+        if c in relaxed:
+            return f"TRY_CAST({_quote(c)} AS {types[c]}) AS {_quote(c)}"
+        if types.get(c, "VARCHAR") == "VARCHAR" and (nul_fields is None or i in nul_fields):
+            return _clean_text(c)
+        return _quote(c)
+
+    return ", ".join(one(i, c) for i, c in enumerate(columns) if c != TRAILING_TAB)
 
 
 def _repair(
     store: Store,
     spec: TableSpec,
     columns: list[str],
+    types: dict[str, str],
     release: str,
     member: Member,
     rejects: str,
@@ -959,6 +977,8 @@ def _repair(
       rows).
     - Lines DuckDB could not parse and that contain NUL bytes are parsed again without them ("repaired"), read by
       DuckDB from a named pipe: no case row is written to a file outside the store.
+    - Lines whose only fault is a value that is not a date in a date no measure reads (`TableSpec.soft_dates`)
+      are parsed again the same way with that value stored empty ("repaired"; the line keeps it).
     - Everything else DuckDB rejected is kept with its reason.
     The cost is one pass over the rejects, whatever their number. DuckDB 2.0's line numbers drift
     by one after a read buffer that ends between the CR and the LF of a CRLF line end (and its byte positions count
@@ -966,6 +986,7 @@ def _repair(
     found again by its text, at or a few lines before DuckDB's number (`_true_lines`).
     """
     con = store.con
+    soft = [c for c in spec.soft_dates if types.get(c) == "TIMESTAMP"]
     found = con.execute(
         f"""SELECT line, min(line_byte_position), any_value(csv_line),
                    string_agg(DISTINCT error_type || ': ' || error_message, '; ')
@@ -984,9 +1005,15 @@ def _repair(
         (lambda b: to_utf8(b).decode("utf-8", "replace")) if encoding == "utf-8" else (lambda b: b.decode("latin-1"))
     )
     width = {line: (fields, decode(raw)) for line, fields, raw in wrong_width}
-    fixable = [(line, raw) for line, (raw, _) in sorted(parsed.items()) if raw and "\x00" in raw and line not in width]
+    not_dates = _not_dates(store, columns, soft, {line: raw for line, (raw, _) in parsed.items() if line not in width})
+    fixable = [
+        (line, raw)
+        for line, (raw, _) in sorted(parsed.items())
+        if raw and ("\x00" in raw or line in not_dates) and line not in width
+    ]
     repaired_lines: set[int] = set()
     if fixable:
+        relaxed = {c for line, _ in fixable for c in not_dates.get(line, [])}
 
         def write(sink: IO[bytes]) -> None:
             sink.write(("\t".join(columns) + "\n").encode(encoding, errors="replace"))
@@ -996,8 +1023,9 @@ def _repair(
         second = rejects + "_2"
         with _fifo(tmp, "repair", write) as (path, thread):
             inserted = con.execute(
-                f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, {_select(columns, spec)} "
-                f"FROM read_csv('{path}', {_csv_options(columns, spec, second, encoding)})"
+                f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
+                f"{_select(columns, types, None, relaxed)} "
+                f"FROM read_csv('{path}', {_csv_options(columns, types, second, encoding, relaxed)})"
             ).fetchone()
             thread.join()
         failed = {int(r[0]) for r in con.execute(f"SELECT DISTINCT line FROM {second}_err").fetchall()}
@@ -1020,7 +1048,9 @@ def _repair(
             reasons.append(f"{fields} fields where the header has {len(columns)} (stray tab or broken line)")
             raws.append(raw)
         elif line in repaired_lines:
-            reasons.append("repaired: NUL bytes removed")
+            fixes = ["NUL bytes removed"] if "\x00" in (parsed[line][0] or "") else []
+            fixes += [f"{c} stored empty (not a date)" for c in not_dates.get(line, [])]
+            reasons.append("repaired: " + "; ".join(fixes))
             raws.append(parsed[line][0])
         else:
             reasons.append(parsed[line][1][:500])
@@ -1028,6 +1058,30 @@ def _repair(
     if lines:
         _insert_rejects(store, release, member.name, lines, reasons, raws)
     return len(repaired_lines), len(lines) - len(repaired_lines)
+
+
+def _not_dates(store: Store, columns: list[str], soft: list[str], raws: dict[int, str | None]) -> dict[int, list[str]]:
+    """line -> the `soft` date columns whose value in the line (NULs left out) is neither a null token nor a date
+    DuckDB reads: one query over the rejected lines, whatever DuckDB said was wrong with them."""
+    at = {c: columns.index(c) for c in soft if c in columns}
+    lines, names, values = [], [], []
+    for line, raw in raws.items():
+        cells = raw.replace("\x00", "").split("\t") if raw and at else []
+        for c, i in at.items():
+            if i < len(cells) and cells[i] not in NULL_TOKENS:
+                lines.append(line)
+                names.append(c)
+                values.append(cells[i])
+    if not values:
+        return {}
+    out: dict[int, list[str]] = {}
+    for line, name in store.con.execute(
+        "SELECT l, c FROM (SELECT unnest(?::BIGINT[]) AS l, unnest(?::VARCHAR[]) AS c, unnest(?::VARCHAR[]) AS v) "
+        "WHERE TRY_CAST(v AS TIMESTAMP) IS NULL ORDER BY l, c",
+        [lines, names, values],
+    ).fetchall():
+        out.setdefault(int(line), []).append(str(name))
+    return out
 
 
 def _keys(wrong_width: list[tuple[int, int, bytes]], key_at: int) -> list[int]:
@@ -1169,7 +1223,7 @@ def load_table(
         )
     if len({c.lower() for c in columns}) != len(columns):
         raise InputError(member.name, 1, None, N_("duplicate column names in the header"))
-    _ensure_table(store, spec, columns)
+    types = _ensure_table(store, spec, columns)
     rejects = f"_rej_{spec.table}"
     con = store.con
     before = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0]  # type: ignore[index]
@@ -1187,8 +1241,8 @@ def load_table(
             with _duckdb_progress(con, share if reader is found.reader else None):
                 con.execute(
                     f"INSERT INTO {spec.table} BY NAME SELECT '{release}' AS release, "
-                    f"{_select(columns, spec, nul_fields)} FROM read_csv('{path}', "
-                    f"{_csv_options(columns, spec, rejects, encoding)})" + (where if keys else ""),
+                    f"{_select(columns, types, nul_fields)} FROM read_csv('{path}', "
+                    f"{_csv_options(columns, types, rejects, encoding)})" + (where if keys else ""),
                     [keys] if keys else [],
                 )
         except duckdb.Error as exc:
@@ -1215,8 +1269,9 @@ def load_table(
     loaded = con.execute(f"SELECT count(*) FROM {spec.table} WHERE release = ?", [release]).fetchone()[0] - before  # type: ignore[index]
     direct = member.path if not found.transcode else None
     repaired, rejected = _repair(
-        store, spec, columns, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts, dropped
-    )
+        store, spec, columns, types, release, member, rejects, tmp, reader.bad, encoding, direct, reader.starts,
+        dropped,
+    )  # fmt: skip
     con.execute(f"DROP TABLE IF EXISTS {rejects}_err; DROP TABLE IF EXISTS {rejects}_scan")
     rows_in = max(reader.lines - 1, 0)
     first = ""

@@ -146,12 +146,13 @@ def _dates(store: Store, rel: str, tables: set[str]) -> list[list[Any]]:
     for spec in SPECS:
         if spec.table not in tables:
             continue
-        for column in spec.dates:
+        for column in spec.dates + spec.soft_dates:
+            d = f'TRY_CAST("{column}" AS TIMESTAMP)'  # a store made before a date was typed holds it as text
             row = store.con.execute(
-                f"""SELECT strftime(min("{column}") FILTER (WHERE "{column}" >= TIMESTAMP '1950-01-01'), '%Y-%m'),
-                           strftime(max("{column}") FILTER (WHERE "{column}" <= now()::TIMESTAMP), '%Y-%m'),
-                           count(*) FILTER (WHERE "{column}" IS NULL),
-                           count(*) FILTER (WHERE "{column}" < TIMESTAMP '1950-01-01' OR "{column}" > now()::TIMESTAMP)
+                f"""SELECT strftime(min({d}) FILTER (WHERE {d} >= TIMESTAMP '1950-01-01'), '%Y-%m'),
+                           strftime(max({d}) FILTER (WHERE {d} <= now()::TIMESTAMP), '%Y-%m'),
+                           count(*) FILTER (WHERE {d} IS NULL),
+                           count(*) FILTER (WHERE {d} < TIMESTAMP '1950-01-01' OR {d} > now()::TIMESTAMP)
                     FROM {spec.table} WHERE release = ?""",
                 [rel],
             ).fetchone()
