@@ -342,7 +342,9 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile the full load (written to --work)")
     ap.add_argument("--profile-to", type=Path)
     ap.add_argument("--line-ends", default="crlf", help="line ends of the synthetic release (crlf or lf)")
-    ap.add_argument("--repeat", type=int, default=1, help="run each load step N times and keep the fastest")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run the load steps in N interleaved rounds; each keeps its fastest run"
+    )
     ap.add_argument("--steps", default=None, help="comma-separated steps to run (default: all); ratios need pairs")
     ap.add_argument(
         "--peer", type=Path, default=None,
@@ -378,40 +380,57 @@ def main() -> None:
                     clean_copy(table, work / f"{table.stem}.lf.csv")
             strays = with_stray_tabs(sched, work / "tbl_schedule.stray.csv")
             print(f"stray-TAB copy: {strays:,} of {n_sched:,} lines with one TAB too many")
-        res = {}
-        for name in (
-            "ingest",
-            "ingest_rejects",
-            "ingest_1thread",
-            "duckdb_clean",
-            "pandas_clean",
-            "pandas_read",
-            "duckdb_tables",
-            "full_load",
-            "crosstab",
-            "crosstab_as_of",
-            "crosstab_pandas",
-        ):
-            if args.steps and name not in args.steps.split(","):
-                continue
-            db = work / ("store.duckdb" if name.startswith(("full_load", "crosstab")) else f"{name}.duckdb")
-            if not name.startswith("crosstab"):  # a store left by an earlier run (--reuse) would make loads no-ops
-                db.unlink(missing_ok=True)
-            profile = work / "profile_full_load.txt" if args.profile and name == "full_load" else None
-            runs = []
-            for _ in range(1 if name.startswith("crosstab") else args.repeat):
-                if not name.startswith("crosstab"):
+        names = [
+            name
+            for name in (
+                "ingest",
+                "ingest_rejects",
+                "ingest_1thread",
+                "duckdb_clean",
+                "pandas_clean",
+                "pandas_read",
+                "duckdb_tables",
+                "full_load",
+                "crosstab",
+                "crosstab_as_of",
+                "crosstab_pandas",
+            )
+            if not args.steps or name in args.steps.split(",")
+        ]
+        # --repeat N runs the load steps in N rounds, each step once per round (ingest, duckdb_clean, ingest, ...),
+        # so that a ratio compares runs made in the same minutes of a shared machine; each keeps its fastest run
+        runs: dict[str, list[dict[str, float]]] = {}
+        for round_no in range(args.repeat):
+            for name in names:
+                if name.startswith("crosstab") and round_no > 0:
+                    continue
+                db = work / ("store.duckdb" if name.startswith(("full_load", "crosstab")) else f"{name}.duckdb")
+                if not name.startswith("crosstab"):  # a store left by an earlier run (--reuse) would make loads no-ops
                     db.unlink(missing_ok=True)
-                runs.append(run_child(name, work / "release", clean, db, profile))
-            res[name] = min(runs, key=lambda r: r["seconds"])  # the least disturbed run on a shared machine
+                profile = work / "profile_full_load.txt" if args.profile and name == "full_load" else None
+                runs.setdefault(name, []).append(run_child(name, work / "release", clean, db, profile))
+                if name not in ("full_load",) and not name.startswith("crosstab"):
+                    db.unlink(missing_ok=True)
+        res = {}
+        for name in names:
+            res[name] = min(runs[name], key=lambda r: r["seconds"])  # the least disturbed run on a shared machine
             r = res[name]
+            times = ", ".join(f"{x['seconds']:.2f}" for x in runs[name])
+            spread = f"  (runs: {times})" if len(runs[name]) > 1 else ""
             print(
                 f"{name:16s} {r['seconds']:8.2f}s  peak RSS {r['peak_rss_gb']:.2f} GB  "
                 + " ".join(f"{k}={int(v):,}" for k, v in r.items() if k in ("rows", "rejected", "groups"))
+                + spread
             )
-            if not name.startswith("crosstab"):
-                (work / f"{name}.duckdb").unlink(missing_ok=True) if name != "full_load" else None
         report(res, n_sched, sum(t.stat().st_size for t in (work / "release").rglob("*.csv")))
+        if len(runs.get("ingest", [])) > 1 and len(runs.get("duckdb_clean", [])) > 1:
+            paired = sorted(
+                b["seconds"] / o["seconds"] for o, b in zip(runs["ingest"], runs["duckdb_clean"], strict=True)
+            )
+            print(
+                f"ingest vs DuckDB round by round: {', '.join(f'{x:.2f}' for x in paired)}x "
+                f"(median {paired[len(paired) // 2]:.2f}x)"
+            )
         if args.peer is not None:
             peer, ours = run_peer(args.peer, work / "release", work), run_ours(work / "release", work)
             cases = sum(1 for _ in open(next((work / "release").rglob("A_TblCase.csv")), "rb")) - 1
