@@ -405,10 +405,14 @@ class _Reader:
         width = self.ncols - 1
         if carried + int(np.count_nonzero(tabs_mask)) != width * n:
             ends = np.flatnonzero(ends_mask)
-            per_line = np.diff(np.searchsorted(np.flatnonzero(tabs_mask), ends), prepend=0)
-            per_line[0] += carried
             starts = np.empty_like(ends)
             starts[0], starts[1:] = 0, ends[:-1] + 1
+            # TABs per line, summed in one pass over the mask (a list of every TAB's position costs twice that).
+            # 16 bits suffice: a count that wrapped to `width` needs 65,536 more TABs than that in one line, and
+            # `_long_line` stops any line over MAX_LINE_BYTES first
+            count = np.uint16 if MAX_LINE_BYTES < (1 << 16) + width else np.uint32
+            per_line = np.add.reduceat(tabs_mask.view(np.uint8), starts, dtype=count).astype(np.int64)
+            per_line[0] += carried
             for i in np.flatnonzero(per_line != width).tolist():
                 raw = (carry if i == 0 else b"") + block[int(starts[i]) : int(ends[i])]
                 self.bad.append((self.newlines + i + 1, int(per_line[i]) + 1, bytes(raw.removesuffix(b"\r"))))
