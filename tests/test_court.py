@@ -462,6 +462,15 @@ def test_a_bad_date_no_measure_reads_costs_its_value_not_its_row(tmp_path: Path)
     assert rej[3]["reason"] == "repaired: NUL bytes removed; INPUT_DATE stored empty (not a date)"
     assert "2019-02-30 10:00" in rej[0]["raw"] and "JAN 2019" in rej[1]["raw"]  # the value is kept, in the store
     assert rej[2]["line"] == 11 and not rej[2]["reason"].startswith("repaired") and "ADJ_DATE" in rej[2]["reason"]
+    from mppwatch.court.texts import reject_reason
+
+    assert reject_reason(rej[3]["reason"], "es") == (
+        "línea reparada: bytes NUL eliminados; INPUT_DATE se guardó vacío (no es una fecha)"
+    )
+    assert reject_reason(rej[3]["reason"], "en") == rej[3]["reason"]
+    assert reject_reason(rej[2]["reason"], "es") == rej[2]["reason"]  # DuckDB's own message, as DuckDB wrote it
+    stray = "40 fields where the header has 39 (stray tab or broken line)"
+    assert reject_reason(stray, "es") == "40 campos donde el encabezado tiene 39 (tabulador suelto o línea rota)"
 
 
 def test_a_store_that_holds_a_date_as_text_keeps_reading_it_as_text(tmp_path: Path) -> None:

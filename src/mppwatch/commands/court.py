@@ -277,6 +277,11 @@ def register(app: typer.Typer) -> None:
         """Rows a load could not parse (or repaired): file, line, reason."""
         with store_of(ctx, read_only=True) as store:
             frame = _court().rejects(store, release)
+        if format is Format.table:  # CSV and JSON keep the stored English reason
+            from mppwatch.court.texts import reject_reason
+            from mppwatch.output import current_lang
+
+            frame["reason"] = [reject_reason(str(r), current_lang()) for r in frame["reason"]]
         _show(frame, format, f"court rejects, release {frame.attrs['release']}")
 
     @court_app.command("validate")

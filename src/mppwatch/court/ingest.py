@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from mppwatch.core.text import N_
+from mppwatch.court import texts
 from mppwatch.court.tables import (
     BY_STEM,
     LOOKUP_CODE_COLUMNS,
@@ -1052,9 +1053,9 @@ def _repair(
             reasons.append(f"{fields} fields where the header has {len(columns)} (stray tab or broken line)")
             raws.append(raw)
         elif line in repaired_lines:
-            fixes = ["NUL bytes removed"] if "\x00" in (parsed[line][0] or "") else []
-            fixes += [f"{c} stored empty (not a date)" for c in not_dates.get(line, [])]
-            reasons.append("repaired: " + "; ".join(fixes))
+            fixes = [texts.NUL_REMOVED] if "\x00" in (parsed[line][0] or "") else []
+            fixes += [texts.NOT_A_DATE.format(column=c) for c in not_dates.get(line, [])]
+            reasons.append(texts.repaired_reason(fixes))
             raws.append(parsed[line][0])
         else:
             reasons.append(parsed[line][1][:500])

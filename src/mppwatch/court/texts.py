@@ -7,7 +7,7 @@ Importing mppwatch.court imports this module, so the templates are known wheneve
 
 from __future__ import annotations
 
-from mppwatch.i18n import template
+from mppwatch.i18n import localise, template
 
 
 def N_(msgid: str) -> str:
@@ -41,6 +41,27 @@ UNNAMED = template("no name in this release's lookups for {codes}: shown as the 
 
 def unnamed_codes(codes: str) -> str:
     return UNNAMED.format(codes=codes)
+
+
+# What `court rejects` says of a line the load repaired (stored in English; shown in the reader's language).
+REPAIRED = "repaired: "  # the stored reason's prefix, then the fixes, "; " between them
+REPAIRED_LINE = N_("repaired line")  # the prefix as shown in another language
+NUL_REMOVED = N_("NUL bytes removed")
+NOT_A_DATE = template("{column} stored empty (not a date)")
+REJECTS_WORDS = (N_("file"), N_("line"), N_("reason"), template("court rejects, release {release}"))
+
+
+def repaired_reason(fixes: list[str]) -> str:
+    return REPAIRED + "; ".join(fixes)
+
+
+def reject_reason(reason: str, lang: str) -> str:
+    """A stored reject reason in `lang`: mppwatch's own words translated (a repair's prefix and each fix apart),
+    DuckDB's messages as DuckDB wrote them."""
+    if reason.startswith(REPAIRED) and lang != "en":
+        fixes = reason[len(REPAIRED) :].split("; ")
+        return f"{localise(REPAIRED_LINE, lang)}: " + "; ".join(localise(f, lang) or f for f in fixes)
+    return localise(reason, lang) or reason
 
 
 TIMED_OUT = template(
