@@ -1050,7 +1050,7 @@ def _repair(
         lines.append(line)
         if line in width:
             fields, raw = width[line]
-            reasons.append(f"{fields} fields where the header has {len(columns)} (stray tab or broken line)")
+            reasons.append(texts.WRONG_WIDTH.format(fields=fields, total=len(columns)))
             raws.append(raw)
         elif line in repaired_lines:
             fixes = [texts.NUL_REMOVED] if "\x00" in (parsed[line][0] or "") else []
@@ -1282,9 +1282,9 @@ def load_table(
     first = ""
     if rejected:
         row = con.execute(
-            "SELECT line, reason FROM court_rejects WHERE release = ? AND file = ? AND NOT starts_with(reason, "
-            "'repaired') ORDER BY line LIMIT 1",
-            [release, member.name],
+            "SELECT line, reason FROM court_rejects WHERE release = ? AND file = ? AND NOT starts_with(reason, ?) "
+            "ORDER BY line LIMIT 1",
+            [release, member.name, texts.REPAIRED],
         ).fetchone()
         first = f"First: line {row[0]}: {row[1]}" if row else ""
     _check_accounted(member, rows_in, loaded, repaired, rejected, max_reject_share, first)

@@ -44,6 +44,7 @@ def unnamed_codes(codes: str) -> str:
 
 
 # What `court rejects` says of a line the load repaired (stored in English; shown in the reader's language).
+WRONG_WIDTH = template("{fields} fields where the header has {total} (stray tab or broken line)")  # a reject
 REPAIRED = "repaired: "  # the stored reason's prefix, then the fixes, "; " between them
 REPAIRED_LINE = N_("repaired line")  # the prefix as shown in another language
 NUL_REMOVED = N_("NUL bytes removed")
@@ -115,7 +116,7 @@ LOAD_MESSAGES = (
         "{file}: the file ends mid-line ({fields} of {total} fields and no line end): truncated? nothing was stored"
     ),
     template("{file}: over {kb} KB: not a Count.txt"),
-    template("{fields} fields where the header has {total} (stray tab or broken line)"),
+    WRONG_WIDTH,
     # notes and warnings printed after a load
     template("warning: {file} counts {figure} rows of {stem}, which is not in this release"),
     template(
